@@ -1,0 +1,34 @@
+//! The keygate key model: identifiers, names, scopes, limits, expiry, tenant policy, operators' roles
+//! and the lifecycle state machine of an API key.
+//!
+//! This crate is pure. It never does I/O, never reads a clock (every instant is a parameter), never
+//! generates randomness (identifiers are built from bytes the caller drew) and is never `Serialize`:
+//! wire shapes live at the edges and convert with `TryFrom`. A value of any type here that exists is
+//! valid; constructors parse and return a typed error.
+
+pub mod base62;
+mod clock;
+mod environment;
+mod expiry;
+mod ids;
+mod key;
+pub mod lifecycle;
+mod limits;
+mod money;
+mod policy;
+mod role;
+mod scope;
+mod text;
+
+pub use clock::{Clock, ManualClock};
+pub use environment::{Environment, ParseEnvironmentError};
+pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
+pub use ids::{ActorId, IdError, KeyId, OperatorId, TenantId};
+pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotation};
+pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
+pub use limits::{IpAllowList, Limits, LimitsError};
+pub use money::{Amount, AmountError, Currency, CurrencyError};
+pub use policy::TenantPolicy;
+pub use role::{Actor, Role, RoleError, RoleSet};
+pub use scope::{Action, Scope, ScopeError, ScopeSet};
+pub use text::{KeyName, Notes, OperatorName, Reason, TextError};

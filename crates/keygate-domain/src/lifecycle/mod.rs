@@ -1,0 +1,270 @@
+//! The lifecycle of a key as a total transition function.
+//!
+//! ```text
+//! pending_approval --approve--> active --request revocation--> revocation_pending --approve--> revoked
+//!        |                        ^                                   |
+//!        +--reject--> rejected    +------------reject revocation------+
+//! ```
+//!
+//! Without dual control, creation lands in `active` and a revocation request in `revoked`. Expiry is
+//! not a state: it is read from the clock the caller passes in. `rejected` and `revoked` are terminal.
+
+mod apply;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::expiry::ExpiryError;
+use crate::ids::KeyId;
+use crate::key::{Key, Privileges};
+use crate::role::Role;
+use crate::text::{Notes, Reason};
+
+/// Where a key is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyState {
+    /// Made by a maker, waiting for a checker.
+    PendingApproval,
+    /// Works.
+    Active,
+    /// A checker refused it. Terminal.
+    Rejected,
+    /// Works until a checker approves the requested revocation.
+    RevocationPending,
+    /// Revoked for good. Terminal.
+    Revoked,
+}
+
+impl KeyState {
+    /// Every state.
+    pub const ALL: [Self; 5] =
+        [Self::PendingApproval, Self::Active, Self::Rejected, Self::RevocationPending, Self::Revoked];
+
+    /// The state's name on the wire and in the database.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingApproval => "pending_approval",
+            Self::Active => "active",
+            Self::Rejected => "rejected",
+            Self::RevocationPending => "revocation_pending",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    /// No event leaves this state.
+    pub const fn is_terminal(self) -> bool {
+        matches!(self, Self::Rejected | Self::Revoked)
+    }
+
+    /// A key in this state authenticates requests (if not expired).
+    pub const fn authenticates(self) -> bool {
+        matches!(self, Self::Active | Self::RevocationPending)
+    }
+}
+
+/// The text was not a state name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("state must be one of pending_approval, active, rejected, revocation_pending, revoked")]
+pub struct ParseKeyStateError;
+
+impl FromStr for KeyState {
+    type Err = ParseKeyStateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or(ParseKeyStateError)
+    }
+}
+
+impl fmt::Display for KeyState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something an actor does to an existing key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A checker approves a pending key.
+    Approve,
+    /// A checker rejects a pending key.
+    Reject {
+        /// Why.
+        reason: Reason,
+    },
+    /// A maker asks to revoke an active key (revokes at once without dual control).
+    RequestRevocation {
+        /// Why.
+        reason: Reason,
+    },
+    /// A checker, not the one who asked, approves the revocation.
+    ApproveRevocation,
+    /// A checker, not the one who asked, rejects the revocation; the key stays as it was.
+    RejectRevocation {
+        /// Why, if given.
+        reason: Option<Reason>,
+    },
+    /// A maker changes scopes or limits: applied at once if it only narrows or without dual control,
+    /// otherwise held as a pending change.
+    RequestChange {
+        /// The privileges asked for.
+        privileges: Privileges,
+    },
+    /// A checker, not the one who asked, applies the pending change.
+    ApproveChange,
+    /// A checker, not the one who asked, drops the pending change.
+    RejectChange {
+        /// Why, if given.
+        reason: Option<Reason>,
+    },
+    /// A maker edits the notes; never needs a checker.
+    UpdateNotes {
+        /// The new notes (`None` clears them).
+        notes: Option<Notes>,
+    },
+    /// The key's successor became active: this key expires after the overlap.
+    Supersede {
+        /// The successor.
+        successor: KeyId,
+        /// Seconds both keep working.
+        overlap_seconds: u32,
+    },
+}
+
+impl Event {
+    /// A short name for refusals and logs.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject { .. } => "reject",
+            Self::RequestRevocation { .. } => "revoke",
+            Self::ApproveRevocation => "approve revocation",
+            Self::RejectRevocation { .. } => "reject revocation",
+            Self::RequestChange { .. } => "change",
+            Self::ApproveChange => "approve change",
+            Self::RejectChange { .. } => "reject change",
+            Self::UpdateNotes { .. } => "update notes",
+            Self::Supersede { .. } => "supersede",
+        }
+    }
+}
+
+/// What a transition did, as written to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// Created, waiting for a checker.
+    Requested,
+    /// Created and active at once (no dual control).
+    Created,
+    /// Approved by a checker.
+    Approved,
+    /// Rejected by a checker.
+    Rejected,
+    /// Revocation asked.
+    RevocationRequested,
+    /// Revoked.
+    Revoked,
+    /// Revocation refused.
+    RevocationRejected,
+    /// Privilege change waiting for a checker.
+    ChangeRequested,
+    /// Privilege change in force.
+    ChangeApplied,
+    /// Privilege change refused.
+    ChangeRejected,
+    /// Notes edited.
+    NotesUpdated,
+    /// Expiry shortened because a successor key became active.
+    Superseded,
+}
+
+impl AuditAction {
+    /// Every action.
+    pub const ALL: [Self; 12] = [
+        Self::Requested,
+        Self::Created,
+        Self::Approved,
+        Self::Rejected,
+        Self::RevocationRequested,
+        Self::Revoked,
+        Self::RevocationRejected,
+        Self::ChangeRequested,
+        Self::ChangeApplied,
+        Self::ChangeRejected,
+        Self::NotesUpdated,
+        Self::Superseded,
+    ];
+
+    /// The action's name in the audit log.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "key.requested",
+            Self::Created => "key.created",
+            Self::Approved => "key.approved",
+            Self::Rejected => "key.rejected",
+            Self::RevocationRequested => "key.revocation_requested",
+            Self::Revoked => "key.revoked",
+            Self::RevocationRejected => "key.revocation_rejected",
+            Self::ChangeRequested => "key.change_requested",
+            Self::ChangeApplied => "key.change_applied",
+            Self::ChangeRejected => "key.change_rejected",
+            Self::NotesUpdated => "key.notes_updated",
+            Self::Superseded => "key.superseded",
+        }
+    }
+}
+
+impl FromStr for AuditAction {
+    type Err = ParseKeyStateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s).ok_or(ParseKeyStateError)
+    }
+}
+
+/// The result of a legal move: the key as it is now, and what to audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// The key after the move, `version` bumped.
+    pub key: Key,
+    /// What happened.
+    pub action: AuditAction,
+    /// The reason given, if any.
+    pub reason: Option<Reason>,
+}
+
+/// Why a move was refused. One variant per thing the caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The actor lacks the role the move needs.
+    #[error("the {0} role is required")]
+    MissingRole(Role),
+    /// The actor made the request it tries to approve or reject (maker-checker).
+    #[error("a request cannot be approved or rejected by the operator who made it")]
+    SelfApproval,
+    /// The key is rejected or revoked; nothing moves it.
+    #[error("the key is {0}, which is final")]
+    Terminal(KeyState),
+    /// The move does not apply in the key's state.
+    #[error("cannot {event} a key that is {state}")]
+    InvalidState {
+        /// The key's state.
+        state: KeyState,
+        /// The refused move.
+        event: &'static str,
+    },
+    /// The key is expired, so it cannot be approved or changed.
+    #[error("the key is expired")]
+    Expired,
+    /// No privilege change is waiting.
+    #[error("no change is pending")]
+    NoPendingChange,
+    /// A privilege change is already waiting for a checker.
+    #[error("a change is already pending")]
+    ChangePending,
+    /// The tenant has not enabled live keys.
+    #[error("live keys are not enabled for this tenant")]
+    LiveDisabled,
+    /// The expiry broke the tenant's policy.
+    #[error(transparent)]
+    Expiry(#[from] ExpiryError),
+}

@@ -1,0 +1,66 @@
+//! A tenant's rules for its keys. Where the seed platforms disagree (dual control or not, never-expiring
+//! keys or not, production gated or not), each variant is a setting here.
+
+use chrono::{DateTime, Utc};
+
+use crate::expiry::{self, Expiry, ExpiryError, ExpiryRequest};
+
+/// A tenant's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TenantPolicy {
+    /// Creation, revocation and privilege widening need a second operator (maker-checker).
+    pub dual_control: bool,
+    /// Live keys may be created. Off until the tenant is switched on, as production mode is gated.
+    pub live_enabled: bool,
+    /// The longest lifetime a new key may have, in days.
+    pub max_key_lifetime_days: Option<u32>,
+    /// Keys may be created with no expiry.
+    pub allow_never_expiring: bool,
+}
+
+impl Default for TenantPolicy {
+    fn default() -> Self {
+        Self { dual_control: true, live_enabled: false, max_key_lifetime_days: None, allow_never_expiring: false }
+    }
+}
+
+impl TenantPolicy {
+    /// Turns a maker's expiry request into an expiry under this policy, at `now`.
+    pub fn resolve_expiry(&self, request: ExpiryRequest, now: DateTime<Utc>) -> Result<Expiry, ExpiryError> {
+        expiry::resolve(request, self.allow_never_expiring, self.max_key_lifetime_days, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn expiry_requests_resolve_under_the_policy() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let open = TenantPolicy { allow_never_expiring: true, ..TenantPolicy::default() };
+        let capped = TenantPolicy { max_key_lifetime_days: Some(90), ..TenantPolicy::default() };
+        let day = |d: i64| Expiry::At(now + Duration::days(d));
+        let cases = [
+            (TenantPolicy::default(), ExpiryRequest::Default, Ok(day(365)), "default is 365 days"),
+            (capped, ExpiryRequest::Default, Ok(day(90)), "default shortened to the cap"),
+            (capped, ExpiryRequest::InDays(91), Err(ExpiryError::TooLong { max_days: 90 }), "over the cap"),
+            (capped, ExpiryRequest::InDays(90), Ok(day(90)), "at the cap"),
+            (
+                TenantPolicy::default(),
+                ExpiryRequest::Never,
+                Err(ExpiryError::NeverNotAllowed),
+                "never refused by default",
+            ),
+            (open, ExpiryRequest::Never, Ok(Expiry::Never), "never allowed when enabled"),
+            (open, ExpiryRequest::At(now), Err(ExpiryError::InThePast), "now is not the future"),
+            (open, ExpiryRequest::InDays(0), Err(ExpiryError::ZeroDays), "zero days"),
+            (open, ExpiryRequest::InDays(5000), Err(ExpiryError::TooLong { max_days: 3650 }), "ten-year ceiling"),
+        ];
+        for (policy, request, expected, why) in cases {
+            assert_eq!(policy.resolve_expiry(request, now), expected, "{why}");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Operators' roles and the actor a transition is attributed to.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::ids::ActorId;
+use crate::scope::{Scope, ScopeSet};
+
+/// A role an operator holds in its tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Requests creation, revocation and changes of keys.
+    Maker,
+    /// Approves or rejects what a maker requested, never its own request.
+    Checker,
+    /// Manages operators and the tenant's policy.
+    Admin,
+    /// Reads everything, changes nothing.
+    Auditor,
+}
+
+/// The text was not a role name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("role must be one of maker, checker, admin, auditor")]
+pub struct RoleError;
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Self; 4] = [Self::Maker, Self::Checker, Self::Admin, Self::Auditor];
+
+    /// The role's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Maker => "maker",
+            Self::Checker => "checker",
+            Self::Admin => "admin",
+            Self::Auditor => "auditor",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl FromStr for Role {
+    type Err = RoleError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or(RoleError)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of roles.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+    /// No role.
+    pub const fn empty() -> Self {
+        Self(0)
+    }
+
+    /// The set holding these roles.
+    pub fn of(roles: impl IntoIterator<Item = Role>) -> Self {
+        Self(roles.into_iter().fold(0, |acc, r| acc | r.bit()))
+    }
+
+    /// Whether the set holds `role`.
+    pub const fn has(self, role: Role) -> bool {
+        self.0 & role.bit() != 0
+    }
+
+    /// The roles, in the order of [`Role::ALL`].
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        Role::ALL.into_iter().filter(move |r| self.has(*r))
+    }
+
+    /// The roles an integrator API key acts with, from its `api-keys:*` scopes: `api-keys:read` reads
+    /// like an auditor, `api-keys:write` requests like a maker, `api-keys:approve` approves like a checker.
+    pub fn for_integrator_key(scopes: &ScopeSet) -> Self {
+        let grants = |text: &str| Scope::parse(text).is_ok_and(|s| scopes.satisfies(&s));
+        let mut roles = Vec::new();
+        if grants("api-keys:read") {
+            roles.push(Role::Auditor);
+        }
+        if grants("api-keys:write") {
+            roles.push(Role::Maker);
+        }
+        if grants("api-keys:approve") {
+            roles.push(Role::Checker);
+        }
+        Self::of(roles)
+    }
+}
+
+impl fmt::Debug for RoleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// Who is acting, with the roles they act with in the key's tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// Who.
+    pub id: ActorId,
+    /// With which roles.
+    pub roles: RoleSet,
+}
+
+impl Actor {
+    /// An actor.
+    pub fn new(id: ActorId, roles: RoleSet) -> Self {
+        Self { id, roles }
+    }
+}

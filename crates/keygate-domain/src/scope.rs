@@ -1,0 +1,205 @@
+//! Scopes (`resource:action`) and the set a key holds.
+//!
+//! Each action stands for a set of rights: `read` = {read}, `write` = {write, read},
+//! `approve` = {approve}, `*` = {read, write, approve}. A set satisfies a requirement when, for the
+//! required resource, the rights it holds cover every right the required action stands for. Nothing
+//! else grants: resources never imply one another and there is no global wildcard.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// A scope did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    /// No `:` between resource and action.
+    #[error("scope must be `resource:action`")]
+    Shape,
+    /// The resource was not 1 to 48 of `a-z`, `0-9`, `-`.
+    #[error("scope resource must be 1 to 48 characters of a-z, 0-9 and -")]
+    Resource,
+    /// The action was not `read`, `write`, `approve` or `*`.
+    #[error("scope action must be read, write, approve or *")]
+    Action,
+    /// A key must hold at least one scope.
+    #[error("at least one scope is required")]
+    Empty,
+    /// More scopes than a key may hold.
+    #[error("at most {max} scopes are allowed")]
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// What a scope lets its holder do with a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Read.
+    Read,
+    /// Create and change; implies read.
+    Write,
+    /// Approve (payouts, keys); implies nothing else.
+    Approve,
+    /// Every action on the resource.
+    Any,
+}
+
+const READ: u8 = 1;
+const WRITE: u8 = 2;
+const APPROVE: u8 = 4;
+
+impl Action {
+    /// The rights this action stands for, as a bit set.
+    const fn rights(self) -> u8 {
+        match self {
+            Self::Read => READ,
+            Self::Write => WRITE | READ,
+            Self::Approve => APPROVE,
+            Self::Any => READ | WRITE | APPROVE,
+        }
+    }
+
+    /// The action's name in a scope.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Approve => "approve",
+            Self::Any => "*",
+        }
+    }
+}
+
+/// One `resource:action` pair.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    resource: String,
+    action: Action,
+}
+
+impl Scope {
+    /// Parses `resource:action`.
+    pub fn parse(text: &str) -> Result<Self, ScopeError> {
+        let (resource, action) = text.split_once(':').ok_or(ScopeError::Shape)?;
+        let resource_ok = (1..=48).contains(&resource.len())
+            && resource.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+        if !resource_ok {
+            return Err(ScopeError::Resource);
+        }
+        let action = match action {
+            "read" => Action::Read,
+            "write" => Action::Write,
+            "approve" => Action::Approve,
+            "*" => Action::Any,
+            _ => return Err(ScopeError::Action),
+        };
+        Ok(Self { resource: resource.to_owned(), action })
+    }
+
+    /// The resource part.
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// The action part.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+}
+
+impl FromStr for Scope {
+    type Err = ScopeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.resource, self.action.as_str())
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scope({self})")
+    }
+}
+
+/// The scopes a key holds: non-empty, at most [`ScopeSet::MAX`], kept sorted and without duplicates.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ScopeSet {
+    scopes: Vec<Scope>,
+    /// Rights held per resource, folded once so a check is one map look-up.
+    rights: BTreeMap<String, u8>,
+}
+
+impl ScopeSet {
+    /// The most scopes one key may hold.
+    pub const MAX: usize = 64;
+
+    /// Builds a set from parsed scopes.
+    pub fn new(scopes: impl IntoIterator<Item = Scope>) -> Result<Self, ScopeError> {
+        let mut scopes: Vec<Scope> = scopes.into_iter().collect();
+        scopes.sort();
+        scopes.dedup();
+        if scopes.is_empty() {
+            return Err(ScopeError::Empty);
+        }
+        if scopes.len() > Self::MAX {
+            return Err(ScopeError::TooMany { max: Self::MAX });
+        }
+        let mut rights = BTreeMap::new();
+        for scope in &scopes {
+            *rights.entry(scope.resource.clone()).or_insert(0) |= scope.action.rights();
+        }
+        Ok(Self { scopes, rights })
+    }
+
+    /// Parses each text as a scope and builds the set.
+    pub fn parse<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> Result<Self, ScopeError> {
+        let scopes = texts.into_iter().map(|t| Scope::parse(t.as_ref())).collect::<Result<Vec<_>, _>>()?;
+        Self::new(scopes)
+    }
+
+    /// Whether holding this set grants `required`.
+    pub fn satisfies(&self, required: &Scope) -> bool {
+        let needed = required.action.rights();
+        self.rights.get(&required.resource).is_some_and(|held| needed & !held == 0)
+    }
+
+    /// The required scopes this set does not grant, in the order given.
+    pub fn missing<'a>(&self, required: &'a [Scope]) -> Vec<&'a Scope> {
+        required.iter().filter(|r| !self.satisfies(r)).collect()
+    }
+
+    /// Whether every right in `self` is also granted by `other` (a narrowing or no change).
+    pub fn is_within(&self, other: &Self) -> bool {
+        self.scopes.iter().all(|s| other.satisfies(s))
+    }
+
+    /// The scopes, sorted.
+    pub fn iter(&self) -> impl Iterator<Item = &Scope> {
+        self.scopes.iter()
+    }
+
+    /// How many scopes.
+    pub fn len(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// Always false: a set holds at least one scope. Here for clippy's `len_without_is_empty`.
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+}
+
+impl fmt::Debug for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.scopes.iter().map(ToString::to_string)).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+//! Bounded human text: key names, notes, operator names and reasons.
+
+use std::fmt;
+
+/// Human text broke its rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// Nothing left after trimming.
+    #[error("must not be empty")]
+    Empty,
+    /// More characters than allowed.
+    #[error("must be at most {max} characters")]
+    TooLong {
+        /// The limit, in characters.
+        max: usize,
+    },
+    /// A control character (newline, escape, NUL, ...), which would let a name forge log lines or hide.
+    #[error("must not contain control characters")]
+    ControlCharacter,
+}
+
+fn clean(text: &str, max: usize, allow_newlines: bool) -> Result<String, TextError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(TextError::Empty);
+    }
+    if trimmed.chars().count() > max {
+        return Err(TextError::TooLong { max });
+    }
+    let bad = |c: char| {
+        let newline = c == '\n' || c == '\r' || c == '\t';
+        // Bidi overrides and zero-width characters let a name read as something it is not.
+        let deceptive =
+            matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
+        deceptive || (c.is_control() && !(allow_newlines && newline))
+    };
+    if trimmed.chars().any(bad) {
+        return Err(TextError::ControlCharacter);
+    }
+    Ok(trimmed.to_owned())
+}
+
+macro_rules! bounded_text {
+    ($(#[$doc:meta])* $name:ident, $max:expr, $newlines:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The most characters allowed.
+            pub const MAX_CHARS: usize = $max;
+
+            /// Trims and checks the text.
+            pub fn parse(text: &str) -> Result<Self, TextError> {
+                clean(text, $max, $newlines).map(Self)
+            }
+
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({:?})"), self.0)
+            }
+        }
+    };
+}
+
+bounded_text! {
+    /// A key's name: 1 to 64 characters, trimmed, no control characters. Unique per tenant (the store
+    /// enforces it) and immutable once the key exists.
+    KeyName, 64, false
+}
+
+bounded_text! {
+    /// Free text about a key (who integrates, a contact): up to 1,000 characters, line breaks allowed.
+    Notes, 1000, true
+}
+
+bounded_text! {
+    /// Why a key was rejected or revoked: up to 500 characters.
+    Reason, 500, true
+}
+
+bounded_text! {
+    /// An operator's display name: 1 to 100 characters.
+    OperatorName, 100, false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: Result<&str, TextError>, why: &str) {
+        let got = KeyName::parse(input);
+        assert_eq!(got.as_ref().map(KeyName::as_str).map_err(Clone::clone), expected, "{why}");
+    }
+
+    #[test]
+    fn key_names_follow_their_rules() {
+        check("POS Integration", Ok("POS Integration"), "plain name");
+        check("  crm-sync-prod  ", Ok("crm-sync-prod"), "surrounding space is trimmed");
+        check("   ", Err(TextError::Empty), "blank is empty");
+        check(&"x".repeat(64), Ok(&"x".repeat(64)), "64 characters fit");
+        check(&"x".repeat(65), Err(TextError::TooLong { max: 64 }), "65 do not");
+        check(&"é".repeat(64), Ok(&"é".repeat(64)), "characters, not bytes, are counted");
+        check("a\nb", Err(TextError::ControlCharacter), "a newline could forge a log line");
+        check("admin\u{202E}gpj", Err(TextError::ControlCharacter), "bidi override hides the real name");
+        check("a\u{200B}b", Err(TextError::ControlCharacter), "zero-width space makes look-alike names");
+    }
+
+    #[test]
+    fn notes_keep_line_breaks_but_not_other_controls() {
+        assert!(Notes::parse("Acme Ltd\ncontact: ops@acme.test").is_ok(), "newline in notes");
+        assert_eq!(Notes::parse("bell\u{7}"), Err(TextError::ControlCharacter), "BEL refused");
+        assert!(Notes::parse(&"n".repeat(1001)).is_err(), "1001 characters refused");
+    }
+}

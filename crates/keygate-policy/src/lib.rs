@@ -1,0 +1,1 @@
+//! keygate-policy: the policy evaluator (being written; see the next commit).
