@@ -1,0 +1,226 @@
+//! Why a request was refused: [`DenialCode`], the stable table of reasons with their HTTP status and
+//! title, and [`Denial`], one reason with the details a caller can act on. Every refusal keygate gives
+//! has one home here, whoever produces it. A denial must never carry a secret or internal error text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use keygate_domain::{Amount, Currency, Scope};
+use rust_decimal::Decimal;
+
+/// The stable name of a denial reason, as services, logs and documentation show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DenialCode {
+    /// The credential did not parse.
+    Malformed,
+    /// No key matches the credential (unknown id and wrong secret answer the same).
+    NotFound,
+    /// The key waits for a checker's approval.
+    PendingApproval,
+    /// A checker refused the key.
+    Rejected,
+    /// The key is revoked.
+    Revoked,
+    /// The key is past its expiry.
+    Expired,
+    /// The key belongs to another tenant.
+    WrongTenant,
+    /// The key belongs to another environment.
+    WrongEnvironment,
+    /// The key lacks a required scope.
+    InsufficientScope,
+    /// The client address is outside the key's allow list, or unknown.
+    IpNotAllowed,
+    /// The amount exceeds the key's per-operation maximum.
+    AmountOverLimit,
+    /// The amount is not in the key's currency.
+    CurrencyMismatch,
+    /// The key's daily volume would be exceeded.
+    DailyVolumeExceeded,
+}
+
+impl DenialCode {
+    /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
+    pub const ALL: [Self; 13] = [
+        Self::Malformed,
+        Self::NotFound,
+        Self::PendingApproval,
+        Self::Rejected,
+        Self::Revoked,
+        Self::Expired,
+        Self::WrongTenant,
+        Self::WrongEnvironment,
+        Self::InsufficientScope,
+        Self::IpNotAllowed,
+        Self::AmountOverLimit,
+        Self::CurrencyMismatch,
+        Self::DailyVolumeExceeded,
+    ];
+
+    /// The code's stable text (`"REVOKED"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "MALFORMED",
+            Self::NotFound => "NOT_FOUND",
+            Self::PendingApproval => "PENDING_APPROVAL",
+            Self::Rejected => "REJECTED",
+            Self::Revoked => "REVOKED",
+            Self::Expired => "EXPIRED",
+            Self::WrongTenant => "WRONG_TENANT",
+            Self::WrongEnvironment => "WRONG_ENVIRONMENT",
+            Self::InsufficientScope => "INSUFFICIENT_SCOPE",
+            Self::IpNotAllowed => "IP_NOT_ALLOWED",
+            Self::AmountOverLimit => "AMOUNT_OVER_LIMIT",
+            Self::CurrencyMismatch => "CURRENCY_MISMATCH",
+            Self::DailyVolumeExceeded => "DAILY_VOLUME_EXCEEDED",
+        }
+    }
+
+    /// The HTTP status: 401 when the credential does not authenticate, 403 when the key authenticates
+    /// but may not do this, 429 when the key's daily volume is used up.
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::Malformed
+            | Self::NotFound
+            | Self::PendingApproval
+            | Self::Rejected
+            | Self::Revoked
+            | Self::Expired => 401,
+            Self::WrongTenant
+            | Self::WrongEnvironment
+            | Self::InsufficientScope
+            | Self::IpNotAllowed
+            | Self::AmountOverLimit
+            | Self::CurrencyMismatch => 403,
+            Self::DailyVolumeExceeded => 429,
+        }
+    }
+
+    /// A short human sentence, without a trailing period.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Malformed => "The credential is malformed",
+            Self::NotFound => "No key matches the credential",
+            Self::PendingApproval => "The key is waiting for approval",
+            Self::Rejected => "The key was rejected",
+            Self::Revoked => "The key is revoked",
+            Self::Expired => "The key is expired",
+            Self::WrongTenant => "The key belongs to another tenant",
+            Self::WrongEnvironment => "The key belongs to another environment",
+            Self::InsufficientScope => "The key lacks a required scope",
+            Self::IpNotAllowed => "The client address is not allowed for this key",
+            Self::AmountOverLimit => "The amount exceeds the key's limit",
+            Self::CurrencyMismatch => "The amount is not in the key's currency",
+            Self::DailyVolumeExceeded => "The key's daily volume is used up",
+        }
+    }
+}
+
+impl fmt::Display for DenialCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text was not a denial code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a denial code")]
+pub struct ParseDenialCodeError;
+
+impl FromStr for DenialCode {
+    type Err = ParseDenialCodeError;
+
+    /// Parses the [`DenialCode::as_str`] form, exactly (upper case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|code| code.as_str() == s).ok_or(ParseDenialCodeError)
+    }
+}
+
+/// One denial: exactly one reason, with details where the caller can act on them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// The credential did not parse (produced by the verifier).
+    #[error("the credential is malformed")]
+    Malformed,
+    /// No key matches the credential (produced by the verifier).
+    #[error("no key matches the credential")]
+    NotFound,
+    /// The key waits for a checker's approval.
+    #[error("the key is waiting for approval")]
+    PendingApproval,
+    /// A checker refused the key.
+    #[error("the key was rejected")]
+    Rejected,
+    /// The key is revoked.
+    #[error("the key is revoked")]
+    Revoked,
+    /// The key is past its expiry.
+    #[error("the key is expired")]
+    Expired,
+    /// The key belongs to another tenant.
+    #[error("the key belongs to another tenant")]
+    WrongTenant,
+    /// The key belongs to another environment.
+    #[error("the key belongs to another environment")]
+    WrongEnvironment,
+    /// The key lacks required scopes.
+    #[error("the key lacks the scopes {}", list(.missing))]
+    InsufficientScope {
+        /// Every required scope the key does not grant, in the order required.
+        missing: Vec<Scope>,
+    },
+    /// The client address is outside the key's allow list, or unknown.
+    #[error("the client address is not allowed for this key")]
+    IpNotAllowed,
+    /// The amount exceeds the key's per-operation maximum.
+    #[error("the amount exceeds the key's limit of {max_amount}")]
+    AmountOverLimit {
+        /// The most one operation may move.
+        max_amount: Amount,
+    },
+    /// The amount is not in the key's currency (or states none).
+    #[error("the key only accepts amounts in {expected}")]
+    CurrencyMismatch {
+        /// The key's currency.
+        expected: Currency,
+    },
+    /// The key's daily volume would be exceeded (produced by the verifier).
+    #[error("the key's daily volume is used up ({remaining} remains today)")]
+    DailyVolumeExceeded {
+        /// What the key may still move today; may be zero.
+        remaining: Decimal,
+    },
+}
+
+impl Denial {
+    /// The reason's stable code.
+    pub fn code(&self) -> DenialCode {
+        match self {
+            Self::Malformed => DenialCode::Malformed,
+            Self::NotFound => DenialCode::NotFound,
+            Self::PendingApproval => DenialCode::PendingApproval,
+            Self::Rejected => DenialCode::Rejected,
+            Self::Revoked => DenialCode::Revoked,
+            Self::Expired => DenialCode::Expired,
+            Self::WrongTenant => DenialCode::WrongTenant,
+            Self::WrongEnvironment => DenialCode::WrongEnvironment,
+            Self::InsufficientScope { .. } => DenialCode::InsufficientScope,
+            Self::IpNotAllowed => DenialCode::IpNotAllowed,
+            Self::AmountOverLimit { .. } => DenialCode::AmountOverLimit,
+            Self::CurrencyMismatch { .. } => DenialCode::CurrencyMismatch,
+            Self::DailyVolumeExceeded { .. } => DenialCode::DailyVolumeExceeded,
+        }
+    }
+
+    /// The HTTP status of the reason's code.
+    pub fn status(&self) -> u16 {
+        self.code().status()
+    }
+}
+
+fn list(scopes: &[Scope]) -> String {
+    scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+//! keygate-policy's integration tests, through the public API only (one binary, one module per feature).
+
+mod reference;
