@@ -31,4 +31,4 @@ pub use money::{Amount, AmountError, Currency, CurrencyError};
 pub use policy::TenantPolicy;
 pub use role::{Actor, Role, RoleError, RoleSet};
 pub use scope::{Action, Scope, ScopeError, ScopeSet};
-pub use text::{KeyName, Notes, OperatorName, Reason, TextError};
+pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};

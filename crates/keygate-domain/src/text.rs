@@ -17,6 +17,9 @@ pub enum TextError {
     /// A control character (newline, escape, NUL, ...), which would let a name forge log lines or hide.
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// Not shaped like an e-mail address.
+    #[error("must be an e-mail address such as ops@example.com")]
+    EmailShape,
 }
 
 fn clean(text: &str, max: usize, allow_newlines: bool) -> Result<String, TextError> {
@@ -96,6 +99,54 @@ bounded_text! {
     OperatorName, 100, false
 }
 
+bounded_text! {
+    /// A tenant's display name: 1 to 100 characters.
+    TenantName, 100, false
+}
+
+/// An operator's e-mail address: one `@` with text on both sides, no spaces, at most 254 characters.
+/// Unique per tenant (the store enforces it). Checked for shape only; keygate sends no mail.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Email(String);
+
+impl Email {
+    /// Trims and checks an address; compared case-insensitively, so it is stored lower-cased.
+    pub fn parse(text: &str) -> Result<Self, TextError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(TextError::Empty);
+        }
+        if text.len() > 254 {
+            return Err(TextError::TooLong { max: 254 });
+        }
+        let shaped = text.split('@').count() == 2
+            && text.split('@').all(|part| !part.is_empty())
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        if shaped {
+            Ok(Self(text.to_lowercase()))
+        } else {
+            Err(TextError::EmailShape)
+        }
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({:?})", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +167,14 @@ mod tests {
         check("a\nb", Err(TextError::ControlCharacter), "a newline could forge a log line");
         check("admin\u{202E}gpj", Err(TextError::ControlCharacter), "bidi override hides the real name");
         check("a\u{200B}b", Err(TextError::ControlCharacter), "zero-width space makes look-alike names");
+    }
+
+    #[test]
+    fn emails_are_checked_for_shape_and_lower_cased() {
+        assert_eq!(Email::parse(" Ops@Acme.test ").map(|e| e.as_str().to_owned()), Ok("ops@acme.test".to_owned()));
+        for bad in ["ops", "@acme.test", "ops@", "a@b@c", "o ps@acme.test"] {
+            assert_eq!(Email::parse(bad), Err(TextError::EmailShape), "email {bad:?}");
+        }
     }
 
     #[test]

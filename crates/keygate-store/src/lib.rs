@@ -1,0 +1,29 @@
+//! keygate's storage: the [`KeyStore`] trait that the verifier and the server use without knowing the
+//! backend, an in-memory backend ([`MemoryStore`]) and a PostgreSQL backend ([`PgStore`]) that pass one
+//! conformance suite, and the write-behind [`UsageBuffer`].
+//!
+//! The store persists and queries. It enforces no lifecycle or policy rule beyond atomicity: every key
+//! write is a compare-and-set on the version the caller read, every audit entry is written in the same
+//! transaction as the change it records, and a daily spend never takes a (key, day) over its limit.
+//! Only this crate knows SQL. It never logs a secret or a hash.
+
+mod cursor;
+mod error;
+mod memory;
+mod model;
+mod pg;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod usage_buffer;
+
+pub use cursor::{AuditCursor, CursorError, KeyCursor};
+pub use error::StoreError;
+pub use memory::MemoryStore;
+pub use model::{
+    AuditEntry, AuditKind, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page,
+    SpendOutcome, Tenant, UsageRecord,
+};
+pub use pg::{PgStore, PgStoreOptions};
+pub use store::KeyStore;
+pub use usage_buffer::{UsageBuffer, UsageBufferOptions};

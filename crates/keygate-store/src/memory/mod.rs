@@ -1,0 +1,277 @@
+//! The in-memory backend: for tests, embedding and the server's default. The same semantics as
+//! PostgreSQL, including atomicity under concurrency: every method takes one lock for its whole
+//! read-check-write, so two racing approvals or a thousand racing spends see each other. It never
+//! persists anything: a restart starts empty.
+
+mod state;
+
+use std::collections::BTreeSet;
+use std::sync::{PoisonError, RwLock};
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use keygate_domain::{KeyId, OperatorId, TenantId};
+use rust_decimal::Decimal;
+use tokio::sync::broadcast;
+
+use self::state::State;
+use crate::cursor::{AuditCursor, KeyCursor};
+use crate::error::StoreError;
+use crate::model::{
+    AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page,
+    SpendOutcome, Tenant, UsageRecord,
+};
+use crate::store::KeyStore;
+
+/// The in-memory store.
+pub struct MemoryStore {
+    state: RwLock<State>,
+    invalidations: broadcast::Sender<Invalidation>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryStore")
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        let (invalidations, _) = broadcast::channel(1024);
+        Self { state: RwLock::new(State::default()), invalidations }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied change (checks run before writes),
+        // so the data is still consistent and we keep serving it.
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether `tenant` has the key `key`.
+fn owns(state: &State, tenant: &TenantId, key: KeyId) -> bool {
+    state.keys.get(&key).is_some_and(|r| &r.key.tenant == tenant)
+}
+
+fn page_limit(limit: u32) -> usize {
+    usize::try_from(limit.max(1)).unwrap_or(usize::MAX)
+}
+
+#[async_trait]
+impl KeyStore for MemoryStore {
+    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut state = self.write();
+        if state.tenants.contains_key(&tenant.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        state.tenants.insert(tenant.id.clone(), tenant.clone());
+        state.append_audit(audit);
+        Ok(())
+    }
+
+    async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError> {
+        self.read().tenants.get(id).cloned().ok_or(StoreError::NotFound)
+    }
+
+    async fn update_tenant(
+        &self,
+        tenant: &Tenant,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let stored = state.tenants.get_mut(&tenant.id).ok_or(StoreError::NotFound)?;
+        if stored.version != expected_version {
+            return Err(StoreError::Conflict);
+        }
+        *stored = tenant.clone();
+        state.append_audit(audit);
+        Ok(())
+    }
+
+    async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut state = self.write();
+        if !state.tenants.contains_key(&operator.tenant) {
+            return Err(StoreError::NotFound);
+        }
+        let taken = state.operators.contains_key(&operator.id)
+            || state.operators.values().any(|o| o.tenant == operator.tenant && o.email == operator.email);
+        if taken {
+            return Err(StoreError::AlreadyExists);
+        }
+        state.operators.insert(operator.id, operator.clone());
+        state.append_audit(audit);
+        Ok(())
+    }
+
+    async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
+        let state = self.read();
+        let mut ops: Vec<Operator> = state.operators.values().filter(|o| &o.tenant == tenant).cloned().collect();
+        ops.sort_by_key(|o| (o.created_at, o.id));
+        Ok(ops)
+    }
+
+    async fn operator(&self, id: OperatorId) -> Result<Operator, StoreError> {
+        self.read().operators.get(&id).cloned().ok_or(StoreError::NotFound)
+    }
+
+    async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
+        {
+            let mut state = self.write();
+            state.check(changes)?;
+            state.apply(changes);
+        }
+        for change in changes {
+            if let KeyWrite::Update { key, .. } = &change.write {
+                // No receiver is fine: nobody caches.
+                let _ = self.invalidations.send(Invalidation::Key(key.id));
+            }
+        }
+        Ok(())
+    }
+
+    async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {
+        self.read().keys.get(&id).filter(|r| &r.key.tenant == tenant).cloned().ok_or(StoreError::NotFound)
+    }
+
+    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError> {
+        Ok(self.read().keys.get(&id).cloned())
+    }
+
+    async fn keys(
+        &self,
+        tenant: &TenantId,
+        filter: KeyFilter,
+        cursor: Option<KeyCursor>,
+        limit: u32,
+    ) -> Result<Page<KeyRecord, KeyCursor>, StoreError> {
+        let state = self.read();
+        let empty = BTreeSet::new();
+        let order = state.order.get(tenant).unwrap_or(&empty);
+        let start = cursor.map(|c| (c.created_at, c.id));
+        let limit = page_limit(limit);
+        let mut items = Vec::new();
+        let mut more = false;
+        let after = order.iter().filter(|entry| start.is_none_or(|s| **entry > s));
+        for (_, id) in after {
+            let Some(record) = state.keys.get(id) else { continue };
+            let key = &record.key;
+            if filter.state.is_some_and(|s| s != key.state) || filter.environment.is_some_and(|e| e != key.environment)
+            {
+                continue;
+            }
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            items.push(record.clone());
+        }
+        let next = if more { items.last().map(|r| KeyCursor::after(r.key.created_at, r.key.id)) } else { None };
+        Ok(Page { items, next })
+    }
+
+    async fn spend(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        day: NaiveDate,
+        amount: Decimal,
+        limit: Decimal,
+    ) -> Result<SpendOutcome, StoreError> {
+        let mut state = self.write();
+        if !owns(&state, tenant, key) {
+            return Err(StoreError::NotFound);
+        }
+        let spent = state.spent.entry((key, day)).or_default();
+        if *spent + amount <= limit {
+            *spent += amount;
+            Ok(SpendOutcome::Spent { remaining: limit - *spent })
+        } else {
+            Ok(SpendOutcome::Refused { remaining: (limit - *spent).max(Decimal::ZERO) })
+        }
+    }
+
+    async fn release(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        day: NaiveDate,
+        amount: Decimal,
+    ) -> Result<Decimal, StoreError> {
+        let mut state = self.write();
+        if !owns(&state, tenant, key) {
+            return Err(StoreError::NotFound);
+        }
+        let Some(spent) = state.spent.get_mut(&(key, day)) else { return Ok(Decimal::ZERO) };
+        *spent = (*spent - amount).max(Decimal::ZERO);
+        Ok(*spent)
+    }
+
+    async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError> {
+        let mut state = self.write();
+        for record in batch {
+            state.record_usage(record);
+        }
+        Ok(())
+    }
+
+    async fn usage(&self, tenant: &TenantId, key: KeyId, days: u32) -> Result<KeyUsage, StoreError> {
+        let state = self.read();
+        let record = state.keys.get(&key).filter(|r| &r.key.tenant == tenant).ok_or(StoreError::NotFound)?;
+        let mut all: BTreeSet<NaiveDate> = state.spent.keys().filter(|(k, _)| *k == key).map(|(_, d)| *d).collect();
+        all.extend(state.requests.keys().filter(|(k, _)| *k == key).map(|(_, d)| *d));
+        let days = all
+            .into_iter()
+            .rev()
+            .take(page_limit(days))
+            .map(|day| DayUsage {
+                day,
+                requests: state.requests.get(&(key, day)).copied().unwrap_or(0),
+                spent: state.spent.get(&(key, day)).copied().unwrap_or(Decimal::ZERO),
+            })
+            .collect();
+        Ok(KeyUsage { last_used_at: record.last_used_at, last_used_ip: record.last_used_ip, days })
+    }
+
+    async fn audit(
+        &self,
+        tenant: &TenantId,
+        key: Option<KeyId>,
+        cursor: Option<AuditCursor>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry, AuditCursor>, StoreError> {
+        let state = self.read();
+        let limit = page_limit(limit);
+        let mut matching = state
+            .audit
+            .get(tenant)
+            .into_iter()
+            .flatten()
+            .rev()
+            .filter(|e| cursor.is_none_or(|c| e.seq < c.0))
+            .filter(|e| key.is_none_or(|k| e.key == Some(k)));
+        let items: Vec<AuditEntry> = matching.by_ref().take(limit).cloned().collect();
+        let more = matching.next().is_some();
+        let next = if more { items.last().map(|e| AuditCursor(e.seq)) } else { None };
+        Ok(Page { items, next })
+    }
+
+    fn invalidations(&self) -> broadcast::Receiver<Invalidation> {
+        self.invalidations.subscribe()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}

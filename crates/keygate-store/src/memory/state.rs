@@ -1,0 +1,104 @@
+//! The data behind `MemoryStore`, mutated only while its lock is held, so each method is atomic.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use keygate_domain::{KeyId, KeyName, OperatorId, TenantId};
+use rust_decimal::Decimal;
+
+use crate::error::StoreError;
+use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Tenant, UsageRecord};
+
+#[derive(Default)]
+pub(super) struct State {
+    pub tenants: HashMap<TenantId, Tenant>,
+    pub operators: HashMap<OperatorId, Operator>,
+    pub keys: HashMap<KeyId, KeyRecord>,
+    /// Per tenant, the listing order (`created_at`, id).
+    pub order: HashMap<TenantId, BTreeSet<(DateTime<Utc>, KeyId)>>,
+    pub names: HashSet<(TenantId, KeyName)>,
+    pub spent: HashMap<(KeyId, NaiveDate), Decimal>,
+    pub requests: HashMap<(KeyId, NaiveDate), u64>,
+    /// Per tenant, oldest first.
+    pub audit: HashMap<TenantId, Vec<AuditEntry>>,
+    pub next_seq: u64,
+}
+
+impl State {
+    pub fn append_audit(&mut self, entry: &AuditEntry) {
+        self.next_seq += 1;
+        let mut entry = entry.clone();
+        entry.seq = self.next_seq;
+        self.audit.entry(entry.tenant.clone()).or_default().push(entry);
+    }
+
+    /// Checks every change against the current state without touching it, so `apply` cannot fail halfway.
+    pub fn check(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
+        let mut new_names = HashSet::new();
+        let mut new_ids = HashSet::new();
+        // Versions as earlier changes of this same commit leave them (a commit may move a key twice).
+        let mut versions: HashMap<KeyId, u64> = HashMap::new();
+        for change in changes {
+            match &change.write {
+                KeyWrite::Insert(record) => {
+                    let key = &record.key;
+                    if !self.tenants.contains_key(&key.tenant) {
+                        return Err(StoreError::NotFound);
+                    }
+                    let name = (key.tenant.clone(), key.name.clone());
+                    if self.names.contains(&name) || !new_names.insert(name) {
+                        return Err(StoreError::NameTaken);
+                    }
+                    if self.keys.contains_key(&key.id) || !new_ids.insert(key.id) {
+                        return Err(StoreError::AlreadyExists);
+                    }
+                }
+                KeyWrite::Update { expected_version, key } => {
+                    let stored = self.keys.get(&key.id).filter(|r| r.key.tenant == key.tenant);
+                    let Some(stored) = stored else { return Err(StoreError::NotFound) };
+                    let current = versions.get(&key.id).copied().unwrap_or(stored.key.version);
+                    if current != *expected_version {
+                        return Err(StoreError::Conflict);
+                    }
+                    versions.insert(key.id, key.version);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies changes already passed by [`State::check`].
+    pub fn apply(&mut self, changes: &[KeyChange]) {
+        for change in changes {
+            match &change.write {
+                KeyWrite::Insert(record) => {
+                    let key = &record.key;
+                    self.names.insert((key.tenant.clone(), key.name.clone()));
+                    self.order.entry(key.tenant.clone()).or_default().insert((key.created_at, key.id));
+                    let mut record = record.clone();
+                    record.last_used_at = None;
+                    record.last_used_ip = None;
+                    self.keys.insert(key.id, record);
+                }
+                KeyWrite::Update { key, .. } => {
+                    if let Some(stored) = self.keys.get_mut(&key.id) {
+                        // Name, tenant and creation instant never change, so the indexes stay valid.
+                        stored.key = key.clone();
+                    }
+                }
+            }
+            self.append_audit(&change.audit);
+        }
+    }
+
+    pub fn record_usage(&mut self, record: &UsageRecord) {
+        let Some(stored) = self.keys.get_mut(&record.key).filter(|r| r.key.tenant == record.tenant) else {
+            return;
+        };
+        *self.requests.entry((record.key, record.day)).or_default() += record.requests;
+        if stored.last_used_at.is_none_or(|at| at < record.last_used_at) {
+            stored.last_used_at = Some(record.last_used_at);
+            stored.last_used_ip = record.last_used_ip;
+        }
+    }
+}

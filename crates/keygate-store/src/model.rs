@@ -1,0 +1,242 @@
+//! The records a store keeps, beyond the domain's `Key`.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use keygate_credential::SecretHash;
+use keygate_domain::{
+    ActorId, AuditAction, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason, RoleSet,
+    TenantId, TenantName, TenantPolicy,
+};
+use rust_decimal::Decimal;
+
+/// A tenant and its policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// Its id.
+    pub id: TenantId,
+    /// Display name.
+    pub name: TenantName,
+    /// Rules for its keys.
+    pub policy: TenantPolicy,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Bumped by every change; the compare-and-set token for policy updates.
+    pub version: u64,
+}
+
+/// An operator of one tenant. Only the hash of its token is kept.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// Its id (also inside its token).
+    pub id: OperatorId,
+    /// The tenant it acts for.
+    pub tenant: TenantId,
+    /// Display name.
+    pub name: OperatorName,
+    /// E-mail, unique per tenant.
+    pub email: Email,
+    /// Roles held.
+    pub roles: RoleSet,
+    /// Hash of its token.
+    pub token_hash: SecretHash,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operator")
+            .field("id", &self.id)
+            .field("tenant", &self.tenant)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key as stored: the domain record, the hash of its secret, its masked form and its last use.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The domain record.
+    pub key: Key,
+    /// Hash of the secret; the secret itself is never stored.
+    pub secret_hash: SecretHash,
+    /// `kg_live_…3fQz`, for listings.
+    pub masked: String,
+    /// Last verification (from the usage buffer; may lag by one flush interval). Ignored on write.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Client address of the last verification. Ignored on write.
+    pub last_used_ip: Option<IpAddr>,
+}
+
+impl std::fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRecord")
+            .field("key", &self.key)
+            .field("masked", &self.masked)
+            .field("last_used_at", &self.last_used_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One write in a [`KeyChange`].
+#[derive(Debug, Clone)]
+pub enum KeyWrite {
+    /// A new key; fails with `NameTaken` if the tenant has the name already.
+    Insert(KeyRecord),
+    /// The new state of an existing key; applied only if the stored version is still `expected_version`.
+    Update {
+        /// The version the caller read.
+        expected_version: u64,
+        /// The key after the transition (its `version` is the new one).
+        key: Key,
+    },
+}
+
+/// A key write and the audit entry that records it. A store commits a slice of these all or nothing.
+#[derive(Debug, Clone)]
+pub struct KeyChange {
+    /// The write.
+    pub write: KeyWrite,
+    /// What to append to the audit log with it.
+    pub audit: AuditEntry,
+}
+
+/// What an audit entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditKind {
+    /// A key transition.
+    Key(AuditAction),
+    /// A tenant was created.
+    TenantCreated,
+    /// A tenant's policy changed.
+    TenantUpdated,
+    /// An operator was created.
+    OperatorCreated,
+}
+
+impl AuditKind {
+    /// The action's name in the log (`key.approved`, `tenant.created`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Key(action) => action.as_str(),
+            Self::TenantCreated => "tenant.created",
+            Self::TenantUpdated => "tenant.updated",
+            Self::OperatorCreated => "operator.created",
+        }
+    }
+
+    /// Parses the name back.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "tenant.created" => Some(Self::TenantCreated),
+            "tenant.updated" => Some(Self::TenantUpdated),
+            "operator.created" => Some(Self::OperatorCreated),
+            other => other.parse().ok().map(Self::Key),
+        }
+    }
+}
+
+/// One line of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The tenant it belongs to.
+    pub tenant: TenantId,
+    /// The key concerned, if any.
+    pub key: Option<KeyId>,
+    /// Who did it.
+    pub actor: ActorId,
+    /// What was done.
+    pub action: AuditKind,
+    /// Why, if a reason was given.
+    pub reason: Option<Reason>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Position in the tenant's log, assigned by the store (0 when writing).
+    pub seq: u64,
+}
+
+/// Which keys to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyFilter {
+    /// Only keys in this state.
+    pub state: Option<KeyState>,
+    /// Only keys of this environment.
+    pub environment: Option<Environment>,
+}
+
+/// One page of a listing and the cursor of the next, if there is more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, C> {
+    /// The items, in the listing's stable order.
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<C>,
+}
+
+/// The result of a daily spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpendOutcome {
+    /// Recorded; this much of the day's limit remains.
+    Spent {
+        /// What remains today.
+        remaining: Decimal,
+    },
+    /// Refused: it would have gone over the limit. Nothing was recorded.
+    Refused {
+        /// What remains today.
+        remaining: Decimal,
+    },
+}
+
+/// Aggregated verifications of one key on one UTC day, as flushed by the [`crate::UsageBuffer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRecord {
+    /// The key's tenant.
+    pub tenant: TenantId,
+    /// The key.
+    pub key: KeyId,
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// Verifications counted.
+    pub requests: u64,
+    /// The latest of them.
+    pub last_used_at: DateTime<Utc>,
+    /// Its client address.
+    pub last_used_ip: Option<IpAddr>,
+}
+
+/// A key's usage: last use, and per UTC day the requests counted and volume spent (newest day first).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyUsage {
+    /// Last verification.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Its client address.
+    pub last_used_ip: Option<IpAddr>,
+    /// Per day, newest first.
+    pub days: Vec<DayUsage>,
+}
+
+/// One day of a key's usage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayUsage {
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// Verifications counted.
+    pub requests: u64,
+    /// Volume spent.
+    pub spent: Decimal,
+}
+
+/// Cached key records that another writer may have changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalidation {
+    /// This key changed.
+    Key(KeyId),
+    /// Anything may have changed (a notification channel was lost and re-established).
+    All,
+}

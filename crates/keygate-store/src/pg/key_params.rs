@@ -1,0 +1,181 @@
+//! A [`Key`] as the query parameters that write it: text, arrays and decimals in the column order of
+//! [`KEY_FIELDS`], so the insert and the compare-and-set update bind exactly the same values.
+//!
+//! It must never write a value the reader in `key_row` could not parse back into the same `Key`.
+
+use chrono::{DateTime, Utc};
+use keygate_domain::{Key, Limits};
+use rust_decimal::Decimal;
+use sqlx::postgres::{PgArguments, Postgres};
+use sqlx::query::Query;
+
+use super::convert::to_db;
+use crate::error::StoreError;
+
+/// The columns every key write sets, in the order `$1..$29` of [`KeyParams::bind`]. The two `inet[]`
+/// columns are bound as text and cast in SQL (`$10::text[]::inet[]`, `$24::text[]::inet[]`).
+pub(super) const KEY_FIELDS: [&str; 29] = [
+    "key_id",
+    "tenant_id",
+    "name",
+    "notes",
+    "environment",
+    "scopes",
+    "currency",
+    "max_amount",
+    "daily_volume",
+    "allowed_ips",
+    "expires_at",
+    "state",
+    "created_by",
+    "approved_by",
+    "created_at",
+    "updated_at",
+    "revocation_requested_by",
+    "revocation_reason",
+    "revocation_requested_at",
+    "pending_scopes",
+    "pending_currency",
+    "pending_max_amount",
+    "pending_daily_volume",
+    "pending_allowed_ips",
+    "pending_requested_by",
+    "pending_requested_at",
+    "replaces_key_id",
+    "rotation_overlap_seconds",
+    "version",
+];
+
+/// The SQL expression that sets column `index` (0-based) of [`KEY_FIELDS`] from its parameter.
+pub(super) fn key_field_value(index: usize) -> String {
+    let column = KEY_FIELDS.get(index).copied().unwrap_or("");
+    let n = index + 1;
+    if column.ends_with("allowed_ips") {
+        format!("${n}::text[]::inet[]")
+    } else {
+        format!("${n}")
+    }
+}
+
+/// Limits as column values.
+struct LimitParams {
+    currency: Option<String>,
+    max_amount: Option<Decimal>,
+    daily_volume: Option<Decimal>,
+    allowed_ips: Vec<String>,
+}
+
+impl LimitParams {
+    fn new(limits: &Limits) -> Self {
+        Self {
+            currency: limits.currency().map(|c| c.as_str().to_owned()),
+            max_amount: limits.max_amount().map(keygate_domain::Amount::value),
+            daily_volume: limits.daily_volume().map(keygate_domain::Amount::value),
+            allowed_ips: limits.allowed_ips().networks().iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// A key's fields as owned parameter values.
+pub(super) struct KeyParams {
+    key_id: String,
+    tenant_id: String,
+    name: String,
+    notes: Option<String>,
+    environment: &'static str,
+    scopes: Vec<String>,
+    limits: LimitParams,
+    expires_at: Option<DateTime<Utc>>,
+    state: &'static str,
+    created_by: String,
+    approved_by: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    revocation_requested_by: Option<String>,
+    revocation_reason: Option<String>,
+    revocation_requested_at: Option<DateTime<Utc>>,
+    pending_scopes: Option<Vec<String>>,
+    pending_limits: Option<LimitParams>,
+    pending_requested_by: Option<String>,
+    pending_requested_at: Option<DateTime<Utc>>,
+    replaces_key_id: Option<String>,
+    rotation_overlap_seconds: Option<i64>,
+    version: i64,
+}
+
+impl KeyParams {
+    /// The parameters that write `key`.
+    pub(super) fn new(key: &Key) -> Result<Self, StoreError> {
+        let pending = key.pending_change.as_ref();
+        Ok(Self {
+            key_id: key.id.to_string(),
+            tenant_id: key.tenant.as_str().to_owned(),
+            name: key.name.as_str().to_owned(),
+            notes: key.notes.as_ref().map(|n| n.as_str().to_owned()),
+            environment: key.environment.as_str(),
+            scopes: key.privileges.scopes.iter().map(ToString::to_string).collect(),
+            limits: LimitParams::new(&key.privileges.limits),
+            expires_at: key.expiry.at(),
+            state: key.state.as_str(),
+            created_by: key.created_by.to_string(),
+            approved_by: key.approved_by.map(|a| a.to_string()),
+            created_at: key.created_at,
+            updated_at: key.updated_at,
+            revocation_requested_by: key.revocation.as_ref().map(|r| r.requested_by.to_string()),
+            revocation_reason: key.revocation.as_ref().map(|r| r.reason.as_str().to_owned()),
+            revocation_requested_at: key.revocation.as_ref().map(|r| r.requested_at),
+            pending_scopes: pending.map(|p| p.privileges.scopes.iter().map(ToString::to_string).collect()),
+            pending_limits: pending.map(|p| LimitParams::new(&p.privileges.limits)),
+            pending_requested_by: pending.map(|p| p.requested_by.to_string()),
+            pending_requested_at: pending.map(|p| p.requested_at),
+            replaces_key_id: key.rotation.map(|r| r.replaces.to_string()),
+            rotation_overlap_seconds: key.rotation.map(|r| i64::from(r.overlap_seconds)),
+            version: to_db(key.version, "version")?,
+        })
+    }
+
+    /// The key id parameter (`$1`).
+    pub(super) fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The tenant parameter (`$2`).
+    pub(super) fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    /// Binds `$1..$29` in the order of [`KEY_FIELDS`].
+    pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
+        let pending = self.pending_limits.as_ref();
+        query
+            .bind(&self.key_id)
+            .bind(&self.tenant_id)
+            .bind(&self.name)
+            .bind(&self.notes)
+            .bind(self.environment)
+            .bind(&self.scopes)
+            .bind(&self.limits.currency)
+            .bind(self.limits.max_amount)
+            .bind(self.limits.daily_volume)
+            .bind(&self.limits.allowed_ips)
+            .bind(self.expires_at)
+            .bind(self.state)
+            .bind(&self.created_by)
+            .bind(&self.approved_by)
+            .bind(self.created_at)
+            .bind(self.updated_at)
+            .bind(&self.revocation_requested_by)
+            .bind(&self.revocation_reason)
+            .bind(self.revocation_requested_at)
+            .bind(&self.pending_scopes)
+            .bind(pending.and_then(|l| l.currency.as_deref()))
+            .bind(pending.and_then(|l| l.max_amount))
+            .bind(pending.and_then(|l| l.daily_volume))
+            .bind(pending.map(|l| &l.allowed_ips))
+            .bind(&self.pending_requested_by)
+            .bind(self.pending_requested_at)
+            .bind(&self.replaces_key_id)
+            .bind(self.rotation_overlap_seconds)
+            .bind(self.version)
+    }
+}

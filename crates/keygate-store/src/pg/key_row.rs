@@ -1,0 +1,130 @@
+//! Reading a `keys` row back into a [`KeyRecord`].
+//!
+//! It must never panic or guess: every stored text goes through the domain's parser, the parts that
+//! come in groups (a revocation request, a pending change, a rotation) are whole or absent, and anything
+//! else is `StoreError::Corrupt` naming the column, never the value.
+
+use chrono::{DateTime, Utc};
+use keygate_domain::{
+    ActorId, Amount, Currency, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Notes,
+    PendingChange, Privileges, Reason, RevocationRequest, Rotation, ScopeSet, TenantId,
+};
+use rust_decimal::Decimal;
+use sqlx::postgres::PgRow;
+
+use super::convert::{from_db, from_db_u32};
+use super::failure::corrupt;
+use super::rows::{get, hash, ip, parsed, parsed_opt};
+use crate::error::StoreError;
+use crate::model::KeyRecord;
+
+/// The select list [`key_record`] reads, as a literal so queries can be built with `concat!`.
+/// `inet` values come back as text (no sqlx network feature needed); `host()` drops the `/32`.
+macro_rules! key_columns {
+    () => {
+        "key_id, tenant_id, name, notes, environment, scopes, currency, max_amount, daily_volume, \
+         allowed_ips::text[] AS allowed_ips, expires_at, state, created_by, approved_by, created_at, updated_at, \
+         revocation_requested_by, revocation_reason, revocation_requested_at, pending_scopes, pending_currency, \
+         pending_max_amount, pending_daily_volume, pending_allowed_ips::text[] AS pending_allowed_ips, \
+         pending_requested_by, pending_requested_at, replaces_key_id, rotation_overlap_seconds, version, \
+         secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
+    };
+}
+pub(super) use key_columns;
+
+/// A `keys` row selected with [`key_columns!`].
+pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
+    let key = Key {
+        id: parsed(row, "key_id", KeyId::parse)?,
+        tenant: parsed(row, "tenant_id", TenantId::parse)?,
+        name: parsed(row, "name", KeyName::parse)?,
+        notes: parsed_opt(row, "notes", Notes::parse)?,
+        environment: parsed(row, "environment", str::parse::<Environment>)?,
+        privileges: privileges(
+            row,
+            get(row, "scopes")?,
+            ["currency", "max_amount", "daily_volume"],
+            get(row, "allowed_ips")?,
+        )?,
+        expiry: get::<Option<DateTime<Utc>>>(row, "expires_at")?.map_or(Expiry::Never, Expiry::At),
+        state: parsed(row, "state", str::parse::<KeyState>)?,
+        created_by: parsed(row, "created_by", str::parse::<ActorId>)?,
+        approved_by: parsed_opt(row, "approved_by", str::parse::<ActorId>)?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        revocation: revocation(row)?,
+        pending_change: pending_change(row)?,
+        rotation: rotation(row)?,
+        version: from_db(get(row, "version")?, "version")?,
+    };
+    Ok(KeyRecord {
+        key,
+        secret_hash: hash(row, "secret_hash")?,
+        masked: get(row, "masked")?,
+        last_used_at: get(row, "last_used_at")?,
+        last_used_ip: ip(row, "last_used_ip")?,
+    })
+}
+
+/// Scopes and limits from their columns (`limit_columns`: currency, max amount, daily volume).
+fn privileges(
+    row: &PgRow,
+    scopes: Vec<String>,
+    limit_columns: [&str; 3],
+    allowed_ips: Vec<String>,
+) -> Result<Privileges, StoreError> {
+    let [currency, max_amount, daily_volume] = limit_columns;
+    let scopes = ScopeSet::parse(&scopes).map_err(|e| corrupt("scopes", e))?;
+    let amount_at = |name: &str| -> Result<Option<Amount>, StoreError> {
+        get::<Option<Decimal>>(row, name)?.map(Amount::new).transpose().map_err(|e| corrupt(name, e))
+    };
+    let limits = Limits::new(
+        parsed_opt(row, currency, Currency::parse)?,
+        amount_at(max_amount)?,
+        amount_at(daily_volume)?,
+        IpAllowList::parse(&allowed_ips).map_err(|e| corrupt("allowed_ips", e))?,
+    )
+    .map_err(|e| corrupt("limits", e))?;
+    Ok(Privileges { scopes, limits })
+}
+
+fn revocation(row: &PgRow) -> Result<Option<RevocationRequest>, StoreError> {
+    let requested_by = parsed_opt(row, "revocation_requested_by", str::parse::<ActorId>)?;
+    let reason = parsed_opt(row, "revocation_reason", Reason::parse)?;
+    let requested_at = get(row, "revocation_requested_at")?;
+    match (requested_by, reason, requested_at) {
+        (Some(requested_by), Some(reason), Some(requested_at)) => {
+            Ok(Some(RevocationRequest { requested_by, reason, requested_at }))
+        }
+        (None, None, None) => Ok(None),
+        _ => Err(corrupt("revocation", "partly set")),
+    }
+}
+
+fn pending_change(row: &PgRow) -> Result<Option<PendingChange>, StoreError> {
+    let scopes = get::<Option<Vec<String>>>(row, "pending_scopes")?;
+    let allowed_ips = get::<Option<Vec<String>>>(row, "pending_allowed_ips")?;
+    let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
+    let requested_at = get(row, "pending_requested_at")?;
+    match (scopes, allowed_ips, requested_by, requested_at) {
+        (Some(scopes), Some(allowed_ips), Some(requested_by), Some(requested_at)) => {
+            let columns = ["pending_currency", "pending_max_amount", "pending_daily_volume"];
+            let privileges = privileges(row, scopes, columns, allowed_ips)?;
+            Ok(Some(PendingChange { privileges, requested_by, requested_at }))
+        }
+        (None, None, None, None) => Ok(None),
+        _ => Err(corrupt("pending change", "partly set")),
+    }
+}
+
+fn rotation(row: &PgRow) -> Result<Option<Rotation>, StoreError> {
+    let replaces = parsed_opt(row, "replaces_key_id", KeyId::parse)?;
+    let overlap = get::<Option<i64>>(row, "rotation_overlap_seconds")?;
+    match (replaces, overlap) {
+        (Some(replaces), Some(overlap)) => {
+            Ok(Some(Rotation { replaces, overlap_seconds: from_db_u32(overlap, "rotation_overlap_seconds")? }))
+        }
+        (None, None) => Ok(None),
+        _ => Err(corrupt("rotation", "partly set")),
+    }
+}

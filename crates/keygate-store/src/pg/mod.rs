@@ -1,0 +1,73 @@
+//! PostgreSQL backend: [`PgStore`], the [`KeyStore`] over a connection pool, its schema in
+//! `migrations/`, and the LISTEN task that tells caches of other processes' key changes.
+//!
+//! One idea per file: `connect` (options, pool, migrations), `keys` (the transactional commit and key
+//! reads), `tenants` (tenants and operators), `spend` (the atomic daily spend), `usage`, `audit`,
+//! `listen` (invalidations), `key_params`/`key_row`/`rows` (model to and from columns), `failure`
+//! (error mapping), `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL
+//! is ever built from a value.
+//!
+//! It must never enforce a lifecycle or policy rule (that is the domain's job), never leave a partial
+//! write, never report an unreachable database as `NotFound` (it is `Unavailable`, so callers fail
+//! closed), never panic on a stored row (a row that does not parse is `Corrupt`), and never log or put
+//! in an error a secret, a token hash or the database password.
+
+mod audit;
+mod connect;
+mod convert;
+mod failure;
+mod key_params;
+mod key_row;
+mod keys;
+mod listen;
+mod rows;
+mod spend;
+mod store;
+mod tenants;
+pub(crate) mod url;
+mod usage;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, oneshot};
+
+pub use connect::PgStoreOptions;
+
+use crate::model::Invalidation;
+
+/// The PostgreSQL store. Cheap to clone: clones share one pool and one listener, which stop when the
+/// last clone is dropped.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: sqlx::PgPool,
+    invalidations: broadcast::Sender<Invalidation>,
+    /// `host:port/database`, for `Debug` (no user, no password).
+    target: String,
+    max_connections: u32,
+    /// Dropped with the last clone, which stops the listener task.
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl PgStore {
+    /// The connection pool, for readiness checks and tests.
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.inner.pool
+    }
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore")
+            .field("database", &self.inner.target)
+            .field("max_connections", &self.inner.max_connections)
+            .finish_non_exhaustive()
+    }
+}

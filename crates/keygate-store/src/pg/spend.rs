@@ -1,0 +1,91 @@
+//! Daily spend: the atomic, limit-bounded add and its release.
+//!
+//! It must never read and then write: the add is one conditional upsert, so however many callers
+//! race on one (key, day), PostgreSQL's row lock orders them and none takes the total over the limit.
+
+use chrono::NaiveDate;
+use keygate_domain::{KeyId, TenantId};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use super::failure::{corrupt, fail, violation, Violation};
+use super::rows::get;
+use crate::error::StoreError;
+use crate::model::SpendOutcome;
+
+/// Adds `$4` to the (key, day) total unless the result would exceed `$5`; returns the new total, or
+/// no row if refused. A conflicting insert waits for the other transaction's row lock, then re-checks
+/// the `WHERE` against the committed total.
+const SPEND: &str = "INSERT INTO daily_spend (tenant_id, key_id, day, spent) SELECT $1, $2, $3, $4 WHERE $4 <= $5 \
+     ON CONFLICT (tenant_id, key_id, day) DO UPDATE SET spent = daily_spend.spent + EXCLUDED.spent \
+     WHERE daily_spend.spent + EXCLUDED.spent <= $5 RETURNING spent";
+
+/// What is spent on a key that day (0 if nothing), or no row if the tenant has no such key.
+const SPENT: &str = "SELECT COALESCE(s.spent, 0) AS spent FROM keys k LEFT JOIN daily_spend s \
+     ON s.tenant_id = k.tenant_id AND s.key_id = k.key_id AND s.day = $3 WHERE k.tenant_id = $1 AND k.key_id = $2";
+
+const RELEASE: &str = "UPDATE daily_spend SET spent = GREATEST(spent - $4, 0) \
+     WHERE tenant_id = $1 AND key_id = $2 AND day = $3 RETURNING spent";
+
+/// Atomically adds `amount` to the key's spend for `day` unless that would exceed `limit`.
+pub(super) async fn spend(
+    pool: &PgPool,
+    tenant: &TenantId,
+    key: KeyId,
+    day: NaiveDate,
+    amount: Decimal,
+    limit: Decimal,
+) -> Result<SpendOutcome, StoreError> {
+    let key = key.to_string();
+    let row = sqlx::query(SPEND)
+        .bind(tenant.as_str())
+        .bind(&key)
+        .bind(day)
+        .bind(amount)
+        .bind(limit)
+        .fetch_optional(pool)
+        .await
+        .map_err(|e| match violation(&e) {
+            // The first spend of a day inserts, and the key reference fails for a key the tenant lacks.
+            Some(Violation::ForeignKey(_)) => StoreError::NotFound,
+            _ => fail(e),
+        })?;
+    if let Some(row) = row {
+        let spent: Decimal = get(&row, "spent")?;
+        return Ok(SpendOutcome::Spent { remaining: remaining(limit, spent)? });
+    }
+    // Refused. Read the total only to report what remains (and to tell a missing key apart).
+    let row = sqlx::query(SPENT)
+        .bind(tenant.as_str())
+        .bind(&key)
+        .bind(day)
+        .fetch_optional(pool)
+        .await
+        .map_err(fail)?
+        .ok_or(StoreError::NotFound)?;
+    let spent: Decimal = get(&row, "spent")?;
+    Ok(SpendOutcome::Refused { remaining: remaining(limit, spent)?.max(Decimal::ZERO) })
+}
+
+/// Gives back `amount` (never below zero); returns what is now spent that day (`NotFound` if the
+/// tenant has no such key).
+pub(super) async fn release(
+    pool: &PgPool,
+    tenant: &TenantId,
+    key: KeyId,
+    day: NaiveDate,
+    amount: Decimal,
+) -> Result<Decimal, StoreError> {
+    let key = key.to_string();
+    let row = sqlx::query(RELEASE).bind(tenant.as_str()).bind(&key).bind(day).bind(amount).fetch_optional(pool).await;
+    if let Some(row) = row.map_err(fail)? {
+        return get(&row, "spent");
+    }
+    // Nothing spent that day: zero, if the tenant has the key at all.
+    let row = sqlx::query(SPENT).bind(tenant.as_str()).bind(&key).bind(day).fetch_optional(pool).await;
+    row.map_err(fail)?.ok_or(StoreError::NotFound).and_then(|row| get(&row, "spent"))
+}
+
+fn remaining(limit: Decimal, spent: Decimal) -> Result<Decimal, StoreError> {
+    limit.checked_sub(spent).ok_or_else(|| corrupt("spent", "out of range"))
+}

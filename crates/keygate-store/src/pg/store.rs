@@ -1,0 +1,120 @@
+//! [`KeyStore`] for [`PgStore`]: each method hands over to the module that owns its tables.
+//!
+//! It must never hold logic of its own beyond the hand-over, so each rule lives in one place.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use keygate_domain::{KeyId, OperatorId, TenantId};
+use rust_decimal::Decimal;
+use tokio::sync::broadcast;
+
+use super::failure::fail;
+use super::{audit, keys, spend, tenants, usage, PgStore};
+use crate::cursor::{AuditCursor, KeyCursor};
+use crate::error::StoreError;
+use crate::model::{
+    AuditEntry, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant,
+    UsageRecord,
+};
+use crate::store::KeyStore;
+
+#[async_trait]
+impl KeyStore for PgStore {
+    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
+        tenants::create_tenant(self.pool(), tenant, audit).await
+    }
+
+    async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError> {
+        tenants::get_tenant(self.pool(), id).await
+    }
+
+    async fn update_tenant(
+        &self,
+        tenant: &Tenant,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        tenants::update_tenant(self.pool(), tenant, expected_version, audit).await
+    }
+
+    async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
+        tenants::create_operator(self.pool(), operator, audit).await
+    }
+
+    async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
+        tenants::operators(self.pool(), tenant).await
+    }
+
+    async fn operator(&self, id: OperatorId) -> Result<Operator, StoreError> {
+        tenants::get_operator(self.pool(), id).await
+    }
+
+    async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
+        keys::commit(self.pool(), changes).await
+    }
+
+    async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {
+        keys::key(self.pool(), tenant, id).await
+    }
+
+    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError> {
+        keys::find_key(self.pool(), id).await
+    }
+
+    async fn keys(
+        &self,
+        tenant: &TenantId,
+        filter: KeyFilter,
+        cursor: Option<KeyCursor>,
+        limit: u32,
+    ) -> Result<Page<KeyRecord, KeyCursor>, StoreError> {
+        keys::keys(self.pool(), tenant, filter, cursor, limit).await
+    }
+
+    async fn spend(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        day: NaiveDate,
+        amount: Decimal,
+        limit: Decimal,
+    ) -> Result<SpendOutcome, StoreError> {
+        spend::spend(self.pool(), tenant, key, day, amount, limit).await
+    }
+
+    async fn release(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        day: NaiveDate,
+        amount: Decimal,
+    ) -> Result<Decimal, StoreError> {
+        spend::release(self.pool(), tenant, key, day, amount).await
+    }
+
+    async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError> {
+        usage::record_usage(self.pool(), batch).await
+    }
+
+    async fn usage(&self, tenant: &TenantId, key: KeyId, days: u32) -> Result<KeyUsage, StoreError> {
+        usage::usage(self.pool(), tenant, key, days).await
+    }
+
+    async fn audit(
+        &self,
+        tenant: &TenantId,
+        key: Option<KeyId>,
+        cursor: Option<AuditCursor>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry, AuditCursor>, StoreError> {
+        audit::audit(self.pool(), tenant, key, cursor, limit).await
+    }
+
+    fn invalidations(&self) -> broadcast::Receiver<Invalidation> {
+        self.inner.invalidations.subscribe()
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(self.pool()).await.map(drop).map_err(fail)
+    }
+}

@@ -1,0 +1,103 @@
+//! The `KeyStore` trait: what keygate needs from storage, whatever the backend.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use keygate_domain::{KeyId, OperatorId, TenantId};
+use rust_decimal::Decimal;
+use tokio::sync::broadcast;
+
+use crate::cursor::{AuditCursor, KeyCursor};
+use crate::error::StoreError;
+use crate::model::{
+    AuditEntry, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant,
+    UsageRecord,
+};
+
+/// Storage for tenants, operators, keys, spends, usage and the audit log.
+///
+/// Every method that takes a tenant answers only about that tenant: a key of tenant B asked for under
+/// tenant A is `NotFound`. Errors reaching the backend are `Unavailable`, never `NotFound`.
+#[async_trait]
+pub trait KeyStore: Send + Sync + 'static {
+    /// Creates a tenant (`AlreadyExists` if the id is taken), with its audit entry.
+    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError>;
+
+    /// A tenant.
+    async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError>;
+
+    /// Replaces a tenant's name and policy if its version is still `expected_version` (else `Conflict`).
+    async fn update_tenant(&self, tenant: &Tenant, expected_version: u64, audit: &AuditEntry)
+        -> Result<(), StoreError>;
+
+    /// Creates an operator (`AlreadyExists` if the tenant has the e-mail), with its audit entry.
+    async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError>;
+
+    /// A tenant's operators, oldest first.
+    async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError>;
+
+    /// An operator by id, whatever its tenant (for authenticating its token).
+    async fn operator(&self, id: OperatorId) -> Result<Operator, StoreError>;
+
+    /// Applies key writes and their audit entries all or nothing. An `Update` whose stored version is
+    /// not its `expected_version` fails the whole commit with `Conflict`; an `Insert` whose name the
+    /// tenant has already fails it with `NameTaken`. Other processes sharing the store hear of every
+    /// updated key through [`KeyStore::invalidations`].
+    async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError>;
+
+    /// A key of a tenant.
+    async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError>;
+
+    /// A key by its public id alone (the verifier's look-up); `None` if there is none.
+    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError>;
+
+    /// A tenant's keys in the stable order (`created_at`, id), after `cursor`, at most `limit` of them.
+    async fn keys(
+        &self,
+        tenant: &TenantId,
+        filter: KeyFilter,
+        cursor: Option<KeyCursor>,
+        limit: u32,
+    ) -> Result<Page<KeyRecord, KeyCursor>, StoreError>;
+
+    /// Atomically adds `amount` to the key's spend for `day` unless that would exceed `limit`.
+    /// Never lets the sum for a (key, day) go over the limit, however many callers race.
+    async fn spend(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        day: NaiveDate,
+        amount: Decimal,
+        limit: Decimal,
+    ) -> Result<SpendOutcome, StoreError>;
+
+    /// Gives back an amount spent for an operation that then failed; returns what is now spent that day.
+    /// Never takes the day's total below zero.
+    async fn release(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        day: NaiveDate,
+        amount: Decimal,
+    ) -> Result<Decimal, StoreError>;
+
+    /// Adds a batch of aggregated usage (request counts, last use). Called by the usage buffer.
+    async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError>;
+
+    /// A key's usage: last use and, per day (newest first, at most `days`), requests and spend.
+    async fn usage(&self, tenant: &TenantId, key: KeyId, days: u32) -> Result<KeyUsage, StoreError>;
+
+    /// A tenant's audit log, newest first, optionally for one key, before `cursor`.
+    async fn audit(
+        &self,
+        tenant: &TenantId,
+        key: Option<KeyId>,
+        cursor: Option<AuditCursor>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry, AuditCursor>, StoreError>;
+
+    /// Key changes made by any process sharing this store, so caches can evict them.
+    fn invalidations(&self) -> broadcast::Receiver<Invalidation>;
+
+    /// Whether the backend answers (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+}

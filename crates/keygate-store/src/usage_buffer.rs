@@ -1,0 +1,163 @@
+//! Write-behind recording of usage (request counts, last use), so a verification never waits on a
+//! database write.
+//!
+//! Verifications are folded in memory per (key, UTC day) and written in one batch every `interval`
+//! or as soon as `max_entries` distinct (key, day) pairs are waiting, and once more on shutdown. What a
+//! crash can lose is at most the last interval of usage counters; keys, states, audit entries and spent
+//! volume are written synchronously by their own operations and never pass through here. If the store
+//! is down, the batch is kept and retried with the next one.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use keygate_domain::{KeyId, TenantId};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::error::StoreError;
+use crate::model::UsageRecord;
+use crate::store::KeyStore;
+
+/// How often and how much the buffer writes.
+#[derive(Debug, Clone, Copy)]
+pub struct UsageBufferOptions {
+    /// Longest time a counted verification waits before it is written.
+    pub interval: Duration,
+    /// Distinct (key, day) pairs that trigger an early write.
+    pub max_entries: usize,
+}
+
+impl Default for UsageBufferOptions {
+    fn default() -> Self {
+        Self { interval: Duration::from_millis(250), max_entries: 10_000 }
+    }
+}
+
+type Pending = HashMap<(KeyId, NaiveDate), UsageRecord>;
+
+struct Inner {
+    store: Arc<dyn KeyStore>,
+    pending: Mutex<Pending>,
+    wake: Notify,
+    closing: AtomicBool,
+    options: UsageBufferOptions,
+}
+
+impl Inner {
+    fn take(&self) -> Pending {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn put_back(&self, batch: Pending) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        for (slot, record) in batch {
+            merge(pending.entry(slot).or_insert_with(|| UsageRecord { requests: 0, ..record.clone() }), &record);
+        }
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        let batch = self.take();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let records: Vec<UsageRecord> = batch.values().cloned().collect();
+        match self.store.record_usage(&records).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                self.put_back(batch);
+                Err(error)
+            }
+        }
+    }
+}
+
+fn merge(into: &mut UsageRecord, from: &UsageRecord) {
+    into.requests += from.requests;
+    if from.last_used_at > into.last_used_at {
+        into.last_used_at = from.last_used_at;
+        into.last_used_ip = from.last_used_ip;
+    }
+}
+
+/// The write-behind buffer. Cloning shares it.
+#[derive(Clone)]
+pub struct UsageBuffer {
+    inner: Arc<Inner>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for UsageBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsageBuffer").field("options", &self.inner.options).finish_non_exhaustive()
+    }
+}
+
+impl UsageBuffer {
+    /// Starts the buffer and its flushing task on the current tokio runtime.
+    pub fn start(store: Arc<dyn KeyStore>, options: UsageBufferOptions) -> Self {
+        let inner = Arc::new(Inner {
+            store,
+            pending: Mutex::new(HashMap::new()),
+            wake: Notify::new(),
+            closing: AtomicBool::new(false),
+            options,
+        });
+        let weak = Arc::downgrade(&inner);
+        let task = tokio::spawn(async move {
+            // Holds the buffer only while working, so dropping every handle ends the task.
+            while let Some(inner) = weak.upgrade() {
+                let _ = tokio::time::timeout(inner.options.interval, inner.wake.notified()).await;
+                if inner.closing.load(Ordering::Acquire) {
+                    return;
+                }
+                if let Err(error) = inner.flush().await {
+                    tracing::warn!(%error, "usage flush failed; will retry with the next batch");
+                }
+            }
+        });
+        Self { inner, task: Arc::new(Mutex::new(Some(task))) }
+    }
+
+    /// Counts one verification of `key` at `at` from `ip`. Never blocks on the store.
+    pub fn record(&self, tenant: &TenantId, key: KeyId, at: DateTime<Utc>, ip: Option<IpAddr>) {
+        let day = at.date_naive();
+        let len = {
+            let mut pending = self.inner.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            let fresh =
+                UsageRecord { tenant: tenant.clone(), key, day, requests: 0, last_used_at: at, last_used_ip: ip };
+            match pending.get_mut(&(key, day)) {
+                Some(record) => merge(record, &UsageRecord { requests: 1, ..fresh }),
+                None => {
+                    pending.insert((key, day), UsageRecord { requests: 1, ..fresh });
+                }
+            }
+            pending.len()
+        };
+        if len >= self.inner.options.max_entries {
+            self.inner.wake.notify_one();
+        }
+    }
+
+    /// Writes everything waiting now.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush().await
+    }
+
+    /// Stops the periodic task, letting a write in progress finish, then writes what is left (call on
+    /// graceful shutdown).
+    pub async fn shutdown(&self) -> Result<(), StoreError> {
+        self.inner.closing.store(true, Ordering::Release);
+        self.inner.wake.notify_one();
+        let task = self.task.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(task) = task {
+            // The task only ends by returning; a join error would mean it panicked, and the final flush
+            // below still runs.
+            let _ = task.await;
+        }
+        self.flush().await
+    }
+}

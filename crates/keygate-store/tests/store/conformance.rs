@@ -1,0 +1,331 @@
+//! The behaviours, each an async function over two handles on the same store (`a` and `b`): for the
+//! in-memory store both are the same object; for PostgreSQL they are two connection pools, like two
+//! server processes sharing one database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Duration as Days, NaiveDate};
+use keygate_domain::{ActorId, Environment, Event, KeyState, Notes, Rotation, TenantPolicy};
+use keygate_store::{
+    AuditKind, Invalidation, KeyFilter, KeyStore, KeyWrite, SpendOutcome, StoreError, UsageBuffer, UsageBufferOptions,
+};
+use rust_decimal::Decimal;
+
+use crate::fixtures::*;
+
+type Store = Arc<dyn KeyStore>;
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+pub async fn every_field_round_trips(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    assert_eq!(b.tenant(&t.id).await.unwrap(), t, "tenant with its policy");
+
+    let op = operator(&t.id, 9, "ada@acme.test");
+    a.create_operator(&op, &audit(&t.id, None, ActorId::System, AuditKind::OperatorCreated)).await.unwrap();
+    assert_eq!(b.operator(op.id).await.unwrap(), op, "operator by id, including the token hash");
+    assert_eq!(b.operators(&t.id).await.unwrap(), vec![op.clone()], "operators of the tenant");
+
+    let (mut record, created) = new_key(&t, "POS Integration", rich_privileges(), now());
+    record.key.notes = Some(Notes::parse("Acme Ltd\ncontact: ops@acme.test").unwrap());
+    record.key.rotation =
+        Some(Rotation { replaces: keygate_domain::KeyId::from_bytes([4; 16]), overlap_seconds: 3600 });
+    let mut created = created;
+    created.key = record.key.clone();
+    a.commit(&[insert(&record, &created)]).await.unwrap();
+    assert_eq!(b.key(&t.id, record.key.id).await.unwrap(), record, "every field of a pending key");
+    assert_eq!(b.find_key(record.key.id).await.unwrap(), Some(record.clone()), "look-up by id alone");
+
+    // Walk it to a state where every optional field is set: approved, a pending change, a revocation asked.
+    let approved = record.key.apply(Event::Approve, &checker(2), &t.policy, now()).unwrap();
+    a.commit(&[update(&record.key, &approved, &checker(2))]).await.unwrap();
+    let change =
+        approved.key.apply(Event::RequestChange { privileges: daily_limit("5.5") }, &maker(), &t.policy, now());
+    let widened = rich_privileges();
+    let change = change.unwrap();
+    a.commit(&[update(&approved.key, &change, &maker())]).await.unwrap();
+    let later = now() + Days::seconds(5);
+    let revoking = change
+        .key
+        .apply(Event::RequestRevocation { reason: reason("leaked in a log") }, &maker(), &t.policy, later)
+        .unwrap();
+    a.commit(&[update(&change.key, &revoking, &maker())]).await.unwrap();
+    let stored = b.key(&t.id, record.key.id).await.unwrap();
+    assert_eq!(stored.key, revoking.key, "approved_by, pending change, revocation request survive the round trip");
+    assert_eq!(stored.secret_hash, record.secret_hash, "the hash is untouched by updates");
+    assert_eq!(stored.key.privileges, widened, "CIDR networks and exact decimals unchanged");
+    let limits = &stored.key.privileges.limits;
+    let printed = (limits.max_amount().map(|a| a.to_string()), limits.daily_volume().map(|a| a.to_string()));
+    let expected = (Some("100000.25".to_owned()), Some("1000000.000000000000000001".to_owned()));
+    assert_eq!(printed, expected, "amounts keep the scale they were written with");
+}
+
+pub async fn key_names_are_unique_per_tenant_only(a: Store, b: Store) {
+    let acme = given_tenant(&*a, "acme").await;
+    let globex = given_tenant(&*a, "globex").await;
+    given_key(&*a, &acme, "crm-sync-prod", daily_limit("10"), false).await;
+    let (dup, t) = new_key(&acme, "crm-sync-prod", daily_limit("10"), now());
+    assert!(matches!(b.commit(&[insert(&dup, &t)]).await, Err(StoreError::NameTaken)), "same name, same tenant");
+    assert!(b.find_key(dup.key.id).await.unwrap().is_none(), "the refused key was not stored");
+    given_key(&*b, &globex, "crm-sync-prod", daily_limit("10"), false).await;
+}
+
+pub async fn tenants_never_see_each_others_data(a: Store, b: Store) {
+    let acme = given_tenant(&*a, "acme").await;
+    let globex = given_tenant(&*a, "globex").await;
+    let acme_key = given_key(&*a, &acme, "acme-key", daily_limit("100"), true).await;
+    let globex_key = given_key(&*a, &globex, "globex-key", daily_limit("100"), true).await;
+    a.create_operator(
+        &operator(&acme.id, 7, "x@acme.test"),
+        &audit(&acme.id, None, ActorId::System, AuditKind::OperatorCreated),
+    )
+    .await
+    .unwrap();
+
+    assert!(matches!(b.key(&acme.id, globex_key.id).await, Err(StoreError::NotFound)), "read across tenants");
+    let listed = b.keys(&acme.id, KeyFilter::default(), None, 100).await.unwrap();
+    assert_eq!(listed.items.iter().map(|r| r.key.id).collect::<Vec<_>>(), vec![acme_key.id], "listing");
+    assert!(b.operators(&globex.id).await.unwrap().is_empty(), "operators of another tenant");
+    let audit = b.audit(&globex.id, None, None, 100).await.unwrap();
+    assert!(audit.items.iter().all(|e| e.tenant == globex.id), "audit of another tenant");
+    assert!(audit.items.iter().all(|e| e.key != Some(acme_key.id)), "no entry about acme's key");
+    let spend = b.spend(&acme.id, globex_key.id, now().date_naive(), dec("1"), dec("100")).await;
+    assert!(matches!(spend, Err(StoreError::NotFound)), "spending another tenant's key");
+    assert!(matches!(b.usage(&acme.id, globex_key.id, 7).await, Err(StoreError::NotFound)), "usage across tenants");
+    let approved =
+        acme_key.apply(Event::RequestRevocation { reason: reason("x") }, &maker(), &acme.policy, now()).unwrap();
+    let mut forged = update(&acme_key, &approved, &maker());
+    if let KeyWrite::Update { key, .. } = &mut forged.write {
+        key.tenant = globex.id.clone();
+    }
+    assert!(matches!(b.commit(&[forged]).await, Err(StoreError::NotFound)), "update under another tenant");
+}
+
+pub async fn concurrent_approvals_give_exactly_one_success(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let pending = given_key(&*a, &t, "contested", daily_limit("10"), false).await;
+    let mut tasks = Vec::new();
+    for i in 0..64u8 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (pending, policy) = (pending.clone(), t.policy);
+        tasks.push(tokio::spawn(async move {
+            let by = checker(10 + i);
+            let approved = pending.apply(Event::Approve, &by, &policy, now()).unwrap();
+            store.commit(&[update(&pending, &approved, &by)]).await
+        }));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Conflict) => {}
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one approval wins");
+    let approvals = a.audit(&t.id, Some(pending.id), None, 1000).await.unwrap().items;
+    let n = approvals.iter().filter(|e| e.action == AuditKind::Key(keygate_domain::AuditAction::Approved)).count();
+    assert_eq!(n, 1, "the audit log holds exactly one approval");
+    assert_eq!(a.key(&t.id, pending.id).await.unwrap().key.state, KeyState::Active);
+}
+
+pub async fn concurrent_spends_never_exceed_the_daily_limit(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let key = given_key(&*a, &t, "till", daily_limit("1000.00"), true).await;
+    let day = now().date_naive();
+    let mut tasks = Vec::new();
+    for task in 0..16 {
+        let store = if task % 2 == 0 { a.clone() } else { b.clone() };
+        let tenant = t.id.clone();
+        // 1,000 spends over 16 tasks: 62 or 63 each.
+        let n = 1000 / 16 + usize::from(task < 1000 % 16);
+        tasks.push(tokio::spawn(async move {
+            let mut spent = 0;
+            for _ in 0..n {
+                match store.spend(&tenant, key.id, day, dec("7.00"), dec("1000.00")).await.unwrap() {
+                    SpendOutcome::Spent { .. } => spent += 1,
+                    SpendOutcome::Refused { remaining } => assert!(remaining < dec("7.00"), "refused with room left"),
+                }
+            }
+            spent
+        }));
+    }
+    let mut succeeded = 0;
+    for task in tasks {
+        succeeded += task.await.unwrap();
+    }
+    assert_eq!(succeeded, 142, "exactly floor(1000 / 7) spends succeed");
+    let usage = b.usage(&t.id, key.id, 7).await.unwrap();
+    assert_eq!(usage.days[0].spent, dec("994.00"), "the stored total");
+
+    assert_eq!(a.release(&t.id, key.id, day, dec("7.00")).await.unwrap(), dec("987.00"), "release gives back");
+    let again = b.spend(&t.id, key.id, day, dec("13.00"), dec("1000.00")).await.unwrap();
+    assert_eq!(again, SpendOutcome::Spent { remaining: dec("0.00") }, "the released amount can be spent again");
+    let SpendOutcome::Spent { remaining } = again else { unreachable!() };
+    assert_eq!(remaining.to_string(), "0.00", "what remains keeps the scale of the amounts");
+    let next_day = day + Days::days(1);
+    let fresh = a.spend(&t.id, key.id, next_day, dec("1000.00"), dec("1000.00")).await.unwrap();
+    assert_eq!(fresh, SpendOutcome::Spent { remaining: dec("0") }, "a new UTC day starts at zero");
+    let over = a.spend(&t.id, key.id, NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), dec("1000.01"), dec("1000")).await;
+    assert_eq!(
+        over.unwrap(),
+        SpendOutcome::Refused { remaining: dec("1000") },
+        "one spend over the limit on an empty day"
+    );
+    assert_eq!(
+        a.release(&t.id, key.id, next_day, dec("5000")).await.unwrap(),
+        dec("0"),
+        "release never goes below zero"
+    );
+}
+
+pub async fn a_stale_write_is_a_conflict_and_changes_nothing(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let active = given_key(&*a, &t, "one", daily_limit("10"), true).await;
+    let pending = given_key(&*a, &t, "two", daily_limit("10"), false).await;
+    let audit_before = a.audit(&t.id, None, None, 1000).await.unwrap().items.len();
+
+    let notes = active.apply(Event::UpdateNotes { notes: None }, &maker(), &t.policy, now()).unwrap();
+    let approve = pending.apply(Event::Approve, &checker(3), &t.policy, now()).unwrap();
+    let mut stale = update(&active, &notes, &maker());
+    if let KeyWrite::Update { expected_version, .. } = &mut stale.write {
+        *expected_version -= 1;
+    }
+    let result = b.commit(&[update(&pending, &approve, &checker(3)), stale]).await;
+    assert!(matches!(result, Err(StoreError::Conflict)), "a stale version is a conflict");
+    assert_eq!(
+        a.key(&t.id, pending.id).await.unwrap().key.state,
+        KeyState::PendingApproval,
+        "the good half rolled back"
+    );
+    assert_eq!(a.audit(&t.id, None, None, 1000).await.unwrap().items.len(), audit_before, "no audit entry written");
+}
+
+pub async fn pagination_returns_every_key_once_while_keys_are_added(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let mut expected = std::collections::BTreeSet::new();
+    for i in 0..25 {
+        let (record, tr) = new_key(&t, &format!("key-{i:02}"), daily_limit("10"), now() + Days::milliseconds(i % 5));
+        a.commit(&[insert(&record, &tr)]).await.unwrap();
+        expected.insert(record.key.id);
+    }
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut added = 0;
+    loop {
+        let page = b.keys(&t.id, KeyFilter::default(), cursor, 4).await.unwrap();
+        assert!(page.items.len() <= 4, "page size respected");
+        seen.extend(page.items.iter().map(|r| r.key.id));
+        // Add a key between pages, as a concurrent maker would.
+        let (record, tr) = new_key(&t, &format!("late-{added}"), daily_limit("10"), now() + Days::seconds(60));
+        a.commit(&[insert(&record, &tr)]).await.unwrap();
+        added += 1;
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let unique: std::collections::BTreeSet<_> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "no key is returned twice");
+    assert!(expected.is_subset(&unique), "every key that existed at the start is returned");
+
+    let approved = given_key(&*a, &t, "approved", daily_limit("10"), true).await;
+    let filter = KeyFilter { state: Some(KeyState::Active), environment: Some(Environment::Live) };
+    let active = b.keys(&t.id, filter, None, 100).await.unwrap();
+    assert_eq!(active.items.iter().map(|r| r.key.id).collect::<Vec<_>>(), vec![approved.id], "filter by state");
+    let test_only = KeyFilter { state: None, environment: Some(Environment::Test) };
+    assert!(b.keys(&t.id, test_only, None, 100).await.unwrap().items.is_empty(), "filter by environment");
+}
+
+pub async fn audit_entries_are_written_with_their_change_newest_first(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let key = given_key(&*a, &t, "audited", daily_limit("10"), true).await;
+    let asked = key.apply(Event::RequestRevocation { reason: reason("rotating") }, &maker(), &t.policy, now()).unwrap();
+    a.commit(&[update(&key, &asked, &maker())]).await.unwrap();
+    let done = asked.key.apply(Event::ApproveRevocation, &checker(4), &t.policy, now()).unwrap();
+    a.commit(&[update(&asked.key, &done, &checker(4))]).await.unwrap();
+
+    let first = b.audit(&t.id, Some(key.id), None, 2).await.unwrap();
+    let actions: Vec<_> = first.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["key.revoked", "key.revocation_requested"], "newest first");
+    assert_eq!(first.items[1].reason.as_ref().map(keygate_domain::Reason::as_str), Some("rotating"), "the reason is kept");
+    assert_eq!(first.items[0].actor, checker(4).id, "who did it");
+    let rest = b.audit(&t.id, Some(key.id), first.next, 10).await.unwrap();
+    let actions: Vec<_> = rest.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["key.approved", "key.requested"], "the next page continues");
+    assert!(rest.next.is_none(), "and is the last");
+    let all = b.audit(&t.id, None, None, 100).await.unwrap();
+    assert_eq!(all.items.last().map(|e| e.action), Some(AuditKind::TenantCreated), "tenant events are logged too");
+    assert_eq!(b.key(&t.id, key.id).await.unwrap().key.state, KeyState::Revoked);
+}
+
+pub async fn usage_is_counted_through_the_write_behind_buffer(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let key = given_key(&*a, &t, "busy", daily_limit("10"), true).await;
+    let options = UsageBufferOptions { interval: Duration::from_secs(3600), max_entries: 1_000_000 };
+    let buffer = UsageBuffer::start(a.clone(), options);
+    let ip = "192.0.2.7".parse().unwrap();
+    for i in 0..100 {
+        buffer.record(&t.id, key.id, now() + Days::milliseconds(i), Some(ip));
+    }
+    buffer.record(&t.id, key.id, now() + Days::days(1), None);
+    assert_eq!(b.usage(&t.id, key.id, 7).await.unwrap().last_used_at, None, "nothing written before a flush");
+    buffer.shutdown().await.unwrap();
+    let usage = b.usage(&t.id, key.id, 7).await.unwrap();
+    assert_eq!(usage.last_used_at, Some(now() + Days::days(1)), "last use");
+    assert_eq!(usage.last_used_ip, None, "its address (none given)");
+    let counts: Vec<_> = usage.days.iter().map(|d| (d.day, d.requests)).collect();
+    assert_eq!(counts, [(now().date_naive() + Days::days(1), 1), (now().date_naive(), 100)], "per day, newest first");
+    assert_eq!(b.key(&t.id, key.id).await.unwrap().last_used_at, Some(now() + Days::days(1)), "shown on the key");
+}
+
+pub async fn updates_are_announced_to_every_process_sharing_the_store(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let key = given_key(&*a, &t, "watched", daily_limit("10"), true).await;
+    let mut heard = b.invalidations();
+    // Give a listener on another connection time to subscribe before the change.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let asked = key.apply(Event::RequestRevocation { reason: reason("leak") }, &maker(), &t.policy, now()).unwrap();
+    a.commit(&[update(&key, &asked, &maker())]).await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match heard.recv().await {
+                Ok(Invalidation::Key(id)) if id == key.id => return true,
+                // A listener (re)connecting announces `All`; the key's own notice must still come.
+                Ok(Invalidation::All | Invalidation::Key(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(got, Ok(true), "the other handle hears of the change within 2 s");
+}
+
+pub async fn tenant_policy_updates_are_compare_and_set(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let mut changed = t.clone();
+    changed.policy = TenantPolicy { dual_control: false, ..t.policy };
+    changed.version = 2;
+    let entry = audit(&t.id, None, ActorId::System, AuditKind::TenantUpdated);
+    a.update_tenant(&changed, 1, &entry).await.unwrap();
+    assert!(matches!(b.update_tenant(&changed, 1, &entry).await, Err(StoreError::Conflict)), "stale version");
+    assert_eq!(b.tenant(&t.id).await.unwrap(), changed, "the first update holds");
+    assert!(matches!(b.tenant(&tenant_id("nobody")).await, Err(StoreError::NotFound)), "unknown tenant");
+    assert!(matches!(a.create_tenant(&t, &entry).await, Err(StoreError::AlreadyExists)), "a tenant id is taken once");
+}
+
+pub async fn operators_are_unique_by_email_within_a_tenant(a: Store, b: Store) {
+    let acme = given_tenant(&*a, "acme").await;
+    let globex = given_tenant(&*a, "globex").await;
+    let entry = audit(&acme.id, None, ActorId::System, AuditKind::OperatorCreated);
+    a.create_operator(&operator(&acme.id, 1, "ops@example.test"), &entry).await.unwrap();
+    let dup = operator(&acme.id, 2, "OPS@example.test");
+    assert!(matches!(b.create_operator(&dup, &entry).await, Err(StoreError::AlreadyExists)), "same e-mail");
+    b.create_operator(&operator(&globex.id, 3, "ops@example.test"), &entry).await.unwrap();
+    let ghost = operator(&tenant_id("ghost"), 4, "a@b.test");
+    assert!(matches!(b.create_operator(&ghost, &entry).await, Err(StoreError::NotFound)), "unknown tenant");
+    assert!(matches!(b.operator(keygate_domain::OperatorId::from_bytes([99; 16])).await, Err(StoreError::NotFound)));
+}

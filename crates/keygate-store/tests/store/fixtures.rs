@@ -1,0 +1,175 @@
+//! Builders for the conformance suite: valid records with one thing changed per test.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use keygate_credential::{SecretHasher, Token, TokenPrefix};
+use keygate_domain::{
+    Actor, ActorId, Currency, Email, Environment, Event, IpAllowList, Key, KeyId, KeyName, Limits, NewKey, OperatorId,
+    OperatorName, Privileges, Reason, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy, Transition,
+};
+use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Operator, Tenant};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap() + Duration::microseconds(123_456)
+}
+
+pub fn tenant_id(id: &str) -> TenantId {
+    TenantId::parse(id).unwrap()
+}
+
+pub fn tenant(id: &str) -> Tenant {
+    Tenant {
+        id: tenant_id(id),
+        name: TenantName::parse(&format!("Tenant {id}")).unwrap(),
+        policy: TenantPolicy {
+            dual_control: true,
+            live_enabled: true,
+            max_key_lifetime_days: Some(400),
+            allow_never_expiring: false,
+        },
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    }
+}
+
+pub fn audit(tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind) -> AuditEntry {
+    AuditEntry { tenant: tenant.clone(), key, actor, action, reason: None, at: now(), seq: 0 }
+}
+
+pub async fn given_tenant(store: &dyn KeyStore, id: &str) -> Tenant {
+    let t = tenant(id);
+    store.create_tenant(&t, &audit(&t.id, None, ActorId::System, AuditKind::TenantCreated)).await.unwrap();
+    t
+}
+
+pub fn operator_id(n: u8) -> OperatorId {
+    OperatorId::from_bytes([n; 16])
+}
+
+pub fn actor(n: u8, roles: &[Role]) -> Actor {
+    Actor::new(ActorId::Operator(operator_id(n)), RoleSet::of(roles.iter().copied()))
+}
+
+pub fn maker() -> Actor {
+    actor(1, &[Role::Maker])
+}
+
+pub fn checker(n: u8) -> Actor {
+    actor(n, &[Role::Checker])
+}
+
+pub fn operator(tenant: &TenantId, n: u8, email: &str) -> Operator {
+    let token = Token::generate(Environment::Live);
+    Operator {
+        id: operator_id(n),
+        tenant: tenant.clone(),
+        name: OperatorName::parse("Ada Checker").unwrap(),
+        email: Email::parse(email).unwrap(),
+        roles: RoleSet::of([Role::Checker, Role::Auditor]),
+        token_hash: SecretHasher::new(None).hash(token.key_id(), token.secret()),
+        created_at: now(),
+    }
+}
+
+pub fn rich_privileges() -> Privileges {
+    Privileges {
+        scopes: ScopeSet::parse(["balance:read", "operations:write", "payouts:*"]).unwrap(),
+        limits: Limits::new(
+            Some(Currency::parse("XOF").unwrap()),
+            Some("100000.25".parse().unwrap()),
+            Some("1000000.000000000000000001".parse().unwrap()),
+            IpAllowList::parse(["192.168.1.100", "10.0.0.0/8", "2001:db8::/32"]).unwrap(),
+        )
+        .unwrap(),
+    }
+}
+
+pub fn daily_limit(amount: &str) -> Privileges {
+    Privileges {
+        scopes: ScopeSet::parse(["operations:write"]).unwrap(),
+        limits: Limits::new(
+            Some(Currency::parse("XOF").unwrap()),
+            None,
+            Some(amount.parse().unwrap()),
+            IpAllowList::default(),
+        )
+        .unwrap(),
+    }
+}
+
+/// A freshly created key record (pending under dual control), as the server would build it.
+pub fn new_key(tenant: &Tenant, name: &str, privileges: Privileges, at: DateTime<Utc>) -> (KeyRecord, Transition) {
+    let token = Token::generate(Environment::Live);
+    let new = NewKey {
+        id: token.key_id(),
+        tenant: tenant.id.clone(),
+        name: KeyName::parse(name).unwrap(),
+        notes: None,
+        environment: Environment::Live,
+        privileges,
+        expiry: keygate_domain::ExpiryRequest::InDays(30),
+        rotation: None,
+    };
+    let t = Key::create(new, &maker(), &tenant.policy, at).unwrap();
+    let plain = token.to_plain(&TokenPrefix::default());
+    let record = KeyRecord {
+        key: t.key.clone(),
+        secret_hash: SecretHasher::new(None).hash(token.key_id(), token.secret()),
+        masked: plain.masked().to_owned(),
+        last_used_at: None,
+        last_used_ip: None,
+    };
+    (record, t)
+}
+
+pub fn insert(record: &KeyRecord, t: &Transition) -> KeyChange {
+    KeyChange {
+        write: KeyWrite::Insert(record.clone()),
+        audit: AuditEntry {
+            tenant: record.key.tenant.clone(),
+            key: Some(record.key.id),
+            actor: t.key.created_by,
+            action: AuditKind::Key(t.action),
+            reason: t.reason.clone(),
+            at: t.key.updated_at,
+            seq: 0,
+        },
+    }
+}
+
+pub fn update(before: &Key, t: &Transition, by: &Actor) -> KeyChange {
+    KeyChange {
+        write: KeyWrite::Update { expected_version: before.version, key: t.key.clone() },
+        audit: AuditEntry {
+            tenant: before.tenant.clone(),
+            key: Some(before.id),
+            actor: by.id,
+            action: AuditKind::Key(t.action),
+            reason: t.reason.clone(),
+            at: t.key.updated_at,
+            seq: 0,
+        },
+    }
+}
+
+/// Creates a key and, if `approve`, has checker 2 approve it. Returns the stored key.
+pub async fn given_key(
+    store: &dyn KeyStore,
+    tenant: &Tenant,
+    name: &str,
+    privileges: Privileges,
+    approve: bool,
+) -> Key {
+    let (record, t) = new_key(tenant, name, privileges, now());
+    store.commit(&[insert(&record, &t)]).await.unwrap();
+    if !approve {
+        return record.key;
+    }
+    let approved = record.key.apply(Event::Approve, &checker(2), &tenant.policy, now()).unwrap();
+    store.commit(&[update(&record.key, &approved, &checker(2))]).await.unwrap();
+    approved.key
+}
+
+pub fn reason(text: &str) -> Reason {
+    Reason::parse(text).unwrap()
+}

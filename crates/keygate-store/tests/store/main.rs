@@ -1,0 +1,49 @@
+//! The conformance suite: every behaviour a `KeyStore` promises, written once and run against both
+//! backends. The PostgreSQL variants run when `KEYGATE_TEST_DATABASE_URL` is set (as CI always sets
+//! it), each test in a fresh database of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod conformance;
+mod fixtures;
+mod postgres_only;
+
+/// Generates, for each conformance test, one `#[tokio::test]` per backend.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let store = std::sync::Arc::new(keygate_store::MemoryStore::new());
+                    crate::conformance::$name(store.clone(), store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+                    let (a, b) = (db.store(), db.store());
+                    crate::conformance::$name(std::sync::Arc::new(a), std::sync::Arc::new(b)).await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    every_field_round_trips,
+    key_names_are_unique_per_tenant_only,
+    tenants_never_see_each_others_data,
+    concurrent_approvals_give_exactly_one_success,
+    concurrent_spends_never_exceed_the_daily_limit,
+    a_stale_write_is_a_conflict_and_changes_nothing,
+    pagination_returns_every_key_once_while_keys_are_added,
+    audit_entries_are_written_with_their_change_newest_first,
+    usage_is_counted_through_the_write_behind_buffer,
+    updates_are_announced_to_every_process_sharing_the_store,
+    tenant_policy_updates_are_compare_and_set,
+    operators_are_unique_by_email_within_a_tenant,
+);
