@@ -191,6 +191,9 @@ pub enum SpendOutcome {
         /// What remains today.
         remaining: Decimal,
     },
+    /// The key changed since the caller read it (revoked, limits changed): nothing was recorded; read
+    /// the key again and decide anew.
+    Stale,
 }
 
 /// Aggregated verifications of one key on one UTC day, as flushed by the [`crate::UsageBuffer`].

@@ -59,12 +59,15 @@ pub trait KeyStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Page<KeyRecord, KeyCursor>, StoreError>;
 
-    /// Atomically adds `amount` to the key's spend for `day` unless that would exceed `limit`.
-    /// Never lets the sum for a (key, day) go over the limit, however many callers race.
+    /// Atomically adds `amount` to the key's spend for `day` unless that would exceed `limit`, and only
+    /// while the key's stored version is still `key_version` (the record the caller decided on): a key
+    /// revoked or changed since is `Stale` and nothing is recorded. Never lets the sum for a (key, day)
+    /// go over the limit, however many callers race.
     async fn spend(
         &self,
         tenant: &TenantId,
         key: KeyId,
+        key_version: u64,
         day: NaiveDate,
         amount: Decimal,
         limit: Decimal,

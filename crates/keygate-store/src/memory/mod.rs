@@ -185,13 +185,17 @@ impl KeyStore for MemoryStore {
         &self,
         tenant: &TenantId,
         key: KeyId,
+        key_version: u64,
         day: NaiveDate,
         amount: Decimal,
         limit: Decimal,
     ) -> Result<SpendOutcome, StoreError> {
         let mut state = self.write();
-        if !owns(&state, tenant, key) {
+        let Some(record) = state.keys.get(&key).filter(|r| &r.key.tenant == tenant) else {
             return Err(StoreError::NotFound);
+        };
+        if record.key.version != key_version {
+            return Ok(SpendOutcome::Stale);
         }
         let spent = state.spent.entry((key, day)).or_default();
         if *spent + amount <= limit {

@@ -3,7 +3,6 @@
 //!
 //! It must never wrap or truncate silently: a value that does not fit is an error.
 
-
 use super::failure::corrupt;
 use crate::error::StoreError;
 
@@ -21,4 +20,3 @@ pub(super) fn from_db(value: i64, what: &str) -> Result<u64, StoreError> {
 pub(super) fn from_db_u32(value: i64, what: &str) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|e| corrupt(what, e))
 }
-

@@ -8,41 +8,51 @@ use keygate_domain::{KeyId, TenantId};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
+use super::convert::to_db;
 use super::failure::{corrupt, fail, violation, Violation};
 use super::rows::get;
 use crate::error::StoreError;
 use crate::model::SpendOutcome;
 
-/// Adds `$4` to the (key, day) total unless the result would exceed `$5`; returns the new total, or
-/// no row if refused. A conflicting insert waits for the other transaction's row lock, then re-checks
-/// the `WHERE` against the committed total.
-const SPEND: &str = "INSERT INTO daily_spend (tenant_id, key_id, day, spent) SELECT $1, $2, $3, $4 WHERE $4 <= $5 \
+/// Adds `$4` to the (key, day) total unless the result would exceed `$5` or the key's version is no
+/// longer `$6`; returns the new total, or no row if refused. A conflicting insert waits for the other
+/// transaction's row lock, then re-checks the `WHERE` against the committed total. The version test
+/// rides in the same statement, so a key revoked since the caller's cached read cannot move money.
+const SPEND: &str = "INSERT INTO daily_spend (tenant_id, key_id, day, spent) SELECT $1, $2, $3, $4 \
+     WHERE $4 <= $5 AND EXISTS (SELECT 1 FROM keys WHERE tenant_id = $1 AND key_id = $2 AND version = $6) \
      ON CONFLICT (tenant_id, key_id, day) DO UPDATE SET spent = daily_spend.spent + EXCLUDED.spent \
      WHERE daily_spend.spent + EXCLUDED.spent <= $5 RETURNING spent";
 
-/// What is spent on a key that day (0 if nothing), or no row if the tenant has no such key.
-const SPENT: &str = "SELECT COALESCE(s.spent, 0) AS spent FROM keys k LEFT JOIN daily_spend s \
+/// What is spent on a key that day (0 if nothing) and the key's version, or no row if the tenant has
+/// no such key.
+const SPENT: &str = "SELECT COALESCE(s.spent, 0) AS spent, k.version FROM keys k LEFT JOIN daily_spend s \
      ON s.tenant_id = k.tenant_id AND s.key_id = k.key_id AND s.day = $3 WHERE k.tenant_id = $1 AND k.key_id = $2";
 
 const RELEASE: &str = "UPDATE daily_spend SET spent = GREATEST(spent - $4, 0) \
      WHERE tenant_id = $1 AND key_id = $2 AND day = $3 RETURNING spent";
 
-/// Atomically adds `amount` to the key's spend for `day` unless that would exceed `limit`.
-pub(super) async fn spend(
-    pool: &PgPool,
-    tenant: &TenantId,
-    key: KeyId,
-    day: NaiveDate,
-    amount: Decimal,
-    limit: Decimal,
-) -> Result<SpendOutcome, StoreError> {
-    let key = key.to_string();
+/// One spend's arguments.
+pub(super) struct Spend<'a> {
+    pub tenant: &'a TenantId,
+    pub key: KeyId,
+    pub key_version: u64,
+    pub day: NaiveDate,
+    pub amount: Decimal,
+    pub limit: Decimal,
+}
+
+/// Atomically adds the amount to the key's spend for the day unless that would exceed the limit or the
+/// key changed since the caller read it.
+pub(super) async fn spend(pool: &PgPool, s: Spend<'_>) -> Result<SpendOutcome, StoreError> {
+    let key = s.key.to_string();
+    let version = to_db(s.key_version, "version")?;
     let row = sqlx::query(SPEND)
-        .bind(tenant.as_str())
+        .bind(s.tenant.as_str())
         .bind(&key)
-        .bind(day)
-        .bind(amount)
-        .bind(limit)
+        .bind(s.day)
+        .bind(s.amount)
+        .bind(s.limit)
+        .bind(version)
         .fetch_optional(pool)
         .await
         .map_err(|e| match violation(&e) {
@@ -52,19 +62,22 @@ pub(super) async fn spend(
         })?;
     if let Some(row) = row {
         let spent: Decimal = get(&row, "spent")?;
-        return Ok(SpendOutcome::Spent { remaining: remaining(limit, spent)? });
+        return Ok(SpendOutcome::Spent { remaining: remaining(s.limit, spent)? });
     }
-    // Refused. Read the total only to report what remains (and to tell a missing key apart).
+    // Refused. Read the total to report what remains, and the version to tell a stale key apart.
     let row = sqlx::query(SPENT)
-        .bind(tenant.as_str())
+        .bind(s.tenant.as_str())
         .bind(&key)
-        .bind(day)
+        .bind(s.day)
         .fetch_optional(pool)
         .await
         .map_err(fail)?
         .ok_or(StoreError::NotFound)?;
+    if get::<i64>(&row, "version")? != version {
+        return Ok(SpendOutcome::Stale);
+    }
     let spent: Decimal = get(&row, "spent")?;
-    Ok(SpendOutcome::Refused { remaining: remaining(limit, spent)?.max(Decimal::ZERO) })
+    Ok(SpendOutcome::Refused { remaining: remaining(s.limit, spent)?.max(Decimal::ZERO) })
 }
 
 /// Gives back `amount` (never below zero); returns what is now spent that day (`NotFound` if the

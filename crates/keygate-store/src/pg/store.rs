@@ -75,11 +75,12 @@ impl KeyStore for PgStore {
         &self,
         tenant: &TenantId,
         key: KeyId,
+        key_version: u64,
         day: NaiveDate,
         amount: Decimal,
         limit: Decimal,
     ) -> Result<SpendOutcome, StoreError> {
-        spend::spend(self.pool(), tenant, key, day, amount, limit).await
+        spend::spend(self.pool(), spend::Spend { tenant, key, key_version, day, amount, limit }).await
     }
 
     async fn release(

@@ -92,7 +92,7 @@ pub async fn tenants_never_see_each_others_data(a: Store, b: Store) {
     let audit = b.audit(&globex.id, None, None, 100).await.unwrap();
     assert!(audit.items.iter().all(|e| e.tenant == globex.id), "audit of another tenant");
     assert!(audit.items.iter().all(|e| e.key != Some(acme_key.id)), "no entry about acme's key");
-    let spend = b.spend(&acme.id, globex_key.id, now().date_naive(), dec("1"), dec("100")).await;
+    let spend = b.spend(&acme.id, globex_key.id, globex_key.version, now().date_naive(), dec("1"), dec("100")).await;
     assert!(matches!(spend, Err(StoreError::NotFound)), "spending another tenant's key");
     assert!(matches!(b.usage(&acme.id, globex_key.id, 7).await, Err(StoreError::NotFound)), "usage across tenants");
     let approved =
@@ -145,9 +145,10 @@ pub async fn concurrent_spends_never_exceed_the_daily_limit(a: Store, b: Store) 
         tasks.push(tokio::spawn(async move {
             let mut spent = 0;
             for _ in 0..n {
-                match store.spend(&tenant, key.id, day, dec("7.00"), dec("1000.00")).await.unwrap() {
+                match store.spend(&tenant, key.id, key.version, day, dec("7.00"), dec("1000.00")).await.unwrap() {
                     SpendOutcome::Spent { .. } => spent += 1,
                     SpendOutcome::Refused { remaining } => assert!(remaining < dec("7.00"), "refused with room left"),
+                    SpendOutcome::Stale => panic!("the key did not change"),
                 }
             }
             spent
@@ -162,14 +163,16 @@ pub async fn concurrent_spends_never_exceed_the_daily_limit(a: Store, b: Store) 
     assert_eq!(usage.days[0].spent, dec("994.00"), "the stored total");
 
     assert_eq!(a.release(&t.id, key.id, day, dec("7.00")).await.unwrap(), dec("987.00"), "release gives back");
-    let again = b.spend(&t.id, key.id, day, dec("13.00"), dec("1000.00")).await.unwrap();
+    let again = b.spend(&t.id, key.id, key.version, day, dec("13.00"), dec("1000.00")).await.unwrap();
     assert_eq!(again, SpendOutcome::Spent { remaining: dec("0.00") }, "the released amount can be spent again");
     let SpendOutcome::Spent { remaining } = again else { unreachable!() };
     assert_eq!(remaining.to_string(), "0.00", "what remains keeps the scale of the amounts");
     let next_day = day + Days::days(1);
-    let fresh = a.spend(&t.id, key.id, next_day, dec("1000.00"), dec("1000.00")).await.unwrap();
+    let fresh = a.spend(&t.id, key.id, key.version, next_day, dec("1000.00"), dec("1000.00")).await.unwrap();
     assert_eq!(fresh, SpendOutcome::Spent { remaining: dec("0") }, "a new UTC day starts at zero");
-    let over = a.spend(&t.id, key.id, NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), dec("1000.01"), dec("1000")).await;
+    let over = a
+        .spend(&t.id, key.id, key.version, NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), dec("1000.01"), dec("1000"))
+        .await;
     assert_eq!(
         over.unwrap(),
         SpendOutcome::Refused { remaining: dec("1000") },
@@ -251,7 +254,11 @@ pub async fn audit_entries_are_written_with_their_change_newest_first(a: Store, 
     let first = b.audit(&t.id, Some(key.id), None, 2).await.unwrap();
     let actions: Vec<_> = first.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["key.revoked", "key.revocation_requested"], "newest first");
-    assert_eq!(first.items[1].reason.as_ref().map(keygate_domain::Reason::as_str), Some("rotating"), "the reason is kept");
+    assert_eq!(
+        first.items[1].reason.as_ref().map(keygate_domain::Reason::as_str),
+        Some("rotating"),
+        "the reason is kept"
+    );
     assert_eq!(first.items[0].actor, checker(4).id, "who did it");
     let rest = b.audit(&t.id, Some(key.id), first.next, 10).await.unwrap();
     let actions: Vec<_> = rest.items.iter().map(|e| e.action.as_str()).collect();
@@ -328,4 +335,21 @@ pub async fn operators_are_unique_by_email_within_a_tenant(a: Store, b: Store) {
     let ghost = operator(&tenant_id("ghost"), 4, "a@b.test");
     assert!(matches!(b.create_operator(&ghost, &entry).await, Err(StoreError::NotFound)), "unknown tenant");
     assert!(matches!(b.operator(keygate_domain::OperatorId::from_bytes([99; 16])).await, Err(StoreError::NotFound)));
+}
+
+pub async fn a_spend_on_a_key_changed_since_it_was_read_is_stale_and_records_nothing(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let key = given_key(&*a, &t, "till", daily_limit("100"), true).await;
+    let day = now().date_naive();
+    let first = b.spend(&t.id, key.id, key.version, day, dec("10"), dec("100")).await.unwrap();
+    assert_eq!(first, SpendOutcome::Spent { remaining: dec("90") }, "the current version spends");
+    let asked = key.apply(Event::RequestRevocation { reason: reason("stolen") }, &maker(), &t.policy, now()).unwrap();
+    a.commit(&[update(&key, &asked, &maker())]).await.unwrap();
+    let done = asked.key.apply(Event::ApproveRevocation, &checker(5), &t.policy, now()).unwrap();
+    a.commit(&[update(&asked.key, &done, &checker(5))]).await.unwrap();
+    for (amount, why) in [("10", "within the limit"), ("1000", "over the limit too")] {
+        let stale = b.spend(&t.id, key.id, key.version, day, dec(amount), dec("100")).await.unwrap();
+        assert_eq!(stale, SpendOutcome::Stale, "a cached read of a revoked key cannot spend ({why})");
+    }
+    assert_eq!(a.usage(&t.id, key.id, 1).await.unwrap().days[0].spent, dec("10"), "nothing was recorded");
 }

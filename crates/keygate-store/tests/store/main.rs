@@ -46,4 +46,5 @@ conformance!(
     updates_are_announced_to_every_process_sharing_the_store,
     tenant_policy_updates_are_compare_and_set,
     operators_are_unique_by_email_within_a_tenant,
+    a_spend_on_a_key_changed_since_it_was_read_is_stale_and_records_nothing,
 );

@@ -1,0 +1,42 @@
+//! What the middleware needs from the application: the verifier and how this service runs.
+
+use std::sync::Arc;
+
+use ipnetwork::IpNetwork;
+use keygate_domain::Environment;
+
+use crate::verifier::Verifier;
+
+/// Application data for the middleware: put it in `App::app_data(web::Data::new(keygate))`.
+#[derive(Clone, Debug)]
+pub struct Keygate {
+    pub(crate) verifier: Verifier,
+    pub(crate) environment: Option<Environment>,
+    pub(crate) trusted_proxies: Arc<[IpNetwork]>,
+}
+
+impl Keygate {
+    /// Wraps a verifier. No environment check and no trusted proxies until set.
+    pub fn new(verifier: Verifier) -> Self {
+        Self { verifier, environment: None, trusted_proxies: Arc::from(Vec::new()) }
+    }
+
+    /// The environment this service runs in: keys of the other environment get `WRONG_ENVIRONMENT`.
+    #[must_use]
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Proxies whose `X-Forwarded-For` is believed.
+    #[must_use]
+    pub fn trusted_proxies(mut self, networks: Vec<IpNetwork>) -> Self {
+        self.trusted_proxies = Arc::from(networks);
+        self
+    }
+
+    /// The verifier (for `charge` and `release` in handlers).
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+}

@@ -1,0 +1,32 @@
+//! actix-web glue: protect a route in one line.
+//!
+//! ```text
+//! App::new()
+//!     .app_data(web::Data::new(Keygate::new(verifier).environment(Environment::Live)))
+//!     .service(
+//!         web::resource("/api/v1/distributors/{id}/balance")
+//!             .wrap(RequireScope::new("balance:read").tenant_from_path("id"))
+//!             .route(web::get().to(balance)),
+//!     );
+//!
+//! async fn balance(key: VerifiedKey) -> impl Responder { /* key.tenant, key.key_id, ... */ }
+//! ```
+//!
+//! The middleware reads `Authorization: Bearer <token>` or `X-API-KEY: <token>`, takes the client
+//! address from the peer (or from `X-Forwarded-For` only when the peer is a trusted proxy), verifies,
+//! and answers refusals as RFC 9457 problem+json (with `WWW-Authenticate: Bearer error="invalid_token"`
+//! on 401). It only knows HTTP; every decision is the verifier's.
+
+mod client_ip;
+mod credential;
+mod keygate;
+mod middleware;
+mod problem;
+mod verified_key;
+
+pub use client_ip::client_ip;
+pub use credential::presented_token;
+pub use keygate::Keygate;
+pub use middleware::RequireScope;
+pub use problem::Problem;
+pub use verified_key::VerifiedKey;

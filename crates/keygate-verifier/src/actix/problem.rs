@@ -1,0 +1,95 @@
+//! RFC 9457 problem details, and how a verification refusal becomes one.
+
+use actix_web::http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use keygate_policy::Denial;
+use serde::Serialize;
+
+use crate::outcome::VerifyError;
+
+/// A problem+json body. `code` is the stable, machine-readable member clients switch on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Always `about:blank`: the status and `code` say it all.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The HTTP status phrase.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// A sentence for humans.
+    pub detail: String,
+    /// The stable code (`REVOKED`, `INSUFFICIENT_SCOPE`, ...).
+    pub code: String,
+    /// Extension members (`missing_scopes`, `remaining`, `field`, ...).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Problem {
+    /// A problem with a status, code and detail.
+    pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds an extension member.
+    #[must_use]
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extra.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// The HTTP response: problem+json, and the RFC 6750 challenge on 401.
+    pub fn response(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = HttpResponse::build(status);
+        response.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        if status == StatusCode::UNAUTHORIZED {
+            let challenge =
+                if self.code == "MISSING_CREDENTIAL" { "Bearer" } else { r#"Bearer error="invalid_token""# };
+            response.insert_header((WWW_AUTHENTICATE, HeaderValue::from_static(challenge)));
+        }
+        response.json(self)
+    }
+}
+
+impl From<&VerifyError> for Problem {
+    fn from(error: &VerifyError) -> Self {
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        match error {
+            VerifyError::Unavailable => {
+                Self::new(status, error.code(), "The key store is unavailable; try again shortly")
+            }
+            VerifyError::Denied(denial) => {
+                let problem = Self::new(status, error.code(), denial.code().title());
+                match denial {
+                    Denial::InsufficientScope { missing } => {
+                        problem.with("missing_scopes", missing.iter().map(ToString::to_string).collect::<Vec<_>>())
+                    }
+                    Denial::DailyVolumeExceeded { remaining } => problem.with("remaining", remaining.to_string()),
+                    Denial::AmountOverLimit { max_amount } => problem.with("max_amount", max_amount.to_string()),
+                    Denial::CurrencyMismatch { expected } => problem.with("expected_currency", expected.to_string()),
+                    _ => problem,
+                }
+            }
+        }
+    }
+}
+
+impl ResponseError for VerifyError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        Problem::from(self).response()
+    }
+}

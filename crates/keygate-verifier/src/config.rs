@@ -1,0 +1,31 @@
+//! How a verifier is set up.
+
+use std::time::Duration;
+
+use keygate_credential::{Pepper, TokenPrefix};
+
+/// Verifier settings.
+#[derive(Debug, Clone)]
+pub struct VerifierConfig {
+    /// The token prefix this installation issues (`kg`).
+    pub prefix: TokenPrefix,
+    /// The server-side pepper mixed into secret hashes, if configured.
+    pub pepper: Option<Pepper>,
+    /// Most key records kept in the cache.
+    pub cache_capacity: u64,
+    /// Longest time a cached answer (positive or negative) is used without asking the store again.
+    /// Notifications evict changed keys at once; this bounds staleness if a notification is lost and
+    /// how long cached keys keep verifying while the store is down.
+    pub cache_ttl: Duration,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self {
+            prefix: TokenPrefix::default(),
+            pepper: None,
+            cache_capacity: 100_000,
+            cache_ttl: Duration::from_secs(30),
+        }
+    }
+}

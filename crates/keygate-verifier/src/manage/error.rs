@@ -1,0 +1,63 @@
+//! Why a management operation was refused, one variant per thing a caller can act on.
+
+use keygate_domain::TransitionError;
+use keygate_store::StoreError;
+
+/// A management operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    /// No credential, or one that does not authenticate.
+    #[error("a valid credential is required")]
+    Unauthenticated,
+    /// The caller is authenticated but may not do this (wrong tenant or missing role).
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// No such tenant, operator or key in the caller's tenant.
+    #[error("not found")]
+    NotFound,
+    /// A field breaks a rule; names the field.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The request field.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The state machine refused the move (maker-checker, wrong state, expired, ...).
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Someone else changed the record first.
+    #[error("the record was changed concurrently; read it again")]
+    Conflict,
+    /// The tenant already has a key with that name.
+    #[error("a key with this name already exists")]
+    NameTaken,
+    /// The tenant id or operator e-mail is taken.
+    #[error("already exists")]
+    AlreadyExists,
+    /// The store could not answer.
+    #[error("the key store is unavailable")]
+    Unavailable,
+}
+
+impl ManageError {
+    /// An invalid field.
+    pub fn invalid(field: &'static str, message: impl ToString) -> Self {
+        Self::Invalid { field, message: message.to_string() }
+    }
+}
+
+impl From<StoreError> for ManageError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict => Self::Conflict,
+            StoreError::NameTaken => Self::NameTaken,
+            StoreError::AlreadyExists => Self::AlreadyExists,
+            StoreError::Unavailable(_) | StoreError::Corrupt(_) => {
+                tracing::error!(%error, "store failure during a management operation");
+                Self::Unavailable
+            }
+        }
+    }
+}

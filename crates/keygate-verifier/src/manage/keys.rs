@@ -1,0 +1,251 @@
+//! Key operations: create, read, list, move through the lifecycle, change, rotate, usage.
+
+use keygate_credential::{PlainToken, Token};
+use keygate_domain::{
+    Actor, Event, Key, KeyId, KeyName, NewKey, Privileges, Role, Rotation, TenantId, TenantPolicy, Transition,
+};
+use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Page};
+
+use super::spec::{KeyPatch, KeySpec};
+use super::{Caller, ManageError, Management, ANY_ROLE};
+
+impl Management {
+    /// A maker creates a key: pending under dual control, active at once without it. The secret is
+    /// returned once and works only once the key is active.
+    pub async fn create_key(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        spec: KeySpec,
+    ) -> Result<(KeyRecord, PlainToken), ManageError> {
+        let actor = caller.on(tenant)?;
+        let policy = self.store().tenant(tenant).await?.policy;
+        self.issue(actor, tenant, &policy, spec, None).await
+    }
+
+    async fn issue(
+        &self,
+        actor: Actor,
+        tenant: &TenantId,
+        policy: &TenantPolicy,
+        spec: KeySpec,
+        rotation: Option<Rotation>,
+    ) -> Result<(KeyRecord, PlainToken), ManageError> {
+        let token = Token::generate(spec.environment);
+        let new = NewKey {
+            id: token.key_id(),
+            tenant: tenant.clone(),
+            name: spec.name,
+            notes: spec.notes,
+            environment: spec.environment,
+            privileges: spec.privileges,
+            expiry: spec.expiry,
+            rotation,
+        };
+        let now = self.now();
+        let created = Key::create(new, &actor, policy, now).map_err(|e| match e {
+            keygate_domain::TransitionError::LiveDisabled => {
+                ManageError::invalid("environment", "live keys are not enabled for this tenant")
+            }
+            keygate_domain::TransitionError::Expiry(e) => ManageError::invalid("expires_at", e),
+            other => other.into(),
+        })?;
+        let plain = token.to_plain(self.verifier.prefix());
+        let record = KeyRecord {
+            key: created.key.clone(),
+            secret_hash: self.verifier.hasher().hash(token.key_id(), token.secret()),
+            masked: plain.masked().to_owned(),
+            last_used_at: None,
+            last_used_ip: None,
+        };
+        let mut changes = vec![KeyChange { write: KeyWrite::Insert(record.clone()), audit: entry(&created, actor) }];
+        changes.extend(self.supersede(&created, actor, policy).await?);
+        self.commit(&changes).await?;
+        Ok((record, plain))
+    }
+
+    /// A key of the tenant.
+    pub async fn key(&self, caller: &Caller, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, ManageError> {
+        caller.with_any_role(tenant, ANY_ROLE)?;
+        Ok(self.store().key(tenant, id).await?)
+    }
+
+    /// A page of the tenant's keys.
+    pub async fn keys(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        filter: KeyFilter,
+        cursor: Option<KeyCursor>,
+        limit: u32,
+    ) -> Result<Page<KeyRecord, KeyCursor>, ManageError> {
+        caller.with_any_role(tenant, ANY_ROLE)?;
+        self.store().tenant(tenant).await?;
+        Ok(self.store().keys(tenant, filter, cursor, limit).await?)
+    }
+
+    /// Applies a lifecycle event. Approving a key made by a rotation also starts its predecessor's
+    /// overlap, in the same commit.
+    pub async fn transition(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+        event: Event,
+    ) -> Result<KeyRecord, ManageError> {
+        let actor = caller.on(tenant)?;
+        let (record, policy) = self.current(tenant, id).await?;
+        let moved = record.key.apply(event, &actor, &policy, self.now())?;
+        let mut changes = vec![update(&record.key, &moved, actor)];
+        changes.extend(self.supersede(&moved, actor, &policy).await?);
+        self.commit(&changes).await?;
+        Ok(KeyRecord { key: moved.key, ..record })
+    }
+
+    /// Edits a key: notes at once; scopes and limits as a change the state machine applies or holds
+    /// for a checker. Everything is decided before anything is written, so a refused change leaves
+    /// the notes untouched too.
+    pub async fn patch_key(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+        patch: KeyPatch,
+    ) -> Result<KeyRecord, ManageError> {
+        let actor = caller.on(tenant)?;
+        let (record, policy) = self.current(tenant, id).await?;
+        let now = self.now();
+        let mut key = record.key.clone();
+        let mut changes = Vec::new();
+        if let Some(notes) = patch.notes {
+            let moved = key.apply(Event::UpdateNotes { notes }, &actor, &policy, now)?;
+            changes.push(update(&key, &moved, actor));
+            key = moved.key;
+        }
+        if patch.scopes.is_some() || patch.limits.is_some() {
+            let privileges = Privileges {
+                scopes: patch.scopes.unwrap_or_else(|| key.privileges.scopes.clone()),
+                limits: patch.limits.unwrap_or_else(|| key.privileges.limits.clone()),
+            };
+            let moved = key.apply(Event::RequestChange { privileges }, &actor, &policy, now)?;
+            changes.push(update(&key, &moved, actor));
+            key = moved.key;
+        }
+        if !changes.is_empty() {
+            self.commit(&changes).await?;
+        }
+        Ok(KeyRecord { key, ..record })
+    }
+
+    /// A maker asks for a successor with the same settings: pending under dual control (secret shown
+    /// once); once it is active the old key expires after `overlap_seconds`.
+    pub async fn rotate(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+        overlap_seconds: u32,
+    ) -> Result<(KeyRecord, PlainToken), ManageError> {
+        let actor = caller.on(tenant)?;
+        if !actor.roles.has(Role::Maker) {
+            return Err(keygate_domain::TransitionError::MissingRole(Role::Maker).into());
+        }
+        let (record, policy) = self.current(tenant, id).await?;
+        let old = &record.key;
+        if !old.is_usable(self.now()) {
+            return Err(keygate_domain::TransitionError::InvalidState { state: old.state, event: "rotate" }.into());
+        }
+        let spec = KeySpec {
+            name: successor_name(&old.name, id),
+            notes: old.notes.clone(),
+            environment: old.environment,
+            privileges: old.privileges.clone(),
+            expiry: old
+                .expiry
+                .at()
+                .map_or(keygate_domain::ExpiryRequest::Never, |_| keygate_domain::ExpiryRequest::Default),
+        };
+        self.issue(actor, tenant, &policy, spec, Some(Rotation { replaces: id, overlap_seconds })).await
+    }
+
+    /// A key's usage over the last `days` days.
+    pub async fn usage(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+        days: u32,
+    ) -> Result<KeyUsage, ManageError> {
+        caller.with_any_role(tenant, ANY_ROLE)?;
+        Ok(self.store().usage(tenant, id, days).await?)
+    }
+
+    /// Commits, then evicts every changed key from this process's cache (read-your-writes); other
+    /// processes are told by the store.
+    async fn commit(&self, changes: &[KeyChange]) -> Result<(), ManageError> {
+        self.store().commit(changes).await?;
+        for change in changes {
+            if let KeyWrite::Update { key, .. } = &change.write {
+                self.verifier.forget(key.id);
+            }
+        }
+        Ok(())
+    }
+
+    async fn current(&self, tenant: &TenantId, id: KeyId) -> Result<(KeyRecord, TenantPolicy), ManageError> {
+        let record = self.store().key(tenant, id).await?;
+        let policy = self.store().tenant(tenant).await?.policy;
+        Ok((record, policy))
+    }
+
+    /// When `moved` just became active and replaces another key, that key's overlap starts now.
+    async fn supersede(
+        &self,
+        moved: &Transition,
+        actor: Actor,
+        policy: &TenantPolicy,
+    ) -> Result<Vec<KeyChange>, ManageError> {
+        let became_active =
+            matches!(moved.action, keygate_domain::AuditAction::Approved | keygate_domain::AuditAction::Created);
+        let Some(rotation) = moved.key.rotation.filter(|_| became_active) else { return Ok(Vec::new()) };
+        let old = match self.store().key(&moved.key.tenant, rotation.replaces).await {
+            Ok(old) => old.key,
+            Err(keygate_store::StoreError::NotFound) => return Ok(Vec::new()),
+            Err(other) => return Err(other.into()),
+        };
+        let event = Event::Supersede { successor: moved.key.id, overlap_seconds: rotation.overlap_seconds };
+        match old.apply(event, &actor, policy, self.now()) {
+            Ok(t) => Ok(vec![update(&old, &t, actor)]),
+            // Revoked or rejected meanwhile: nothing left to retire.
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// `crm-sync-prod` -> `crm-sync-prod (rotated 3fQz)`: unique (a suffix of the old id) and within 64.
+fn successor_name(old: &KeyName, id: KeyId) -> KeyName {
+    let id = id.to_string();
+    let suffix = format!(" (rotated {})", &id[id.len() - 4..]);
+    let room = KeyName::MAX_CHARS - suffix.chars().count();
+    let base: String = old.as_str().chars().take(room).collect();
+    KeyName::parse(&format!("{}{suffix}", base.trim_end())).unwrap_or_else(|_| old.clone())
+}
+
+fn entry(t: &Transition, actor: Actor) -> AuditEntry {
+    AuditEntry {
+        tenant: t.key.tenant.clone(),
+        key: Some(t.key.id),
+        actor: actor.id,
+        action: AuditKind::Key(t.action),
+        reason: t.reason.clone(),
+        at: t.key.updated_at,
+        seq: 0,
+    }
+}
+
+fn update(before: &Key, t: &Transition, actor: Actor) -> KeyChange {
+    KeyChange {
+        write: KeyWrite::Update { expected_version: before.version, key: t.key.clone() },
+        audit: entry(t, actor),
+    }
+}

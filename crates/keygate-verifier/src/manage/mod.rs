@@ -1,0 +1,165 @@
+//! Management: the operations behind keygated's routes, so the server only translates HTTP.
+//!
+//! Each operation authenticates nothing itself (see [`Management::authenticate`]); it takes the
+//! [`Caller`], checks that it may act on the tenant, lets the domain's state machine decide, and commits
+//! the change with its audit entry through the store. Secrets are generated here, returned once as a
+//! [`PlainToken`], and only their hashes are stored.
+
+mod caller;
+mod error;
+mod keys;
+mod spec;
+
+use std::sync::Arc;
+
+use keygate_credential::{PlainToken, SecretHash, Token, TokenPrefix};
+use keygate_domain::{ActorId, Environment, KeyId, Role, TenantId};
+use keygate_store::{AuditCursor, AuditEntry, AuditKind, KeyStore, Operator, Page, Tenant};
+use rand_core::{OsRng, RngCore};
+
+pub use caller::{AdminToken, Caller};
+pub use error::ManageError;
+pub use spec::{KeyPatch, KeySpec, NewOperator, TenantPatch};
+
+use crate::verifier::Verifier;
+
+/// Every role: reading a tenant's keys, usage and audit log is open to all of them.
+const ANY_ROLE: &[Role] = &[Role::Maker, Role::Checker, Role::Admin, Role::Auditor];
+
+/// The management facade.
+#[derive(Clone)]
+pub struct Management {
+    verifier: Verifier,
+    operator_prefix: TokenPrefix,
+    admin: AdminToken,
+    decoy: SecretHash,
+}
+
+impl std::fmt::Debug for Management {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Management").field("operator_prefix", &self.operator_prefix).finish_non_exhaustive()
+    }
+}
+
+impl Management {
+    /// Management over the verifier's store, hasher and clock. Operator tokens use `operator_prefix`.
+    pub fn new(verifier: Verifier, operator_prefix: TokenPrefix, admin: AdminToken) -> Self {
+        let mut decoy = [0u8; 32];
+        OsRng.fill_bytes(&mut decoy);
+        Self { verifier, operator_prefix, admin, decoy: SecretHash::from_bytes(decoy) }
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    fn store(&self) -> &Arc<dyn KeyStore> {
+        self.verifier.store()
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.verifier.clock().now()
+    }
+
+    fn audit(&self, tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind) -> AuditEntry {
+        AuditEntry { tenant: tenant.clone(), key, actor, action, reason: None, at: self.now(), seq: 0 }
+    }
+
+    /// Creates a tenant (system administrator only).
+    pub async fn create_tenant(
+        &self,
+        caller: &Caller,
+        tenant: TenantPatch,
+        id: TenantId,
+    ) -> Result<Tenant, ManageError> {
+        if !caller.is_system() {
+            return Err(ManageError::Forbidden("only the system administrator creates tenants"));
+        }
+        let now = self.now();
+        let name = tenant.name.clone().ok_or_else(|| ManageError::invalid("name", "is required"))?;
+        let created = Tenant {
+            id,
+            name,
+            policy: tenant.apply_to(keygate_domain::TenantPolicy::default()),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let entry = self.audit(&created.id, None, caller.actor.id, AuditKind::TenantCreated);
+        self.store().create_tenant(&created, &entry).await?;
+        Ok(created)
+    }
+
+    /// A tenant, for any of its operators or the system administrator.
+    pub async fn tenant(&self, caller: &Caller, id: &TenantId) -> Result<Tenant, ManageError> {
+        caller.with_any_role(id, ANY_ROLE)?;
+        Ok(self.store().tenant(id).await?)
+    }
+
+    /// Changes a tenant's name or policy (admin).
+    pub async fn update_tenant(
+        &self,
+        caller: &Caller,
+        id: &TenantId,
+        patch: TenantPatch,
+    ) -> Result<Tenant, ManageError> {
+        let actor = caller.with_any_role(id, &[Role::Admin])?;
+        let current = self.store().tenant(id).await?;
+        let mut next = current.clone();
+        if let Some(name) = patch.name.clone() {
+            next.name = name;
+        }
+        next.policy = patch.apply_to(current.policy);
+        next.version += 1;
+        next.updated_at = self.now();
+        let entry = self.audit(id, None, actor.id, AuditKind::TenantUpdated);
+        self.store().update_tenant(&next, current.version, &entry).await?;
+        Ok(next)
+    }
+
+    /// Creates an operator (admin) and returns its token, to be shown once.
+    pub async fn create_operator(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        new: NewOperator,
+    ) -> Result<(Operator, PlainToken), ManageError> {
+        let actor = caller.with_any_role(tenant, &[Role::Admin])?;
+        let token = Token::generate(Environment::Live);
+        let id = keygate_domain::OperatorId::from_bytes(*token.key_id().as_bytes());
+        let operator = Operator {
+            id,
+            tenant: tenant.clone(),
+            name: new.name,
+            email: new.email,
+            roles: new.roles,
+            token_hash: self.verifier.hasher().hash(token.key_id(), token.secret()),
+            created_at: self.now(),
+        };
+        let entry = self.audit(tenant, None, actor.id, AuditKind::OperatorCreated);
+        self.store().create_operator(&operator, &entry).await?;
+        Ok((operator, token.to_plain(&self.operator_prefix)))
+    }
+
+    /// A tenant's operators (admin or auditor).
+    pub async fn operators(&self, caller: &Caller, tenant: &TenantId) -> Result<Vec<Operator>, ManageError> {
+        caller.with_any_role(tenant, &[Role::Admin, Role::Auditor])?;
+        self.store().tenant(tenant).await?;
+        Ok(self.store().operators(tenant).await?)
+    }
+
+    /// A tenant's audit log, newest first.
+    pub async fn audit_log(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        key: Option<KeyId>,
+        cursor: Option<AuditCursor>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry, AuditCursor>, ManageError> {
+        caller.with_any_role(tenant, ANY_ROLE)?;
+        self.store().tenant(tenant).await?;
+        Ok(self.store().audit(tenant, key, cursor, limit).await?)
+    }
+}

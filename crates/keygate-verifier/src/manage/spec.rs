@@ -1,0 +1,70 @@
+//! Already-parsed inputs of management operations (the server converts JSON into these).
+
+use keygate_domain::{
+    Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName, Privileges, RoleSet, ScopeSet, TenantName,
+    TenantPolicy,
+};
+
+/// A new key as the maker asks for it.
+#[derive(Debug, Clone)]
+pub struct KeySpec {
+    /// Name, unique in the tenant.
+    pub name: KeyName,
+    /// Notes.
+    pub notes: Option<Notes>,
+    /// Test or live.
+    pub environment: Environment,
+    /// Scopes and limits.
+    pub privileges: Privileges,
+    /// Expiry as asked.
+    pub expiry: ExpiryRequest,
+}
+
+/// Changes to a key: notes apply at once; scopes and limits go through the state machine.
+#[derive(Debug, Clone, Default)]
+pub struct KeyPatch {
+    /// New notes (`Some(None)` clears them).
+    pub notes: Option<Option<Notes>>,
+    /// New scopes.
+    pub scopes: Option<ScopeSet>,
+    /// New limits.
+    pub limits: Option<Limits>,
+}
+
+/// A tenant's name and policy settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TenantPatch {
+    /// Display name.
+    pub name: Option<TenantName>,
+    /// Maker-checker on or off.
+    pub dual_control: Option<bool>,
+    /// Live keys allowed.
+    pub live_enabled: Option<bool>,
+    /// Lifetime cap (`Some(None)` removes it).
+    pub max_key_lifetime_days: Option<Option<u32>>,
+    /// Never-expiring keys allowed.
+    pub allow_never_expiring: Option<bool>,
+}
+
+impl TenantPatch {
+    /// `policy` with this patch's settings applied.
+    pub fn apply_to(&self, policy: TenantPolicy) -> TenantPolicy {
+        TenantPolicy {
+            dual_control: self.dual_control.unwrap_or(policy.dual_control),
+            live_enabled: self.live_enabled.unwrap_or(policy.live_enabled),
+            max_key_lifetime_days: self.max_key_lifetime_days.unwrap_or(policy.max_key_lifetime_days),
+            allow_never_expiring: self.allow_never_expiring.unwrap_or(policy.allow_never_expiring),
+        }
+    }
+}
+
+/// A new operator.
+#[derive(Debug, Clone)]
+pub struct NewOperator {
+    /// Display name.
+    pub name: OperatorName,
+    /// E-mail, unique in the tenant.
+    pub email: Email,
+    /// Roles.
+    pub roles: RoleSet,
+}

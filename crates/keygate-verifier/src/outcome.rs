@@ -1,0 +1,62 @@
+//! What a verification returns.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use keygate_domain::{Environment, KeyId, ScopeSet, TenantId};
+use keygate_policy::{Denial, Money};
+use rust_decimal::Decimal;
+
+/// A key that may do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The key.
+    pub key_id: KeyId,
+    /// Its tenant.
+    pub tenant: TenantId,
+    /// Its environment.
+    pub environment: Environment,
+    /// Its scopes.
+    pub scopes: ScopeSet,
+    /// When it expires (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// What remains of today's volume after this request's spend, when the key has a daily volume and
+    /// an amount was spent.
+    pub remaining_daily_volume: Option<Decimal>,
+    /// The amount spent by this verification (to give back with [`crate::Verifier::release`] if the
+    /// operation then fails).
+    pub spent: Option<Money>,
+    /// The UTC day the amount was spent on (a release gives it back to that day, even after midnight).
+    pub spent_on: Option<NaiveDate>,
+    /// The client address the verification was made for (a later `charge` is held to it too).
+    pub client_ip: Option<IpAddr>,
+}
+
+/// Why a verification did not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// The key may not do this; the denial says why and which status to answer.
+    #[error(transparent)]
+    Denied(#[from] Denial),
+    /// The store could not answer, so nothing was allowed (answer 503).
+    #[error("the key store is unavailable")]
+    Unavailable,
+}
+
+impl VerifyError {
+    /// The HTTP status a service should answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Denied(denial) => denial.status(),
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// The stable code (`REVOKED`, ..., or `STORE_UNAVAILABLE`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Denied(denial) => denial.code().as_str(),
+            Self::Unavailable => "STORE_UNAVAILABLE",
+        }
+    }
+}

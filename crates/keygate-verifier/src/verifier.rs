@@ -1,0 +1,259 @@
+//! `Verifier::verify`: parse -> cached look-up -> constant-time hash check -> policy -> spend -> usage.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use keygate_credential::{SecretHash, SecretHasher, Token, TokenPrefix};
+use keygate_domain::{Clock, Key, KeyId};
+use keygate_policy::{evaluate, Denial, Money, RequestContext};
+use keygate_store::{KeyRecord, KeyStore, SpendOutcome, StoreError, UsageBuffer, UsageBufferOptions};
+use rand_core::{OsRng, RngCore};
+
+use crate::cache::{Entry, KeyCache};
+use crate::config::VerifierConfig;
+use crate::outcome::{Verified, VerifyError};
+
+struct Inner {
+    store: Arc<dyn KeyStore>,
+    clock: Arc<dyn Clock>,
+    hasher: SecretHasher,
+    prefix: TokenPrefix,
+    cache: KeyCache,
+    usage: UsageBuffer,
+    /// Compared against when the id is unknown, so an unknown id costs what a wrong secret costs.
+    decoy: SecretHash,
+}
+
+/// The verifier. Cheap to clone; clones share the cache and the usage buffer.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier").field("prefix", &self.inner.prefix).finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier over `store`. Must be called inside a tokio runtime: it starts the usage buffer's
+    /// flushing task.
+    pub fn new(store: Arc<dyn KeyStore>, config: VerifierConfig, clock: Arc<dyn Clock>) -> Self {
+        let cache = KeyCache::new(config.cache_capacity, config.cache_ttl, store.invalidations());
+        let usage = UsageBuffer::start(store.clone(), UsageBufferOptions::default());
+        let mut decoy = [0u8; 32];
+        OsRng.fill_bytes(&mut decoy);
+        let inner = Inner {
+            store,
+            clock,
+            hasher: SecretHasher::new(config.pepper.as_ref()),
+            prefix: config.prefix,
+            cache,
+            usage,
+            decoy: SecretHash::from_bytes(decoy),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The store behind this verifier.
+    pub fn store(&self) -> &Arc<dyn KeyStore> {
+        &self.inner.store
+    }
+
+    /// The hasher (with the configured pepper), for issuing secrets that this verifier will accept.
+    pub fn hasher(&self) -> &SecretHasher {
+        &self.inner.hasher
+    }
+
+    /// The token prefix.
+    pub fn prefix(&self) -> &TokenPrefix {
+        &self.inner.prefix
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Decides whether the presented token may do what `ctx` describes; spends `ctx.amount` against the
+    /// key's daily volume when it has one.
+    pub async fn verify(&self, raw: &[u8], ctx: &RequestContext) -> Result<Verified, VerifyError> {
+        let started = Instant::now();
+        let outcome = self.verify_inner(raw, ctx).await;
+        let code = match &outcome {
+            Ok(_) => "OK",
+            Err(error) => error.code(),
+        };
+        metrics::counter!("keygate_verifications_total", "code" => code).increment(1);
+        metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());
+        outcome
+    }
+
+    async fn verify_inner(&self, raw: &[u8], ctx: &RequestContext) -> Result<Verified, VerifyError> {
+        let token = Token::parse(raw, &self.inner.prefix).map_err(|_| Denial::Malformed)?;
+        let entry = self.lookup(token.key_id()).await?;
+        let record = self.authenticate(&token, entry.as_deref())?;
+        let now = self.inner.clock.now();
+        evaluate(&record.key, ctx, now)?;
+        let mut verified = verified(&record.key, ctx);
+        if let Some(money) = ctx.amount {
+            self.charge_checked(&record.key, ctx, money, now, &mut verified).await?;
+        }
+        self.inner.usage.record(&record.key.tenant, record.key.id, now, ctx.client_ip);
+        Ok(verified)
+    }
+
+    /// Holds an already verified key to an amount (for services that learn the amount from the body
+    /// after authenticating from the headers): currency and per-operation limit, then the daily volume.
+    /// The key is checked again as it is now, for the tenant and client address it was verified for.
+    pub async fn charge(&self, verified: &Verified, money: Money) -> Result<Verified, VerifyError> {
+        let entry = self.lookup(verified.key_id).await?;
+        let record = entry.ok_or(Denial::NotFound)?;
+        let now = self.inner.clock.now();
+        let ctx = RequestContext {
+            tenant: Some(verified.tenant.clone()),
+            client_ip: verified.client_ip,
+            amount: Some(money),
+            ..RequestContext::default()
+        };
+        evaluate(&record.key, &ctx, now)?;
+        let mut charged = verified.clone();
+        self.charge_checked(&record.key, &ctx, money, now, &mut charged).await?;
+        Ok(charged)
+    }
+
+    /// Gives back what `verified` spent, when the operation it authorised failed afterwards.
+    pub async fn release(&self, verified: &Verified) -> Result<(), VerifyError> {
+        let (Some(money), Some(day)) = (verified.spent, verified.spent_on) else { return Ok(()) };
+        self.inner
+            .store
+            .release(&verified.tenant, verified.key_id, day, money.amount.value())
+            .await
+            .map(|_| ())
+            .map_err(|_| VerifyError::Unavailable)
+    }
+
+    /// Drops any cached answer for `id`, at once. Management calls it after each commit so this process
+    /// reads its own writes; other processes hear of the change through the store's notifications.
+    pub fn forget(&self, id: KeyId) {
+        self.inner.cache.evict(keygate_store::Invalidation::Key(id));
+    }
+
+    /// Writes the usage still buffered (call on graceful shutdown).
+    pub async fn shutdown(&self) {
+        if let Err(error) = self.inner.usage.shutdown().await {
+            tracing::warn!(%error, "usage could not be written at shutdown");
+        }
+    }
+
+    /// Money never rides on a cached answer alone: an amount-bearing request always makes one store
+    /// round trip. With a daily volume it is the atomic spend, which also checks that the key's stored
+    /// version is the one decided on; a key changed since (revoked, narrowed) is read again and decided
+    /// anew. Without one it is a fresh read of the key, decided anew.
+    async fn charge_checked(
+        &self,
+        cached: &Key,
+        ctx: &RequestContext,
+        money: Money,
+        now: DateTime<Utc>,
+        verified: &mut Verified,
+    ) -> Result<(), VerifyError> {
+        let store = &self.inner.store;
+        let mut key = cached.clone();
+        for _ in 0..3 {
+            let Some(limit) = key.privileges.limits.daily_volume() else {
+                self.refresh(key.id, ctx, now, false).await?;
+                return Ok(());
+            };
+            let day = now.date_naive();
+            let outcome = store
+                .spend(&key.tenant, key.id, key.version, day, money.amount.value(), limit.value())
+                .await
+                .map_err(store_error)?;
+            match outcome {
+                SpendOutcome::Spent { remaining } => {
+                    verified.remaining_daily_volume = Some(remaining);
+                    verified.spent = Some(money);
+                    verified.spent_on = Some(day);
+                    return Ok(());
+                }
+                SpendOutcome::Refused { remaining } => return Err(Denial::DailyVolumeExceeded { remaining }.into()),
+                SpendOutcome::Stale => key = self.refresh(key.id, ctx, now, true).await?,
+            }
+        }
+        // The key changed under us three times in a row: let the caller retry rather than guess.
+        Err(VerifyError::Unavailable)
+    }
+
+    /// Reads the key from the store, caches what it read, and decides the request again on it. A copy
+    /// the store called stale is evicted first, so it is not served again if the read fails.
+    async fn refresh(
+        &self,
+        id: KeyId,
+        ctx: &RequestContext,
+        now: DateTime<Utc>,
+        stale: bool,
+    ) -> Result<Key, VerifyError> {
+        if stale {
+            self.forget(id);
+        }
+        let cache = &self.inner.cache;
+        let generation = cache.generation();
+        let entry = self.inner.store.find_key(id).await.map_err(store_error)?.map(Arc::new);
+        cache.insert(id, entry.clone(), generation);
+        let record = entry.ok_or(Denial::NotFound)?;
+        evaluate(&record.key, ctx, now)?;
+        Ok(record.key.clone())
+    }
+
+    async fn lookup(&self, id: KeyId) -> Result<Entry, VerifyError> {
+        let cache = &self.inner.cache;
+        if let Some(entry) = cache.get(&id) {
+            metrics::counter!("keygate_cache_hits_total").increment(1);
+            return Ok(entry);
+        }
+        metrics::counter!("keygate_cache_misses_total").increment(1);
+        let generation = cache.generation();
+        let entry = self.inner.store.find_key(id).await.map_err(store_error)?.map(Arc::new);
+        cache.insert(id, entry.clone(), generation);
+        Ok(entry)
+    }
+
+    /// Constant-time check of the presented secret. An unknown id is compared against a decoy hash,
+    /// so it costs the same and answers the same as a wrong secret.
+    fn authenticate<'r>(&self, token: &Token, record: Option<&'r KeyRecord>) -> Result<&'r KeyRecord, Denial> {
+        let presented = self.inner.hasher.hash(token.key_id(), token.secret());
+        let stored = record.map_or(&self.inner.decoy, |r| &r.secret_hash);
+        let matches = presented.matches(stored);
+        match record {
+            Some(r) if matches && r.key.environment == token.environment() => Ok(r),
+            _ => Err(Denial::NotFound),
+        }
+    }
+}
+
+fn verified(key: &Key, ctx: &RequestContext) -> Verified {
+    Verified {
+        key_id: key.id,
+        tenant: key.tenant.clone(),
+        environment: key.environment,
+        scopes: key.privileges.scopes.clone(),
+        expires_at: key.expiry.at(),
+        remaining_daily_volume: None,
+        spent: None,
+        spent_on: None,
+        client_ip: ctx.client_ip,
+    }
+}
+
+fn store_error(error: StoreError) -> VerifyError {
+    match error {
+        StoreError::NotFound => VerifyError::Denied(Denial::NotFound),
+        other => {
+            tracing::warn!(error = %other, "key store unavailable; failing closed");
+            VerifyError::Unavailable
+        }
+    }
+}

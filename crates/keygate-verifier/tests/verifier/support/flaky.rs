@@ -1,0 +1,167 @@
+//! A `KeyStore` that delegates to another and can be switched off: every call then fails with
+//! `StoreError::Unavailable`, as a database that went away does. It counts the calls it receives, and
+//! can be made deaf to change notifications, as a process whose notification channel was lost is.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use keygate_domain::{KeyId, OperatorId, TenantId};
+use keygate_store::{
+    AuditCursor, AuditEntry, Invalidation, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyStore, KeyUsage, Operator,
+    Page, SpendOutcome, StoreError, Tenant, UsageRecord,
+};
+use rust_decimal::Decimal;
+use tokio::sync::broadcast;
+
+/// The error a switched-off store answers with.
+#[derive(Debug, thiserror::Error)]
+#[error("connection refused (simulated)")]
+struct Down;
+
+/// See the module documentation.
+pub struct FlakyStore {
+    inner: Arc<dyn KeyStore>,
+    down: AtomicBool,
+    calls: AtomicUsize,
+    /// When deaf, subscribers get a channel nobody ever sends on.
+    silence: Option<broadcast::Sender<Invalidation>>,
+}
+
+impl FlakyStore {
+    /// A working store in front of `inner`.
+    pub fn new(inner: Arc<dyn KeyStore>) -> Arc<Self> {
+        Arc::new(Self { inner, down: AtomicBool::new(false), calls: AtomicUsize::new(0), silence: None })
+    }
+
+    /// A working store in front of `inner` whose subscribers never hear of a change.
+    pub fn deaf(inner: Arc<dyn KeyStore>) -> Arc<Self> {
+        let (silence, _) = broadcast::channel(1);
+        Arc::new(Self { inner, down: AtomicBool::new(false), calls: AtomicUsize::new(0), silence: Some(silence) })
+    }
+
+    /// From now on every call fails (or, with `false`, succeeds again).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Calls received so far (change subscriptions not counted).
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn enter(&self) -> Result<&dyn KeyStore, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable(Box::new(Down)))
+        } else {
+            Ok(&*self.inner)
+        }
+    }
+}
+
+#[async_trait]
+impl KeyStore for FlakyStore {
+    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.enter()?.create_tenant(tenant, audit).await
+    }
+
+    async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError> {
+        self.enter()?.tenant(id).await
+    }
+
+    async fn update_tenant(
+        &self,
+        tenant: &Tenant,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.enter()?.update_tenant(tenant, expected_version, audit).await
+    }
+
+    async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.enter()?.create_operator(operator, audit).await
+    }
+
+    async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
+        self.enter()?.operators(tenant).await
+    }
+
+    async fn operator(&self, id: OperatorId) -> Result<Operator, StoreError> {
+        self.enter()?.operator(id).await
+    }
+
+    async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
+        self.enter()?.commit(changes).await
+    }
+
+    async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {
+        self.enter()?.key(tenant, id).await
+    }
+
+    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError> {
+        self.enter()?.find_key(id).await
+    }
+
+    async fn keys(
+        &self,
+        tenant: &TenantId,
+        filter: KeyFilter,
+        cursor: Option<KeyCursor>,
+        limit: u32,
+    ) -> Result<Page<KeyRecord, KeyCursor>, StoreError> {
+        self.enter()?.keys(tenant, filter, cursor, limit).await
+    }
+
+    async fn spend(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        key_version: u64,
+        day: NaiveDate,
+        amount: Decimal,
+        limit: Decimal,
+    ) -> Result<SpendOutcome, StoreError> {
+        self.enter()?.spend(tenant, key, key_version, day, amount, limit).await
+    }
+
+    async fn release(
+        &self,
+        tenant: &TenantId,
+        key: KeyId,
+        day: NaiveDate,
+        amount: Decimal,
+    ) -> Result<Decimal, StoreError> {
+        self.enter()?.release(tenant, key, day, amount).await
+    }
+
+    async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError> {
+        self.enter()?.record_usage(batch).await
+    }
+
+    async fn usage(&self, tenant: &TenantId, key: KeyId, days: u32) -> Result<KeyUsage, StoreError> {
+        self.enter()?.usage(tenant, key, days).await
+    }
+
+    async fn audit(
+        &self,
+        tenant: &TenantId,
+        key: Option<KeyId>,
+        cursor: Option<AuditCursor>,
+        limit: u32,
+    ) -> Result<Page<AuditEntry, AuditCursor>, StoreError> {
+        self.enter()?.audit(tenant, key, cursor, limit).await
+    }
+
+    fn invalidations(&self) -> broadcast::Receiver<Invalidation> {
+        match &self.silence {
+            Some(silence) => silence.subscribe(),
+            None => self.inner.invalidations(),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.enter()?.ping().await
+    }
+}

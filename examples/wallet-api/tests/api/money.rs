@@ -1,0 +1,90 @@
+//! Operations: a cash-in or cash-out is held to the key's amount, currency and daily limits, lands in
+//! the wallet, and a cash-out the wallet refuses gives the daily volume back.
+
+use serde_json::json;
+use wallet_api::demo::xof_limits;
+
+use crate::support::{check_problem, operation, spawn_app, Credential};
+
+const CASH_IN: &str = "/api/v1/distributors/demo/cash-in";
+const CASH_OUT: &str = "/api/v1/distributors/demo/cash-out";
+
+#[tokio::test]
+async fn a_cash_in_and_a_cash_out_move_the_balance_and_are_listed() {
+    let app = spawn_app().await;
+    let token = Credential::Bearer(&app.demo_token);
+    let reply = app.post(CASH_IN, token, &operation("250.00", "XOF")).await;
+    assert_eq!(reply.status, 201, "cash-in: {reply:?}");
+    assert_eq!(reply.body["balance"], "50250.00", "cash-in adds");
+    assert_eq!(reply.body["remaining_daily_volume"], "999750.00", "and reports the day's volume left");
+    let reply = app.post(CASH_OUT, Credential::ApiKey(&app.demo_token), &operation("1000", "XOF")).await;
+    assert_eq!((reply.status, &reply.body["balance"]), (201, &json!("49250.00")), "cash-out takes away: {reply:?}");
+
+    let balance = app.get("/api/v1/distributors/demo/balance", token).await;
+    assert_eq!(balance.body, json!({ "balance": "49250.00" }), "the balance reflects both");
+    let listed = app.get("/api/v1/distributors/demo/transactions", token).await;
+    let kinds: Vec<_> =
+        listed.body["items"].as_array().unwrap().iter().map(|t| (t["type"].clone(), t["amount"].clone())).collect();
+    assert_eq!(kinds, [(json!("cash_out"), json!("1000")), (json!("cash_in"), json!("250.00"))], "newest first");
+}
+
+#[tokio::test]
+async fn an_operation_is_held_to_the_key_amount_and_currency() {
+    let app = spawn_app().await;
+    let token = Credential::Bearer(&app.demo_token);
+    let cases = [
+        (CASH_IN, operation("100000.01", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-in over the 100,000 maximum"),
+        (CASH_OUT, operation("100001", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-out over the maximum"),
+        (CASH_IN, operation("250.00", "EUR"), 403, "CURRENCY_MISMATCH", "euros on a XOF key"),
+    ];
+    for (path, body, status, code, why) in cases {
+        check_problem(&app.post(path, token, &body).await, status, code, why);
+    }
+    let reply = app.post(CASH_IN, token, &operation("100000", "XOF")).await;
+    assert_eq!(reply.status, 201, "exactly the maximum is allowed: {reply:?}");
+}
+
+#[tokio::test]
+async fn a_malformed_operation_is_a_bad_request() {
+    let app = spawn_app().await;
+    let token = Credential::Bearer(&app.demo_token);
+    let cases = [
+        ("not json", "INVALID_BODY", None, "not JSON"),
+        (r#"{"amount": 250, "currency": "XOF"}"#, "INVALID_BODY", None, "a number, not a decimal string"),
+        (r#"{"amount": "250.00"}"#, "INVALID_BODY", None, "no currency"),
+        (r#"{"amount": "-5", "currency": "XOF"}"#, "INVALID_BODY", Some("amount"), "a negative amount"),
+        (r#"{"amount": "1e3", "currency": "XOF"}"#, "INVALID_BODY", Some("amount"), "an exponent"),
+        (r#"{"amount": "5", "currency": "xof"}"#, "INVALID_BODY", Some("currency"), "a lower-case currency"),
+    ];
+    for (body, code, field, why) in cases {
+        let reply = app.post_raw(CASH_IN, token, body).await;
+        check_problem(&reply, 400, code, why);
+        assert_eq!(reply.body["field"].as_str(), field, "{why}: the field named");
+    }
+}
+
+#[tokio::test]
+async fn an_exhausted_daily_volume_is_too_many_requests() {
+    let app = spawn_app().await;
+    let (_, till) = app.issue("demo", "till", &["operations:write"], xof_limits("1000", "1000").unwrap()).await;
+    let token = Credential::Bearer(&till);
+    assert_eq!(app.post(CASH_IN, token, &operation("600", "XOF")).await.status, 201, "600 of 1,000");
+    let reply = app.post(CASH_IN, token, &operation("600", "XOF")).await;
+    check_problem(&reply, 429, "DAILY_VOLUME_EXCEEDED", "600 more with 400 left");
+    assert_eq!(reply.body["remaining"], "400", "the problem says what is left");
+    assert_eq!(app.post(CASH_IN, token, &operation("400", "XOF")).await.status, 201, "exactly what is left");
+}
+
+#[tokio::test]
+async fn a_cash_out_over_the_balance_is_a_conflict_and_gives_the_volume_back() {
+    let app = spawn_app().await;
+    app.open("other", "100.00");
+    let (_, till) = app.issue("other", "till", &["operations:write"], xof_limits("1000", "1000").unwrap()).await;
+    let token = Credential::Bearer(&till);
+    let reply = app.post("/api/v1/distributors/other/cash-out", token, &operation("500", "XOF")).await;
+    check_problem(&reply, 409, "INSUFFICIENT_FUNDS", "500 out of a balance of 100");
+    assert_eq!(app.wallet.balance(&"other".parse().unwrap()).to_string(), "100.00", "the balance is untouched");
+    let reply = app.post("/api/v1/distributors/other/cash-in", token, &operation("1000", "XOF")).await;
+    assert_eq!(reply.status, 201, "the whole day's volume is still there: {reply:?}");
+    assert_eq!(reply.body["remaining_daily_volume"], "0", "and now used up");
+}
