@@ -1,0 +1,77 @@
+//! Request bodies: at most 64 KiB, JSON only, parsed after the caller is authenticated, and a field
+//! that does not fit its type is named in the 400.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Bodies above this are refused with 413.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// A request body read in full (bounded), not yet parsed.
+#[derive(Debug)]
+pub struct Body {
+    bytes: Bytes,
+    json: bool,
+}
+
+impl Body {
+    /// Parses the body as `T`: 415 if it was not sent as JSON, 400 naming the field if it does not fit.
+    /// An empty body parses as `{}`, so routes whose fields are all optional accept no body.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let bytes: &[u8] = if self.bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &self.bytes };
+        if !self.json && bytes != b"{}" {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::invalid(field, e.into_inner())
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    })
+}
+
+impl FromRequest for Body {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let declared = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|n| n > MAX_BODY) {
+                return Err(ApiError::TooLarge);
+            }
+            let mut bytes = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not be read"))?;
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Err(ApiError::TooLarge);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Self { bytes: bytes.freeze(), json })
+        })
+    }
+}

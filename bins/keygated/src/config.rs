@@ -1,0 +1,112 @@
+//! Configuration: flags, each mirrored by a `KEYGATE_*` environment variable. A bad value stops start-up
+//! with one line naming the setting.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use ipnetwork::IpNetwork;
+use keygate_credential::TokenPrefix;
+
+/// keygated: API key management with dual control, and verification.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "keygated", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "KEYGATE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// PostgreSQL URL (`postgres://...`); absent: the in-memory store (nothing survives a restart).
+    #[arg(long, env = "KEYGATE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The system administrator's bearer token (at least 32 characters); absent: one is generated and
+    /// printed once.
+    #[arg(long, env = "KEYGATE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Prefix of issued API keys (operator tokens use it with `op` appended).
+    #[arg(long, env = "KEYGATE_KEY_PREFIX", default_value = "kg", value_parser = parse_prefix)]
+    pub key_prefix: TokenPrefix,
+
+    /// Server-side pepper for secret hashes (HMAC-SHA256). Keep it out of the database.
+    #[arg(long, env = "KEYGATE_PEPPER", hide_env_values = true)]
+    pub pepper: Option<String>,
+
+    /// Comma-separated CIDRs of proxies whose `X-Forwarded-For` is believed.
+    #[arg(long, env = "KEYGATE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNetwork>,
+
+    /// Longest time, in seconds, a cached key answer is used without asking the store.
+    #[arg(long, env = "KEYGATE_CACHE_TTL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub cache_ttl_seconds: u64,
+
+    /// Most keys kept in the verification cache.
+    #[arg(long, env = "KEYGATE_CACHE_CAPACITY", default_value_t = 1_000_000)]
+    pub cache_capacity: u64,
+
+    /// Milliseconds a store call may wait for a connection before failing closed with 503.
+    #[arg(long, env = "KEYGATE_STORE_TIMEOUT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    pub store_timeout_ms: u64,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "KEYGATE_DATABASE_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_connections: u32,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "KEYGATE_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Log filter (`info`, `keygated=debug`, ...).
+    #[arg(long, env = "KEYGATE_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log format: `pretty` or `json`.
+    #[arg(long, env = "KEYGATE_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
+    pub log_format: String,
+}
+
+impl Config {
+    /// The cache TTL.
+    pub fn cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.cache_ttl_seconds)
+    }
+
+    /// The store timeout.
+    pub fn store_timeout(&self) -> Duration {
+        Duration::from_millis(self.store_timeout_ms)
+    }
+
+    /// Settings for tests and embedding: in memory, port 0, the given admin token.
+    pub fn for_tests(admin_token: &str) -> Self {
+        let mut config = Self::parse_from(["keygated", "--listen", "127.0.0.1:0"]);
+        config.admin_token = Some(admin_token.to_owned());
+        config.database_url = None;
+        config
+    }
+}
+
+fn parse_prefix(text: &str) -> Result<TokenPrefix, String> {
+    let prefix = TokenPrefix::parse(text).map_err(|e| e.to_string())?;
+    // Operator tokens use `{prefix}op`, which must still be a valid prefix.
+    TokenPrefix::parse(&format!("{text}op")).map_err(|_| "must be at most 14 characters".to_owned())?;
+    Ok(prefix)
+}
+
+/// Turns clap's multi-line error into one line that names the setting and its variable.
+pub fn one_line_error(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let arg = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.clone(),
+        _ => String::new(),
+    };
+    let flag = arg.split_whitespace().next().unwrap_or("").trim_start_matches('-');
+    let env = format!("KEYGATE_{}", flag.to_uppercase().replace('-', "_"));
+    let first =
+        error.to_string().lines().next().unwrap_or("invalid configuration").trim_start_matches("error: ").to_owned();
+    if flag.is_empty() {
+        format!("keygated: {first}")
+    } else {
+        format!("keygated: bad setting {env} (--{flag}): {first}")
+    }
+}

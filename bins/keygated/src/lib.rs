@@ -1,0 +1,14 @@
+//! keygated, the keygate server: configuration, wiring and HTTP routes over the keygate crates. No
+//! business rule lives here; every decision is the domain's, the policy's or the verifier's. It never
+//! logs a secret, a token or a hash, and never returns one from a read route.
+
+pub mod body;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::{start, Running, StartError};

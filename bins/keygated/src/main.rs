@@ -1,0 +1,55 @@
+//! `keygated`: parse configuration, start, print the generated admin token once, serve until SIGTERM
+//! or Ctrl-C, then flush the usage buffer.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use keygated::{config, start, telemetry, Config};
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let config = match Config::try_parse() {
+        Ok(config) => config,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{}", config::one_line_error(&e));
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init_logging(&config.log, &config.log_format);
+    let running = match start(config).await {
+        Ok(running) => running,
+        Err(e) => {
+            eprintln!("keygated: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(addr = %running.addr, "keygated listening");
+    if let Some(token) = &running.generated_admin_token {
+        println!("{}", banner(running.addr, token.expose()));
+    }
+    let result = running.server.await;
+    running.verifier.shutdown().await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keygated: server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn banner(addr: std::net::SocketAddr, token: &str) -> String {
+    format!(
+        "\nkeygated is listening on http://{addr} with the in-memory store (nothing survives a restart).\n\
+         System admin token (shown once; set KEYGATE_ADMIN_TOKEN to choose your own):\n\n    {token}\n\n\
+         Next steps: create a tenant, then a maker and a checker for it (see README.md), e.g.\n\n    \
+         curl -s -X POST http://{addr}/v1/tenants -H 'Authorization: Bearer {token}' \
+         -H 'Content-Type: application/json' -d '{{\"id\":\"acme\",\"name\":\"Acme\"}}'\n"
+    )
+}

@@ -1,0 +1,85 @@
+//! Key routes: create, list, read, edit, rotate, usage.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use keygate_store::{KeyCursor, KeyFilter};
+use keygate_verifier::manage::{KeyPatch, KeySpec, Management};
+
+use super::{key_id, page_limit, tenant_caller};
+use crate::body::Body;
+use crate::dto::field;
+use crate::dto::key::{CreateKey, CreatedKey, KeyList, KeyView, ListKeys, PatchKey, RotateBody, UsageView};
+use crate::error::ApiError;
+
+type TenantKey = web::Path<(String, String)>;
+
+pub async fn create(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let spec = KeySpec::try_from(body.json::<CreateKey>()?)?;
+    let (record, secret) = manage.create_key(&who, &tenant, spec).await?;
+    let now = manage.verifier().clock().now();
+    Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&record, now), secret: secret.expose().to_owned() }))
+}
+
+pub async fn list(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ListKeys>,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let filter = KeyFilter {
+        state: query.state.as_deref().map(|s| field("state", s, str::parse)).transpose()?,
+        environment: query.environment.as_deref().map(|e| field("environment", e, str::parse)).transpose()?,
+    };
+    let cursor = query.cursor.as_deref().map(|c| field("cursor", c, str::parse::<KeyCursor>)).transpose()?;
+    let page = manage.keys(&who, &tenant, filter, cursor, page_limit(query.limit)?).await?;
+    let now = manage.verifier().clock().now();
+    Ok(HttpResponse::Ok().json(KeyList {
+        items: page.items.iter().map(|r| KeyView::new(r, now)).collect(),
+        next_cursor: page.next.map(|c| c.to_string()),
+    }))
+}
+
+pub async fn get(manage: web::Data<Management>, req: HttpRequest, path: TenantKey) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let record = manage.key(&who, &tenant, key_id(&path.1)?).await?;
+    Ok(HttpResponse::Ok().json(KeyView::new(&record, manage.verifier().clock().now())))
+}
+
+pub async fn patch(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: TenantKey,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let id = key_id(&path.1)?;
+    let changes = KeyPatch::try_from(body.json::<PatchKey>()?)?;
+    let record = manage.patch_key(&who, &tenant, id, changes).await?;
+    Ok(HttpResponse::Ok().json(KeyView::new(&record, manage.verifier().clock().now())))
+}
+
+pub async fn rotate(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: TenantKey,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let id = key_id(&path.1)?;
+    let overlap = body.json::<RotateBody>()?.overlap()?;
+    let (record, secret) = manage.rotate(&who, &tenant, id, overlap).await?;
+    let now = manage.verifier().clock().now();
+    Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&record, now), secret: secret.expose().to_owned() }))
+}
+
+pub async fn usage(manage: web::Data<Management>, req: HttpRequest, path: TenantKey) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let usage = manage.usage(&who, &tenant, key_id(&path.1)?, 31).await?;
+    Ok(HttpResponse::Ok().json(UsageView::new(&path.1, &usage)))
+}

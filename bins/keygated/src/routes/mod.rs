@@ -1,0 +1,127 @@
+//! The HTTP routes. Each handler authenticates the caller, converts the body into domain values,
+//! calls one management or verification operation, and renders the result. No rule lives here.
+
+mod health;
+mod keys;
+mod lifecycle;
+mod operators;
+mod tenants;
+mod verify;
+
+use actix_web::{web, HttpRequest};
+use keygate_domain::{KeyId, TenantId};
+use keygate_verifier::actix::presented_token;
+use keygate_verifier::manage::{Caller, Management};
+
+use crate::error::ApiError;
+
+/// Every route the server answers, as `(method, path)`; the OpenAPI document must list exactly these.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/v1/tenants"),
+    ("GET", "/v1/tenants/{tenant}"),
+    ("PATCH", "/v1/tenants/{tenant}"),
+    ("POST", "/v1/tenants/{tenant}/operators"),
+    ("GET", "/v1/tenants/{tenant}/operators"),
+    ("POST", "/v1/tenants/{tenant}/keys"),
+    ("GET", "/v1/tenants/{tenant}/keys"),
+    ("GET", "/v1/tenants/{tenant}/keys/{id}"),
+    ("PATCH", "/v1/tenants/{tenant}/keys/{id}"),
+    ("DELETE", "/v1/tenants/{tenant}/keys/{id}"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/approve"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/reject"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/revoke"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/revocation/approve"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/revocation/reject"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/change/approve"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/change/reject"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/rotate"),
+    ("GET", "/v1/tenants/{tenant}/keys/{id}/usage"),
+    ("GET", "/v1/tenants/{tenant}/audit"),
+    ("POST", "/v1/verify"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+];
+
+/// Registers every route of [`ROUTES`].
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let not_allowed = || web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed) });
+    cfg.service(web::resource("/v1/tenants").route(web::post().to(tenants::create)).default_service(not_allowed()))
+        .service(
+            web::resource("/v1/tenants/{tenant}")
+                .route(web::get().to(tenants::get))
+                .route(web::patch().to(tenants::update))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/operators")
+                .route(web::post().to(operators::create))
+                .route(web::get().to(operators::list))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/keys")
+                .route(web::post().to(keys::create))
+                .route(web::get().to(keys::list))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/keys/{id}")
+                .route(web::get().to(keys::get))
+                .route(web::patch().to(keys::patch))
+                .route(web::delete().to(lifecycle::revoke))
+                .default_service(not_allowed()),
+        );
+    for (path, handler) in lifecycle::ACTIONS {
+        cfg.service(
+            web::resource(format!("/v1/tenants/{{tenant}}/keys/{{id}}/{path}"))
+                .route(web::post().to(*handler))
+                .default_service(not_allowed()),
+        );
+    }
+    cfg.service(
+        web::resource("/v1/tenants/{tenant}/keys/{id}/rotate")
+            .route(web::post().to(keys::rotate))
+            .default_service(not_allowed()),
+    )
+    .service(
+        web::resource("/v1/tenants/{tenant}/keys/{id}/usage")
+            .route(web::get().to(keys::usage))
+            .default_service(not_allowed()),
+    )
+    .service(
+        web::resource("/v1/tenants/{tenant}/audit").route(web::get().to(tenants::audit)).default_service(not_allowed()),
+    )
+    .service(web::resource("/v1/verify").route(web::post().to(verify::verify)).default_service(not_allowed()))
+    .service(web::resource("/healthz").route(web::get().to(health::healthz)).default_service(not_allowed()))
+    .service(web::resource("/readyz").route(web::get().to(health::readyz)).default_service(not_allowed()))
+    .service(web::resource("/metrics").route(web::get().to(health::metrics)).default_service(not_allowed()))
+    .service(web::resource("/openapi.json").route(web::get().to(health::openapi)).default_service(not_allowed()));
+}
+
+/// The caller, authenticated for acting on `tenant`.
+async fn caller(manage: &Management, req: &HttpRequest, tenant: Option<&TenantId>) -> Result<Caller, ApiError> {
+    Ok(manage.authenticate(presented_token(req.headers()), tenant).await?)
+}
+
+/// Authenticates, then parses the tenant of the path (an id that cannot exist is 404).
+async fn tenant_caller(manage: &Management, req: &HttpRequest, tenant: &str) -> Result<(Caller, TenantId), ApiError> {
+    let parsed = TenantId::parse(tenant).ok();
+    let who = caller(manage, req, parsed.as_ref()).await?;
+    Ok((who, parsed.ok_or(ApiError::NotFound)?))
+}
+
+/// A key id from the path; an id that cannot exist is 404.
+fn key_id(text: &str) -> Result<KeyId, ApiError> {
+    KeyId::parse(text).map_err(|_| ApiError::NotFound)
+}
+
+/// Page size: 1 to 200, default 50.
+fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n @ 1..=200) => Ok(n),
+        Some(_) => Err(ApiError::invalid("limit", "must be between 1 and 200")),
+    }
+}

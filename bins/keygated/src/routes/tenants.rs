@@ -1,0 +1,62 @@
+//! Tenant routes and the audit log.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use keygate_store::AuditCursor;
+use keygate_verifier::manage::{Management, TenantPatch};
+
+use super::{caller, page_limit, tenant_caller};
+use crate::body::Body;
+use crate::dto::audit::{AuditList, AuditQuery, AuditView};
+use crate::dto::tenant::{CreateTenant, TenantView, UpdateTenant};
+use crate::error::ApiError;
+
+pub async fn create(manage: web::Data<Management>, req: HttpRequest, body: Body) -> Result<HttpResponse, ApiError> {
+    let who = caller(&manage, &req, None).await?;
+    let (id, patch) = body.json::<CreateTenant>()?.try_into()?;
+    let tenant = manage.create_tenant(&who, patch, id).await?;
+    Ok(HttpResponse::Created().json(TenantView::from(&tenant)))
+}
+
+pub async fn get(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    Ok(HttpResponse::Ok().json(TenantView::from(&manage.tenant(&who, &tenant).await?)))
+}
+
+pub async fn update(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let changes = TenantPatch::try_from(body.json::<UpdateTenant>()?)?;
+    Ok(HttpResponse::Ok().json(TenantView::from(&manage.update_tenant(&who, &tenant, changes).await?)))
+}
+
+pub async fn audit(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let key = query
+        .key_id
+        .as_deref()
+        .map(|k| super::key_id(k).map_err(|_| ApiError::invalid("key_id", "is not a key id")))
+        .transpose()?;
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(|c| c.parse::<AuditCursor>().map_err(|e| ApiError::invalid("cursor", e)))
+        .transpose()?;
+    let page = manage.audit_log(&who, &tenant, key, cursor, page_limit(query.limit)?).await?;
+    Ok(HttpResponse::Ok().json(AuditList {
+        items: page.items.iter().map(AuditView::from).collect(),
+        next_cursor: page.next.map(|c| c.to_string()),
+    }))
+}

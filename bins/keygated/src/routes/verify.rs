@@ -1,0 +1,19 @@
+//! `POST /v1/verify`. Open to anyone holding a key: the key is the credential being asked about.
+
+use actix_web::{web, HttpResponse};
+use keygate_verifier::manage::Management;
+use keygate_verifier::RequestContext;
+
+use crate::body::Body;
+use crate::dto::verify::{VerifyRequest, VerifyResponse};
+use crate::error::ApiError;
+
+pub async fn verify(manage: web::Data<Management>, body: Body) -> Result<HttpResponse, ApiError> {
+    let request = body.json::<VerifyRequest>()?;
+    let ctx = RequestContext::try_from(&request)?;
+    let verdict = match manage.verifier().verify(request.key.as_bytes(), &ctx).await {
+        Ok(verified) => VerifyResponse::from(verified),
+        Err(error) => VerifyResponse::refused(&error)?,
+    };
+    Ok(HttpResponse::Ok().json(verdict))
+}

@@ -1,0 +1,109 @@
+//! Wiring: configuration in, a running server out. Store, verifier, management, routes.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use keygate_credential::{Pepper, PlainToken, Token, TokenPrefix};
+use keygate_domain::Environment;
+use keygate_store::{KeyStore, MemoryStore, PgStore, PgStoreOptions};
+use keygate_verifier::manage::{AdminToken, Management};
+use keygate_verifier::{SystemClock, Verifier, VerifierConfig};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::{routes, telemetry};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting is unusable.
+    #[error("bad setting {name}: {reason}")]
+    Setting {
+        /// The environment variable.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// PostgreSQL could not be reached or migrated.
+    #[error("cannot use KEYGATE_DATABASE_URL: {0}")]
+    Database(String),
+    /// The listen address could not be bound.
+    #[error("cannot listen on KEYGATE_LISTEN {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A started server.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The server future; await it (or spawn it).
+    pub server: Server,
+    /// The admin token, if it was generated (to print once).
+    pub generated_admin_token: Option<PlainToken>,
+    /// The verifier, to flush its usage buffer after the server stops.
+    pub verifier: Verifier,
+}
+
+/// Builds everything and binds the listener.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    telemetry::init_metrics();
+    let store: Arc<dyn KeyStore> = match &config.database_url {
+        None => Arc::new(MemoryStore::new()),
+        Some(url) => {
+            let mut options = PgStoreOptions::new(url.clone());
+            options.acquire_timeout = config.store_timeout();
+            options.max_connections = config.database_connections;
+            Arc::new(PgStore::connect(options).await.map_err(|e| StartError::Database(e.to_string()))?)
+        }
+    };
+    let operator_prefix = TokenPrefix::parse(&format!("{}op", config.key_prefix))
+        .map_err(|e| StartError::Setting { name: "KEYGATE_KEY_PREFIX", reason: e.to_string() })?;
+    let (admin, generated_admin_token) = admin_token(config.admin_token.as_deref(), &config.key_prefix)?;
+    let verifier_config = VerifierConfig {
+        prefix: config.key_prefix.clone(),
+        pepper: config.pepper.as_ref().map(|p| Pepper::new(p.as_bytes().to_vec())),
+        cache_capacity: config.cache_capacity,
+        cache_ttl: config.cache_ttl(),
+    };
+    let verifier = Verifier::new(store, verifier_config, Arc::new(SystemClock));
+    let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, admin));
+    let listener =
+        TcpListener::bind(config.listen).map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(manage.clone())
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid("query", e).into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+            .wrap(middleware::from_fn(telemetry::observe))
+            .configure(routes::configure)
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
+    })
+    .listen(listener)
+    .map_err(|source| StartError::Listen { addr, source })?;
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    Ok(Running { addr, server: server.shutdown_timeout(10).run(), generated_admin_token, verifier })
+}
+
+/// The configured admin token, or a generated one (`{prefix}adm_live_…`) to print once.
+fn admin_token(configured: Option<&str>, prefix: &TokenPrefix) -> Result<(AdminToken, Option<PlainToken>), StartError> {
+    let too_short = || StartError::Setting {
+        name: "KEYGATE_ADMIN_TOKEN",
+        reason: format!("must be at least {} characters", AdminToken::MIN_LEN),
+    };
+    if let Some(token) = configured {
+        return Ok((AdminToken::new(token).ok_or_else(too_short)?, None));
+    }
+    let admin_prefix = TokenPrefix::parse(&format!("{prefix}adm")).unwrap_or_default();
+    let plain = Token::generate(Environment::Live).to_plain(&admin_prefix);
+    Ok((AdminToken::new(plain.expose()).ok_or_else(too_short)?, Some(plain)))
+}

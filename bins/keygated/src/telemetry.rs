@@ -1,0 +1,68 @@
+//! Logs and metrics. Log lines carry method, route pattern, status and latency; never a header, a
+//! body, a token, a secret or a hash.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global log subscriber (`pretty` or `json`). A second call is a no-op.
+pub fn init_logging(filter: &str, format: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour only on a terminal, so redirected logs stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true).with_ansi(ansi);
+    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let buckets = [0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0];
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &buckets)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may already be installed (several servers in one test process): then this
+        // one renders nothing, which only the tests of /metrics could notice, and they install first.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Makes sure the recorder is installed before the first request.
+pub fn init_metrics() {
+    handle();
+}
+
+/// The Prometheus text exposition.
+pub fn render() -> String {
+    handle().render()
+}
+
+/// Counts and times every request by route pattern and status, and logs it.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let response = next.call(req).await?;
+    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    metrics::counter!("keygate_http_requests_total", "route" => route.clone(), "method" => method.to_string(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("keygate_http_request_seconds", "route" => route.clone()).record(elapsed.as_secs_f64());
+    if status >= 500 {
+        tracing::warn!(%method, %route, status, micros = elapsed.as_micros(), "request failed");
+    } else {
+        tracing::debug!(%method, %route, status, micros = elapsed.as_micros(), "request");
+    }
+    Ok(response)
+}

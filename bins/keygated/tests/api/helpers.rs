@@ -1,0 +1,216 @@
+//! `spawn_app()`: the real server on port 0, typed request helpers, and the record of every response
+//! and log line so a test can prove no issued secret leaked.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use keygated::{start, Config};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tracing_subscriber::fmt::MakeWriter;
+
+pub const ADMIN: &str = "admin-token-for-tests-0123456789abcdef";
+
+/// Every log line of the process, at TRACE level.
+fn logs() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        #[derive(Clone, Copy)]
+        struct Sink;
+        impl Write for Sink {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                logs().lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl<'a> MakeWriter<'a> for Sink {
+            type Writer = Sink;
+            fn make_writer(&'a self) -> Sink {
+                Sink
+            }
+        }
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(Sink)
+            .with_ansi(false)
+            .try_init();
+        Mutex::new(Vec::new())
+    })
+}
+
+pub struct TestApp {
+    pub base: String,
+    client: reqwest::Client,
+    /// (route, body) of every response, to check secrets appear only where issued.
+    responses: Arc<Mutex<Vec<(String, String)>>>,
+    /// Secrets issued in this test, with the route that issued them.
+    secrets: Arc<Mutex<Vec<String>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn spawn_app(database_url: Option<&str>) -> TestApp {
+    let _ = logs();
+    let mut config = Config::for_tests(ADMIN);
+    config.database_url = database_url.map(str::to_owned);
+    let running = start(config).await.expect("server starts");
+    let handle = running.server.handle();
+    tokio::spawn(running.server);
+    TestApp {
+        base: format!("http://{}", running.addr),
+        client: reqwest::Client::new(),
+        responses: Arc::default(),
+        secrets: Arc::default(),
+        handle,
+    }
+}
+
+impl TestApp {
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        self.reply(path, response).await
+    }
+
+    pub async fn reply(&self, path: &str, response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        self.responses.lock().unwrap().push((path.to_owned(), text.clone()));
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, headers, body }
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.raw(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.raw(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.raw(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    /// Remembers a secret this test was issued, so leaks of it can be checked.
+    pub fn issued(&self, secret: &str) -> String {
+        self.secrets.lock().unwrap().push(secret.to_owned());
+        secret.to_owned()
+    }
+
+    /// A tenant with the given policy and a maker, two checkers and an auditor. Returns their tokens.
+    pub async fn tenant(&self, id: &str, policy: Value) -> Operators {
+        let created =
+            self.post("/v1/tenants", ADMIN, json!({"id": id, "name": format!("Tenant {id}"), "policy": policy})).await;
+        assert_eq!(created.status, StatusCode::CREATED, "tenant {id} created: {:?}", created.body);
+        let mut tokens = Vec::new();
+        for (name, roles) in [
+            ("Mary Maker", vec!["maker"]),
+            ("Chuck Checker", vec!["checker"]),
+            ("Cleo Checker", vec!["checker"]),
+            ("Audrey", vec!["auditor"]),
+        ] {
+            let email = format!("{}@{id}.test", name.split(' ').next().unwrap().to_lowercase());
+            let op = self
+                .post(
+                    &format!("/v1/tenants/{id}/operators"),
+                    ADMIN,
+                    json!({"name": name, "email": email, "roles": roles}),
+                )
+                .await;
+            assert_eq!(op.status, StatusCode::CREATED, "operator {name}: {:?}", op.body);
+            tokens.push(self.issued(op.body["token"].as_str().unwrap()));
+        }
+        Operators {
+            tenant: id.to_owned(),
+            maker: tokens[0].clone(),
+            checker: tokens[1].clone(),
+            checker2: tokens[2].clone(),
+            auditor: tokens[3].clone(),
+        }
+    }
+
+    /// Creates a key as `maker`; returns (key id, secret).
+    pub async fn create_key(&self, ops: &Operators, body: Value) -> (String, String) {
+        let created = self.post(&format!("/v1/tenants/{}/keys", ops.tenant), &ops.maker, body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "key created: {:?}", created.body);
+        let secret = self.issued(created.body["secret"].as_str().unwrap());
+        (created.body["key"]["id"].as_str().unwrap().to_owned(), secret)
+    }
+
+    pub async fn verify(&self, body: Value) -> Value {
+        let reply = self.post("/v1/verify", "", body).await;
+        assert_eq!(reply.status, StatusCode::OK, "verify answers 200: {:?}", reply.body);
+        reply.body
+    }
+
+    /// No issued secret appears in any response other than the one that issued it, nor in any log line.
+    pub fn assert_no_secret_leaked(&self) {
+        let secrets = self.secrets.lock().unwrap().clone();
+        let responses = self.responses.lock().unwrap();
+        let logs = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
+        for secret in &secrets {
+            let shown = responses.iter().filter(|(_, body)| body.contains(secret.as_str())).count();
+            assert!(
+                shown <= 1,
+                "a secret appeared in {shown} responses; it must appear only in the one that issued it"
+            );
+            assert!(!logs.contains(secret.as_str()), "a secret appeared in the logs");
+            // The 44-character secret part alone must not appear either.
+            let body = &secret[secret.len() - 50..secret.len() - 6];
+            assert!(!logs.contains(body), "a secret's body appeared in the logs");
+        }
+        assert!(!logs.contains(ADMIN), "the admin token appeared in the logs");
+    }
+}
+
+pub struct Operators {
+    pub tenant: String,
+    pub maker: String,
+    pub checker: String,
+    pub checker2: String,
+    pub auditor: String,
+}
+
+impl Operators {
+    pub fn keys(&self) -> String {
+        format!("/v1/tenants/{}/keys", self.tenant)
+    }
+
+    pub fn key(&self, id: &str) -> String {
+        format!("/v1/tenants/{}/keys/{id}", self.tenant)
+    }
+}
+
+pub fn live_policy() -> Value {
+    json!({"live_enabled": true})
+}

@@ -1,0 +1,52 @@
+//! keygated over HTTP: the real server on a random port, once on the in-memory store and once on a
+//! fresh PostgreSQL database per test (when `KEYGATE_TEST_DATABASE_URL` is set, as in CI).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod errors;
+mod helpers;
+mod isolation;
+mod lifecycle;
+mod openapi;
+mod tutorial;
+
+/// One `#[tokio::test]` per backend for each scenario `async fn(TestApp)`.
+macro_rules! on_both_backends {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = crate::helpers::spawn_app(None).await;
+                    crate::$module::$name(&app).await;
+                    app.assert_no_secret_leaked();
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+                    let app = crate::helpers::spawn_app(Some(db.url())).await;
+                    crate::$module::$name(&app).await;
+                    app.assert_no_secret_leaked();
+                    app.stop().await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    tutorial::the_first_seeds_tutorial_works_end_to_end,
+    lifecycle::a_rejected_key_never_works,
+    lifecycle::privilege_widening_waits_for_a_checker_and_narrowing_does_not,
+    lifecycle::rotation_expires_the_old_key_after_the_overlap_once_the_new_one_is_active,
+    lifecycle::without_dual_control_keys_are_active_at_once_and_revoke_at_once,
+    lifecycle::an_integrator_key_manages_keys_of_its_own_tenant,
+    lifecycle::verify_reports_limits_and_spends_daily_volume,
+    lifecycle::listing_paginates_and_the_audit_log_is_newest_first,
+    errors::every_error_status_is_problem_json_with_a_stable_code,
+    isolation::an_operator_of_one_tenant_gets_403_on_another,
+);

@@ -1,0 +1,51 @@
+//! The served OpenAPI document lists exactly the routes the server answers.
+
+use std::collections::BTreeSet;
+
+use keygated::routes::ROUTES;
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes_the_server_answers() {
+    let app = spawn_app(None).await;
+    let doc = app.raw(reqwest::Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert_eq!(doc.body["openapi"], "3.1.0", "OpenAPI 3.1");
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc.body["paths"].as_object().expect("paths") {
+        for method in item.as_object().unwrap().keys().filter(|m| *m != "parameters") {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let served: BTreeSet<_> = ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    assert_eq!(documented, served, "the document and the routes agree");
+
+    // Every listed route is really routed: no 404 "no such route", no 405.
+    for (method, path) in ROUTES {
+        let concrete = path.replace("{tenant}", "acme").replace("{id}", "0000000000000000000000");
+        let reply = app.raw(method.parse().unwrap(), &concrete, None, None).await;
+        assert!(
+            reply.status != StatusCode::METHOD_NOT_ALLOWED
+                && !(reply.status == StatusCode::NOT_FOUND
+                    && reply.code() == "NOT_FOUND"
+                    && reply.headers.get("www-authenticate").is_none()
+                    && path.starts_with("/v1/tenants")),
+            "{method} {path} is routed (got {})",
+            reply.status
+        );
+    }
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = spawn_app(None).await;
+    assert_eq!(app.raw(reqwest::Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
+    assert_eq!(app.raw(reqwest::Method::GET, "/readyz", None, None).await.status, StatusCode::OK);
+    app.verify(serde_json::json!({"key": "kg_live_1garbage"})).await;
+    let metrics = app.client().get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    for name in ["keygate_http_requests_total", "keygate_verifications_total", "keygate_verify_seconds"] {
+        assert!(metrics.contains(name), "/metrics exposes {name}");
+    }
+}
