@@ -56,20 +56,19 @@ impl Token {
         if body[0] != VERSION {
             return Err(ParseTokenError::UnsupportedVersion);
         }
-        if !body[1..].iter().all(|&c| base62::is_digit(c)) {
-            return Err(ParseTokenError::Malformed);
-        }
+        // Decoding checks every character once; the checksum is compared after, so a character
+        // outside base62 is `Malformed` and a well-formed typo is `BadChecksum`.
         let signed = input.len() - CHECKSUM_LEN;
         let claimed = base62::decode(&input[signed..]).ok_or(ParseTokenError::Malformed)?;
-        if claimed != u64::from(crc32fast::hash(&input[..signed])) {
-            return Err(ParseTokenError::BadChecksum);
-        }
         let key_id = KeyId::parse_bytes(&body[1..=ID_LEN]).map_err(|_| ParseTokenError::Malformed)?;
         let mut secret = [0u8; 32];
         let digits = &body[1 + ID_LEN..1 + ID_LEN + SECRET_LEN];
         for (i, chunk) in digits.chunks_exact(U64_WIDTH).enumerate() {
             let value = base62::decode(chunk).ok_or(ParseTokenError::Malformed)?;
             secret[i * 8..i * 8 + 8].copy_from_slice(&value.to_be_bytes());
+        }
+        if claimed != u64::from(crc32fast::hash(&input[..signed])) {
+            return Err(ParseTokenError::BadChecksum);
         }
         Ok(Self::new(environment, key_id, Secret::from_bytes(secret)))
     }

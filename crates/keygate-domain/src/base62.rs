@@ -22,23 +22,41 @@ pub fn encode_into(mut value: u64, out: &mut [u8]) {
     }
 }
 
-/// Reads base62 digits; `None` on a character outside the alphabet or a value above `u64::MAX`.
+/// Marks a byte that is not a base62 digit in [`DIGITS`].
+const NOT_A_DIGIT: u8 = 0xFF;
+
+/// Each byte's digit value, or [`NOT_A_DIGIT`]: one table load per character on the verify path.
+const DIGITS: [u8; 256] = {
+    let mut table = [NOT_A_DIGIT; 256];
+    let mut digit: u8 = 0;
+    while digit < 62 {
+        table[ALPHABET[digit as usize] as usize] = digit;
+        digit += 1;
+    }
+    table
+};
+
+/// Reads up to [`U64_WIDTH`] base62 digits; `None` on a character outside the alphabet, a value
+/// above `u64::MAX`, or more digits than a `u64` needs.
 pub fn decode(digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(0u64, |acc, &c| acc.checked_mul(62)?.checked_add(u64::from(digit(c)?)))
+    if digits.len() > U64_WIDTH {
+        return None;
+    }
+    // 11 digits stay below 62^11 < 2^128, so the sum cannot overflow before the final check.
+    let mut acc: u128 = 0;
+    for &c in digits {
+        let d = DIGITS[usize::from(c)];
+        if d == NOT_A_DIGIT {
+            return None;
+        }
+        acc = acc * 62 + u128::from(d);
+    }
+    u64::try_from(acc).ok()
 }
 
 /// Whether `c` is one of the 62 digits.
 pub fn is_digit(c: u8) -> bool {
-    digit(c).is_some()
-}
-
-fn digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'A'..=b'Z' => Some(c - b'A' + 10),
-        b'a'..=b'z' => Some(c - b'a' + 36),
-        _ => None,
-    }
+    DIGITS[usize::from(c)] != NOT_A_DIGIT
 }
 
 #[cfg(test)]
@@ -53,6 +71,14 @@ mod tests {
             encode_into(v, &mut buf);
             prop_assert_eq!(decode(&buf), Some(v));
         }
+    }
+
+    #[test]
+    fn every_byte_is_a_digit_exactly_when_it_is_in_the_alphabet() {
+        for c in 0..=u8::MAX {
+            assert_eq!(is_digit(c), ALPHABET.contains(&c), "byte {c}");
+        }
+        assert_eq!(decode(b"000000000010"), None, "more digits than a u64 needs");
     }
 
     #[test]
