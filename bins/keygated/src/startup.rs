@@ -73,7 +73,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         cache_ttl: config.cache_ttl(),
     };
     let verifier = Verifier::new(store, verifier_config, Arc::new(SystemClock));
-    let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, admin));
+    let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)));
     let listener =
         TcpListener::bind(config.listen).map_err(|source| StartError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;

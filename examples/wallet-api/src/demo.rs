@@ -1,16 +1,16 @@
-//! The demo set-up: a tenant `demo` whose wallet opens at 50,000.00 XOF, and keys issued the way the
-//! keygate server issues them, under maker-checker (a maker creates, another operator approves). Used
-//! by `main.rs` when no database is configured, and by the end-to-end tests. It never logs a token: the
-//! caller decides whether to show the one it gets back.
+//! The demo set-up: a tenant `demo` whose wallet opens at 50,000.00 XOF, and keys issued through
+//! keygate's `Management` exactly as the keygate server issues them, under maker-checker (a maker
+//! creates, another operator approves). Used by `main.rs` when no database is configured, and by the
+//! end-to-end tests. It never logs a token: the caller decides whether to show the one it gets back.
 
 use std::sync::Arc;
 
-use keygate_credential::{PlainToken, Token};
+use keygate_credential::{PlainToken, TokenPrefix};
 use keygate_domain::{
-    Actor, ActorId, Clock, Currency, Event, ExpiryRequest, IpAllowList, Key, KeyName, Limits, NewKey, OperatorId,
-    Privileges, Reason, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy, Transition,
+    Clock, Currency, Environment, Event, ExpiryRequest, IpAllowList, Key, KeyName, Limits, OperatorId, Privileges,
+    Reason, Role, RoleSet, ScopeSet, TenantId, TenantName,
 };
-use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyRecord, KeyWrite, StoreError, Tenant};
+use keygate_verifier::manage::{Caller, KeySpec, ManageError, Management, TenantPatch};
 use keygate_verifier::Verifier;
 use rust_decimal::Decimal;
 
@@ -25,12 +25,9 @@ pub enum DemoError {
     /// A literal in this file does not parse (a bug here).
     #[error("demo data is invalid: {0}")]
     Invalid(&'static str),
-    /// The lifecycle refused a step.
-    #[error("the key lifecycle refused a step")]
-    Lifecycle(#[from] keygate_domain::TransitionError),
-    /// The store refused or failed.
-    #[error("the store failed")]
-    Store(#[from] StoreError),
+    /// keygate refused or failed a step.
+    #[error("keygate refused a step: {0}")]
+    Manage(#[from] ManageError),
 }
 
 /// A key to issue: name, scopes and limits.
@@ -52,40 +49,28 @@ pub fn xof_limits(max_amount: &str, daily_volume: &str) -> Result<Limits, DemoEr
         .map_err(|_| DemoError::Invalid("limits"))
 }
 
-/// The seed platform's policy: dual control, live keys enabled.
-fn policy() -> TenantPolicy {
-    TenantPolicy {
-        dual_control: true,
-        live_enabled: true,
-        max_key_lifetime_days: Some(365),
-        allow_never_expiring: false,
-    }
+/// Management over the verifier. No system admin token: the demo acts through callers it builds.
+fn manage(verifier: &Verifier) -> Result<Management, DemoError> {
+    let operators = TokenPrefix::parse("kgop").map_err(|_| DemoError::Invalid("prefix"))?;
+    Ok(Management::new(verifier.clone(), operators, None))
 }
 
-fn maker() -> Actor {
-    Actor::new(ActorId::Operator(OperatorId::from_bytes([1; 16])), RoleSet::of([Role::Maker]))
+/// The demo's two operators: a maker and a checker (never the same person).
+fn operator(tenant: &TenantId, n: u8, role: Role) -> Caller {
+    Caller::operator(OperatorId::from_bytes([n; 16]), tenant.clone(), RoleSet::of([role]))
 }
 
-fn checker() -> Actor {
-    Actor::new(ActorId::Operator(OperatorId::from_bytes([2; 16])), RoleSet::of([Role::Checker]))
-}
-
-/// Creates tenant `id` in the verifier's store.
+/// Creates tenant `id` with the seed platform's policy: dual control, live keys enabled.
 pub async fn create_tenant(verifier: &Verifier, id: &str) -> Result<TenantId, DemoError> {
     let id = TenantId::parse(id).map_err(|_| DemoError::Invalid("tenant id"))?;
-    let now = verifier.clock().now();
-    let name = TenantName::parse(id.as_str()).map_err(|_| DemoError::Invalid("tenant name"))?;
-    let tenant = Tenant { id: id.clone(), name, policy: policy(), created_at: now, updated_at: now, version: 1 };
-    let audit = AuditEntry {
-        tenant: id.clone(),
-        key: None,
-        actor: ActorId::System,
-        action: AuditKind::TenantCreated,
-        reason: None,
-        at: now,
-        seq: 0,
+    let policy = TenantPatch {
+        name: Some(TenantName::parse(id.as_str()).map_err(|_| DemoError::Invalid("tenant name"))?),
+        dual_control: Some(true),
+        live_enabled: Some(true),
+        max_key_lifetime_days: Some(Some(365)),
+        allow_never_expiring: Some(false),
     };
-    verifier.store().create_tenant(&tenant, &audit).await?;
+    manage(verifier)?.create_tenant(&Caller::system(), policy, id.clone()).await?;
     Ok(id)
 }
 
@@ -96,39 +81,32 @@ pub async fn issue_key(
     tenant: &TenantId,
     request: KeyRequest<'_>,
 ) -> Result<(Key, PlainToken), DemoError> {
-    let token = Token::generate(keygate_domain::Environment::Live);
-    let new = NewKey {
-        id: token.key_id(),
-        tenant: tenant.clone(),
+    let spec = KeySpec {
         name: KeyName::parse(request.name).map_err(|_| DemoError::Invalid("key name"))?,
         notes: None,
-        environment: keygate_domain::Environment::Live,
+        environment: Environment::Live,
         privileges: Privileges {
             scopes: ScopeSet::parse(request.scopes).map_err(|_| DemoError::Invalid("scopes"))?,
             limits: request.limits,
         },
         expiry: ExpiryRequest::Default,
-        rotation: None,
     };
-    let created = Key::create(new, &maker(), &policy(), verifier.clock().now())?;
-    let plain = token.to_plain(verifier.prefix());
-    let record = KeyRecord {
-        key: created.key.clone(),
-        secret_hash: verifier.hasher().hash(token.key_id(), token.secret()),
-        masked: plain.masked().to_owned(),
-        last_used_at: None,
-        last_used_ip: None,
-    };
-    verifier.store().commit(&[change(KeyWrite::Insert(record), &created, &maker())]).await?;
-    let approved = apply(verifier, &created.key, Event::Approve, &checker()).await?;
-    Ok((approved, plain))
+    let manage = manage(verifier)?;
+    let (created, token) = manage.create_key(&operator(tenant, 1, Role::Maker), tenant, spec).await?;
+    let approved =
+        manage.transition(&operator(tenant, 2, Role::Checker), tenant, created.key.id, Event::Approve).await?;
+    Ok((approved.key, token))
 }
 
 /// Revokes an active key: the maker asks, the checker approves.
 pub async fn revoke(verifier: &Verifier, key: &Key) -> Result<Key, DemoError> {
     let reason = Reason::parse("revoked in the demo").map_err(|_| DemoError::Invalid("reason"))?;
-    let asked = apply(verifier, key, Event::RequestRevocation { reason }, &maker()).await?;
-    apply(verifier, &asked, Event::ApproveRevocation, &checker()).await
+    let manage = manage(verifier)?;
+    let tenant = &key.tenant;
+    manage.transition(&operator(tenant, 1, Role::Maker), tenant, key.id, Event::RequestRevocation { reason }).await?;
+    let revoked =
+        manage.transition(&operator(tenant, 2, Role::Checker), tenant, key.id, Event::ApproveRevocation).await?;
+    Ok(revoked.key)
 }
 
 /// The demo: tenant `demo` and one key holding the three wallet scopes, with the seed's limits
@@ -149,25 +127,4 @@ pub fn wallet(clock: Arc<dyn Clock>) -> Result<Wallet, DemoError> {
     wallet
         .open(&TenantId::parse(DEMO_TENANT).map_err(|_| DemoError::Invalid("tenant id"))?, Decimal::new(5_000_000, 2));
     Ok(wallet)
-}
-
-async fn apply(verifier: &Verifier, key: &Key, event: Event, by: &Actor) -> Result<Key, DemoError> {
-    let moved = key.apply(event, by, &policy(), verifier.clock().now())?;
-    let write = KeyWrite::Update { expected_version: key.version, key: moved.key.clone() };
-    verifier.store().commit(&[change(write, &moved, by)]).await?;
-    Ok(moved.key)
-}
-
-fn change(write: KeyWrite, transition: &Transition, by: &Actor) -> KeyChange {
-    let key = &transition.key;
-    let audit = AuditEntry {
-        tenant: key.tenant.clone(),
-        key: Some(key.id),
-        actor: by.id,
-        action: AuditKind::Key(transition.action),
-        reason: transition.reason.clone(),
-        at: key.updated_at,
-        seq: 0,
-    };
-    KeyChange { write, audit }
 }

@@ -30,6 +30,12 @@ impl Caller {
         Self { actor: Actor::new(ActorId::System, RoleSet::of([Role::Admin, Role::Auditor])), tenant: None }
     }
 
+    /// An operator of `tenant` with `roles`, for services that authenticate their own people and act
+    /// through [`Management`] on their behalf.
+    pub fn operator(id: keygate_domain::OperatorId, tenant: TenantId, roles: RoleSet) -> Self {
+        Self { actor: Actor::new(ActorId::Operator(id), roles), tenant: Some(tenant) }
+    }
+
     /// Whether this is the system administrator.
     pub fn is_system(&self) -> bool {
         self.actor.id == ActorId::System
@@ -96,7 +102,7 @@ impl Management {
         if Token::parse(raw, self.verifier.prefix()).is_ok() {
             return self.authenticate_key(raw, tenant).await;
         }
-        if self.admin.matches(raw) {
+        if self.admin.is_some_and(|admin| admin.matches(raw)) {
             return Ok(Caller::system());
         }
         Err(ManageError::Unauthenticated)

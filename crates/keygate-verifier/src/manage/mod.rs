@@ -31,7 +31,7 @@ const ANY_ROLE: &[Role] = &[Role::Maker, Role::Checker, Role::Admin, Role::Audit
 pub struct Management {
     verifier: Verifier,
     operator_prefix: TokenPrefix,
-    admin: AdminToken,
+    admin: Option<AdminToken>,
     decoy: SecretHash,
 }
 
@@ -43,7 +43,9 @@ impl std::fmt::Debug for Management {
 
 impl Management {
     /// Management over the verifier's store, hasher and clock. Operator tokens use `operator_prefix`.
-    pub fn new(verifier: Verifier, operator_prefix: TokenPrefix, admin: AdminToken) -> Self {
+    /// Without `admin`, no token authenticates as the system administrator (an embedding service acts
+    /// through [`Caller`]s it builds itself).
+    pub fn new(verifier: Verifier, operator_prefix: TokenPrefix, admin: Option<AdminToken>) -> Self {
         let mut decoy = [0u8; 32];
         OsRng.fill_bytes(&mut decoy);
         Self { verifier, operator_prefix, admin, decoy: SecretHash::from_bytes(decoy) }
