@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::base62;
 
@@ -126,9 +127,10 @@ id128! {
 /// A tenant: the distributor, merchant or account a key works for. 1 to 64 characters of
 /// `a-z`, `0-9`, `-` and `_`, starting with a letter or digit (UUIDs fit).
 ///
-/// Lower case only, so that `Acme` and `acme` can never name two tenants.
+/// Lower case only, so that `Acme` and `acme` can never name two tenants. Cloning is a
+/// reference-count increment (every verification carries its key's tenant).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TenantId(String);
+pub struct TenantId(Arc<str>);
 
 impl TenantId {
     /// Parses a tenant id.
@@ -140,7 +142,7 @@ impl TenantId {
         let ok_first = bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit();
         let ok_rest = bytes.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
         if ok_first && ok_rest {
-            Ok(Self(text.to_owned()))
+            Ok(Self(Arc::from(text)))
         } else {
             Err(IdError::Alphabet)
         }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// A scope did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,8 +129,13 @@ impl fmt::Debug for Scope {
 }
 
 /// The scopes a key holds: non-empty, at most [`ScopeSet::MAX`], kept sorted and without duplicates.
+///
+/// Cloning is a reference-count increment: every verification hands the key's scopes to its caller.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ScopeSet {
+pub struct ScopeSet(Arc<Folded>);
+
+#[derive(PartialEq, Eq, Hash)]
+struct Folded {
     scopes: Vec<Scope>,
     /// Rights held per resource, folded once so a check is one map look-up.
     rights: BTreeMap<String, u8>,
@@ -154,7 +160,7 @@ impl ScopeSet {
         for scope in &scopes {
             *rights.entry(scope.resource.clone()).or_insert(0) |= scope.action.rights();
         }
-        Ok(Self { scopes, rights })
+        Ok(Self(Arc::new(Folded { scopes, rights })))
     }
 
     /// Parses each text as a scope and builds the set.
@@ -166,7 +172,7 @@ impl ScopeSet {
     /// Whether holding this set grants `required`.
     pub fn satisfies(&self, required: &Scope) -> bool {
         let needed = required.action.rights();
-        self.rights.get(&required.resource).is_some_and(|held| needed & !held == 0)
+        self.0.rights.get(&required.resource).is_some_and(|held| needed & !held == 0)
     }
 
     /// The required scopes this set does not grant, in the order given.
@@ -176,28 +182,28 @@ impl ScopeSet {
 
     /// Whether every right in `self` is also granted by `other` (a narrowing or no change).
     pub fn is_within(&self, other: &Self) -> bool {
-        self.scopes.iter().all(|s| other.satisfies(s))
+        self.0.scopes.iter().all(|s| other.satisfies(s))
     }
 
     /// The scopes, sorted.
     pub fn iter(&self) -> impl Iterator<Item = &Scope> {
-        self.scopes.iter()
+        self.0.scopes.iter()
     }
 
     /// How many scopes.
     pub fn len(&self) -> usize {
-        self.scopes.len()
+        self.0.scopes.len()
     }
 
     /// Always false: a set holds at least one scope. Here for clippy's `len_without_is_empty`.
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_empty()
+        self.0.scopes.is_empty()
     }
 }
 
 impl fmt::Debug for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.scopes.iter().map(ToString::to_string)).finish()
+        f.debug_list().entries(self.0.scopes.iter().map(ToString::to_string)).finish()
     }
 }
 

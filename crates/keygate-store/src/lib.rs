@@ -9,6 +9,7 @@
 
 mod cursor;
 mod error;
+mod invalidations;
 mod memory;
 mod model;
 mod pg;
@@ -19,6 +20,7 @@ mod usage_buffer;
 
 pub use cursor::{AuditCursor, CursorError, KeyCursor};
 pub use error::StoreError;
+pub use invalidations::{InvalidationSender, Invalidations};
 pub use memory::MemoryStore;
 pub use model::{
     AuditEntry, AuditKind, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page,

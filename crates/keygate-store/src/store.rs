@@ -4,13 +4,12 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, TenantId};
 use rust_decimal::Decimal;
-use tokio::sync::broadcast;
 
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
+use crate::invalidations::Invalidations;
 use crate::model::{
-    AuditEntry, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant,
-    UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant, UsageRecord,
 };
 
 /// Storage for tenants, operators, keys, spends, usage and the audit log.
@@ -99,7 +98,7 @@ pub trait KeyStore: Send + Sync + 'static {
     ) -> Result<Page<AuditEntry, AuditCursor>, StoreError>;
 
     /// Key changes made by any process sharing this store, so caches can evict them.
-    fn invalidations(&self) -> broadcast::Receiver<Invalidation>;
+    fn invalidations(&self) -> Invalidations;
 
     /// Whether the backend answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;

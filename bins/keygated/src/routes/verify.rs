@@ -1,5 +1,7 @@
 //! `POST /v1/verify`. Open to anyone holding a key: the key is the credential being asked about.
 
+use std::time::Instant;
+
 use actix_web::{web, HttpResponse};
 use keygate_verifier::manage::Management;
 use keygate_verifier::RequestContext;
@@ -11,7 +13,10 @@ use crate::error::ApiError;
 pub async fn verify(manage: web::Data<Management>, body: Body) -> Result<HttpResponse, ApiError> {
     let request = body.json::<VerifyRequest>()?;
     let ctx = RequestContext::try_from(&request)?;
-    let verdict = match manage.verifier().verify(request.key.as_bytes(), &ctx).await {
+    let started = Instant::now();
+    let outcome = manage.verifier().verify(request.key.as_bytes(), &ctx).await;
+    metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());
+    let verdict = match outcome {
         Ok(verified) => VerifyResponse::from(verified),
         Err(error) => VerifyResponse::refused(&error)?,
     };

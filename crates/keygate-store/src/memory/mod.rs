@@ -12,11 +12,11 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, TenantId};
 use rust_decimal::Decimal;
-use tokio::sync::broadcast;
 
 use self::state::State;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
+use crate::invalidations::{InvalidationSender, Invalidations};
 use crate::model::{
     AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page,
     SpendOutcome, Tenant, UsageRecord,
@@ -26,7 +26,7 @@ use crate::store::KeyStore;
 /// The in-memory store.
 pub struct MemoryStore {
     state: RwLock<State>,
-    invalidations: broadcast::Sender<Invalidation>,
+    invalidations: InvalidationSender,
 }
 
 impl Default for MemoryStore {
@@ -44,8 +44,7 @@ impl std::fmt::Debug for MemoryStore {
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        let (invalidations, _) = broadcast::channel(1024);
-        Self { state: RwLock::new(State::default()), invalidations }
+        Self { state: RwLock::new(State::default()), invalidations: InvalidationSender::new() }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -134,8 +133,7 @@ impl KeyStore for MemoryStore {
         }
         for change in changes {
             if let KeyWrite::Update { key, .. } = &change.write {
-                // No receiver is fine: nobody caches.
-                let _ = self.invalidations.send(Invalidation::Key(key.id));
+                self.invalidations.send(Invalidation::Key(key.id));
             }
         }
         Ok(())
@@ -271,7 +269,7 @@ impl KeyStore for MemoryStore {
         Ok(Page { items, next })
     }
 
-    fn invalidations(&self) -> broadcast::Receiver<Invalidation> {
+    fn invalidations(&self) -> Invalidations {
         self.invalidations.subscribe()
     }
 

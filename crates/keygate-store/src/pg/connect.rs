@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::PgPool;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 
 use super::failure::fail;
 use super::url::redact;
@@ -46,10 +46,6 @@ impl fmt::Debug for PgStoreOptions {
     }
 }
 
-/// Capacity of the invalidation channel. A receiver that falls further behind gets `Lagged`, which a
-/// cache must treat like `Invalidation::All`.
-const INVALIDATION_CAPACITY: usize = 1024;
-
 impl PgStore {
     /// Connects, runs the migrations (`migrations/`) and starts listening for other processes' key
     /// changes. Fails with `Unavailable` if the database cannot be reached within about
@@ -78,7 +74,7 @@ impl PgStore {
     }
 
     fn start(pool: PgPool, target: String, options: &PgStoreOptions, listener: Option<PgListener>) -> Self {
-        let (invalidations, _) = broadcast::channel(INVALIDATION_CAPACITY);
+        let invalidations = crate::invalidations::InvalidationSender::new();
         let (shutdown, shutdown_rx) = oneshot::channel();
         tokio::spawn(listen::run(listener, pool.clone(), invalidations.clone(), shutdown_rx));
         Self {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use keygate_domain::KeyId;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 
 use crate::model::Invalidation;
 
@@ -33,11 +33,11 @@ pub(super) async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> 
 pub(super) async fn run(
     mut listener: Option<PgListener>,
     pool: PgPool,
-    sender: broadcast::Sender<Invalidation>,
+    sender: crate::invalidations::InvalidationSender,
     mut shutdown: oneshot::Receiver<()>,
 ) {
     // A send fails only when nobody subscribes, which is fine: nobody caches anything.
-    let send = |event| drop(sender.send(event));
+    let send = |event| sender.send(event);
     let mut backoff = MIN_BACKOFF;
     loop {
         if pool.is_closed() {

@@ -33,11 +33,9 @@ mod tests;
 use std::fmt;
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 
 pub use connect::PgStoreOptions;
-
-use crate::model::Invalidation;
 
 /// The PostgreSQL store. Cheap to clone: clones share one pool and one listener, which stop when the
 /// last clone is dropped.
@@ -48,7 +46,7 @@ pub struct PgStore {
 
 struct Inner {
     pool: sqlx::PgPool,
-    invalidations: broadcast::Sender<Invalidation>,
+    invalidations: crate::invalidations::InvalidationSender,
     /// `host:port/database`, for `Debug` (no user, no password).
     target: String,
     max_connections: u32,

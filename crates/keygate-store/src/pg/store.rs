@@ -6,15 +6,13 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, TenantId};
 use rust_decimal::Decimal;
-use tokio::sync::broadcast;
 
 use super::failure::fail;
 use super::{audit, keys, spend, tenants, usage, PgStore};
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant,
-    UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant, UsageRecord,
 };
 use crate::store::KeyStore;
 
@@ -111,7 +109,7 @@ impl KeyStore for PgStore {
         audit::audit(self.pool(), tenant, key, cursor, limit).await
     }
 
-    fn invalidations(&self) -> broadcast::Receiver<Invalidation> {
+    fn invalidations(&self) -> crate::invalidations::Invalidations {
         self.inner.invalidations.subscribe()
     }
 

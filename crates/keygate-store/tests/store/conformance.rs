@@ -300,10 +300,10 @@ pub async fn updates_are_announced_to_every_process_sharing_the_store(a: Store, 
     let got = tokio::time::timeout(Duration::from_secs(2), async {
         loop {
             match heard.recv().await {
-                Ok(Invalidation::Key(id)) if id == key.id => return true,
+                Some(Invalidation::Key(id)) if id == key.id => return true,
                 // A listener (re)connecting announces `All`; the key's own notice must still come.
-                Ok(Invalidation::All | Invalidation::Key(_)) => {}
-                Err(_) => return false,
+                Some(Invalidation::All | Invalidation::Key(_)) => {}
+                None => return false,
             }
         }
     })

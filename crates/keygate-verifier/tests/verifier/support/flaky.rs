@@ -9,11 +9,10 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, TenantId};
 use keygate_store::{
-    AuditCursor, AuditEntry, Invalidation, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyStore, KeyUsage, Operator,
-    Page, SpendOutcome, StoreError, Tenant, UsageRecord,
+    AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyStore,
+    KeyUsage, Operator, Page, SpendOutcome, StoreError, Tenant, UsageRecord,
 };
 use rust_decimal::Decimal;
-use tokio::sync::broadcast;
 
 /// The error a switched-off store answers with.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +24,8 @@ pub struct FlakyStore {
     inner: Arc<dyn KeyStore>,
     down: AtomicBool,
     calls: AtomicUsize,
-    /// When deaf, subscribers get a channel nobody ever sends on.
-    silence: Option<broadcast::Sender<Invalidation>>,
+    /// When deaf, subscribers get a feed nobody ever sends on.
+    silence: Option<InvalidationSender>,
 }
 
 impl FlakyStore {
@@ -37,7 +36,7 @@ impl FlakyStore {
 
     /// A working store in front of `inner` whose subscribers never hear of a change.
     pub fn deaf(inner: Arc<dyn KeyStore>) -> Arc<Self> {
-        let (silence, _) = broadcast::channel(1);
+        let silence = InvalidationSender::new();
         Arc::new(Self { inner, down: AtomicBool::new(false), calls: AtomicUsize::new(0), silence: Some(silence) })
     }
 
@@ -154,7 +153,7 @@ impl KeyStore for FlakyStore {
         self.enter()?.audit(tenant, key, cursor, limit).await
     }
 
-    fn invalidations(&self) -> broadcast::Receiver<Invalidation> {
+    fn invalidations(&self) -> Invalidations {
         match &self.silence {
             Some(silence) => silence.subscribe(),
             None => self.inner.invalidations(),
