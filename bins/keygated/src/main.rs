@@ -33,6 +33,12 @@ async fn main() -> ExitCode {
     if let Some(token) = &running.generated_admin_token {
         println!("{}", banner(running.addr, token.expose()));
     }
+    let handle = running.server.handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        handle.stop(true).await;
+    });
     let result = running.server.await;
     running.verifier.shutdown().await;
     match result {
@@ -41,6 +47,30 @@ async fn main() -> ExitCode {
             eprintln!("keygated: server error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// SIGTERM or Ctrl-C (SIGINT), whichever comes first; both stop gracefully.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
     }
 }
 

@@ -91,7 +91,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
-    Ok(Running { addr, server: server.shutdown_timeout(10).run(), generated_admin_token, verifier })
+    // Signals are ours (main.rs): actix treats SIGINT as a forced shutdown that drops requests in
+    // flight, and keygated finishes them on Ctrl-C as on SIGTERM.
+    let server = server.shutdown_timeout(10).disable_signals().run();
+    Ok(Running { addr, server, generated_admin_token, verifier })
 }
 
 /// The configured admin token, or a generated one (`{prefix}adm_live_…`) to print once.
