@@ -16,6 +16,10 @@ use crate::error::ApiError;
 /// Bodies above this are refused with 413.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// A body not fully received by then is refused with 408, so a client that stalls mid-body cannot hold
+/// a connection and a worker's attention forever (actix's own timeout covers only the request head).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A request body read in full (bounded), not yet parsed.
 #[derive(Debug)]
 pub struct Body {
@@ -31,10 +35,15 @@ impl Body {
         if !self.json && bytes != b"{}" {
             return Err(ApiError::UnsupportedMediaType);
         }
+        // The plain parse is the fast path; the path-tracking one runs only to name the field in a 400.
+        if let Ok(value) = serde_json::from_slice(bytes) {
+            return Ok(value);
+        }
         let mut de = serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "body".to_owned() } else { path };
+            // The root, or a member with an empty name (`{"": 1}`), is named as the body itself.
+            let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
             ApiError::invalid(field, e.into_inner())
         })
     }
@@ -63,14 +72,18 @@ impl FromRequest for Body {
             if declared.is_some_and(|n| n > MAX_BODY) {
                 return Err(ApiError::TooLarge);
             }
-            let mut bytes = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not be read"))?;
-                if bytes.len() + chunk.len() > MAX_BODY {
-                    return Err(ApiError::TooLarge);
+            let read = async {
+                let mut bytes = BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not be read"))?;
+                    if bytes.len() + chunk.len() > MAX_BODY {
+                        return Err(ApiError::TooLarge);
+                    }
+                    bytes.extend_from_slice(&chunk);
                 }
-                bytes.extend_from_slice(&chunk);
-            }
+                Ok(bytes)
+            };
+            let bytes = tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)??;
             Ok(Self { bytes: bytes.freeze(), json })
         })
     }

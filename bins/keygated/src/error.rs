@@ -45,6 +45,9 @@ pub enum ApiError {
     /// 409: the tenant id or e-mail is taken.
     #[error("already exists")]
     AlreadyExists,
+    /// 408: the body did not arrive in time.
+    #[error("the request body was not received in time")]
+    RequestTimeout,
     /// 413.
     #[error("the body is larger than 64 KiB")]
     TooLarge,
@@ -75,6 +78,7 @@ impl ApiError {
             Self::Conflict => (StatusCode::CONFLICT, "CONFLICT"),
             Self::NameTaken => (StatusCode::CONFLICT, "NAME_TAKEN"),
             Self::AlreadyExists => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
+            Self::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT"),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "STORE_UNAVAILABLE"),

@@ -47,11 +47,13 @@ impl IpAllowList {
         Self::new(nets)
     }
 
-    /// Builds the list from parsed networks.
-    pub fn new(mut nets: Vec<IpNetwork>) -> Result<Self, LimitsError> {
+    /// Builds the list from parsed networks. An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) is
+    /// kept as its IPv4 form, as clients are matched by their IPv4 form.
+    pub fn new(nets: Vec<IpNetwork>) -> Result<Self, LimitsError> {
         if nets.len() > Self::MAX {
             return Err(LimitsError::TooManyNetworks { max: Self::MAX });
         }
+        let mut nets: Vec<IpNetwork> = nets.into_iter().map(unmap).collect();
         nets.sort();
         nets.dedup();
         Ok(Self(nets))
@@ -80,6 +82,15 @@ impl IpAllowList {
             && self.0.iter().all(|inner| {
                 other.0.iter().any(|outer| outer.prefix() <= inner.prefix() && outer.contains(inner.network()))
             })
+    }
+}
+
+/// `::ffff:a.b.c.d/n` (n >= 96) as `a.b.c.d/(n - 96)`; anything else unchanged.
+fn unmap(net: IpNetwork) -> IpNetwork {
+    let IpNetwork::V6(v6) = net else { return net };
+    match (v6.ip().to_ipv4_mapped(), v6.prefix().checked_sub(96)) {
+        (Some(v4), Some(prefix)) => ipnetwork::Ipv4Network::new(v4, prefix).map_or(net, IpNetwork::V4),
+        _ => net,
     }
 }
 
@@ -175,6 +186,9 @@ mod tests {
             ("2001:db9::1", false),
             ("::ffff:10.1.2.3", true),
         ];
+        let mapped = IpAllowList::parse(["::ffff:172.16.0.0/108"]).unwrap();
+        assert!(mapped.allows("172.16.5.5".parse().unwrap()), "a mapped network matches its IPv4 clients");
+        assert_eq!(mapped.networks()[0].to_string(), "172.16.0.0/12", "and is kept in its IPv4 form");
         for (ip, allowed) in cases {
             assert_eq!(list.allows(ip.parse().unwrap()), allowed, "client {ip}");
         }

@@ -23,11 +23,14 @@ pub enum AmountError {
     /// Larger than any limit keygate stores.
     #[error("amount is too large")]
     TooLarge,
+    /// More significant digits than an exact decimal holds (28).
+    #[error("amount must have at most 28 significant digits")]
+    TooManyDigits,
 }
 
-/// A strictly positive, exact amount of money with at most 18 decimal places and 18 integer digits.
-///
-/// The bounds fit PostgreSQL's `NUMERIC(36, 18)` and leave room for a day's sum without overflow.
+/// A strictly positive, exact amount of money: below 10^18, at most 18 decimal places, and at most 28
+/// significant digits in all (the exact 96-bit decimal keygate computes with), so a day's sum never
+/// overflows and PostgreSQL's `NUMERIC` keeps it to the digit.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Amount(Decimal);
 
@@ -45,7 +48,15 @@ impl Amount {
         if !valid_syntax {
             return Err(AmountError::Syntax);
         }
-        let value = Decimal::from_str_exact(text).map_err(|_| AmountError::Syntax)?;
+        let digits = text.bytes().filter(u8::is_ascii_digit).count();
+        let decimals = text.split_once('.').map_or(0, |(_, frac)| frac.len());
+        // Say why a number that does not fit was refused, rather than calling it bad syntax.
+        let value = Decimal::from_str_exact(text).map_err(|_| match () {
+            () if decimals > 18 => AmountError::TooPrecise { max: Self::MAX_SCALE },
+            () if digits - decimals > 18 => AmountError::TooLarge,
+            () if digits > 28 => AmountError::TooManyDigits,
+            () => AmountError::Syntax,
+        })?;
         Self::new(value)
     }
 
@@ -138,7 +149,7 @@ mod tests {
 
     #[test]
     fn amounts_are_exact_positive_decimals() {
-        let cases: [(&str, Result<&str, AmountError>); 12] = [
+        let cases: [(&str, Result<&str, AmountError>); 17] = [
             ("250.00", Ok("250.00")),
             ("55", Ok("55")),
             ("0.000000000000000001", Ok("0.000000000000000001")),
@@ -151,6 +162,11 @@ mod tests {
             (" 1", Err(AmountError::Syntax)),
             ("0.0000000000000000001", Err(AmountError::TooPrecise { max: 18 })),
             ("1000000000000000000", Err(AmountError::TooLarge)),
+            ("999999999999999999.999999999999999999", Err(AmountError::TooManyDigits)),
+            ("0.0000000000000000000000000001", Err(AmountError::TooPrecise { max: 18 })),
+            ("12345678901234567890123", Err(AmountError::TooLarge)),
+            ("1.2.3", Err(AmountError::Syntax)),
+            ("1-2", Err(AmountError::Syntax)),
         ];
         for (input, expected) in cases {
             let got = Amount::parse(input).map(|a| a.to_string());

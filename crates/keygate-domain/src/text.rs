@@ -17,9 +17,25 @@ pub enum TextError {
     /// A control character (newline, escape, NUL, ...), which would let a name forge log lines or hide.
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// A name with no letter or digit (only symbols, marks or blank-looking fillers) cannot tell
+    /// anyone what it names.
+    #[error("must contain at least one letter or digit")]
+    NoLetterOrDigit,
     /// Not shaped like an e-mail address.
     #[error("must be an e-mail address such as ops@example.com")]
     EmailShape,
+}
+
+/// Characters that render as nothing or reorder text, so a name could read as something it is not:
+/// Unicode's format characters (category Cf: bidi marks and overrides, zero-width characters, soft
+/// hyphen, word joiner, tags, ...) and the fillers that look blank.
+fn deceptive(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}' | '\u{115F}'..='\u{1160}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
 }
 
 fn clean(text: &str, max: usize, allow_newlines: bool) -> Result<String, TextError> {
@@ -32,10 +48,7 @@ fn clean(text: &str, max: usize, allow_newlines: bool) -> Result<String, TextErr
     }
     let bad = |c: char| {
         let newline = c == '\n' || c == '\r' || c == '\t';
-        // Bidi overrides and zero-width characters let a name read as something it is not.
-        let deceptive =
-            matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}');
-        deceptive || (c.is_control() && !(allow_newlines && newline))
+        deceptive(c) || (c.is_control() && !(allow_newlines && newline))
     };
     if trimmed.chars().any(bad) {
         return Err(TextError::ControlCharacter);
@@ -44,7 +57,7 @@ fn clean(text: &str, max: usize, allow_newlines: bool) -> Result<String, TextErr
 }
 
 macro_rules! bounded_text {
-    ($(#[$doc:meta])* $name:ident, $max:expr, $newlines:expr) => {
+    ($(#[$doc:meta])* $name:ident, $max:expr, $newlines:expr, $is_name:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
@@ -55,7 +68,11 @@ macro_rules! bounded_text {
 
             /// Trims and checks the text.
             pub fn parse(text: &str) -> Result<Self, TextError> {
-                clean(text, $max, $newlines).map(Self)
+                let text = clean(text, $max, $newlines)?;
+                if $is_name && !text.chars().any(char::is_alphanumeric) {
+                    return Err(TextError::NoLetterOrDigit);
+                }
+                Ok(Self(text))
             }
 
             /// The text.
@@ -81,27 +98,27 @@ macro_rules! bounded_text {
 bounded_text! {
     /// A key's name: 1 to 64 characters, trimmed, no control characters. Unique per tenant (the store
     /// enforces it) and immutable once the key exists.
-    KeyName, 64, false
+    KeyName, 64, false, true
 }
 
 bounded_text! {
     /// Free text about a key (who integrates, a contact): up to 1,000 characters, line breaks allowed.
-    Notes, 1000, true
+    Notes, 1000, true, false
 }
 
 bounded_text! {
     /// Why a key was rejected or revoked: up to 500 characters.
-    Reason, 500, true
+    Reason, 500, true, false
 }
 
 bounded_text! {
     /// An operator's display name: 1 to 100 characters.
-    OperatorName, 100, false
+    OperatorName, 100, false, true
 }
 
 bounded_text! {
     /// A tenant's display name: 1 to 100 characters.
-    TenantName, 100, false
+    TenantName, 100, false, true
 }
 
 /// An operator's e-mail address: one `@` with text on both sides, no spaces, at most 254 characters.
@@ -167,6 +184,12 @@ mod tests {
         check("a\nb", Err(TextError::ControlCharacter), "a newline could forge a log line");
         check("admin\u{202E}gpj", Err(TextError::ControlCharacter), "bidi override hides the real name");
         check("a\u{200B}b", Err(TextError::ControlCharacter), "zero-width space makes look-alike names");
+        check("pay\u{00AD}outs", Err(TextError::ControlCharacter), "soft hyphen hides inside a name");
+        check("a\u{E0041}b", Err(TextError::ControlCharacter), "tag characters carry hidden text");
+        check("\u{3164}", Err(TextError::ControlCharacter), "a Hangul filler looks blank");
+        check("\u{0301}\u{0301}", Err(TextError::NoLetterOrDigit), "only combining marks");
+        check("***", Err(TextError::NoLetterOrDigit), "only symbols name nothing");
+        check("POS \u{1F680} 2", Ok("POS \u{1F680} 2"), "emoji beside letters are fine");
     }
 
     #[test]

@@ -47,7 +47,11 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// Registers every route of [`ROUTES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let not_allowed = || web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed) });
-    cfg.service(web::resource("/v1/tenants").route(web::post().to(tenants::create)).default_service(not_allowed()))
+    // The hot route first: actix tries resources in registration order (and `match_pattern`, which the
+    // metrics middleware calls, walks them again), and every `{param}` pattern is a regex match. No
+    // other pattern can match `/v1/verify`, so the order changes no answer, only what a verify costs.
+    cfg.service(web::resource("/v1/verify").route(web::post().to(verify::verify)).default_service(not_allowed()))
+        .service(web::resource("/v1/tenants").route(web::post().to(tenants::create)).default_service(not_allowed()))
         .service(
             web::resource("/v1/tenants/{tenant}")
                 .route(web::get().to(tenants::get))
@@ -93,7 +97,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/v1/tenants/{tenant}/audit").route(web::get().to(tenants::audit)).default_service(not_allowed()),
     )
-    .service(web::resource("/v1/verify").route(web::post().to(verify::verify)).default_service(not_allowed()))
     .service(web::resource("/healthz").route(web::get().to(health::healthz)).default_service(not_allowed()))
     .service(web::resource("/readyz").route(web::get().to(health::readyz)).default_service(not_allowed()))
     .service(web::resource("/metrics").route(web::get().to(health::metrics)).default_service(not_allowed()))
