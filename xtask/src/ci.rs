@@ -3,7 +3,8 @@
 use crate::run::{cargo, workspace_root};
 use crate::tidy::tidy;
 
-/// Format check, lints with warnings denied, repository rules, then every test of every crate.
+/// Format check, lints with warnings denied, repository rules, every test of every crate, then the
+/// short fuzz, schema and soak passes.
 ///
 /// With `KEYGATE_TEST_DATABASE_URL` set the store, verifier and server suites also run on PostgreSQL.
 /// Under CI (`CI=true`) the variable is required, so a missing database fails instead of skipping.
@@ -21,5 +22,8 @@ pub fn ci() -> Result<(), String> {
     println!("\n==> tidy");
     tidy(&workspace_root())?;
     cargo(&["test", "--workspace", "--locked", "--no-fail-fast"])?;
+    crate::fuzz::ci()?;
+    crate::schemathesis::ci()?;
+    crate::soak::ci()?;
     Ok(())
 }

@@ -6,12 +6,15 @@
 //!
 //! [`routes`] is the wiring shared by the binary (`main.rs`) and the end-to-end tests; [`wallet`] keeps
 //! balances in memory; [`demo`] seeds a demo tenant and key. It never logs a token.
+//! [`unprotected_routes`] is the balance route without its middleware, for `cargo xtask bench` only
+//! (`WALLET_UNPROTECTED=1`): the floor the middleware's cost is measured against.
 
 pub mod demo;
 mod handlers;
 pub mod wallet;
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
+use keygate_domain::TenantId;
 use keygate_verifier::actix::RequireScope;
 
 pub use wallet::Wallet;
@@ -38,4 +41,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(RequireScope::new("operations:write").tenant_from_path("id"))
             .route(web::post().to(handlers::cash_out)),
     );
+}
+
+/// Benchmark only, never for serving: the balance route with no `RequireScope`, answering what the
+/// protected route answers (the distributor is the path segment, unverified). `cargo xtask bench`
+/// measures the middleware's cost against it.
+pub fn unprotected_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/distributors/{id}/balance").route(web::get().to(unprotected_balance)));
+}
+
+async fn unprotected_balance(id: web::Path<String>, wallet: web::Data<Wallet>) -> HttpResponse {
+    match TenantId::parse(&id) {
+        Ok(tenant) => HttpResponse::Ok().json(serde_json::json!({ "balance": wallet.balance(&tenant).to_string() })),
+        Err(_) => HttpResponse::NotFound().finish(),
+    }
 }

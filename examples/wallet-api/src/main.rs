@@ -10,7 +10,7 @@ use keygate_domain::Environment;
 use keygate_store::{KeyStore, MemoryStore, PgStore, PgStoreOptions};
 use keygate_verifier::actix::Keygate;
 use keygate_verifier::{SystemClock, Verifier, VerifierConfig};
-use wallet_api::{demo, routes};
+use wallet_api::{demo, routes, unprotected_routes};
 
 #[actix_web::main]
 #[allow(clippy::print_stdout)] // the demo token is shown once to its owner, as keygate shows a new key; never logged
@@ -30,6 +30,7 @@ async fn main() -> std::io::Result<()> {
     let wallet = web::Data::new(demo::wallet(verifier.clock().clone()).map_err(std::io::Error::other)?);
     let listen = std::env::var("WALLET_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".to_owned());
     tracing::info!(%listen, "wallet-api listening");
+    let routes = if std::env::var_os("WALLET_UNPROTECTED").is_some() { unprotected_routes } else { routes }; // bench only
     HttpServer::new(move || App::new().app_data(keygate.clone()).app_data(wallet.clone()).configure(routes))
         .bind(&listen)?
         .run()

@@ -1,12 +1,17 @@
 //! `spawn_app()`: the real server on port 0, typed request helpers, and the record of every response
-//! and log line so a test can prove no issued secret leaked.
+//! and log line so a test can prove no issued secret leaked: no key secret or operator token (nor its
+//! 44-character secret part) outside the one response that issued it, no stored hash of any of them
+//! (hex, base64 or a byte list) and nothing of the admin token in any response or log line.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use keygate_credential::{Pepper, SecretHasher, Token, TokenPrefix};
 use keygated::{start, Config};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use tracing_subscriber::fmt::MakeWriter;
 
 pub const ADMIN: &str = "admin-token-for-tests-0123456789abcdef";
@@ -48,6 +53,8 @@ pub struct TestApp {
     responses: Arc<Mutex<Vec<(String, String)>>>,
     /// Secrets issued in this test, with the route that issued them.
     secrets: Arc<Mutex<Vec<String>>>,
+    /// The pepper the server hashes secrets with, to compute the hashes that must not leak.
+    pepper: Option<String>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -67,6 +74,7 @@ pub async fn spawn_app(database_url: Option<&str>) -> TestApp {
     let _ = logs();
     let mut config = Config::for_tests(ADMIN);
     config.database_url = database_url.map(str::to_owned);
+    let pepper = config.pepper.clone();
     let running = start(config).await.expect("server starts");
     let handle = running.server.handle();
     tokio::spawn(running.server);
@@ -75,6 +83,7 @@ pub async fn spawn_app(database_url: Option<&str>) -> TestApp {
         client: reqwest::Client::new(),
         responses: Arc::default(),
         secrets: Arc::default(),
+        pepper,
         handle,
     }
 }
@@ -188,9 +197,65 @@ impl TestApp {
             // The 44-character secret part alone must not appear either.
             let body = &secret[secret.len() - 50..secret.len() - 6];
             assert!(!logs.contains(body), "a secret's body appeared in the logs");
+            let shown = responses.iter().filter(|(_, text)| text.contains(body)).count();
+            assert!(shown <= 1, "a secret's body appeared in {shown} responses");
         }
         assert!(!logs.contains(ADMIN), "the admin token appeared in the logs");
+        let hasher = SecretHasher::new(self.pepper.as_ref().map(|p| Pepper::new(p.as_bytes().to_vec())).as_ref());
+        let mut stored: Vec<(&str, [u8; 32])> = vec![("the admin token", Sha256::digest(ADMIN).into())];
+        stored.extend(secrets.iter().filter_map(|s| stored_hash(&hasher, s)).map(|h| ("an issued secret", h)));
+        for (whose, hash) in &stored {
+            for (form, text) in encodings(hash) {
+                assert!(!logs.contains(&text), "the hash of {whose} appeared in the logs ({form})");
+                let shown = responses.iter().find(|(_, body)| body.contains(&text));
+                assert!(
+                    shown.is_none(),
+                    "the hash of {whose} appeared in a response of {:?} ({form})",
+                    shown.map(|r| &r.0)
+                );
+            }
+        }
+        for (route, body) in responses.iter() {
+            assert!(!body.contains(ADMIN), "the admin token appeared in a response of {route}");
+        }
     }
+}
+
+/// The hash the store keeps for an issued key secret or operator token (`{prefix}_{env}_…`).
+fn stored_hash(hasher: &SecretHasher, secret: &str) -> Option<[u8; 32]> {
+    let prefix = TokenPrefix::parse(secret.split('_').next()?).ok()?;
+    let token = Token::parse(secret.as_bytes(), &prefix).ok()?;
+    Some(*hasher.hash(token.key_id(), token.secret()).as_bytes())
+}
+
+/// The forms a 32-byte hash could take in a log line or a body: hex, base64 (standard and URL-safe,
+/// padded or not) and Rust's byte-array debug form.
+fn encodings(hash: &[u8; 32]) -> Vec<(&'static str, String)> {
+    let hex = hash.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    });
+    let standard = base64(hash, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+    let url_safe = base64(hash, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    vec![
+        ("hex", hex.clone()),
+        ("upper-case hex", hex.to_uppercase()),
+        ("base64", standard.trim_end_matches('=').to_owned()),
+        ("url-safe base64", url_safe.trim_end_matches('=').to_owned()),
+        ("byte list", format!("{hash:?}").trim_matches(['[', ']']).to_owned()),
+    ]
+}
+
+fn base64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            let index = usize::try_from(n >> (18 - 6 * i) & 63).unwrap();
+            out.push(if i <= chunk.len() { char::from(alphabet[index]) } else { '=' });
+        }
+    }
+    out
 }
 
 pub struct Operators {

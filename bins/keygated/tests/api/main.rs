@@ -2,11 +2,18 @@
 //! fresh PostgreSQL database per test (when `KEYGATE_TEST_DATABASE_URL` is set, as in CI).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod child;
 mod errors;
+mod faults;
 mod helpers;
+mod hostile;
 mod isolation;
+mod isolation_property;
 mod lifecycle;
 mod openapi;
+mod own_postgres;
+mod processes;
+mod soak;
 mod tutorial;
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(TestApp)`.

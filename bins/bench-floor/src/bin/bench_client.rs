@@ -1,0 +1,406 @@
+//! `bench-client`: the HTTP side of `cargo xtask bench` that wrk cannot do. Every subcommand talks to
+//! keygated on loopback through its public API only, is bounded in requests and time, and prints one
+//! line of `name=value` words:
+//!
+//! - `seed`: a tenant without dual control, a maker, `--keys N` active live keys with a huge daily
+//!   volume, one key with a small one (`limited.txt`), and the token files wrk reads: `tokens.txt`,
+//!   `bad_checksum.txt` (a valid token with its checksum broken), `unknown_id.txt` (well-formed tokens
+//!   of ids that do not exist) and `wrong_secret.txt` (known ids with another secret);
+//! - `warm`: verifies every token of a file once (fills the verification cache);
+//! - `spend-check`: `--requests N` amount-bearing verifications of one key, `--concurrency C` at a
+//!   time, all awaited; counts what was acknowledged, so the caller can compare with the stored spend;
+//! - `revocation`: on process `--a`, a maker asks and a checker approves the revocation of each of
+//!   `--keys N` cached keys; on process `--b`, a tight bounded poll measures how long until it is refused;
+//! - `alternate`: one connection sending tokens of two files in turn (`--first`, `--second`), each
+//!   request timed, so both kinds meet the same background load; prints each kind's p50 and mean;
+//! - `timing`: in-process (no HTTP) cost of `Verifier::verify` for a valid key, a wrong secret, an
+//!   unknown id and a bad checksum, over a `MemoryStore`.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bench_floor::{issue, Flags};
+use futures_util::stream::{self, StreamExt};
+use keygate_credential::{Secret, Token, TokenPrefix};
+use keygate_domain::Environment;
+use keygate_store::{KeyStore, MemoryStore};
+use keygate_verifier::{RequestContext, SystemClock, Verifier, VerifierConfig};
+use rand_core::{OsRng, RngCore};
+use serde_json::{json, Value};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let result = match Flags::parse(args) {
+        Err(e) => Err(e),
+        Ok(flags) => match command.as_str() {
+            "seed" => seed(&flags).await,
+            "warm" => warm(&flags).await,
+            "spend-check" => spend_check(&flags).await,
+            "revocation" => revocation(&flags).await,
+            "timing" => timing(&flags).await,
+            "alternate" => alternate(&flags).await,
+            other => {
+                Err(format!("unknown command {other:?} (seed | warm | spend-check | revocation | timing | alternate)"))
+            }
+        },
+    };
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bench-client {command}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// keygated's HTTP API, on loopback.
+#[derive(Clone)]
+struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn new(base: &str) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self { client, base: base.trim_end_matches('/').to_owned() })
+    }
+
+    async fn post(&self, path: &str, bearer: Option<&str>, body: &Value) -> Result<(u16, Value), String> {
+        let mut request = self.client.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| format!("POST {path}: {e}"))?;
+        let status = response.status().as_u16();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    /// A call that must succeed with a 2xx.
+    async fn ok(&self, path: &str, bearer: Option<&str>, body: &Value) -> Result<Value, String> {
+        let (status, reply) = self.post(path, bearer, body).await?;
+        if (200..300).contains(&status) {
+            Ok(reply)
+        } else {
+            Err(format!("POST {path} answered {status}: {reply}"))
+        }
+    }
+
+    /// `POST /v1/verify`: whether the verdict is `valid`.
+    async fn valid(&self, body: &Value) -> Result<bool, String> {
+        let (status, reply) = self.post("/v1/verify", None, body).await?;
+        if status != 200 {
+            return Err(format!("verify answered {status}: {reply}"));
+        }
+        Ok(reply["valid"].as_bool() == Some(true))
+    }
+
+    async fn tenant(&self, admin: &str, id: &str, dual_control: bool) -> Result<(), String> {
+        let policy = json!({ "dual_control": dual_control, "live_enabled": true });
+        self.ok("/v1/tenants", Some(admin), &json!({ "id": id, "name": id, "policy": policy })).await.map(drop)
+    }
+
+    async fn operator(&self, admin: &str, tenant: &str, role: &str) -> Result<String, String> {
+        let body =
+            json!({ "name": format!("Bench {role}"), "email": format!("{role}@{tenant}.bench.test"), "roles": [role] });
+        let reply = self.ok(&format!("/v1/tenants/{tenant}/operators"), Some(admin), &body).await?;
+        reply["token"].as_str().map(str::to_owned).ok_or_else(|| format!("no operator token in {reply}"))
+    }
+
+    /// Creates a live key; returns (id, token).
+    async fn key(&self, maker: &str, tenant: &str, name: &str, daily_volume: &str) -> Result<(String, String), String> {
+        let body = json!({
+            "name": name,
+            "environment": "live",
+            "scopes": ["balance:read", "operations:write"],
+            "limits": { "currency": "XOF", "daily_volume": daily_volume },
+            "expires_in_days": 90,
+        });
+        let reply = self.ok(&format!("/v1/tenants/{tenant}/keys"), Some(maker), &body).await?;
+        match (reply["key"]["id"].as_str(), reply["secret"].as_str()) {
+            (Some(id), Some(secret)) => Ok((id.to_owned(), secret.to_owned())),
+            _ => Err(format!("no key id or secret in {reply}")),
+        }
+    }
+}
+
+fn write_lines(path: &Path, lines: &[String]) -> Result<(), String> {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn read_lines(path: &str) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
+}
+
+fn random_secret() -> Secret {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    Secret::from_bytes(bytes)
+}
+
+/// The token with its last checksum character replaced by another base62 character.
+fn break_checksum(token: &str) -> String {
+    let mut text = token.to_owned();
+    let last = text.pop().unwrap_or('0');
+    text.push(if last == 'A' { 'B' } else { 'A' });
+    text
+}
+
+async fn seed(flags: &Flags) -> Result<String, String> {
+    let started = Instant::now();
+    let api = Api::new(flags.text("base")?)?;
+    let admin = flags.text("admin")?;
+    let tenant = flags.text("tenant")?;
+    let keys: usize = flags.or("keys", 10_000)?;
+    let concurrency: usize = flags.or("concurrency", 8)?;
+    let out = PathBuf::from(flags.text("out")?);
+    let prefix = TokenPrefix::parse(flags.text("prefix").unwrap_or("kg")).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+
+    api.tenant(admin, tenant, false).await?;
+    for extra in flags.text("extra-tenants").unwrap_or("").split(',').filter(|t| !t.is_empty()) {
+        api.tenant(admin, extra, false).await?;
+    }
+    let maker = api.operator(admin, tenant, "maker").await?;
+    let created: Vec<Result<(String, String), String>> = stream::iter(0..keys)
+        .map(|n| {
+            let (api, maker) = (api.clone(), maker.clone());
+            async move { api.key(&maker, tenant, &format!("key-{n}"), "100000000000000").await }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let tokens: Vec<String> = created.into_iter().map(|r| r.map(|(_, token)| token)).collect::<Result<_, _>>()?;
+    let (_, limited) = api.key(&maker, tenant, "limited", "10.00").await?;
+
+    let mut wrong = Vec::with_capacity(tokens.len());
+    for token in &tokens {
+        let parsed =
+            Token::parse(token.as_bytes(), &prefix).map_err(|e| format!("issued token does not parse: {e}"))?;
+        let other = Token::new(Environment::Live, parsed.key_id(), random_secret());
+        wrong.push(other.to_plain(&prefix).expose().to_owned());
+    }
+    let unknown: Vec<String> =
+        (0..tokens.len()).map(|_| Token::generate(Environment::Live).to_plain(&prefix).expose().to_owned()).collect();
+    let broken: Vec<String> = tokens.iter().map(|t| break_checksum(t)).collect();
+    write_lines(&out.join("tokens.txt"), &tokens)?;
+    write_lines(&out.join("limited.txt"), &[limited])?;
+    write_lines(&out.join("wrong_secret.txt"), &wrong)?;
+    write_lines(&out.join("unknown_id.txt"), &unknown)?;
+    write_lines(&out.join("bad_checksum.txt"), &broken)?;
+    Ok(format!("keys={} seconds={:.2}", tokens.len(), started.elapsed().as_secs_f64()))
+}
+
+async fn warm(flags: &Flags) -> Result<String, String> {
+    let started = Instant::now();
+    let api = Api::new(flags.text("base")?)?;
+    let tokens = read_lines(flags.text("tokens")?)?;
+    let concurrency: usize = flags.or("concurrency", 8)?;
+    let verdicts: Vec<Result<bool, String>> = stream::iter(tokens.iter())
+        .map(|token| {
+            let api = api.clone();
+            async move { api.valid(&json!({ "key": token })).await }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let valid = verdicts.iter().filter(|v| matches!(v, Ok(true))).count();
+    let errors = verdicts.iter().filter(|v| v.is_err()).count();
+    Ok(format!("total={} valid={valid} errors={errors} seconds={:.2}", tokens.len(), started.elapsed().as_secs_f64()))
+}
+
+async fn spend_check(flags: &Flags) -> Result<String, String> {
+    let api = Api::new(flags.text("base")?)?;
+    let token = read_lines(flags.text("tokens")?)?.into_iter().next().ok_or("no token in the file")?;
+    let requests: usize = flags.or("requests", 1500)?;
+    let concurrency: usize = flags.or("concurrency", 16)?;
+    let amount = flags.or("amount", "0.01".to_owned())?;
+    let body = json!({ "key": token, "amount": amount, "currency": "XOF" });
+    let replies: Vec<Result<(u16, Value), String>> = stream::iter(0..requests)
+        .map(|_| {
+            let (api, body) = (api.clone(), body.clone());
+            async move { api.post("/v1/verify", None, &body).await }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut acknowledged = 0;
+    let mut refused = 0;
+    let mut other = 0;
+    for reply in &replies {
+        match reply {
+            Ok((200, v)) if v["valid"] == json!(true) => acknowledged += 1,
+            Ok((200, v)) if v["code"] == json!("DAILY_VOLUME_EXCEEDED") => refused += 1,
+            _ => other += 1,
+        }
+    }
+    Ok(format!("requests={requests} acknowledged={acknowledged} refused={refused} other={other}"))
+}
+
+/// Milliseconds at quantile `q` (nearest rank) of sorted samples.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+async fn revocation(flags: &Flags) -> Result<String, String> {
+    let a = Api::new(flags.text("a")?)?;
+    let b = Api::new(flags.text("b")?)?;
+    let admin = flags.text("admin")?;
+    let keys: usize = flags.or("keys", 100)?;
+    let per_key = Duration::from_secs(flags.or("max-seconds", 35)?);
+    let tenant = flags.or("tenant", "revocations".to_owned())?;
+    a.tenant(admin, &tenant, true).await?;
+    let maker = a.operator(admin, &tenant, "maker").await?;
+    let checker = a.operator(admin, &tenant, "checker").await?;
+
+    let mut issued = Vec::with_capacity(keys);
+    for n in 0..keys {
+        let (id, token) = a.key(&maker, &tenant, &format!("revoked-{n}"), "1000.00").await?;
+        a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/approve"), Some(&checker), &json!({})).await?;
+        issued.push((id, token));
+    }
+    let mut took_ms = Vec::with_capacity(keys);
+    let mut acknowledged_ms = Vec::with_capacity(keys);
+    let mut polls = 0u64;
+    let mut missed = 0;
+    for (id, token) in &issued {
+        let verify = json!({ "key": token });
+        // Asked, not yet approved: the key still authenticates. Once B has heard of the request (and
+        // evicted the key), it reads the key again and holds it in its cache.
+        a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/revoke"), Some(&maker), &json!({ "reason": "bench" })).await?;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if !b.valid(&verify).await? || !b.valid(&verify).await? {
+            return Err(format!("key {id} was refused on B before its revocation was approved"));
+        }
+        let started = Instant::now();
+        a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/revocation/approve"), Some(&checker), &json!({})).await?;
+        acknowledged_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        loop {
+            polls += 1;
+            if !b.valid(&verify).await? {
+                took_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                break;
+            }
+            if started.elapsed() > per_key {
+                missed += 1;
+                took_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                break;
+            }
+        }
+    }
+    took_ms.sort_by(f64::total_cmp);
+    acknowledged_ms.sort_by(f64::total_cmp);
+    Ok(format!(
+        "keys={keys} missed={missed} polls={polls} p50_ms={:.3} p99_ms={:.3} max_ms={:.3} approve_p50_ms={:.3}",
+        quantile(&took_ms, 0.5),
+        quantile(&took_ms, 0.99),
+        took_ms.last().copied().unwrap_or(f64::NAN),
+        quantile(&acknowledged_ms, 0.5),
+    ))
+}
+
+/// In-process verification cost by kind of credential, in nanoseconds per call: the median over
+/// `--rounds` rounds of the mean over one pass through `--keys` tokens, the kinds interleaved.
+async fn timing(flags: &Flags) -> Result<String, String> {
+    let keys: usize = flags.or("keys", 10_000)?;
+    let rounds: usize = flags.or("rounds", 15)?;
+    let store: Arc<dyn KeyStore> = Arc::new(MemoryStore::new());
+    let verifier = Verifier::new(store.clone(), VerifierConfig::default(), Arc::new(SystemClock));
+    let tenant = issue::create_tenant(&verifier, "bench").await?;
+    let prefix = verifier.prefix().clone();
+    let mut valid = Vec::with_capacity(keys);
+    let mut wrong = Vec::with_capacity(keys);
+    let mut unknown = Vec::with_capacity(keys);
+    for n in 0..keys {
+        let (change, token) = issue::active_key(&verifier, &tenant, n)?;
+        store.commit(&[change]).await.map_err(|e| e.to_string())?;
+        valid.push(token.to_plain(&prefix).expose().to_owned());
+        wrong
+            .push(Token::new(Environment::Live, token.key_id(), random_secret()).to_plain(&prefix).expose().to_owned());
+        unknown.push(Token::generate(Environment::Live).to_plain(&prefix).expose().to_owned());
+    }
+    let broken: Vec<String> = valid.iter().map(|t| break_checksum(t)).collect();
+    let kinds = [("valid", &valid), ("wrong_secret", &wrong), ("unknown_id", &unknown), ("bad_checksum", &broken)];
+    let ctx = RequestContext::default();
+    let mut samples = vec![Vec::with_capacity(rounds); kinds.len()];
+    // Round 0 warms the cache (positive and negative answers) and is not counted.
+    for round in 0..=rounds {
+        for (k, (_, tokens)) in kinds.iter().enumerate() {
+            let started = Instant::now();
+            for token in *tokens {
+                let _ = std::hint::black_box(verifier.verify(token.as_bytes(), &ctx).await);
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let per_call = started.elapsed().as_secs_f64() * 1e9 / tokens.len().max(1) as f64;
+            if round > 0 {
+                samples[k].push(per_call);
+            }
+        }
+    }
+    verifier.shutdown().await;
+    let mut line = format!("keys={keys} rounds={rounds}");
+    for ((name, _), mut values) in kinds.iter().zip(samples) {
+        values.sort_by(f64::total_cmp);
+        let _ = write!(line, " {name}_ns={:.0}", quantile(&values, 0.5));
+    }
+    Ok(line)
+}
+
+/// Latency of two kinds of token over HTTP, measured alternately on one connection.
+async fn alternate(flags: &Flags) -> Result<String, String> {
+    let api = Api::new(flags.text("base")?)?;
+    let first = read_lines(flags.text("first")?)?;
+    let second = read_lines(flags.text("second")?)?;
+    let requests: usize = flags.or("requests", 10_000)?;
+    let limit = Duration::from_secs(flags.or("max-seconds", 60)?);
+    if first.is_empty() || second.is_empty() {
+        return Err("both token files must hold tokens".into());
+    }
+    let started = Instant::now();
+    let (mut a, mut b) = (Vec::with_capacity(requests), Vec::with_capacity(requests));
+    for n in 0..requests {
+        if started.elapsed() > limit {
+            break;
+        }
+        for (tokens, times) in [(&first, &mut a), (&second, &mut b)] {
+            let body = json!({ "key": tokens[n % tokens.len()] });
+            let sent = Instant::now();
+            api.valid(&body).await?;
+            times.push(sent.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let (mean_a, mean_b) = (mean(&a), mean(&b));
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    Ok(format!(
+        "pairs={} first_p50_us={:.1} second_p50_us={:.1} first_mean_us={mean_a:.1} second_mean_us={mean_b:.1}",
+        a.len().min(b.len()),
+        quantile(&a, 0.5),
+        quantile(&b, 0.5)
+    ))
+}

@@ -1,0 +1,169 @@
+//! The rows that need servers of their own: memory per key (the `bench-memory` probe), revocation
+//! propagation between two keygated processes on one database (row 6), and the wallet example with and
+//! without its middleware (row 5).
+
+use std::process::Command;
+use std::time::Duration;
+
+use super::load::{median_wrk, paired_ratio, wrk, wrk_on};
+use super::proc::{self, field, output, Server};
+use super::report::{ms, pct, Report, Row};
+use super::stack::Stack;
+use super::Settings;
+
+const WALLET_COST_TARGET: f64 = 0.15;
+
+pub fn memory(s: &Settings, report: &mut Report) -> Result<(), String> {
+    let mut cmd = Command::new(s.bin("bench-memory"));
+    cmd.args(["--keys", &s.memory_keys.to_string(), "--max-seconds", "400"]);
+    s.note("bench-memory", &cmd);
+    let line = output(&mut cmd, "bench-memory", &s.logs, Duration::from_secs(450))?;
+    println!("memory: {}", line.trim());
+    #[allow(clippy::cast_precision_loss)]
+    let keys = s.memory_keys as f64;
+    let (start, store, cached) =
+        (field(&line, "rss_start_kib")?, field(&line, "rss_store_kib")?, field(&line, "rss_cached_kib")?);
+    let per_key = (store - start) * 1024.0 / keys;
+    let cache_per_key = (cached - store) * 1024.0 / keys;
+    report.row(
+        Row::new("9", &format!("Resident memory of keygated's in-memory store with {} keys (`bench-memory`)", s.memory_keys))
+            .measured(format!(
+                "**{per_key:.0} bytes per key** in the store (key record, hash, audit entry); +{cache_per_key:.0} bytes per key \
+                 once each is cached; {:.0} MiB resident in all",
+                cached / 1024.0
+            ))
+            .figures(&[("store_bytes_per_key", per_key), ("cache_bytes_per_key", cache_per_key), ("rss_total_kib", cached)]),
+    );
+    Ok(())
+}
+
+pub fn revocation(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), String> {
+    let b = s.keygated("keygated-postgres-b", Some(&stack.db.url()), false)?;
+    let line = s.client(
+        "revocation",
+        &[
+            "revocation",
+            "--a",
+            &stack.postgres.url(),
+            "--b",
+            &b.url(),
+            "--admin",
+            &s.admin,
+            "--keys",
+            "100",
+            "--max-seconds",
+            "35",
+        ],
+        Duration::from_secs(600),
+    )?;
+    drop(b);
+    println!("revocation: {line}");
+    let (p50, p99, max, missed) =
+        (field(&line, "p50_ms")?, field(&line, "p99_ms")?, field(&line, "max_ms")?, field(&line, "missed")?);
+    report.row(
+        Row::new(
+            "6",
+            "Revocation propagation: 100 revocations approved on process A, polled on process B (same database)",
+        )
+        .measured(format!(
+            "from sending the approval until B refuses: p50 **{p50:.1} ms**, p99 **{p99:.1} ms**, max {max:.1} ms; \
+                 {missed:.0} not refused within 35 s ({line})"
+        ))
+        .target("p99 < 1 s, max < cache TTL (30 s)".to_owned(), p99 < 1000.0 && max < 30_000.0 && missed == 0.0)
+        .figures(&[("p50_ms", p50), ("p99_ms", p99), ("max_ms", max), ("missed", missed)]),
+    );
+    Ok(())
+}
+
+fn wallet_server(s: &Settings, name: &str, unprotected: bool) -> Result<Server, String> {
+    let port = proc::free_port()?;
+    let mut cmd = proc::pinned(s.server_cpu.as_deref(), &s.bin("wallet-api"));
+    cmd.env("WALLET_LISTEN", format!("127.0.0.1:{port}")).env_remove("KEYGATE_DATABASE_URL").env_remove("RUST_LOG");
+    if unprotected {
+        cmd.env("WALLET_UNPROTECTED", "1");
+    }
+    s.note(name, &cmd);
+    Server::start(name, cmd, port, &s.logs, Duration::from_secs(30))
+}
+
+pub fn wallet(s: &Settings, report: &mut Report) -> Result<(), String> {
+    let protected = wallet_server(s, "wallet-protected", false)?;
+    let open = wallet_server(s, "wallet-unprotected", true)?;
+    let mut token = String::new();
+    for _ in 0..100 {
+        if let Some(found) =
+            protected.output().lines().find_map(|l| l.split_once("(shown once): ").map(|(_, t)| t.trim().to_owned()))
+        {
+            token = found;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if token.is_empty() {
+        return Err("wallet-api printed no demo token".into());
+    }
+    let path = "/api/v1/distributors/demo/balance";
+    wrk(s, "warmup-wallet-protected", &protected.url(), "wallet.lua", &[path, &token], s.warmup)?;
+    wrk(s, "warmup-wallet-unprotected", &open.url(), "wallet.lua", &[path], s.warmup)?;
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for round in 0..s.runs {
+        // Alternate which goes first, so a load that drifts within a round favours neither.
+        let mut pair = [("unprotected", &open, vec![path]), ("protected", &protected, vec![path, token.as_str()])];
+        if round % 2 == 1 {
+            pair.reverse();
+        }
+        for (name, server, args) in &pair {
+            let run = wrk_on(s, &format!("wallet-{name}-{round}"), server, "wallet.lua", args, s.duration)?;
+            if *name == "protected" {
+                with.push(run);
+            } else {
+                without.push(run);
+            }
+        }
+        println!("round {round}: unprotected {:.0} req/s | protected {:.0} req/s", without[round].rps, with[round].rps);
+    }
+    let rps = |runs: &[super::load::Wrk]| runs.iter().map(|w| w.rps).collect::<Vec<_>>();
+    let cpu = |runs: &[super::load::Wrk]| runs.iter().map(|w| w.cpu_us).collect::<Vec<_>>();
+    let cost = 1.0 - paired_ratio(&rps(&with), &rps(&without));
+    let cpu_cost = 1.0 - paired_ratio(&cpu(&without), &cpu(&with));
+    let (with, without) = (median_wrk(&with), median_wrk(&without));
+    let clean = with.errors + with.non2xx + without.errors + without.non2xx < 0.5;
+    report.row(
+        Row::new(
+            "5",
+            "wallet-api `GET /api/v1/distributors/{id}/balance`, with `RequireScope` vs the same route without it",
+        )
+        .floor(format!(
+            "unprotected: {:.0} req/s, p99 {}, server CPU {:.1} µs/request",
+            without.rps,
+            ms(without.p99_us),
+            without.cpu_us
+        ))
+        .measured(format!(
+            "protected: {:.0} req/s, p99 {}, server CPU {:.1} µs/request: the middleware costs **{}** of throughput \
+             (median of the rounds' paired ratios) and **{}** in server CPU per request",
+            with.rps,
+            ms(with.p99_us),
+            with.cpu_us,
+            pct(cost),
+            pct(cpu_cost)
+        ))
+        .target(
+            format!(
+                "< {} of throughput (and of CPU per request, which background load disturbs less)",
+                pct(WALLET_COST_TARGET)
+            ),
+            cost < WALLET_COST_TARGET && cpu_cost < WALLET_COST_TARGET && clean,
+        )
+        .figures(&[
+            ("protected_rps", with.rps),
+            ("unprotected_rps", without.rps),
+            ("cost", cost),
+            ("cpu_cost", cpu_cost),
+            ("protected_cpu_us", with.cpu_us),
+            ("unprotected_cpu_us", without.cpu_us),
+            ("protected_p99_us", with.p99_us),
+        ]),
+    );
+    Ok(())
+}

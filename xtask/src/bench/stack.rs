@@ -1,0 +1,62 @@
+//! The servers and data of rows 1-4, 6 and 7: the floor, keygated on the in-memory store, keygated on
+//! the run's own PostgreSQL database, each holding `--keys` active keys created over the HTTP API.
+//! Dropping it stops the servers, then drops the database.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::pg::BenchDb;
+use super::proc::{self, Server};
+use super::Settings;
+
+/// The running stack. Field order is drop order: servers before the database.
+pub struct Stack {
+    pub floor: Server,
+    pub memory: Server,
+    pub postgres: Server,
+    pub db: BenchDb,
+    /// Token files of the in-memory keygated (`tokens.txt`, `bad_checksum.txt`, ...).
+    pub memory_dir: PathBuf,
+    /// Token files of the PostgreSQL keygated.
+    pub postgres_dir: PathBuf,
+}
+
+impl Stack {
+    pub fn start(s: &Settings) -> Result<Self, String> {
+        let db = BenchDb::create(&s.pg)?;
+        let port = proc::free_port()?;
+        let mut cmd = proc::pinned(s.server_cpu.as_deref(), &s.bin("bench-floor"));
+        cmd.args(["--listen", &format!("127.0.0.1:{port}"), "--workers", &s.workers.to_string(), "--log", "info"]);
+        s.note("bench-floor", &cmd);
+        let floor = Server::start("bench-floor", cmd, port, &s.logs, Duration::from_secs(30))?;
+        let memory = s.keygated("keygated-memory", None, true)?;
+        let postgres = s.keygated("keygated-postgres-a", Some(&db.url()), true)?;
+
+        let memory_dir = s.out.join("memory");
+        let postgres_dir = s.out.join("postgres");
+        let keys = s.keys.to_string();
+        let seed = |server: &Server, dir: &PathBuf, extra: &str| {
+            let dir = dir.display().to_string();
+            let base = server.url();
+            let args =
+                ["seed", "--base", &base, "--admin", &s.admin, "--tenant", "bench", "--keys", &keys, "--out", &dir];
+            let mut args = args.to_vec();
+            if !extra.is_empty() {
+                args.extend(["--extra-tenants", extra]);
+            }
+            s.client(&format!("seed-{}", server.port), &args, Duration::from_secs(600))
+        };
+        println!("seeding {} keys in memory: {}", s.keys, seed(&memory, &memory_dir, "")?);
+        println!("seeding {} keys in PostgreSQL: {}", s.keys, seed(&postgres, &postgres_dir, "pgbench")?);
+        // pgbench's copies of the keys (see xtask/bench/spend.pgbench), then fresh planner statistics so
+        // autovacuum stays away during the measurements.
+        db.query(
+            "CREATE TEMP TABLE copies AS SELECT * FROM keys WHERE tenant_id = 'bench' AND name LIKE 'key-%'; \
+             UPDATE copies SET tenant_id = 'pgbench', \
+               key_id = '000' || (1000000000000000000 + substr(name, 5)::bigint)::text; \
+             INSERT INTO keys SELECT * FROM copies;",
+        )?;
+        db.query("VACUUM ANALYZE")?;
+        Ok(Self { floor, memory, postgres, db, memory_dir, postgres_dir })
+    }
+}
