@@ -48,13 +48,15 @@ impl Amount {
         if !valid_syntax {
             return Err(AmountError::Syntax);
         }
-        let digits = text.bytes().filter(u8::is_ascii_digit).count();
-        let decimals = text.split_once('.').map_or(0, |(_, frac)| frac.len());
-        // Say why a number that does not fit was refused, rather than calling it bad syntax.
+        // Say why a number that does not fit was refused, rather than calling it bad syntax. Only
+        // digits are counted, so malformed text (`1..`, `1-2`) still falls through to `Syntax`.
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let whole_digits = whole.bytes().filter(u8::is_ascii_digit).count();
+        let decimals = fraction.bytes().filter(u8::is_ascii_digit).count();
         let value = Decimal::from_str_exact(text).map_err(|_| match () {
             () if decimals > 18 => AmountError::TooPrecise { max: Self::MAX_SCALE },
-            () if digits - decimals > 18 => AmountError::TooLarge,
-            () if digits > 28 => AmountError::TooManyDigits,
+            () if whole_digits > 18 => AmountError::TooLarge,
+            () if whole_digits + decimals > 28 => AmountError::TooManyDigits,
             () => AmountError::Syntax,
         })?;
         Self::new(value)
@@ -149,7 +151,7 @@ mod tests {
 
     #[test]
     fn amounts_are_exact_positive_decimals() {
-        let cases: [(&str, Result<&str, AmountError>); 17] = [
+        let cases: [(&str, Result<&str, AmountError>); 19] = [
             ("250.00", Ok("250.00")),
             ("55", Ok("55")),
             ("0.000000000000000001", Ok("0.000000000000000001")),
@@ -167,6 +169,8 @@ mod tests {
             ("12345678901234567890123", Err(AmountError::TooLarge)),
             ("1.2.3", Err(AmountError::Syntax)),
             ("1-2", Err(AmountError::Syntax)),
+            ("1..", Err(AmountError::Syntax)),
+            ("1.-", Err(AmountError::Syntax)),
         ];
         for (input, expected) in cases {
             let got = Amount::parse(input).map(|a| a.to_string());
