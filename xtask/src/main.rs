@@ -1,7 +1,7 @@
 //! keygate's developer tasks, run as `cargo xtask <task>`. Automation lives here, not in shell scripts.
 //!
 //! Tasks: `ci` (what CI runs: fmt, clippy, tidy, the whole test suite, then short fuzz, schema and
-//! soak passes), `tidy` (repository rules), `bench` (performance report), `soak` (bounded load),
+//! soak passes), `tidy` (repository rules), `openapi` (writes `docs/openapi.json` from the code), `bench` (performance report), `soak` (bounded load),
 //! `fuzz` (bounded fuzzing), `schemathesis` (API schema testing).
 //! It never changes the source tree except through `cargo fmt` when asked (`cargo xtask fmt`).
 
@@ -10,6 +10,7 @@
 mod bench;
 mod ci;
 mod fuzz;
+mod openapi;
 mod run;
 mod schemathesis;
 mod soak;
@@ -28,11 +29,13 @@ fn main() -> ExitCode {
         "soak" => soak::run(&args[1..]),
         "fuzz" => fuzz::run(&args[1..]),
         "schemathesis" => schemathesis::run(&args[1..]),
+        "openapi" => openapi::run(),
         _ => {
-            eprintln!("usage: cargo xtask <ci | tidy | fmt | bench | soak | fuzz | schemathesis>");
+            eprintln!("usage: cargo xtask <ci | tidy | fmt | openapi | bench | soak | fuzz | schemathesis>");
             eprintln!("  ci            fmt check, clippy (warnings denied), tidy, all tests, short fuzz/schema/soak");
             eprintln!("  tidy          repository rules: module docs, dependency direction, no clock reads");
             eprintln!("  fmt           format the workspace");
+            eprintln!("  openapi       write the OpenAPI document generated from the code to docs/openapi.json");
             eprintln!("  bench         release benchmarks against their floors -> docs/performance.md");
             eprintln!("  soak          bounded mixed load against keygated (default 5 minutes)");
             eprintln!("  fuzz          bounded cargo-fuzz runs of every parser target");

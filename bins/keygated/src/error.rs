@@ -67,23 +67,79 @@ impl ApiError {
 
     /// The status table.
     fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
-            Self::SelfApproval => (StatusCode::FORBIDDEN, "SELF_APPROVAL"),
-            Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
-            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
-            Self::Invalid { .. } => (StatusCode::BAD_REQUEST, "INVALID_REQUEST"),
-            Self::InvalidState(_) => (StatusCode::CONFLICT, "INVALID_STATE"),
-            Self::Conflict => (StatusCode::CONFLICT, "CONFLICT"),
-            Self::NameTaken => (StatusCode::CONFLICT, "NAME_TAKEN"),
-            Self::AlreadyExists => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
-            Self::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT"),
-            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE"),
-            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
-            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "STORE_UNAVAILABLE"),
-        }
+        let code = match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::SelfApproval => "SELF_APPROVAL",
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Invalid { .. } => "INVALID_REQUEST",
+            Self::InvalidState(_) => "INVALID_STATE",
+            Self::Conflict => "CONFLICT",
+            Self::NameTaken => "NAME_TAKEN",
+            Self::AlreadyExists => "ALREADY_EXISTS",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::TooLarge => "BODY_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::Unavailable => "STORE_UNAVAILABLE",
+        };
+        (code_status(code), code)
     }
+}
+
+/// One problem `code`: its HTTP status and what it means to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemCode {
+    /// The stable code.
+    pub code: &'static str,
+    /// Its HTTP status.
+    pub status: u16,
+    /// What it means, as the API document says it.
+    pub meaning: &'static str,
+}
+
+/// Every problem `code` the server answers: the one status table. The OpenAPI document lists each
+/// route's codes from here, so it cannot name a code the server does not send.
+pub const CODES: &[ProblemCode] = &[
+    ProblemCode { code: "UNAUTHENTICATED", status: 401, meaning: "no credential, or one that does not authenticate" },
+    ProblemCode { code: "FORBIDDEN", status: 403, meaning: "the credential may not do this here" },
+    ProblemCode {
+        code: "SELF_APPROVAL",
+        status: 403,
+        meaning: "a request cannot be approved or rejected by the person who made it",
+    },
+    ProblemCode { code: "NOT_FOUND", status: 404, meaning: "no such tenant or key" },
+    ProblemCode { code: "METHOD_NOT_ALLOWED", status: 405, meaning: "the route does not take this method" },
+    ProblemCode { code: "INVALID_REQUEST", status: 400, meaning: "a field breaks its rules; `field` names it" },
+    ProblemCode {
+        code: "INVALID_STATE",
+        status: 409,
+        meaning: "the lifecycle does not allow this in the current state",
+    },
+    ProblemCode { code: "CONFLICT", status: 409, meaning: "a concurrent change won; read again and retry" },
+    ProblemCode { code: "NAME_TAKEN", status: 409, meaning: "a key with this name exists in the tenant" },
+    ProblemCode { code: "ALREADY_EXISTS", status: 409, meaning: "the tenant id or e-mail is taken" },
+    ProblemCode { code: "REQUEST_TIMEOUT", status: 408, meaning: "the body did not arrive within 10 s" },
+    ProblemCode { code: "BODY_TOO_LARGE", status: 413, meaning: "the body is larger than 64 KiB" },
+    ProblemCode {
+        code: "UNSUPPORTED_MEDIA_TYPE",
+        status: 415,
+        meaning: "the body is not JSON (Content-Type: application/json)",
+    },
+    ProblemCode {
+        code: "STORE_UNAVAILABLE",
+        status: 503,
+        meaning: "the key store did not answer; nothing was done or allowed",
+    },
+];
+
+/// The status of `code` in [`CODES`]; 500 for a code missing from the table, which a test forbids.
+fn code_status(code: &str) -> StatusCode {
+    CODES
+        .iter()
+        .find(|c| c.code == code)
+        .and_then(|c| StatusCode::from_u16(c.status).ok())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl From<ManageError> for ApiError {
@@ -120,5 +176,36 @@ impl ResponseError for ApiError {
             problem = problem.with("field", field.clone());
         }
         problem.response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_its_code_in_the_table() {
+        let every = [
+            ApiError::Unauthenticated,
+            ApiError::Forbidden(String::new()),
+            ApiError::SelfApproval,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::invalid("f", "m"),
+            ApiError::InvalidState(String::new()),
+            ApiError::Conflict,
+            ApiError::NameTaken,
+            ApiError::AlreadyExists,
+            ApiError::RequestTimeout,
+            ApiError::TooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::Unavailable,
+        ];
+        for error in &every {
+            let (status, code) = error.status_and_code();
+            assert!(CODES.iter().any(|c| c.code == code), "{code} is in CODES");
+            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{code} has a real status");
+        }
+        assert_eq!(every.len(), CODES.len(), "every code in CODES is answered by some error");
     }
 }

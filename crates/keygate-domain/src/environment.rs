@@ -18,6 +18,9 @@ pub enum Environment {
 pub struct ParseEnvironmentError;
 
 impl Environment {
+    /// Both environments.
+    pub const ALL: [Self; 2] = [Self::Test, Self::Live];
+
     /// The lower-case name used in tokens, URLs and the database.
     pub fn as_str(self) -> &'static str {
         match self {

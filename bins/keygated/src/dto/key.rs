@@ -9,21 +9,36 @@ use keygate_domain::{
 use keygate_store::{KeyRecord, KeyUsage};
 use keygate_verifier::manage::{KeyPatch, KeySpec};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use super::schema::{
+    ActorText, AmountText, CurrencyText, CursorText, EnvironmentView, KeyIdText, KeyNameText, KeyStateView, MaskedText,
+    NotesText, ReasonText, ScopeText, SecretText, TenantIdText,
+};
 use super::{field, Nullable};
 use crate::error::ApiError;
 
-/// Limits as sent: amounts are JSON strings (`"100000.00"`), never numbers.
-#[derive(Debug, Default, Deserialize)]
+/// Limits as sent: amounts are JSON strings (`"100000.00"`), never numbers. An amount limit needs a
+/// currency, and `max_amount` may not exceed `daily_volume`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LimitsInput, examples(json!({"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": ["10.20.0.0/16"]})))]
 pub struct LimitsInput {
+    /// The currency of `max_amount` and `daily_volume`.
     #[serde(default)]
+    #[schema(value_type = Option<CurrencyText>)]
     currency: Option<String>,
+    /// The most one request may move.
     #[serde(default)]
+    #[schema(value_type = Option<AmountText>)]
     max_amount: Option<String>,
+    /// The most all requests may move in a UTC day.
     #[serde(default)]
+    #[schema(value_type = Option<AmountText>)]
     daily_volume: Option<String>,
+    /// IPv4/IPv6 addresses or CIDR networks the key may be used from; empty means any.
     #[serde(default)]
+    #[schema(max_items = 256, examples(json!(["10.20.0.0/16", "2001:db8::/32"])))]
     allowed_ips: Vec<String>,
 }
 
@@ -56,23 +71,43 @@ fn environment(text: Option<&str>) -> Result<Environment, ApiError> {
     text.map_or(Ok(Environment::Test), |t| field("environment", t, str::parse))
 }
 
-/// `POST /v1/tenants/{tenant}/keys`.
-#[derive(Debug, Deserialize)]
+/// `POST /v1/tenants/{tenant}/keys`: a maker asks for a key. Give at most one of `expires_at`,
+/// `expires_in_days`, `never_expires`; none means 365 days, capped by the tenant's policy.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "name": "POS Integration",
+    "environment": "live",
+    "scopes": ["balance:read", "operations:write"],
+    "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"},
+    "expires_in_days": 90
+})))]
 pub struct CreateKey {
+    /// Unique in the tenant.
+    #[schema(value_type = KeyNameText)]
     name: String,
+    /// Free notes.
     #[serde(default)]
+    #[schema(value_type = Option<NotesText>)]
     notes: Option<String>,
-    /// `test` (default) or `live`.
+    /// `test` (default) or `live` (only where the tenant enabled live keys).
     #[serde(default)]
+    #[schema(value_type = Option<EnvironmentView>)]
     environment: Option<String>,
+    /// What the key may do.
+    #[schema(value_type = Vec<ScopeText>, min_items = 1, max_items = 64)]
     scopes: Vec<String>,
+    /// Amount, volume and address limits.
     #[serde(default)]
     limits: LimitsInput,
+    /// An instant in the future.
     #[serde(default)]
     expires_at: Option<DateTime<Utc>>,
+    /// Days from now.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
     expires_in_days: Option<u32>,
+    /// No expiry (only where the tenant's policy allows it).
     #[serde(default)]
     never_expires: Option<bool>,
 }
@@ -102,16 +137,25 @@ impl TryFrom<CreateKey> for KeySpec {
     }
 }
 
-/// `PATCH /v1/tenants/{tenant}/keys/{id}`.
-#[derive(Debug, Default, Deserialize)]
+/// `PATCH /v1/tenants/{tenant}/keys/{id}`: notes change at once; scopes and limits apply at once when
+/// they only narrow (or without dual control), otherwise they wait for a checker as `pending_change`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"scopes": ["balance:read"], "limits": {"currency": "XOF", "max_amount": "50000.00", "daily_volume": "500000.00"}})))]
 pub struct PatchKey {
+    /// Refused: a key's name never changes.
     #[serde(default)]
+    #[schema(value_type = Option<String>, deprecated)]
     name: Option<serde_json::Value>,
+    /// New notes; `null` clears them.
     #[serde(default)]
+    #[schema(value_type = Option<NotesText>)]
     notes: Nullable<String>,
+    /// The whole new scope list.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<ScopeText>>, min_items = 1, max_items = 64)]
     scopes: Option<Vec<String>>,
+    /// The whole new limits.
     #[serde(default)]
     limits: Option<LimitsInput>,
 }
@@ -130,11 +174,14 @@ impl TryFrom<PatchKey> for KeyPatch {
     }
 }
 
-/// `{"reason": "..."}` for reject and revoke.
-#[derive(Debug, Default, Deserialize)]
+/// `{"reason": "..."}`: required to reject a key and to revoke one, optional elsewhere.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Reason, examples(json!({"reason": "integration retired"})))]
 pub struct ReasonBody {
+    /// Why; kept in the audit log.
     #[serde(default)]
+    #[schema(value_type = Option<ReasonText>)]
     reason: Option<String>,
 }
 
@@ -152,11 +199,13 @@ impl ReasonBody {
 }
 
 /// `{"overlap_seconds": 3600}` for rotate.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Rotate, examples(json!({"overlap_seconds": 3600})))]
 pub struct RotateBody {
     /// Seconds both keys keep working once the new one is active (default 24 h, at most 30 days).
     #[serde(default)]
+    #[schema(maximum = 2_592_000)]
     pub overlap_seconds: Option<u32>,
 }
 
@@ -172,69 +221,126 @@ impl RotateBody {
 }
 
 /// `GET .../keys` query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListKeys {
     /// Only keys in this state.
+    #[param(value_type = Option<KeyStateView>)]
     pub state: Option<String>,
     /// Only keys of this environment.
+    #[param(value_type = Option<EnvironmentView>)]
     pub environment: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// From a previous page's `next_cursor`.
+    #[param(value_type = Option<CursorText>)]
     pub cursor: Option<String>,
 }
 
 /// A key. Never the secret, never the hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Key, examples(json!({
+    "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "name": "POS Integration", "notes": null,
+    "environment": "live", "state": "active", "scopes": ["balance:read", "operations:write"],
+    "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": []},
+    "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
+    "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": "operator:3mC9dLq0Xv7tRb2Nw8Yk1e",
+    "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:41:00Z", "last_used_at": null,
+    "pending_change": null, "revocation": null, "rotation": null
+})))]
 pub struct KeyView {
+    #[schema(value_type = KeyIdText)]
     id: String,
+    #[schema(value_type = TenantIdText)]
     tenant_id: String,
+    #[schema(value_type = KeyNameText)]
     name: String,
+    #[schema(value_type = Option<NotesText>)]
     notes: Option<String>,
+    #[schema(value_type = EnvironmentView)]
     environment: &'static str,
+    #[schema(value_type = KeyStateView)]
     state: &'static str,
+    #[schema(value_type = Vec<ScopeText>)]
     scopes: Vec<String>,
     limits: LimitsView,
+    /// `null` for a key that never expires.
     expires_at: Option<DateTime<Utc>>,
+    /// Whether `expires_at` has passed (an expired key no longer authenticates, whatever its state).
     expired: bool,
+    #[schema(value_type = MaskedText)]
     masked: String,
+    /// The maker.
+    #[schema(value_type = ActorText)]
     created_by: String,
+    /// The checker who approved its creation; `null` while pending, or where no dual control applied.
+    #[schema(value_type = Option<ActorText>)]
     approved_by: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// The last verification (may lag by one usage flush).
     last_used_at: Option<DateTime<Utc>>,
+    /// A widening of scopes or limits waiting for a checker; the key keeps its current ones meanwhile.
     pending_change: Option<PendingChangeView>,
+    /// The revocation asked (state `revocation_pending`) or approved (state `revoked`).
     revocation: Option<RevocationView>,
+    /// Set when this key was made by rotating another.
     rotation: Option<RotationView>,
 }
 
-#[derive(Debug, Serialize)]
+/// Limits in force. Amounts are exact decimal strings.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Limits, examples(json!({"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": []})))]
 struct LimitsView {
+    #[schema(value_type = Option<CurrencyText>)]
     currency: Option<String>,
+    #[schema(value_type = Option<AmountText>)]
     max_amount: Option<String>,
+    #[schema(value_type = Option<AmountText>)]
     daily_volume: Option<String>,
+    /// Empty means any address.
     allowed_ips: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A privilege change waiting for a checker who is not the one who asked.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PendingChange, examples(json!({
+    "scopes": ["balance:read", "operations:write", "payouts:write"],
+    "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "2000000.00", "allowed_ips": []},
+    "requested_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "requested_at": "2026-11-28T18:45:00Z"
+})))]
 struct PendingChangeView {
+    #[schema(value_type = Vec<ScopeText>)]
     scopes: Vec<String>,
     limits: LimitsView,
+    #[schema(value_type = ActorText)]
     requested_by: String,
     requested_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+/// A revocation, asked or done.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Revocation, examples(json!({
+    "requested_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "reason": "integration retired",
+    "requested_at": "2026-11-28T18:50:00Z"
+})))]
 struct RevocationView {
+    #[schema(value_type = ActorText)]
     requested_by: String,
+    #[schema(value_type = ReasonText)]
     reason: String,
     requested_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+/// The key this one replaces.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Rotation, examples(json!({"replaces": "Ky9Pf34qY6Nb3wWD25RQ4F", "overlap_seconds": 86400})))]
 struct RotationView {
+    #[schema(value_type = KeyIdText)]
     replaces: String,
+    /// Seconds both keys work side by side once this one is active.
     overlap_seconds: u32,
 }
 
@@ -291,36 +397,61 @@ impl KeyView {
 }
 
 /// The creation (and rotation) response: the key and its secret, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "key": {
+        "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "name": "POS Integration", "notes": null,
+        "environment": "live", "state": "pending_approval", "scopes": ["balance:read", "operations:write"],
+        "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": []},
+        "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
+        "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": null,
+        "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z", "last_used_at": null,
+        "pending_change": null, "revocation": null, "rotation": null
+    },
+    "secret": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu"
+})))]
 pub struct CreatedKey {
     /// The key.
     pub key: KeyView,
     /// The token. It works once the key is active.
+    #[schema(value_type = SecretText)]
     pub secret: String,
 }
 
 /// A page of keys.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"items": [], "next_cursor": null})))]
 pub struct KeyList {
     /// In creation order.
     pub items: Vec<KeyView>,
     /// Pass as `cursor` for the next page; `null` on the last.
+    #[schema(value_type = Option<CursorText>)]
     pub next_cursor: Option<String>,
 }
 
-/// `GET .../keys/{id}/usage`.
-#[derive(Debug, Serialize)]
+/// `GET .../keys/{id}/usage`: the last 31 days, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Usage, examples(json!({
+    "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "last_used_at": "2026-11-28T18:42:00Z", "last_used_ip": "10.20.1.1",
+    "days": [{"day": "2026-11-28", "requests": 12, "spent": "250.00"}]
+})))]
 pub struct UsageView {
+    #[schema(value_type = KeyIdText)]
     key_id: String,
     last_used_at: Option<DateTime<Utc>>,
+    /// The client address of the last verification.
     last_used_ip: Option<String>,
     days: Vec<DayView>,
 }
 
-#[derive(Debug, Serialize)]
+/// One UTC day of a key's use.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = UsageDay, examples(json!({"day": "2026-11-28", "requests": 12, "spent": "250.00"})))]
 struct DayView {
     day: NaiveDate,
+    /// Verifications answered.
     requests: u64,
+    /// Amount spent that day (`"0"` when none), exact decimal string.
     spent: String,
 }
 

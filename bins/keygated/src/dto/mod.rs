@@ -5,6 +5,8 @@ pub mod audit;
 pub mod key;
 mod nullable;
 pub mod operator;
+pub mod problem;
+pub mod schema;
 pub mod tenant;
 pub mod verify;
 

@@ -5,16 +5,23 @@ use keygate_domain::{Email, OperatorName, Role, RoleSet};
 use keygate_store::Operator;
 use keygate_verifier::manage::NewOperator;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::field;
+use super::schema::{DisplayNameText, OperatorTokenText, RoleView, TenantIdText};
 use crate::error::ApiError;
 
 /// `POST /v1/tenants/{tenant}/operators`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"name": "Mary Maker", "email": "mary@acme.test", "roles": ["maker"]})))]
 pub struct CreateOperator {
+    #[schema(value_type = DisplayNameText)]
     name: String,
+    /// Unique in the tenant.
+    #[schema(format = "email", max_length = 254)]
     email: String,
+    #[schema(value_type = Vec<RoleView>, min_items = 1)]
     roles: Vec<String>,
 }
 
@@ -39,12 +46,20 @@ impl TryFrom<CreateOperator> for NewOperator {
 }
 
 /// An operator, without its token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Operator, examples(json!({
+    "id": "5ZR3qa7yEeeby3abP3E2Zs", "tenant_id": "acme", "name": "Mary Maker", "email": "mary@acme.test",
+    "roles": ["maker"], "created_at": "2026-11-28T18:40:00Z"
+})))]
 pub struct OperatorView {
+    /// Operator id: 22 base62 characters.
     id: String,
+    #[schema(value_type = TenantIdText)]
     tenant_id: String,
+    #[schema(value_type = DisplayNameText)]
     name: String,
     email: String,
+    #[schema(value_type = Vec<RoleView>)]
     roles: Vec<&'static str>,
     created_at: DateTime<Utc>,
 }
@@ -63,17 +78,24 @@ impl From<&Operator> for OperatorView {
 }
 
 /// The creation response: the operator and its token, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({
+    "id": "5ZR3qa7yEeeby3abP3E2Zs", "tenant_id": "acme", "name": "Mary Maker", "email": "mary@acme.test",
+    "roles": ["maker"], "created_at": "2026-11-28T18:40:00Z",
+    "token": "kgop_live_1hqSIjOugM1yTMAd7V3DnI8lFPPwtV5ASPZHu8qRtZHjQMhuOzE95B9EgE0VrbBGI09QYNdaK"
+})))]
 pub struct CreatedOperator {
     /// The operator.
     #[serde(flatten)]
     pub operator: OperatorView,
     /// Its bearer token.
+    #[schema(value_type = OperatorTokenText)]
     pub token: String,
 }
 
 /// `GET /v1/tenants/{tenant}/operators`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"items": []})))]
 pub struct OperatorList {
     /// Oldest first.
     pub items: Vec<OperatorView>,

@@ -5,17 +5,22 @@ use keygate_domain::{TenantId, TenantName};
 use keygate_store::Tenant;
 use keygate_verifier::manage::TenantPatch;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use super::schema::{DisplayNameText, TenantIdText};
 use super::{field, Nullable};
 use crate::error::ApiError;
 
 /// `POST /v1/tenants`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"id": "acme", "name": "Acme Distribution", "policy": {"live_enabled": true}})))]
 pub struct CreateTenant {
     /// Tenant id (`acme`, a UUID, ...).
+    #[schema(value_type = TenantIdText)]
     pub id: String,
     /// Display name.
+    #[schema(value_type = DisplayNameText)]
     pub name: String,
     /// Policy; omitted settings take their defaults.
     #[serde(default)]
@@ -23,27 +28,35 @@ pub struct CreateTenant {
 }
 
 /// `PATCH /v1/tenants/{tenant}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"policy": {"max_key_lifetime_days": 90}})))]
 pub struct UpdateTenant {
     /// New display name.
     #[serde(default)]
+    #[schema(value_type = Option<DisplayNameText>)]
     pub name: Option<String>,
     /// Settings to change.
     #[serde(default)]
     pub policy: PolicyInput,
 }
 
-/// Policy settings; each may be omitted.
-#[derive(Debug, Default, Deserialize)]
+/// Policy settings; each may be omitted (it keeps its value).
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"dual_control": true, "live_enabled": true})))]
 pub struct PolicyInput {
+    /// Creation, revocation and widening need a second person (maker-checker).
     #[serde(default)]
     dual_control: Option<bool>,
+    /// Live keys may be created.
     #[serde(default)]
     live_enabled: Option<bool>,
+    /// The longest lifetime a new key may have; `null` removes the cap (10 years at most).
     #[serde(default)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 3650)]
     max_key_lifetime_days: Nullable<u32>,
+    /// Keys may be created with no expiry.
     #[serde(default)]
     allow_never_expiring: Option<bool>,
 }
@@ -81,16 +94,25 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 }
 
 /// A tenant.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Tenant, examples(json!({
+    "id": "acme", "name": "Acme Distribution",
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": null, "allow_never_expiring": false},
+    "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
+})))]
 pub struct TenantView {
+    #[schema(value_type = TenantIdText)]
     id: String,
+    #[schema(value_type = DisplayNameText)]
     name: String,
     policy: PolicyView,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+/// The rules in force for the tenant's keys.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": null, "allow_never_expiring": false})))]
 struct PolicyView {
     dual_control: bool,
     live_enabled: bool,

@@ -6,27 +6,45 @@ use chrono::{DateTime, Utc};
 use keygate_domain::{Amount, Currency, Environment, Scope, TenantId};
 use keygate_verifier::{Money, RequestContext, Verified, VerifyError};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::field;
+use super::schema::{AmountText, CurrencyText, EnvironmentView, KeyIdText, ScopeText, SecretText, TenantIdText};
 use crate::error::ApiError;
 
 /// The request. Everything but `key` is optional; what is omitted is not checked.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({
+    "key": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu",
+    "tenant_id": "acme", "required_scopes": ["operations:write"], "amount": "250.00", "currency": "XOF"
+})))]
 pub struct VerifyRequest {
-    /// The presented token.
+    /// The presented token, as the client sent it.
+    #[schema(value_type = SecretText)]
     pub key: String,
+    /// The key must belong to this tenant.
     #[serde(default)]
+    #[schema(value_type = Option<TenantIdText>)]
     tenant_id: Option<String>,
+    /// The key must hold every one of these.
     #[serde(default)]
+    #[schema(value_type = Vec<ScopeText>)]
     required_scopes: Vec<String>,
+    /// The key must be of this environment.
     #[serde(default)]
+    #[schema(value_type = Option<EnvironmentView>)]
     environment: Option<String>,
+    /// The client's address, checked against the key's allow list.
     #[serde(default)]
     client_ip: Option<String>,
+    /// An amount to hold to the key's limits and spend from today's volume.
     #[serde(default)]
+    #[schema(value_type = Option<AmountText>)]
     amount: Option<String>,
+    /// The amount's currency; only with `amount`.
     #[serde(default)]
+    #[schema(value_type = Option<CurrencyText>)]
     currency: Option<String>,
 }
 
@@ -59,46 +77,65 @@ impl TryFrom<&VerifyRequest> for RequestContext {
 }
 
 /// The verdict: always 200 (with `valid` false and the code on refusal), except 503 when the store is down.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum VerifyResponse {
     /// Allowed.
-    Valid {
-        /// Always true.
-        valid: bool,
-        /// The key.
-        key_id: String,
-        /// Its tenant.
-        tenant_id: String,
-        /// Its environment.
-        environment: &'static str,
-        /// Its scopes.
-        scopes: Vec<String>,
-        /// Its expiry.
-        expires_at: Option<DateTime<Utc>>,
-        /// Today's remaining volume after this spend, when an amount was spent.
-        remaining_daily_volume: Option<String>,
-    },
+    Valid(VerifiedView),
     /// Refused.
-    Invalid {
-        /// Always false.
-        valid: bool,
-        /// The denial code.
-        code: &'static str,
-        /// The status a service should answer.
-        status: u16,
-        /// Scopes missing, for `INSUFFICIENT_SCOPE`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        missing_scopes: Option<Vec<String>>,
-        /// Remaining volume, for `DAILY_VOLUME_EXCEEDED`.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        remaining_daily_volume: Option<String>,
-    },
+    Invalid(RefusedView),
+}
+
+/// The key may do this.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Verified, examples(json!({
+    "valid": true, "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "environment": "live",
+    "scopes": ["balance:read", "operations:write"], "expires_at": "2027-02-26T18:40:00Z",
+    "remaining_daily_volume": "999750.00"
+})))]
+pub struct VerifiedView {
+    #[schema(schema_with = super::schema::valid_true)]
+    valid: bool,
+    #[schema(value_type = KeyIdText)]
+    key_id: String,
+    #[schema(value_type = TenantIdText)]
+    tenant_id: String,
+    #[schema(value_type = EnvironmentView)]
+    environment: &'static str,
+    /// Every scope the key holds.
+    #[schema(value_type = Vec<ScopeText>)]
+    scopes: Vec<String>,
+    /// `null` for a key that never expires.
+    expires_at: Option<DateTime<Utc>>,
+    /// Today's remaining volume after this spend, when an amount was spent against a daily volume.
+    #[schema(value_type = Option<AmountText>)]
+    remaining_daily_volume: Option<String>,
+}
+
+/// The key may not do this: `code` says why, `status` is what a service should answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Refused, examples(json!({"valid": false, "code": "INSUFFICIENT_SCOPE", "status": 403, "missing_scopes": ["payouts:write"]})))]
+pub struct RefusedView {
+    #[schema(schema_with = super::schema::valid_false)]
+    valid: bool,
+    #[schema(schema_with = super::schema::denial_code)]
+    code: &'static str,
+    /// 401 when the key does not authenticate, 403 when it may not do this, 429 when a volume is spent.
+    #[schema(schema_with = super::schema::denial_status)]
+    status: u16,
+    /// The scopes missing, for `INSUFFICIENT_SCOPE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<ScopeText>>)]
+    missing_scopes: Option<Vec<String>>,
+    /// What is left of today's volume, for `DAILY_VOLUME_EXCEEDED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AmountText>)]
+    remaining_daily_volume: Option<String>,
 }
 
 impl From<Verified> for VerifyResponse {
     fn from(v: Verified) -> Self {
-        Self::Valid {
+        Self::Valid(VerifiedView {
             valid: true,
             key_id: v.key_id.to_string(),
             tenant_id: v.tenant.to_string(),
@@ -106,7 +143,7 @@ impl From<Verified> for VerifyResponse {
             scopes: v.scopes.iter().map(ToString::to_string).collect(),
             expires_at: v.expires_at,
             remaining_daily_volume: v.remaining_daily_volume.map(|d| d.to_string()),
-        }
+        })
     }
 }
 
@@ -114,7 +151,7 @@ impl VerifyResponse {
     /// The refusal body, or the error for the store being down.
     pub fn refused(error: &VerifyError) -> Result<Self, ApiError> {
         let VerifyError::Denied(denial) = error else { return Err(ApiError::Unavailable) };
-        Ok(Self::Invalid {
+        Ok(Self::Invalid(RefusedView {
             valid: false,
             code: denial.code().as_str(),
             status: denial.status(),
@@ -128,6 +165,6 @@ impl VerifyResponse {
                 keygate_policy::Denial::DailyVolumeExceeded { remaining } => Some(remaining.to_string()),
                 _ => None,
             },
-        })
+        }))
     }
 }

@@ -8,10 +8,15 @@ use super::{key_id, page_limit, tenant_caller};
 use crate::body::Body;
 use crate::dto::field;
 use crate::dto::key::{CreateKey, CreatedKey, KeyList, KeyView, ListKeys, PatchKey, RotateBody, UsageView};
+use crate::dto::schema::{KeyIdText, TenantIdText};
 use crate::error::ApiError;
 
 type TenantKey = web::Path<(String, String)>;
 
+/// Ask for a key (maker). Under dual control it waits for a checker; the secret is in this response only.
+#[utoipa::path(operation_id = "createKey", post, path = "/v1/tenants/{tenant}/keys", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant")), request_body = CreateKey,
+    responses((status = 201, description = "The key and its secret, shown once", body = CreatedKey), (status = 409, description = "NAME_TAKEN")),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create(
     manage: web::Data<Management>,
     req: HttpRequest,
@@ -25,6 +30,9 @@ pub async fn create(
     Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&record, now), secret: secret.expose().to_owned() }))
 }
 
+/// The tenant's keys, in creation order.
+#[utoipa::path(operation_id = "listKeys", get, path = "/v1/tenants/{tenant}/keys", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant"), ListKeys),
+    responses((status = 200, description = "A page of keys", body = KeyList)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list(
     manage: web::Data<Management>,
     req: HttpRequest,
@@ -45,12 +53,19 @@ pub async fn list(
     }))
 }
 
+/// Read a key (never its secret).
+#[utoipa::path(operation_id = "getKey", get, path = "/v1/tenants/{tenant}/keys/{id}", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant"), ("id" = KeyIdText, Path, description = "The key")),
+    responses((status = 200, description = "The key", body = KeyView)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn get(manage: web::Data<Management>, req: HttpRequest, path: TenantKey) -> Result<HttpResponse, ApiError> {
     let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
     let record = manage.key(&who, &tenant, key_id(&path.1)?).await?;
     Ok(HttpResponse::Ok().json(KeyView::new(&record, manage.verifier().clock().now())))
 }
 
+/// Edit a key's notes, scopes or limits (maker). Widening waits for a checker.
+#[utoipa::path(operation_id = "patchKey", patch, path = "/v1/tenants/{tenant}/keys/{id}", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant"), ("id" = KeyIdText, Path, description = "The key")), request_body = PatchKey,
+    responses((status = 200, description = "The key as it is now", body = KeyView), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn patch(
     manage: web::Data<Management>,
     req: HttpRequest,
@@ -64,6 +79,13 @@ pub async fn patch(
     Ok(HttpResponse::Ok().json(KeyView::new(&record, manage.verifier().clock().now())))
 }
 
+/// Rotate a key (maker): a successor with the same settings, whose secret is in this response only.
+/// Once the successor is active, this key expires after `overlap_seconds`.
+#[utoipa::path(operation_id = "rotateKey", post, path = "/v1/tenants/{tenant}/keys/{id}/rotate", tag = "lifecycle", params(("tenant" = TenantIdText, Path, description = "The tenant"), ("id" = KeyIdText, Path, description = "The key")),
+    request_body(content = Option<RotateBody>, description = "Optional"),
+    responses((status = 201, description = "The successor and its secret, shown once", body = CreatedKey),
+        (status = 409, description = "INVALID_STATE, NAME_TAKEN, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn rotate(
     manage: web::Data<Management>,
     req: HttpRequest,
@@ -78,6 +100,9 @@ pub async fn rotate(
     Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&record, now), secret: secret.expose().to_owned() }))
 }
 
+/// A key's use over the last 31 days.
+#[utoipa::path(operation_id = "getKeyUsage", get, path = "/v1/tenants/{tenant}/keys/{id}/usage", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant"), ("id" = KeyIdText, Path, description = "The key")),
+    responses((status = 200, description = "Requests and spend per day", body = UsageView)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn usage(manage: web::Data<Management>, req: HttpRequest, path: TenantKey) -> Result<HttpResponse, ApiError> {
     let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
     let usage = manage.usage(&who, &tenant, key_id(&path.1)?, 31).await?;

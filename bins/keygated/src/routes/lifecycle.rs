@@ -1,47 +1,165 @@
 //! Lifecycle routes: each turns the request into one domain `Event` and hands it to management.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::{web, HttpRequest, HttpResponse};
-use keygate_domain::Event;
+use keygate_domain::{Event, Reason};
 use keygate_verifier::manage::Management;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{key_id, tenant_caller};
 use crate::body::Body;
+use crate::dto::field;
 use crate::dto::key::{KeyView, ReasonBody};
+use crate::dto::schema::{KeyIdText, ReasonText, TenantIdText};
 use crate::error::ApiError;
 
-type Reply = Pin<Box<dyn Future<Output = Result<HttpResponse, ApiError>>>>;
-type Handler = fn(web::Data<Management>, HttpRequest, web::Path<(String, String)>, Body) -> Reply;
+type TenantKey = web::Path<(String, String)>;
 
-/// `POST /v1/tenants/{tenant}/keys/{id}/<path>` and the event each makes.
-pub const ACTIONS: &[(&str, Handler)] = &[
-    ("approve", |m, r, p, b| Box::pin(apply(m, r, p, b, |_| Ok(Event::Approve)))),
-    ("reject", |m, r, p, b| Box::pin(apply(m, r, p, b, |b| Ok(Event::Reject { reason: b.required()? })))),
-    ("revoke", |m, r, p, b| Box::pin(revoke(m, r, p, b))),
-    ("revocation/approve", |m, r, p, b| Box::pin(apply(m, r, p, b, |_| Ok(Event::ApproveRevocation)))),
-    ("revocation/reject", |m, r, p, b| {
-        Box::pin(apply(m, r, p, b, |b| Ok(Event::RejectRevocation { reason: b.optional()? })))
-    }),
-    ("change/approve", |m, r, p, b| Box::pin(apply(m, r, p, b, |_| Ok(Event::ApproveChange)))),
-    ("change/reject", |m, r, p, b| Box::pin(apply(m, r, p, b, |b| Ok(Event::RejectChange { reason: b.optional()? })))),
-];
-
-/// `POST .../revoke` and `DELETE .../keys/{id}` (the seeds' "delete"): a maker asks, with a reason.
-pub async fn revoke(
-    manage: web::Data<Management>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: Body,
+/// Approve a pending key (checker, not the maker).
+#[utoipa::path(operation_id = "approveKey", post, path = "/v1/tenants/{tenant}/keys/{id}/approve", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
+    request_body(content = Option<ReasonBody>, description = "Optional"),
+    responses((status = 200, description = "The key, now active", body = KeyView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn approve(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantKey,
+    b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    apply(manage, req, path, body, |b| Ok(Event::RequestRevocation { reason: b.required()? })).await
+    apply(m, r, p, b, |_| Ok(Event::Approve)).await
 }
 
+/// Reject a pending key (checker, not the maker), with a reason.
+#[utoipa::path(operation_id = "rejectKey", post, path = "/v1/tenants/{tenant}/keys/{id}/reject", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
+    request_body(content = ReasonBody, description = "`reason` is required"),
+    responses((status = 200, description = "The key, now rejected", body = KeyView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn reject(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: Body) -> Result<HttpResponse, ApiError> {
+    apply(m, r, p, b, |b| Ok(Event::Reject { reason: b.required()? })).await
+}
+
+/// Ask to revoke an active key (maker), with a reason; without dual control it is revoked at once.
+#[utoipa::path(operation_id = "revokeKey", post, path = "/v1/tenants/{tenant}/keys/{id}/revoke", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
+    request_body(content = ReasonBody, description = "`reason` is required"),
+    responses((status = 200, description = "The key, revocation pending (or revoked)", body = KeyView),
+        (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn revoke(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: Body) -> Result<HttpResponse, ApiError> {
+    apply(m, r, p, b, |b| Ok(Event::RequestRevocation { reason: b.required()? })).await
+}
+
+/// `DELETE .../keys/{id}` query: the reason may come here instead of in a body.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// Why; when neither this nor a body gives one, the audit log records "deleted".
+    #[param(value_type = Option<ReasonText>)]
+    reason: Option<String>,
+}
+
+/// Delete a key (the second seed's word for revoke): asks its revocation like `revoke`, with the reason
+/// from the optional body or `?reason=`, "deleted" when neither gives one.
+#[utoipa::path(operation_id = "deleteKey", delete, path = "/v1/tenants/{tenant}/keys/{id}", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path), DeleteQuery),
+    request_body(content = Option<ReasonBody>, description = "Optional"),
+    responses((status = 200, description = "The key, revocation pending (or revoked)", body = KeyView),
+        (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn delete(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantKey,
+    query: web::Query<DeleteQuery>,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
+    let from_query = query.into_inner().reason;
+    apply(m, r, p, b, move |b| {
+        let reason = match (b.optional()?, from_query) {
+            (Some(reason), _) => reason,
+            (None, Some(text)) => field("reason", &text, Reason::parse)?,
+            (None, None) => Reason::parse("deleted").map_err(|e| ApiError::invalid("reason", e))?,
+        };
+        Ok(Event::RequestRevocation { reason })
+    })
+    .await
+}
+
+/// Approve a revocation (checker, not the one who asked): the key is refused from now on.
+#[utoipa::path(operation_id = "approveRevocation", post, path = "/v1/tenants/{tenant}/keys/{id}/revocation/approve", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
+    request_body(content = Option<ReasonBody>, description = "Optional"),
+    responses((status = 200, description = "The key, now revoked", body = KeyView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn approve_revocation(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantKey,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
+    apply(m, r, p, b, |_| Ok(Event::ApproveRevocation)).await
+}
+
+/// Reject a revocation (checker, not the one who asked): the key stays active.
+#[utoipa::path(operation_id = "rejectRevocation", post, path = "/v1/tenants/{tenant}/keys/{id}/revocation/reject", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
+    request_body(content = Option<ReasonBody>, description = "Optional"),
+    responses((status = 200, description = "The key, active again", body = KeyView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn reject_revocation(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantKey,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
+    apply(m, r, p, b, |b| Ok(Event::RejectRevocation { reason: b.optional()? })).await
+}
+
+/// Apply a pending privilege change (checker, not the one who asked).
+#[utoipa::path(operation_id = "approveChange", post, path = "/v1/tenants/{tenant}/keys/{id}/change/approve", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
+    request_body(content = Option<ReasonBody>, description = "Optional"),
+    responses((status = 200, description = "The key with the change in force", body = KeyView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn approve_change(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantKey,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
+    apply(m, r, p, b, |_| Ok(Event::ApproveChange)).await
+}
+
+/// Drop a pending privilege change (checker, not the one who asked).
+#[utoipa::path(operation_id = "rejectChange", post, path = "/v1/tenants/{tenant}/keys/{id}/change/reject", tag = "lifecycle",
+    params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
+    request_body(content = Option<ReasonBody>, description = "Optional"),
+    responses((status = 200, description = "The key without the change", body = KeyView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn reject_change(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantKey,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
+    apply(m, r, p, b, |b| Ok(Event::RejectChange { reason: b.optional()? })).await
+}
+
+/// Authenticates and authorizes the caller for the tenant before the body is parsed, then applies the
+/// event the body makes.
 async fn apply(
     manage: web::Data<Management>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: TenantKey,
     body: Body,
     event: impl FnOnce(&ReasonBody) -> Result<Event, ApiError>,
 ) -> Result<HttpResponse, ApiError> {

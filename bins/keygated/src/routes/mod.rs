@@ -1,19 +1,28 @@
 //! The HTTP routes. Each handler authenticates the caller, converts the body into domain values,
 //! calls one management or verification operation, and renders the result. No rule lives here.
 
-mod health;
-mod keys;
-mod lifecycle;
-mod operators;
-mod tenants;
-mod verify;
+pub(crate) mod health;
+pub(crate) mod keys;
+pub(crate) mod lifecycle;
+pub(crate) mod operators;
+pub(crate) mod tenants;
+pub(crate) mod verify;
 
 use actix_web::{web, HttpRequest};
 use keygate_domain::{KeyId, TenantId};
 use keygate_verifier::actix::presented_token;
 use keygate_verifier::manage::{Caller, Management};
 
+use crate::body::Body;
 use crate::error::ApiError;
+
+/// A lifecycle handler, boxed so the seven `POST .../keys/{id}/<action>` routes register in one loop.
+type Handler = fn(
+    web::Data<Management>,
+    HttpRequest,
+    web::Path<(String, String)>,
+    Body,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<actix_web::HttpResponse, ApiError>>>>;
 
 /// Every route the server answers, as `(method, path)`; the OpenAPI document must list exactly these.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -74,13 +83,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/v1/tenants/{tenant}/keys/{id}")
                 .route(web::get().to(keys::get))
                 .route(web::patch().to(keys::patch))
-                .route(web::delete().to(lifecycle::revoke))
+                .route(web::delete().to(lifecycle::delete))
                 .default_service(not_allowed()),
         );
-    for (path, handler) in lifecycle::ACTIONS {
+    let actions: [(&str, Handler); 7] = [
+        ("approve", |m, r, p, b| Box::pin(lifecycle::approve(m, r, p, b))),
+        ("reject", |m, r, p, b| Box::pin(lifecycle::reject(m, r, p, b))),
+        ("revoke", |m, r, p, b| Box::pin(lifecycle::revoke(m, r, p, b))),
+        ("revocation/approve", |m, r, p, b| Box::pin(lifecycle::approve_revocation(m, r, p, b))),
+        ("revocation/reject", |m, r, p, b| Box::pin(lifecycle::reject_revocation(m, r, p, b))),
+        ("change/approve", |m, r, p, b| Box::pin(lifecycle::approve_change(m, r, p, b))),
+        ("change/reject", |m, r, p, b| Box::pin(lifecycle::reject_change(m, r, p, b))),
+    ];
+    for (path, handler) in actions {
         cfg.service(
             web::resource(format!("/v1/tenants/{{tenant}}/keys/{{id}}/{path}"))
-                .route(web::post().to(*handler))
+                .route(web::post().to(handler))
                 .default_service(not_allowed()),
         );
     }

@@ -6,8 +6,13 @@ use keygate_verifier::manage::{Management, NewOperator};
 use super::tenant_caller;
 use crate::body::Body;
 use crate::dto::operator::{CreateOperator, CreatedOperator, OperatorList, OperatorView};
+use crate::dto::schema::TenantIdText;
 use crate::error::ApiError;
 
+/// Create an operator (admin); its token is shown in this response only.
+#[utoipa::path(operation_id = "createOperator", post, path = "/v1/tenants/{tenant}/operators", tag = "operators", params(("tenant" = TenantIdText, Path, description = "The tenant")), request_body = CreateOperator,
+    responses((status = 201, description = "The operator and its token", body = CreatedOperator), (status = 409, description = "ALREADY_EXISTS")),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create(
     manage: web::Data<Management>,
     req: HttpRequest,
@@ -21,6 +26,9 @@ pub async fn create(
         .json(CreatedOperator { operator: OperatorView::from(&operator), token: token.expose().to_owned() }))
 }
 
+/// The tenant's operators (admin, auditor).
+#[utoipa::path(operation_id = "listOperators", get, path = "/v1/tenants/{tenant}/operators", tag = "operators", params(("tenant" = TenantIdText, Path, description = "The tenant")),
+    responses((status = 200, description = "Oldest first", body = OperatorList)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list(
     manage: web::Data<Management>,
     req: HttpRequest,

@@ -7,9 +7,14 @@ use keygate_verifier::manage::{Management, TenantPatch};
 use super::{caller, page_limit, tenant_caller};
 use crate::body::Body;
 use crate::dto::audit::{AuditList, AuditQuery, AuditView};
+use crate::dto::schema::TenantIdText;
 use crate::dto::tenant::{CreateTenant, TenantView, UpdateTenant};
 use crate::error::ApiError;
 
+/// Create a tenant (system admin).
+#[utoipa::path(operation_id = "createTenant", post, path = "/v1/tenants", tag = "tenants", request_body = CreateTenant,
+    responses((status = 201, description = "The tenant", body = TenantView), (status = 409, description = "ALREADY_EXISTS")),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create(manage: web::Data<Management>, req: HttpRequest, body: Body) -> Result<HttpResponse, ApiError> {
     let who = caller(&manage, &req, None).await?;
     let (id, patch) = body.json::<CreateTenant>()?.try_into()?;
@@ -17,6 +22,9 @@ pub async fn create(manage: web::Data<Management>, req: HttpRequest, body: Body)
     Ok(HttpResponse::Created().json(TenantView::from(&tenant)))
 }
 
+/// Read a tenant and its policy.
+#[utoipa::path(operation_id = "getTenant", get, path = "/v1/tenants/{tenant}", tag = "tenants", params(("tenant" = TenantIdText, Path, description = "The tenant")),
+    responses((status = 200, description = "The tenant", body = TenantView)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn get(
     manage: web::Data<Management>,
     req: HttpRequest,
@@ -26,6 +34,10 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(TenantView::from(&manage.tenant(&who, &tenant).await?)))
 }
 
+/// Change a tenant's name or policy (admin).
+#[utoipa::path(operation_id = "updateTenant", patch, path = "/v1/tenants/{tenant}", tag = "tenants", params(("tenant" = TenantIdText, Path, description = "The tenant")), request_body = UpdateTenant,
+    responses((status = 200, description = "The tenant as it is now", body = TenantView), (status = 409, description = "CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn update(
     manage: web::Data<Management>,
     req: HttpRequest,
@@ -37,6 +49,9 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(TenantView::from(&manage.update_tenant(&who, &tenant, changes).await?)))
 }
 
+/// The tenant's audit log, newest first.
+#[utoipa::path(operation_id = "listAudit", get, path = "/v1/tenants/{tenant}/audit", tag = "audit", params(("tenant" = TenantIdText, Path, description = "The tenant"), AuditQuery),
+    responses((status = 200, description = "A page of entries", body = AuditList)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn audit(
     manage: web::Data<Management>,
     req: HttpRequest,

@@ -10,6 +10,10 @@ use crate::body::Body;
 use crate::dto::verify::{VerifyRequest, VerifyResponse};
 use crate::error::ApiError;
 
+/// Verify a key: may it do this? Always 200 with the verdict (`valid`, and `code` and `status` on
+/// refusal); 503 when the store cannot answer, so a caller fails closed.
+#[utoipa::path(operation_id = "verify", post, path = "/v1/verify", tag = "verify", request_body = VerifyRequest,
+    responses((status = 200, description = "The verdict", body = VerifyResponse)))]
 pub async fn verify(manage: web::Data<Management>, body: Body) -> Result<HttpResponse, ApiError> {
     let request = body.json::<VerifyRequest>()?;
     let ctx = RequestContext::try_from(&request)?;

@@ -1,4 +1,5 @@
-//! The served OpenAPI document lists exactly the routes the server answers.
+//! The OpenAPI document: generated from the code, committed as `docs/openapi.json`, served at
+//! `/openapi.json`, and listing exactly the routes the server answers.
 
 use std::collections::BTreeSet;
 
@@ -36,6 +37,43 @@ async fn the_openapi_document_lists_exactly_the_routes_the_server_answers() {
             reply.status
         );
     }
+}
+
+#[test]
+fn the_committed_document_is_the_generated_one() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == keygated::openapi::json(),
+        "docs/openapi.json differs from the document the code generates: run `cargo xtask openapi` and commit it"
+    );
+}
+
+#[test]
+fn every_schema_has_an_example_and_every_declared_code_is_in_the_status_table() {
+    let doc: serde_json::Value = serde_json::from_str(&keygated::openapi::json()).unwrap();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let has = schema.get("examples").and_then(|e| e.as_array()).is_some_and(|e| !e.is_empty())
+            || schema.get("enum").is_some()
+            || schema.get("oneOf").is_some();
+        assert!(has, "schema {name} has an example (or is an enumeration or a choice of examples)");
+    }
+    let text = doc.to_string();
+    assert!(!text.contains("declared code not in the status table"), "every declared code is in error::CODES");
+    let mut ids = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(ids.insert(id.clone()), "operationId {id} ({method}) is unique");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_generated_one() {
+    let app = spawn_app(None).await;
+    let served = app.client().get(format!("{}/openapi.json", app.base)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(served, keygated::openapi::json(), "/openapi.json serves the generated document");
 }
 
 #[tokio::test]
