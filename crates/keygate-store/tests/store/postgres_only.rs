@@ -1,13 +1,15 @@
 //! Behaviours only a networked backend has.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use keygate_domain::TenantId;
+use keygate_domain::{ActorId, TenantId};
 use keygate_store::testing::TestDatabase;
-use keygate_store::{AuditChainReport, KeyStore, PgStore, PgStoreOptions, StoreError};
+use keygate_store::{AuditChainReport, AuditKind, KeyStore, PgStore, PgStoreOptions, StoreError};
+use sqlx::migrate::Migrator;
 use sqlx::{Connection, Executor, PgConnection};
 
-use crate::fixtures::{daily_limit, given_key, given_tenant};
+use crate::fixtures::{audit, daily_limit, given_key, given_tenant, now, operator};
 
 #[tokio::test]
 async fn a_store_pointed_at_a_server_that_is_down_is_unavailable_within_a_bounded_time() {
@@ -72,4 +74,60 @@ async fn an_audit_log_changed_behind_keygates_back_is_reported_broken_where_it_w
         let Some(report) = verify_after(tamper).await else { return };
         assert_eq!(report, AuditChainReport::Broken { first_bad_sequence }, "{what}");
     }
+}
+
+/// The first migration that chains the audit log.
+const AUDIT_CHAIN_MIGRATION: i64 = 20_261_128_000_001;
+
+#[tokio::test]
+async fn audit_entries_written_before_the_chain_migration_are_renumbered_and_chained_by_the_same_format() {
+    let Ok(admin_url) = std::env::var(keygate_store::testing::DATABASE_URL_VAR) else { return };
+    let name = format!("keygate_test_premigration_{}_{}", std::process::id(), now().timestamp_subsec_nanos());
+    let url = match admin_url.split_once('?') {
+        Some((base, query)) => format!("{}/{name}?{query}", base.rsplit_once('/').unwrap().0),
+        None => format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0),
+    };
+    let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+
+    // Arrange: the schema as it was before the chain, with entries of two tenants interleaved.
+    let mut migrator = Migrator::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.unwrap();
+    let before: Vec<_> = migrator.migrations.iter().filter(|m| m.version < AUDIT_CHAIN_MIGRATION).cloned().collect();
+    migrator.migrations = before.into();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    migrator.run(&mut conn).await.unwrap();
+    let key = keygate_domain::KeyId::from_bytes([9; 16]).to_string();
+    let seed = format!(
+        "INSERT INTO tenants VALUES ('acme', 'Acme', true, true, NULL, false, 1, now(), now()), \
+         ('globex', 'Globex', true, true, NULL, false, 1, now(), now()); \
+         INSERT INTO audit_log (tenant_id, key_id, actor, action, reason, at) VALUES \
+         ('acme', NULL, 'system', 'tenant.created', NULL, '2026-11-23 09:30:00.123456+00'), \
+         ('globex', NULL, 'system', 'tenant.created', NULL, '2026-11-23 09:30:01+00'), \
+         ('acme', '{key}', 'system', 'key.requested', 'first key, reason: ünïcode', '2026-11-23 09:31:00.000001+00'), \
+         ('acme', NULL, 'system', 'tenant.updated', NULL, '2026-11-23 09:32:00+00');"
+    );
+    conn.execute(seed.as_str()).await.unwrap();
+    conn.close().await.unwrap();
+
+    // Act: the rest of the migrations, as a new release would run them.
+    let store = PgStore::connect(PgStoreOptions::new(&url)).await.unwrap();
+
+    // Assert: every tenant's entries count from 1 and verify; a new entry chains on.
+    let cases = [("acme", 3), ("globex", 1)];
+    for (tenant, entries) in cases {
+        let id = TenantId::parse(tenant).unwrap();
+        let listed = store.audit(&id, None, None, 100).await.unwrap().items;
+        let seqs: Vec<u64> = listed.iter().rev().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=entries).collect::<Vec<_>>(), "{tenant}: renumbered from 1 in the old order");
+        let expected = AuditChainReport::Valid { entries, head: listed.first().map(|e| e.hash) };
+        assert_eq!(store.verify_audit(&id).await.unwrap(), expected, "{tenant}: SQL and Rust hash alike");
+    }
+    let acme = TenantId::parse("acme").unwrap();
+    let op = operator(&acme, 9, "ada@acme.test");
+    store.create_operator(&op, &audit(&acme, None, ActorId::System, AuditKind::OperatorCreated)).await.unwrap();
+    let report = store.verify_audit(&acme).await.unwrap();
+    assert!(matches!(report, AuditChainReport::Valid { entries: 4, .. }), "an append after it chains on: {report:?}");
+
+    store.pool().close().await;
+    admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();
 }
