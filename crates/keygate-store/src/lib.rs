@@ -4,9 +4,12 @@
 //!
 //! The store persists and queries. It enforces no lifecycle or policy rule beyond atomicity: every key
 //! write is a compare-and-set on the version the caller read, every audit entry is written in the same
-//! transaction as the change it records, and a daily spend never takes a (key, day) over its limit.
+//! transaction as the change it records and chained to the tenant's previous entry by a hash (see
+//! [`AuditHash`]; [`KeyStore::verify_audit`] re-computes the chain), and a daily spend never takes a
+//! (key, day) over its limit.
 //! Only this crate knows SQL. It never logs a secret or a hash.
 
+mod audit_chain;
 mod cursor;
 mod error;
 mod invalidations;
@@ -18,6 +21,7 @@ mod store;
 pub mod testing;
 mod usage_buffer;
 
+pub use audit_chain::{AuditChainReport, AuditHash};
 pub use cursor::{AuditCursor, CursorError, KeyCursor};
 pub use error::StoreError;
 pub use invalidations::{InvalidationSender, Invalidations};

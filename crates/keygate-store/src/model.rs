@@ -10,6 +10,8 @@ use keygate_domain::{
 };
 use rust_decimal::Decimal;
 
+use crate::audit_chain::AuditHash;
+
 /// A tenant and its policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
@@ -154,10 +156,16 @@ pub struct AuditEntry {
     pub action: AuditKind,
     /// Why, if a reason was given.
     pub reason: Option<Reason>,
-    /// When.
+    /// What changed, as a JSON object text the caller builds (an operator's id and roles, a policy
+    /// before and after); at most 8 KiB. The store keeps and hashes it as given.
+    pub details: Option<String>,
+    /// When (kept to the microsecond).
     pub at: DateTime<Utc>,
-    /// Position in the tenant's log, assigned by the store (0 when writing).
+    /// Position in the tenant's log: 1, 2, 3, ... with no gap, assigned by the store (0 when writing).
     pub seq: u64,
+    /// Chains the entry to the one before it (see `AuditHash`), computed by the store on append
+    /// (ignored when writing).
+    pub hash: AuditHash,
 }
 
 /// Which keys to list.

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, TenantId};
 use rust_decimal::Decimal;
 
+use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::Invalidations;
@@ -19,6 +20,10 @@ use crate::model::{
 #[async_trait]
 pub trait KeyStore: Send + Sync + 'static {
     /// Creates a tenant (`AlreadyExists` if the id is taken), with its audit entry.
+    ///
+    /// Every method that takes an [`AuditEntry`] appends it in the same transaction as its change,
+    /// giving it the tenant's next `seq` and chaining its `hash` to the previous entry's; appends in one
+    /// tenant are serialised, so however many writers race the chain neither forks nor skips.
     async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError>;
 
     /// A tenant.
@@ -96,6 +101,11 @@ pub trait KeyStore: Send + Sync + 'static {
         cursor: Option<AuditCursor>,
         limit: u32,
     ) -> Result<Page<AuditEntry, AuditCursor>, StoreError>;
+
+    /// Re-computes a tenant's audit chain from its first entry to its last, in `seq` order, and says
+    /// whether every entry still hashes as it did when appended (`NotFound` for an unknown tenant).
+    /// Reads the log in pages, so a long log does not need to fit in memory.
+    async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError>;
 
     /// Key changes made by any process sharing this store, so caches can evict them.
     fn invalidations(&self) -> Invalidations;

@@ -20,7 +20,7 @@ use keygate_domain::{
     Actor, ActorId, Currency, Environment, ExpiryRequest, IpAllowList, Key, KeyId, KeyName, Limits, ManualClock,
     NewKey, OperatorId, Privileges, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy,
 };
-use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, MemoryStore, Tenant};
+use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, MemoryStore, Tenant};
 use keygate_verifier::{Money, RequestContext, Verifier, VerifierConfig};
 use sha2::{Digest, Sha256};
 use tokio::runtime::Runtime;
@@ -52,8 +52,10 @@ async fn given_tenant(store: &dyn KeyStore) -> TenantId {
         actor: ActorId::System,
         action: AuditKind::TenantCreated,
         reason: None,
+        details: None,
         at: now(),
         seq: 0,
+        hash: AuditHash::ZERO,
     };
     store.create_tenant(&tenant, &audit).await.unwrap();
     id
@@ -88,8 +90,10 @@ fn active_key(tenant: &TenantId, n: usize, limits: Limits) -> (KeyChange, String
         actor: maker.id,
         action: AuditKind::Key(created.action),
         reason: None,
+        details: None,
         at: now(),
         seq: 0,
+        hash: AuditHash::ZERO,
     };
     (KeyChange { write: KeyWrite::Insert(record), audit }, plain.expose().to_owned())
 }

@@ -14,6 +14,7 @@ use keygate_domain::{KeyId, OperatorId, TenantId};
 use rust_decimal::Decimal;
 
 use self::state::State;
+use crate::audit_chain::{AuditChainReport, ChainWalk};
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::{InvalidationSender, Invalidations};
@@ -267,6 +268,21 @@ impl KeyStore for MemoryStore {
         let more = matching.next().is_some();
         let next = if more { items.last().map(|e| AuditCursor(e.seq)) } else { None };
         Ok(Page { items, next })
+    }
+
+    async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError> {
+        let state = self.read();
+        if !state.tenants.contains_key(tenant) {
+            return Err(StoreError::NotFound);
+        }
+        let mut walk = ChainWalk::default();
+        for entry in state.audit.get(tenant).into_iter().flatten() {
+            if let Err(first_bad_sequence) = walk.push(entry) {
+                return Ok(AuditChainReport::Broken { first_bad_sequence });
+            }
+        }
+        // The entries are the only record of the chain here: there is no separate head to compare with.
+        Ok(walk.finish(None))
     }
 
     fn invalidations(&self) -> Invalidations {

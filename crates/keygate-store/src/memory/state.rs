@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use keygate_domain::{KeyId, KeyName, OperatorId, TenantId};
 use rust_decimal::Decimal;
 
+use crate::audit_chain::{chain_hash, stored_instant, AuditHash};
 use crate::error::StoreError;
 use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Tenant, UsageRecord};
 
@@ -19,17 +20,21 @@ pub(super) struct State {
     pub names: HashSet<(TenantId, KeyName)>,
     pub spent: HashMap<(KeyId, NaiveDate), Decimal>,
     pub requests: HashMap<(KeyId, NaiveDate), u64>,
-    /// Per tenant, oldest first.
+    /// Per tenant, oldest first; an entry's `seq` is its position from 1.
     pub audit: HashMap<TenantId, Vec<AuditEntry>>,
-    pub next_seq: u64,
 }
 
 impl State {
+    /// Appends `entry` to its tenant's chain. The caller holds the write lock, which serialises appends.
     pub fn append_audit(&mut self, entry: &AuditEntry) {
-        self.next_seq += 1;
+        let log = self.audit.entry(entry.tenant.clone()).or_default();
+        let previous = log.last().map_or(AuditHash::ZERO, |e| e.hash);
         let mut entry = entry.clone();
-        entry.seq = self.next_seq;
-        self.audit.entry(entry.tenant.clone()).or_default().push(entry);
+        entry.seq = log.last().map_or(0, |e| e.seq) + 1;
+        // Keep what PostgreSQL would keep, so the listing shows exactly what was hashed.
+        entry.at = stored_instant(entry.at);
+        entry.hash = chain_hash(&previous, &entry);
+        log.push(entry);
     }
 
     /// Checks every change against the current state without touching it, so `apply` cannot fail halfway.

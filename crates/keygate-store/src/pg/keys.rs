@@ -56,10 +56,7 @@ pub(super) async fn commit(pool: &PgPool, changes: &[KeyChange]) -> Result<(), S
                 update(&mut tx, &KeyParams::new(key)?, *expected_version).await?;
             }
         }
-        append(&mut tx, &change.audit).await.map_err(|e| match violation(&e) {
-            Some(Violation::ForeignKey(_)) => StoreError::NotFound,
-            _ => fail(e),
-        })?;
+        append(&mut tx, &change.audit).await?;
     }
     // On any error above, dropping `tx` rolls the whole commit back.
     tx.commit().await.map_err(fail)

@@ -15,6 +15,7 @@ use sqlx::{Decode, Postgres, Row, Type};
 
 use super::convert::{from_db, from_db_u32};
 use super::failure::{corrupt, fail};
+use crate::audit_chain::AuditHash;
 use crate::error::StoreError;
 use crate::model::{AuditEntry, AuditKind, Operator, Tenant};
 
@@ -100,7 +101,7 @@ pub(super) fn operator(row: &PgRow) -> Result<Operator, StoreError> {
 }
 
 /// The columns [`audit_entry`] reads.
-pub(super) const AUDIT_COLUMNS: &str = "tenant_id, seq, key_id, actor, action, reason, at";
+pub(super) const AUDIT_COLUMNS: &str = "tenant_id, seq, key_id, actor, action, reason, details, at, hash";
 
 /// An `audit_log` row.
 pub(super) fn audit_entry(row: &PgRow) -> Result<AuditEntry, StoreError> {
@@ -110,7 +111,9 @@ pub(super) fn audit_entry(row: &PgRow) -> Result<AuditEntry, StoreError> {
         actor: parsed(row, "actor", str::parse::<ActorId>)?,
         action: parsed(row, "action", |text| AuditKind::parse(text).ok_or("unknown action"))?,
         reason: parsed_opt(row, "reason", Reason::parse)?,
+        details: get::<Option<String>>(row, "details")?,
         at: get(row, "at")?,
         seq: from_db(get(row, "seq")?, "seq")?,
+        hash: AuditHash::from_slice(get::<&[u8]>(row, "hash")?).ok_or_else(|| corrupt("hash", "not 32 bytes"))?,
     })
 }

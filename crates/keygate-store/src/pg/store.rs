@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use super::failure::fail;
 use super::{audit, keys, spend, tenants, usage, PgStore};
+use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::model::{
@@ -107,6 +108,10 @@ impl KeyStore for PgStore {
         limit: u32,
     ) -> Result<Page<AuditEntry, AuditCursor>, StoreError> {
         audit::audit(self.pool(), tenant, key, cursor, limit).await
+    }
+
+    async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError> {
+        audit::verify(self.pool(), tenant).await
     }
 
     fn invalidations(&self) -> crate::invalidations::Invalidations {

@@ -5,7 +5,7 @@
 //! someone else changed since the caller read it, and never put a token hash in an error or a log.
 
 use keygate_domain::{OperatorId, TenantId};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use super::audit::append;
 use super::convert::to_db;
@@ -13,14 +13,6 @@ use super::failure::{fail, violation, Violation};
 use super::rows::{operator, tenant, OPERATOR_COLUMNS, TENANT_COLUMNS};
 use crate::error::StoreError;
 use crate::model::{AuditEntry, Operator, Tenant};
-
-/// What an unknown tenant in the audit insert means: the tenant is not there.
-async fn append_audit(conn: &mut PgConnection, audit: &AuditEntry) -> Result<(), StoreError> {
-    append(conn, audit).await.map_err(|e| match violation(&e) {
-        Some(Violation::ForeignKey(_)) => StoreError::NotFound,
-        _ => fail(e),
-    })
-}
 
 /// Creates a tenant and its audit entry.
 pub(super) async fn create_tenant(pool: &PgPool, t: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
@@ -41,7 +33,7 @@ pub(super) async fn create_tenant(pool: &PgPool, t: &Tenant, audit: &AuditEntry)
             Some(Violation::Unique(_)) => StoreError::AlreadyExists,
             _ => fail(e),
         })?;
-    append_audit(&mut tx, audit).await?;
+    append(&mut tx, audit).await?;
     tx.commit().await.map_err(fail)
 }
 
@@ -87,7 +79,7 @@ pub(super) async fn update_tenant(
             .map_err(fail)?;
         return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
     }
-    append_audit(&mut tx, audit).await?;
+    append(&mut tx, audit).await?;
     tx.commit().await.map_err(fail)
 }
 
@@ -110,7 +102,7 @@ pub(super) async fn create_operator(pool: &PgPool, o: &Operator, audit: &AuditEn
             Some(Violation::ForeignKey(_)) => StoreError::NotFound,
             None => fail(e),
         })?;
-    append_audit(&mut tx, audit).await?;
+    append(&mut tx, audit).await?;
     tx.commit().await.map_err(fail)
 }
 

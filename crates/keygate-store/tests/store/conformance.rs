@@ -14,6 +14,9 @@ use rust_decimal::Decimal;
 
 use crate::fixtures::*;
 
+mod audit_chain;
+pub use audit_chain::*;
+
 type Store = Arc<dyn KeyStore>;
 
 fn dec(s: &str) -> Decimal {

@@ -6,7 +6,7 @@ use keygate_domain::{
     Actor, ActorId, Currency, Email, Environment, Event, IpAllowList, Key, KeyId, KeyName, Limits, NewKey, OperatorId,
     OperatorName, Privileges, Reason, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy, Transition,
 };
-use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Operator, Tenant};
+use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Operator, Tenant};
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).unwrap() + Duration::microseconds(123_456)
@@ -33,7 +33,17 @@ pub fn tenant(id: &str) -> Tenant {
 }
 
 pub fn audit(tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind) -> AuditEntry {
-    AuditEntry { tenant: tenant.clone(), key, actor, action, reason: None, at: now(), seq: 0 }
+    AuditEntry {
+        tenant: tenant.clone(),
+        key,
+        actor,
+        action,
+        reason: None,
+        details: None,
+        at: now(),
+        seq: 0,
+        hash: AuditHash::ZERO,
+    }
 }
 
 pub async fn given_tenant(store: &dyn KeyStore, id: &str) -> Tenant {
@@ -131,8 +141,10 @@ pub fn insert(record: &KeyRecord, t: &Transition) -> KeyChange {
             actor: t.key.created_by,
             action: AuditKind::Key(t.action),
             reason: t.reason.clone(),
+            details: None,
             at: t.key.updated_at,
             seq: 0,
+            hash: AuditHash::ZERO,
         },
     }
 }
@@ -146,8 +158,10 @@ pub fn update(before: &Key, t: &Transition, by: &Actor) -> KeyChange {
             actor: by.id,
             action: AuditKind::Key(t.action),
             reason: t.reason.clone(),
+            details: None,
             at: t.key.updated_at,
             seq: 0,
+            hash: AuditHash::ZERO,
         },
     }
 }

@@ -47,4 +47,8 @@ conformance!(
     tenant_policy_updates_are_compare_and_set,
     operators_are_unique_by_email_within_a_tenant,
     a_spend_on_a_key_changed_since_it_was_read_is_stale_and_records_nothing,
+    a_new_tenants_chain_holds_its_creation_and_an_unknown_tenant_is_not_found,
+    the_chain_verifies_after_every_commit_and_its_head_is_the_newest_entry,
+    each_tenant_has_its_own_chain,
+    concurrent_commits_in_one_tenant_neither_fork_nor_skip_the_chain,
 );

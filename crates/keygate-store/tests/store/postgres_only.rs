@@ -1,9 +1,15 @@
 //! Behaviours only a networked backend has.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use keygate_domain::TenantId;
-use keygate_store::{KeyStore, PgStore, PgStoreOptions, StoreError};
+use keygate_domain::{ActorId, TenantId};
+use keygate_store::testing::TestDatabase;
+use keygate_store::{AuditChainReport, AuditKind, KeyStore, PgStore, PgStoreOptions, StoreError};
+use sqlx::migrate::Migrator;
+use sqlx::{Connection, Executor, PgConnection};
+
+use crate::fixtures::{audit, daily_limit, given_key, given_tenant, now, operator};
 
 #[tokio::test]
 async fn a_store_pointed_at_a_server_that_is_down_is_unavailable_within_a_bounded_time() {
@@ -16,4 +22,112 @@ async fn a_store_pointed_at_a_server_that_is_down_is_unavailable_within_a_bounde
     };
     assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "unavailable, not not-found: {outcome:?}");
     assert!(started.elapsed() < Duration::from_secs(5), "answered in {:?}", started.elapsed());
+}
+
+/// Builds a chain of six entries in tenant `acme` (its creation and five keys) on a fresh database,
+/// then runs `tamper` there as a database superuser would, with the append-only trigger switched off,
+/// and answers what `verify_audit` says afterwards. `None` without a database.
+async fn verify_after(tamper: &str) -> Option<AuditChainReport> {
+    let db = TestDatabase::create().await?;
+    let store = db.store();
+    let t = given_tenant(&store, "acme").await;
+    for n in 0..5 {
+        given_key(&store, &t, &format!("key-{n}"), daily_limit("10"), false).await;
+    }
+    assert_eq!(store.verify_audit(&t.id).await.unwrap(), valid(&store, &t.id).await, "intact before tampering");
+    let mut conn = PgConnection::connect(db.url()).await.unwrap();
+    // Replica mode skips ordinary triggers: the path someone bypassing keygate would take.
+    conn.execute("SET session_replication_role = replica").await.unwrap();
+    conn.execute(tamper).await.unwrap();
+    conn.close().await.unwrap();
+    let report = store.verify_audit(&t.id).await.unwrap();
+    db.drop_database().await;
+    Some(report)
+}
+
+/// What an intact chain reports: as many entries as listed, the newest's hash as head.
+async fn valid(store: &PgStore, tenant: &TenantId) -> AuditChainReport {
+    let listed = store.audit(tenant, None, None, 100).await.unwrap().items;
+    AuditChainReport::Valid { entries: listed.len() as u64, head: listed.first().map(|e| e.hash) }
+}
+
+#[tokio::test]
+async fn an_audit_log_changed_behind_keygates_back_is_reported_broken_where_it_was_changed() {
+    let cases = [
+        ("a middle entry's reason rewritten", "UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 3", 3),
+        ("a middle entry's actor rewritten", "UPDATE audit_log SET actor = 'system' WHERE seq = 4", 4),
+        ("a middle entry deleted: its successor leaves a gap", "DELETE FROM audit_log WHERE seq = 3", 4),
+        ("the first entry deleted", "DELETE FROM audit_log WHERE seq = 1", 2),
+        ("the last entry deleted: the head is missing it", "DELETE FROM audit_log WHERE seq = 6", 6),
+        (
+            "a middle entry deleted and the rest renumbered",
+            "DELETE FROM audit_log WHERE seq = 3; UPDATE audit_log SET seq = seq - 1 WHERE seq > 3",
+            3,
+        ),
+        (
+            "the last entry deleted and the head moved back",
+            "DELETE FROM audit_log WHERE seq = 6; UPDATE audit_heads SET seq = 5",
+            5,
+        ),
+    ];
+    for (what, tamper, first_bad_sequence) in cases {
+        let Some(report) = verify_after(tamper).await else { return };
+        assert_eq!(report, AuditChainReport::Broken { first_bad_sequence }, "{what}");
+    }
+}
+
+/// The first migration that chains the audit log.
+const AUDIT_CHAIN_MIGRATION: i64 = 20_261_128_000_001;
+
+#[tokio::test]
+async fn audit_entries_written_before_the_chain_migration_are_renumbered_and_chained_by_the_same_format() {
+    let Ok(admin_url) = std::env::var(keygate_store::testing::DATABASE_URL_VAR) else { return };
+    let name = format!("keygate_test_premigration_{}_{}", std::process::id(), now().timestamp_subsec_nanos());
+    let url = match admin_url.split_once('?') {
+        Some((base, query)) => format!("{}/{name}?{query}", base.rsplit_once('/').unwrap().0),
+        None => format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0),
+    };
+    let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+
+    // Arrange: the schema as it was before the chain, with entries of two tenants interleaved.
+    let mut migrator = Migrator::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.unwrap();
+    let before: Vec<_> = migrator.migrations.iter().filter(|m| m.version < AUDIT_CHAIN_MIGRATION).cloned().collect();
+    migrator.migrations = before.into();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    migrator.run(&mut conn).await.unwrap();
+    let key = keygate_domain::KeyId::from_bytes([9; 16]).to_string();
+    let seed = format!(
+        "INSERT INTO tenants VALUES ('acme', 'Acme', true, true, NULL, false, 1, now(), now()), \
+         ('globex', 'Globex', true, true, NULL, false, 1, now(), now()); \
+         INSERT INTO audit_log (tenant_id, key_id, actor, action, reason, at) VALUES \
+         ('acme', NULL, 'system', 'tenant.created', NULL, '2026-11-23 09:30:00.123456+00'), \
+         ('globex', NULL, 'system', 'tenant.created', NULL, '2026-11-23 09:30:01+00'), \
+         ('acme', '{key}', 'system', 'key.requested', 'first key, reason: ünïcode', '2026-11-23 09:31:00.000001+00'), \
+         ('acme', NULL, 'system', 'tenant.updated', NULL, '2026-11-23 09:32:00+00');"
+    );
+    conn.execute(seed.as_str()).await.unwrap();
+    conn.close().await.unwrap();
+
+    // Act: the rest of the migrations, as a new release would run them.
+    let store = PgStore::connect(PgStoreOptions::new(&url)).await.unwrap();
+
+    // Assert: every tenant's entries count from 1 and verify; a new entry chains on.
+    let cases = [("acme", 3), ("globex", 1)];
+    for (tenant, entries) in cases {
+        let id = TenantId::parse(tenant).unwrap();
+        let listed = store.audit(&id, None, None, 100).await.unwrap().items;
+        let seqs: Vec<u64> = listed.iter().rev().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=entries).collect::<Vec<_>>(), "{tenant}: renumbered from 1 in the old order");
+        let expected = AuditChainReport::Valid { entries, head: listed.first().map(|e| e.hash) };
+        assert_eq!(store.verify_audit(&id).await.unwrap(), expected, "{tenant}: SQL and Rust hash alike");
+    }
+    let acme = TenantId::parse("acme").unwrap();
+    let op = operator(&acme, 9, "ada@acme.test");
+    store.create_operator(&op, &audit(&acme, None, ActorId::System, AuditKind::OperatorCreated)).await.unwrap();
+    let report = store.verify_audit(&acme).await.unwrap();
+    assert!(matches!(report, AuditChainReport::Valid { entries: 4, .. }), "an append after it chains on: {report:?}");
+
+    store.pool().close().await;
+    admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();
 }

@@ -4,7 +4,9 @@ use keygate_credential::{PlainToken, Token};
 use keygate_domain::{
     Actor, Event, Key, KeyId, KeyName, NewKey, Privileges, Role, Rotation, TenantId, TenantPolicy, Transition,
 };
-use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Page};
+use keygate_store::{
+    AuditEntry, AuditHash, AuditKind, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Page,
+};
 
 use super::spec::{KeyPatch, KeySpec};
 use super::{Caller, ManageError, Management, ANY_ROLE};
@@ -238,8 +240,10 @@ fn entry(t: &Transition, actor: Actor) -> AuditEntry {
         actor: actor.id,
         action: AuditKind::Key(t.action),
         reason: t.reason.clone(),
+        details: None,
         at: t.key.updated_at,
         seq: 0,
+        hash: AuditHash::ZERO,
     }
 }
 

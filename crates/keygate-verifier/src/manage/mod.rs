@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use keygate_credential::{PlainToken, SecretHash, Token, TokenPrefix};
 use keygate_domain::{ActorId, Environment, KeyId, Role, TenantId};
-use keygate_store::{AuditCursor, AuditEntry, AuditKind, KeyStore, Operator, Page, Tenant};
+use keygate_store::{
+    AuditChainReport, AuditCursor, AuditEntry, AuditHash, AuditKind, KeyStore, Operator, Page, Tenant,
+};
 use rand_core::{OsRng, RngCore};
 
 pub use caller::{AdminToken, Caller};
@@ -65,7 +67,17 @@ impl Management {
     }
 
     fn audit(&self, tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind) -> AuditEntry {
-        AuditEntry { tenant: tenant.clone(), key, actor, action, reason: None, at: self.now(), seq: 0 }
+        AuditEntry {
+            tenant: tenant.clone(),
+            key,
+            actor,
+            action,
+            reason: None,
+            details: None,
+            at: self.now(),
+            seq: 0,
+            hash: AuditHash::ZERO,
+        }
     }
 
     /// Creates a tenant (system administrator only).
@@ -163,5 +175,12 @@ impl Management {
         caller.with_any_role(tenant, ANY_ROLE)?;
         self.store().tenant(tenant).await?;
         Ok(self.store().audit(tenant, key, cursor, limit).await?)
+    }
+
+    /// Re-computes a tenant's audit chain (admin or auditor): whether every entry still hashes as it
+    /// did when appended, or the first `seq` where someone changed the log behind keygate's back.
+    pub async fn verify_audit(&self, caller: &Caller, tenant: &TenantId) -> Result<AuditChainReport, ManageError> {
+        caller.with_any_role(tenant, &[Role::Admin, Role::Auditor])?;
+        Ok(self.store().verify_audit(tenant).await?)
     }
 }

@@ -4,6 +4,7 @@
 //! is set, as CI always sets it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod audit;
 mod denials;
 mod outage;
 mod revocation;
@@ -49,6 +50,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    audit::tenant_admins_auditors_and_the_system_admin_may_verify_the_audit_chain,
     denials::a_token_that_does_not_parse_is_malformed,
     denials::an_unknown_key_and_a_wrong_secret_are_both_not_found,
     denials::a_key_waiting_for_approval_is_refused,

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, TenantId};
 use keygate_store::{
-    AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyStore,
-    KeyUsage, Operator, Page, SpendOutcome, StoreError, Tenant, UsageRecord,
+    AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
+    KeyRecord, KeyStore, KeyUsage, Operator, Page, SpendOutcome, StoreError, Tenant, UsageRecord,
 };
 use rust_decimal::Decimal;
 
@@ -151,6 +151,10 @@ impl KeyStore for FlakyStore {
         limit: u32,
     ) -> Result<Page<AuditEntry, AuditCursor>, StoreError> {
         self.enter()?.audit(tenant, key, cursor, limit).await
+    }
+
+    async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError> {
+        self.enter()?.verify_audit(tenant).await
     }
 
     fn invalidations(&self) -> Invalidations {

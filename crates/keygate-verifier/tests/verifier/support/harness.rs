@@ -13,7 +13,7 @@ use keygate_domain::{
     ManualClock, NewKey, OperatorId, Privileges, Reason, Role, RoleSet, Scope, ScopeSet, TenantId, TenantName,
     TenantPolicy, Transition,
 };
-use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Tenant};
+use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Tenant};
 use keygate_verifier::{Money, RequestContext, Verified, Verifier, VerifierConfig, VerifyError};
 
 /// A store as the verifier sees it.
@@ -220,8 +220,10 @@ impl Harness {
                 actor: ActorId::System,
                 action: AuditKind::TenantCreated,
                 reason: None,
+                details: None,
                 at: t0(),
                 seq: 0,
+                hash: AuditHash::ZERO,
             };
             store.create_tenant(&tenant, &audit).await.unwrap();
         }
@@ -319,8 +321,10 @@ fn change(write: KeyWrite, transition: &Transition, by: &Actor) -> KeyChange {
         actor: by.id,
         action: AuditKind::Key(transition.action),
         reason: transition.reason.clone(),
+        details: None,
         at: key.updated_at,
         seq: 0,
+        hash: AuditHash::ZERO,
     };
     KeyChange { write, audit }
 }
