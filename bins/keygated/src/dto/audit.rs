@@ -1,7 +1,7 @@
 //! The audit log on the wire.
 
 use chrono::{DateTime, Utc};
-use keygate_store::AuditEntry;
+use keygate_store::{AuditChainReport, AuditEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,7 +27,8 @@ pub struct AuditQuery {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = AuditEntry, examples(json!({
     "seq": 7, "tenant_id": "acme", "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "actor": "operator:5ZR3qa7yEeeby3abP3E2Zs",
-    "action": "key.revocation_requested", "reason": "integration retired", "at": "2026-11-28T18:50:00Z"
+    "action": "key.revocation_requested", "reason": "integration retired", "details": null,
+    "at": "2026-11-28T18:50:00Z", "hash": "9f2c4e7d1a0b3c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5"
 })))]
 pub struct AuditView {
     /// Position in the tenant's log, from 1, without gaps.
@@ -42,7 +43,15 @@ pub struct AuditView {
     action: &'static str,
     #[schema(value_type = Option<ReasonText>)]
     reason: Option<String>,
+    /// What changed, where the action alone does not say it (an operator's id and roles; a policy
+    /// before and after).
+    #[schema(value_type = Option<Object>)]
+    details: Option<serde_json::Value>,
     at: DateTime<Utc>,
+    /// SHA-256 of the previous entry's `hash` and this entry's canonical bytes, in hex: the chain
+    /// `GET .../audit/verify` walks.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    hash: String,
 }
 
 impl From<&AuditEntry> for AuditView {
@@ -54,7 +63,10 @@ impl From<&AuditEntry> for AuditView {
             actor: e.actor.to_string(),
             action: e.action.as_str(),
             reason: e.reason.as_ref().map(ToString::to_string),
+            // Stored as the JSON object text the management layer wrote; shown as that object.
+            details: e.details.as_deref().and_then(|d| serde_json::from_str(d).ok()),
             at: e.at,
+            hash: e.hash.to_string(),
         }
     }
 }
@@ -68,4 +80,50 @@ pub struct AuditList {
     /// Pass as `cursor` for the next page; `null` on the last.
     #[schema(value_type = Option<CursorText>)]
     pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/tenants/{tenant}/audit/verify`: the chain holds, or where it first breaks.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ChainView {
+    /// Every entry hashes as stored and follows the one before it.
+    Valid(ValidChain),
+    /// An entry was changed, removed or inserted behind keygate's back.
+    Broken(BrokenChain),
+}
+
+/// The chain holds.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"valid": true, "entries": 7, "head": "9f2c4e7d1a0b3c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5"})))]
+pub struct ValidChain {
+    #[schema(schema_with = super::schema::valid_true)]
+    valid: bool,
+    /// Entries in the tenant's log.
+    entries: u64,
+    /// The newest entry's `hash`; keep it elsewhere to detect a rewrite of the whole log.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    head: Option<String>,
+}
+
+/// The chain is broken.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"valid": false, "first_bad_sequence": 4})))]
+pub struct BrokenChain {
+    #[schema(schema_with = super::schema::valid_false)]
+    valid: bool,
+    /// The `seq` of the first entry that does not match.
+    first_bad_sequence: u64,
+}
+
+impl From<&AuditChainReport> for ChainView {
+    fn from(report: &AuditChainReport) -> Self {
+        match report {
+            AuditChainReport::Valid { entries, head } => {
+                Self::Valid(ValidChain { valid: true, entries: *entries, head: head.map(|h| h.to_string()) })
+            }
+            AuditChainReport::Broken { first_bad_sequence } => {
+                Self::Broken(BrokenChain { valid: false, first_bad_sequence: *first_bad_sequence })
+            }
+        }
+    }
 }

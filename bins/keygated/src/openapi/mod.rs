@@ -47,6 +47,7 @@ use crate::routes;
         routes::keys::rotate,
         routes::keys::usage,
         routes::tenants::audit,
+        routes::tenants::verify_audit,
         routes::verify::verify,
         routes::health::healthz,
         routes::health::readyz,

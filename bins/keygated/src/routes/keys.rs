@@ -2,9 +2,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use keygate_store::{KeyCursor, KeyFilter};
-use keygate_verifier::manage::{KeyPatch, KeySpec, Management};
+use keygate_verifier::manage::{KeyPatch, KeySpec, Management, Permission};
 
-use super::{key_id, page_limit, tenant_caller};
+use super::{key_id, page_limit, query, tenant_caller};
 use crate::body::Body;
 use crate::dto::field;
 use crate::dto::key::{CreateKey, CreatedKey, KeyList, KeyView, ListKeys, PatchKey, RotateBody, UsageView};
@@ -23,7 +23,7 @@ pub async fn create(
     path: web::Path<String>,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Request).await?;
     let spec = KeySpec::try_from(body.json::<CreateKey>()?)?;
     let (record, secret) = manage.create_key(&who, &tenant, spec).await?;
     let now = manage.verifier().clock().now();
@@ -37,9 +37,9 @@ pub async fn list(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: web::Path<String>,
-    query: web::Query<ListKeys>,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Read).await?;
+    let query: ListKeys = query(&req)?;
     let filter = KeyFilter {
         state: query.state.as_deref().map(|s| field("state", s, str::parse)).transpose()?,
         environment: query.environment.as_deref().map(|e| field("environment", e, str::parse)).transpose()?,
@@ -57,7 +57,7 @@ pub async fn list(
 #[utoipa::path(operation_id = "getKey", get, path = "/v1/tenants/{tenant}/keys/{id}", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant"), ("id" = KeyIdText, Path, description = "The key")),
     responses((status = 200, description = "The key", body = KeyView)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn get(manage: web::Data<Management>, req: HttpRequest, path: TenantKey) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Read).await?;
     let record = manage.key(&who, &tenant, key_id(&path.1)?).await?;
     Ok(HttpResponse::Ok().json(KeyView::new(&record, manage.verifier().clock().now())))
 }
@@ -72,7 +72,7 @@ pub async fn patch(
     path: TenantKey,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Request).await?;
     let id = key_id(&path.1)?;
     let changes = KeyPatch::try_from(body.json::<PatchKey>()?)?;
     let record = manage.patch_key(&who, &tenant, id, changes).await?;
@@ -92,7 +92,7 @@ pub async fn rotate(
     path: TenantKey,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Request).await?;
     let id = key_id(&path.1)?;
     let overlap = body.json::<RotateBody>()?.overlap()?;
     let (record, secret) = manage.rotate(&who, &tenant, id, overlap).await?;
@@ -104,7 +104,7 @@ pub async fn rotate(
 #[utoipa::path(operation_id = "getKeyUsage", get, path = "/v1/tenants/{tenant}/keys/{id}/usage", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant"), ("id" = KeyIdText, Path, description = "The key")),
     responses((status = 200, description = "Requests and spend per day", body = UsageView)), security(("bearer" = []), ("apiKey" = [])))]
 pub async fn usage(manage: web::Data<Management>, req: HttpRequest, path: TenantKey) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Read).await?;
     let usage = manage.usage(&who, &tenant, key_id(&path.1)?, 31).await?;
     Ok(HttpResponse::Ok().json(UsageView::new(&path.1, &usage)))
 }

@@ -2,11 +2,11 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use keygate_domain::{Event, Reason};
-use keygate_verifier::manage::Management;
+use keygate_verifier::manage::{Management, Permission};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{key_id, tenant_caller};
+use super::{key_id, query, tenant_caller};
 use crate::body::Body;
 use crate::dto::field;
 use crate::dto::key::{KeyView, ReasonBody};
@@ -28,7 +28,7 @@ pub async fn approve(
     p: TenantKey,
     b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, |_| Ok(Event::Approve)).await
+    apply(m, r, p, b, Permission::Approve, |_, _| Ok(Event::Approve)).await
 }
 
 /// Reject a pending key (checker, not the maker), with a reason.
@@ -39,7 +39,7 @@ pub async fn approve(
         (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn reject(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: Body) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, |b| Ok(Event::Reject { reason: b.required()? })).await
+    apply(m, r, p, b, Permission::Approve, |b, _| Ok(Event::Reject { reason: b.required()? })).await
 }
 
 /// Ask to revoke an active key (maker), with a reason; without dual control it is revoked at once.
@@ -50,7 +50,7 @@ pub async fn reject(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: B
         (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn revoke(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: Body) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, |b| Ok(Event::RequestRevocation { reason: b.required()? })).await
+    apply(m, r, p, b, Permission::Request, |b, _| Ok(Event::RequestRevocation { reason: b.required()? })).await
 }
 
 /// `DELETE .../keys/{id}` query: the reason may come here instead of in a body.
@@ -71,15 +71,9 @@ pub struct DeleteQuery {
     responses((status = 200, description = "The key, revocation pending (or revoked)", body = KeyView),
         (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
-pub async fn delete(
-    m: web::Data<Management>,
-    r: HttpRequest,
-    p: TenantKey,
-    query: web::Query<DeleteQuery>,
-    b: Body,
-) -> Result<HttpResponse, ApiError> {
-    let from_query = query.into_inner().reason;
-    apply(m, r, p, b, move |b| {
+pub async fn delete(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: Body) -> Result<HttpResponse, ApiError> {
+    apply(m, r, p, b, Permission::Request, |b, req| {
+        let from_query = query::<DeleteQuery>(req)?.reason;
         let reason = match (b.optional()?, from_query) {
             (Some(reason), _) => reason,
             (None, Some(text)) => field("reason", &text, Reason::parse)?,
@@ -103,7 +97,7 @@ pub async fn approve_revocation(
     p: TenantKey,
     b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, |_| Ok(Event::ApproveRevocation)).await
+    apply(m, r, p, b, Permission::Approve, |_, _| Ok(Event::ApproveRevocation)).await
 }
 
 /// Reject a revocation (checker, not the one who asked): the key stays active.
@@ -119,7 +113,7 @@ pub async fn reject_revocation(
     p: TenantKey,
     b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, |b| Ok(Event::RejectRevocation { reason: b.optional()? })).await
+    apply(m, r, p, b, Permission::Approve, |b, _| Ok(Event::RejectRevocation { reason: b.optional()? })).await
 }
 
 /// Apply a pending privilege change (checker, not the one who asked).
@@ -135,7 +129,7 @@ pub async fn approve_change(
     p: TenantKey,
     b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, |_| Ok(Event::ApproveChange)).await
+    apply(m, r, p, b, Permission::Approve, |_, _| Ok(Event::ApproveChange)).await
 }
 
 /// Drop a pending privilege change (checker, not the one who asked).
@@ -151,7 +145,7 @@ pub async fn reject_change(
     p: TenantKey,
     b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, |b| Ok(Event::RejectChange { reason: b.optional()? })).await
+    apply(m, r, p, b, Permission::Approve, |b, _| Ok(Event::RejectChange { reason: b.optional()? })).await
 }
 
 /// Authenticates and authorizes the caller for the tenant before the body is parsed, then applies the
@@ -161,11 +155,12 @@ async fn apply(
     req: HttpRequest,
     path: TenantKey,
     body: Body,
-    event: impl FnOnce(&ReasonBody) -> Result<Event, ApiError>,
+    permission: Permission,
+    event: impl FnOnce(&ReasonBody, &HttpRequest) -> Result<Event, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path.0).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, permission).await?;
     let id = key_id(&path.1)?;
-    let event = event(&body.json::<ReasonBody>()?)?;
+    let event = event(&body.json::<ReasonBody>()?, &req)?;
     let record = manage.transition(&who, &tenant, id, event).await?;
     Ok(HttpResponse::Ok().json(KeyView::new(&record, manage.verifier().clock().now())))
 }

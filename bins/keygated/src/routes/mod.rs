@@ -11,7 +11,7 @@ pub(crate) mod verify;
 use actix_web::{web, HttpRequest};
 use keygate_domain::{KeyId, TenantId};
 use keygate_verifier::actix::presented_token;
-use keygate_verifier::manage::{Caller, Management};
+use keygate_verifier::manage::{Caller, Management, Permission};
 
 use crate::body::Body;
 use crate::error::ApiError;
@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/tenants/{tenant}/keys/{id}/rotate"),
     ("GET", "/v1/tenants/{tenant}/keys/{id}/usage"),
     ("GET", "/v1/tenants/{tenant}/audit"),
+    ("GET", "/v1/tenants/{tenant}/audit/verify"),
     ("POST", "/v1/verify"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -115,6 +116,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/v1/tenants/{tenant}/audit").route(web::get().to(tenants::audit)).default_service(not_allowed()),
     )
+    .service(
+        web::resource("/v1/tenants/{tenant}/audit/verify")
+            .route(web::get().to(tenants::verify_audit))
+            .default_service(not_allowed()),
+    )
     .service(web::resource("/healthz").route(web::get().to(health::healthz)).default_service(not_allowed()))
     .service(web::resource("/readyz").route(web::get().to(health::readyz)).default_service(not_allowed()))
     .service(web::resource("/metrics").route(web::get().to(health::metrics)).default_service(not_allowed()))
@@ -126,11 +132,27 @@ async fn caller(manage: &Management, req: &HttpRequest, tenant: Option<&TenantId
     Ok(manage.authenticate(presented_token(req.headers()), tenant).await?)
 }
 
-/// Authenticates, then parses the tenant of the path (an id that cannot exist is 404).
-async fn tenant_caller(manage: &Management, req: &HttpRequest, tenant: &str) -> Result<(Caller, TenantId), ApiError> {
+/// Authenticates, parses the tenant of the path (an id that cannot exist is 404), and checks that the
+/// caller may act there with `permission`, all before the route reads its body: a caller from another
+/// tenant, or without the role, is 403 whatever it sent.
+async fn tenant_caller(
+    manage: &Management,
+    req: &HttpRequest,
+    tenant: &str,
+    permission: Permission,
+) -> Result<(Caller, TenantId), ApiError> {
     let parsed = TenantId::parse(tenant).ok();
     let who = caller(manage, req, parsed.as_ref()).await?;
-    Ok((who, parsed.ok_or(ApiError::NotFound)?))
+    let tenant = parsed.ok_or(ApiError::NotFound)?;
+    who.may(&tenant, permission)?;
+    Ok((who, tenant))
+}
+
+/// The query string as `T`, parsed after the caller was authorized (an extractor would parse it before).
+fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
+    web::Query::<T>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::invalid("query", e))
 }
 
 /// A key id from the path; an id that cannot exist is 404.

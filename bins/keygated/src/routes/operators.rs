@@ -1,7 +1,7 @@
 //! Operator routes. The token is in the creation response only.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use keygate_verifier::manage::{Management, NewOperator};
+use keygate_verifier::manage::{Management, NewOperator, Permission};
 
 use super::tenant_caller;
 use crate::body::Body;
@@ -19,7 +19,7 @@ pub async fn create(
     path: web::Path<String>,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Administer).await?;
     let new = NewOperator::try_from(body.json::<CreateOperator>()?)?;
     let (operator, token) = manage.create_operator(&who, &tenant, new).await?;
     Ok(HttpResponse::Created()
@@ -34,7 +34,7 @@ pub async fn list(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Oversee).await?;
     let operators = manage.operators(&who, &tenant).await?;
     Ok(HttpResponse::Ok().json(OperatorList { items: operators.iter().map(OperatorView::from).collect() }))
 }

@@ -2,11 +2,11 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use keygate_store::AuditCursor;
-use keygate_verifier::manage::{Management, TenantPatch};
+use keygate_verifier::manage::{Management, Permission, TenantPatch};
 
-use super::{caller, page_limit, tenant_caller};
+use super::{caller, page_limit, query, tenant_caller};
 use crate::body::Body;
-use crate::dto::audit::{AuditList, AuditQuery, AuditView};
+use crate::dto::audit::{AuditList, AuditQuery, AuditView, ChainView};
 use crate::dto::schema::TenantIdText;
 use crate::dto::tenant::{CreateTenant, TenantView, UpdateTenant};
 use crate::error::ApiError;
@@ -30,7 +30,7 @@ pub async fn get(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Read).await?;
     Ok(HttpResponse::Ok().json(TenantView::from(&manage.tenant(&who, &tenant).await?)))
 }
 
@@ -44,7 +44,7 @@ pub async fn update(
     path: web::Path<String>,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Administer).await?;
     let changes = TenantPatch::try_from(body.json::<UpdateTenant>()?)?;
     Ok(HttpResponse::Ok().json(TenantView::from(&manage.update_tenant(&who, &tenant, changes).await?)))
 }
@@ -56,9 +56,9 @@ pub async fn audit(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: web::Path<String>,
-    query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Read).await?;
+    let query: AuditQuery = query(&req)?;
     let key = query
         .key_id
         .as_deref()
@@ -74,4 +74,19 @@ pub async fn audit(
         items: page.items.iter().map(AuditView::from).collect(),
         next_cursor: page.next.map(|c| c.to_string()),
     }))
+}
+
+/// Walk the tenant's audit chain (admin, auditor, system admin): valid with its length and head, or the
+/// `seq` of the first entry that does not match.
+#[utoipa::path(operation_id = "verifyAudit", get, path = "/v1/tenants/{tenant}/audit/verify", tag = "audit",
+    params(("tenant" = TenantIdText, Path, description = "The tenant")),
+    responses((status = 200, description = "The chain's state", body = ChainView)), security(("bearer" = []), ("apiKey" = [])))]
+pub async fn verify_audit(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Oversee).await?;
+    let report = manage.verify_audit(&who, &tenant).await?;
+    Ok(HttpResponse::Ok().json(ChainView::from(&report)))
 }

@@ -2,6 +2,7 @@
 //! fresh PostgreSQL database per test (when `KEYGATE_TEST_DATABASE_URL` is set, as in CI).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod authorization;
 mod child;
 mod errors;
 mod faults;
@@ -56,4 +57,9 @@ on_both_backends!(
     lifecycle::listing_paginates_and_the_audit_log_is_newest_first,
     errors::every_error_status_is_problem_json_with_a_stable_code,
     isolation::an_operator_of_one_tenant_gets_403_on_another,
+    authorization::another_tenants_caller_gets_403_before_its_body_is_read,
+    authorization::a_missing_role_is_403_before_the_body_is_read,
+    authorization::an_operator_token_has_one_spelling,
+    authorization::an_integrator_key_never_sees_operators,
+    authorization::a_plain_delete_with_no_body_asks_the_revocation,
 );

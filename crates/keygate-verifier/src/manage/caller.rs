@@ -97,6 +97,11 @@ impl Management {
     ) -> Result<Caller, ManageError> {
         let raw = presented.ok_or(ManageError::Unauthenticated)?;
         if let Ok(token) = Token::parse(raw, &self.operator_prefix) {
+            // Operator tokens are issued live only: one credential, one spelling. A re-spelled
+            // `_test_` form (with a recomputed checksum) is not that token.
+            if token.environment() != keygate_domain::Environment::Live {
+                return Err(ManageError::Unauthenticated);
+            }
             return self.authenticate_operator(&token).await;
         }
         if Token::parse(raw, self.verifier.prefix()).is_ok() {

@@ -8,6 +8,7 @@
 mod caller;
 mod error;
 mod keys;
+mod permission;
 mod spec;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use rand_core::{OsRng, RngCore};
 
 pub use caller::{AdminToken, Caller};
 pub use error::ManageError;
+pub use permission::Permission;
 pub use spec::{KeyPatch, KeySpec, NewOperator, TenantPatch};
 
 use crate::verifier::Verifier;
@@ -158,7 +160,12 @@ impl Management {
 
     /// A tenant's operators (admin or auditor).
     pub async fn operators(&self, caller: &Caller, tenant: &TenantId) -> Result<Vec<Operator>, ManageError> {
-        caller.with_any_role(tenant, &[Role::Admin, Role::Auditor])?;
+        caller.may(tenant, Permission::Oversee)?;
+        // Operators' e-mail addresses are personal data: shown to the tenant's admin and auditor
+        // operators and the system admin, never to an integrator key (even one acting as auditor).
+        if matches!(caller.actor.id, ActorId::Key(_)) {
+            return Err(ManageError::Forbidden("operators are not shown to API keys"));
+        }
         self.store().tenant(tenant).await?;
         Ok(self.store().operators(tenant).await?)
     }
