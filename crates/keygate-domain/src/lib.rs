@@ -6,6 +6,7 @@
 //! wire shapes live at the edges and convert with `TryFrom`. A value of any type here that exists is
 //! valid; constructors parse and return a typed error.
 
+mod actor;
 pub mod base62;
 mod clock;
 mod environment;
@@ -20,6 +21,7 @@ mod role;
 mod scope;
 mod text;
 
+pub use actor::{Actor, KeyBounds};
 pub use clock::{Clock, ManualClock};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
@@ -29,6 +31,6 @@ pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{IpAllowList, Limits, LimitsError};
 pub use money::{Amount, AmountError, Currency, CurrencyError};
 pub use policy::TenantPolicy;
-pub use role::{Actor, Role, RoleError, RoleSet};
+pub use role::{Role, RoleError, RoleSet};
 pub use scope::{Action, Scope, ScopeError, ScopeSet};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};

@@ -1,9 +1,10 @@
-//! Operators' roles and the actor a transition is attributed to.
+//! Operators' roles, the sets they come in, and the separation of duties between them.
+//!
+//! Pure data: a role grants nothing by itself here; the transition functions decide what each role may do.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ids::ActorId;
 use crate::scope::{Scope, ScopeSet};
 
 /// A role an operator holds in its tenant.
@@ -102,21 +103,5 @@ impl RoleSet {
 impl fmt::Debug for RoleSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-/// Who is acting, with the roles they act with in the key's tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    /// Who.
-    pub id: ActorId,
-    /// With which roles.
-    pub roles: RoleSet,
-}
-
-impl Actor {
-    /// An actor.
-    pub fn new(id: ActorId, roles: RoleSet) -> Self {
-        Self { id, roles }
     }
 }
