@@ -26,13 +26,7 @@ pub struct TenantPolicy {
 impl Default for TenantPolicy {
     fn default() -> Self {
         // A tenant is born narrow; every widening is a setting someone must ask for.
-        Self {
-            dual_control: true,
-            live_enabled: false,
-            max_key_lifetime_days: Some(ExpiryRequest::DEFAULT_DAYS),
-            allow_never_expiring: false,
-            integrator_approvals: false,
-        }
+        Self::narrowest()
     }
 }
 
