@@ -16,6 +16,7 @@ mod key;
 pub mod lifecycle;
 mod limits;
 mod money;
+pub mod operator;
 mod policy;
 mod policy_request;
 mod role;
@@ -32,9 +33,13 @@ pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotatio
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{IpAllowList, Limits, LimitsError};
 pub use money::{Amount, AmountError, Currency, CurrencyError};
+pub use operator::{
+    InvitationIssue, InvitationTerms, NewOperator, OperatorAccount, OperatorAction, OperatorError, OperatorEvent,
+    OperatorRequest, OperatorState, OperatorTransition, ParseOperatorError, RequestKind,
+};
 pub use policy::TenantPolicy;
 pub use policy_request::{PolicyError, PolicyRequest};
-pub use role::{Role, RoleError, RoleSet};
+pub use role::{Role, RoleError, RoleSet, SeparationError};
 pub use scope::{Action, Scope, ScopeError, ScopeSet};
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};

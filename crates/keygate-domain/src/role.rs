@@ -25,6 +25,20 @@ pub enum Role {
 #[error("role must be one of maker, checker, admin, auditor")]
 pub struct RoleError;
 
+/// A set of roles broke the separation of duties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SeparationError {
+    /// An operator needs at least one role.
+    #[error("at least one role is required")]
+    Empty,
+    /// `admin` and `maker` are never held together.
+    #[error("the admin role cannot be combined with maker")]
+    AdminWithMaker,
+    /// `admin` and `checker` are never held together.
+    #[error("the admin role cannot be combined with checker")]
+    AdminWithChecker,
+}
+
 impl Role {
     /// Every role.
     pub const ALL: [Self; 4] = [Self::Maker, Self::Checker, Self::Admin, Self::Auditor];
@@ -75,6 +89,31 @@ impl RoleSet {
     /// Whether the set holds `role`.
     pub const fn has(self, role: Role) -> bool {
         self.0 & role.bit() != 0
+    }
+
+    /// Whether `self` holds no role that `other` does not.
+    pub const fn is_within(self, other: Self) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    /// Whether the set holds no role.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Separation of duties: at least one role, and `admin` (who manages operators and the policy)
+    /// never with `maker` or `checker` (who handle keys), so no one both grants approval rights and
+    /// uses them. `auditor` combines with anything: reading changes nothing.
+    pub fn check_separation(self) -> Result<(), SeparationError> {
+        if self.is_empty() {
+            Err(SeparationError::Empty)
+        } else if self.has(Role::Admin) && self.has(Role::Maker) {
+            Err(SeparationError::AdminWithMaker)
+        } else if self.has(Role::Admin) && self.has(Role::Checker) {
+            Err(SeparationError::AdminWithChecker)
+        } else {
+            Ok(())
+        }
     }
 
     /// The roles, in the order of [`Role::ALL`].
