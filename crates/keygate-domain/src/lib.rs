@@ -23,6 +23,8 @@ mod role;
 mod scope;
 mod settings;
 mod text;
+#[cfg(test)]
+mod world_tests;
 
 pub use actor::{Actor, KeyBounds};
 pub use clock::{Clock, ManualClock};
