@@ -90,13 +90,13 @@ fn act() -> impl Strategy<Value = Act> {
         1 => i.clone().prop_map(|op| Act::DisableOp { op }),
         1 => i.clone().prop_map(|op| Act::EnableOp { op }),
         1 => (i.clone(), b.clone()).prop_map(|(op, roles)| Act::ChangeRoles { op, roles }),
-        3 => (any::<bool>(), b.clone()).prop_map(|(live, privs)| Act::CreateKey { live, privs }),
-        3 => i.clone().prop_map(|key| Act::ApproveKey { key }),
+        6 => (any::<bool>(), b.clone()).prop_map(|(live, privs)| Act::CreateKey { live, privs }),
+        6 => i.clone().prop_map(|key| Act::ApproveKey { key }),
         1 => i.clone().prop_map(|key| Act::RejectKey { key }),
         1 => i.clone().prop_map(|key| Act::Revoke { key }),
         1 => i.clone().prop_map(|key| Act::ApproveRevocation { key }),
-        2 => (i.clone(), b).prop_map(|(key, privs)| Act::ChangeKey { key, privs }),
-        2 => i.prop_map(|key| Act::ApproveChange { key }),
+        3 => (i.clone(), b).prop_map(|(key, privs)| Act::ChangeKey { key, privs }),
+        3 => i.prop_map(|key| Act::ApproveChange { key }),
         3 => (0u8..5, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
         2 => Just(Act::ApprovePolicy),
         1 => Just(Act::RejectPolicy),
@@ -144,8 +144,9 @@ impl World {
     /// A world starting from `policy`, as the two setup admins (persons 1 and 2) agreed it.
     fn new(policy: TenantPolicy) -> Self {
         let system = Actor::new(ActorId::System, RoleSet::of([Role::Admin, Role::Auditor]));
-        // The trusted setup: two admins, a maker and a checker, each a different person.
-        let ops = [(1, 3), (2, 3), (3, 0), (4, 1)]
+        // The trusted setup: persons 1 and 2 are admins who also hold a maker and a checker account;
+        // persons 3 and 4 are makers and checkers.
+        let ops = [(1, 3), (2, 3), (3, 2), (4, 2), (1, 0), (2, 1)]
             .into_iter()
             .enumerate()
             .map(|(i, (owner, r))| {
@@ -205,13 +206,25 @@ fn at_least_two(who: &Persons, what: &str, step: usize) -> Result<(), TestCaseEr
     Ok(())
 }
 
+/// Whether a key act could apply to `key` at all.
+fn wants(act: Act, key: &Key) -> bool {
+    match act {
+        Act::ApproveKey { .. } | Act::RejectKey { .. } => key.state == KeyState::PendingApproval,
+        Act::ApproveRevocation { .. } => key.state == KeyState::RevocationPending,
+        Act::ApproveChange { .. } => key.pending_change.is_some(),
+        _ => key.state == KeyState::Active,
+    }
+}
+
 fn approves(r: RoleSet) -> bool {
     r.has(Role::Checker) || r.has(Role::Admin)
 }
 
-/// The `i`-th item counting from the newest, so small (shrunk) indices reach what was just made.
-fn pick<T>(items: &[T], i: u8) -> Option<usize> {
-    (!items.is_empty()).then(|| items.len() - 1 - usize::from(i) % items.len())
+/// The `i`-th item the act could apply to, counting from the newest, so that random steps mostly mean
+/// something and small (shrunk) indices reach what was just made.
+fn pick<T>(items: &[T], i: u8, fits: impl Fn(&T) -> bool) -> Option<usize> {
+    let fitting: Vec<usize> = (0..items.len()).rev().filter(|&j| fits(&items[j])).collect();
+    (!fitting.is_empty()).then(|| fitting[usize::from(i) % fitting.len()])
 }
 
 // One arm per action keeps the world readable next to the list of actions.
@@ -254,7 +267,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             }
         }
         Act::ApproveOp { op } | Act::RejectOp { op } => {
-            let Some(o) = pick(&world.ops, op) else { return Ok(()) };
+            let Some(o) = pick(&world.ops, op, |o| o.account.request.is_some()) else { return Ok(()) };
             let event = if matches!(s.act, Act::ApproveOp { .. }) {
                 OperatorEvent::Approve
             } else {
@@ -282,7 +295,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             }
         }
         Act::Claim { op } => {
-            let Some(o) = pick(&world.ops, op) else { return Ok(()) };
+            let Some(o) = pick(&world.ops, op, |o| o.account.invitation.is_some()) else { return Ok(()) };
             let entry = &mut world.ops[o];
             let held = entry.halves.get(&person).cloned().unwrap_or_default();
             let whole = entry.account.invitation.is_some_and(|t| {
@@ -305,14 +318,14 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             }
         }
         Act::GiveHalves { op, to } => {
-            let Some(o) = pick(&world.ops, op) else { return Ok(()) };
+            let Some(o) = pick(&world.ops, op, |o| !o.halves.is_empty()) else { return Ok(()) };
             let entry = &mut world.ops[o];
             if let Some(parts) = entry.halves.remove(&person) {
                 entry.halves.entry(usize::from(to % PERSONS)).or_default().extend(parts);
             }
         }
         Act::DisableOp { op } => {
-            let Some(o) = pick(&world.ops, op) else { return Ok(()) };
+            let Some(o) = pick(&world.ops, op, |o| o.account.state != OperatorState::Disabled) else { return Ok(()) };
             let entry = &mut world.ops[o];
             let got = entry.account.apply(OperatorEvent::Disable { reason: reason() }, actor, &policy, now());
             if actor.roles.has(Role::Admin) && entry.account.state != OperatorState::Disabled {
@@ -325,7 +338,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             }
         }
         Act::EnableOp { op } => {
-            let Some(o) = pick(&world.ops, op) else { return Ok(()) };
+            let Some(o) = pick(&world.ops, op, |o| o.account.state == OperatorState::Disabled) else { return Ok(()) };
             let alone = world.alone(&me);
             let entry = &mut world.ops[o];
             if let Ok(t) = entry.account.apply(OperatorEvent::RequestEnable, actor, &policy, now()) {
@@ -340,7 +353,11 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             }
         }
         Act::ChangeRoles { op, roles: r } => {
-            let Some(o) = pick(&world.ops, op) else { return Ok(()) };
+            let Some(o) =
+                pick(&world.ops, op, |o| matches!(o.account.state, OperatorState::Invited | OperatorState::Active))
+            else {
+                return Ok(());
+            };
             let alone = world.alone(&me);
             let entry = &mut world.ops[o];
             let before = entry.account.roles;
@@ -389,7 +406,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
         | Act::ApproveRevocation { key }
         | Act::ApproveChange { key }
         | Act::ChangeKey { key, .. } => {
-            let Some(k) = pick(&world.keys, key) else { return Ok(()) };
+            let Some(k) = pick(&world.keys, key, |k| wants(s.act, &k.key)) else { return Ok(()) };
             let alone = world.alone(&me);
             let entry = &mut world.keys[k];
             let before = entry.key.clone();
