@@ -1,5 +1,9 @@
-//! The keygate key model: identifiers, names, scopes, limits, expiry, tenant policy, operators' roles
-//! and the lifecycle state machine of an API key.
+//! The keygate key model: identifiers, names, scopes, limits, expiry, tenant policy (and which way each
+//! setting narrows), operators' roles and accounts, and the lifecycle state machines of API keys and
+//! operators. Its reason to exist is one invariant: no single person, holding every credential ever
+//! shown to them, can activate or widen a key, make an operator who can approve, or loosen the
+//! tenant's policy; narrowing always takes one person. Maker-checker therefore compares persons
+//! (an actor's principal), never bare ids.
 //!
 //! This crate is pure. It never does I/O, never reads a clock (every instant is a parameter), never
 //! generates randomness (identifiers are built from bytes the caller drew) and is never `Serialize`:
