@@ -11,7 +11,13 @@ use keygate_verifier::Verifier;
 
 /// The benchmark tenant's policy: no dual control (keys are active at once), live keys enabled.
 pub fn policy() -> TenantPolicy {
-    TenantPolicy { dual_control: false, live_enabled: true, max_key_lifetime_days: None, allow_never_expiring: false }
+    TenantPolicy {
+        dual_control: false,
+        live_enabled: true,
+        max_key_lifetime_days: None,
+        allow_never_expiring: false,
+        integrator_approvals: false,
+    }
 }
 
 /// Creates tenant `id` in the verifier's store.

@@ -45,6 +45,9 @@ pub enum ExpiryRequest {
     InDays(u32),
     /// A given instant.
     At(DateTime<Utc>),
+    /// At most this many seconds from now, shortened to the tenant's cap rather than refused: a
+    /// rotation successor's lifetime (see [`crate::Key::successor_expiry`]).
+    AtMostSeconds(u64),
     /// Never expires.
     Never,
 }
@@ -93,6 +96,14 @@ pub(crate) fn resolve(
         ExpiryRequest::InDays(0) => Err(ExpiryError::ZeroDays),
         ExpiryRequest::InDays(days) if days > max_days => Err(ExpiryError::TooLong { max_days }),
         ExpiryRequest::InDays(days) => Ok(Expiry::At(now + Duration::days(i64::from(days)))),
+        // Zero seconds from now is not the future.
+        ExpiryRequest::AtMostSeconds(0) => Err(ExpiryError::InThePast),
+        ExpiryRequest::AtMostSeconds(seconds) => {
+            // Clamp before adding, so no request can overflow the instant.
+            let cap = u64::from(max_days) * 86_400;
+            let seconds = i64::try_from(seconds.min(cap)).unwrap_or(i64::MAX / 1000);
+            Ok(Expiry::At(now + Duration::seconds(seconds)))
+        }
         ExpiryRequest::At(at) if at <= now => Err(ExpiryError::InThePast),
         ExpiryRequest::At(at) if at > latest => Err(ExpiryError::TooLong { max_days }),
         ExpiryRequest::At(at) => Ok(Expiry::At(at)),

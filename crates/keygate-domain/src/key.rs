@@ -33,6 +33,8 @@ impl Privileges {
 pub struct RevocationRequest {
     /// Who asked.
     pub requested_by: ActorId,
+    /// The person who asked (the principal behind `requested_by`); maker-checker compares it too.
+    pub requested_for: ActorId,
     /// Why.
     pub reason: Reason,
     /// When.
@@ -47,6 +49,8 @@ pub struct PendingChange {
     pub privileges: Privileges,
     /// Who asked.
     pub requested_by: ActorId,
+    /// The person who asked (the principal behind `requested_by`); maker-checker compares it too.
+    pub requested_for: ActorId,
     /// When.
     pub requested_at: DateTime<Utc>,
 }
@@ -81,6 +85,9 @@ pub struct Key {
     pub state: KeyState,
     /// The maker.
     pub created_by: ActorId,
+    /// The person the maker counts as (its principal): a key made through an integrator key still
+    /// belongs to the person behind that key, and that person may not approve it.
+    pub created_for: ActorId,
     /// The checker who approved creation (`None` where no dual control applied).
     pub approved_by: Option<ActorId>,
     /// Creation instant.

@@ -1,11 +1,16 @@
-//! The keygate key model: identifiers, names, scopes, limits, expiry, tenant policy, operators' roles
-//! and the lifecycle state machine of an API key.
+//! The keygate key model: identifiers, names, scopes, limits, expiry, tenant policy (and which way each
+//! setting narrows), operators' roles and accounts, and the lifecycle state machines of API keys and
+//! operators. Its reason to exist is one invariant: no single person, holding every credential ever
+//! shown to them, can activate or widen a key, make an operator who can approve, or loosen the
+//! tenant's policy; narrowing always takes one person. Maker-checker therefore compares persons
+//! (an actor's principal), never bare ids.
 //!
 //! This crate is pure. It never does I/O, never reads a clock (every instant is a parameter), never
 //! generates randomness (identifiers are built from bytes the caller drew) and is never `Serialize`:
 //! wire shapes live at the edges and convert with `TryFrom`. A value of any type here that exists is
 //! valid; constructors parse and return a typed error.
 
+mod actor;
 pub mod base62;
 mod clock;
 mod environment;
@@ -15,11 +20,17 @@ mod key;
 pub mod lifecycle;
 mod limits;
 mod money;
+pub mod operator;
 mod policy;
+mod policy_request;
 mod role;
 mod scope;
+mod settings;
 mod text;
+#[cfg(test)]
+mod world_tests;
 
+pub use actor::{Actor, KeyBounds};
 pub use clock::{Clock, ManualClock};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
@@ -28,7 +39,13 @@ pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotatio
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{IpAllowList, Limits, LimitsError};
 pub use money::{Amount, AmountError, Currency, CurrencyError};
+pub use operator::{
+    InvitationIssue, InvitationTerms, NewOperator, OperatorAccount, OperatorAction, OperatorError, OperatorEvent,
+    OperatorRequest, OperatorState, OperatorTransition, ParseOperatorError, RequestKind,
+};
 pub use policy::TenantPolicy;
-pub use role::{Actor, Role, RoleError, RoleSet};
+pub use policy_request::{PolicyError, PolicyRequest};
+pub use role::{Role, RoleError, RoleSet, SeparationError};
 pub use scope::{Action, Scope, ScopeError, ScopeSet};
+pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};

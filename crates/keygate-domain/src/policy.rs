@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use crate::expiry::{self, Expiry, ExpiryError, ExpiryRequest};
 
 /// A tenant's policy.
+// Each flag is an independent setting with its own narrowing direction; an enum would hide that.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TenantPolicy {
     /// Creation, revocation and privilege widening need a second operator (maker-checker).
@@ -16,11 +18,15 @@ pub struct TenantPolicy {
     pub max_key_lifetime_days: Option<u32>,
     /// Keys may be created with no expiry.
     pub allow_never_expiring: bool,
+    /// Integrator API keys holding `api-keys:approve` may approve and reject. Off by default: approvals
+    /// are for people unless the tenant says otherwise.
+    pub integrator_approvals: bool,
 }
 
 impl Default for TenantPolicy {
     fn default() -> Self {
-        Self { dual_control: true, live_enabled: false, max_key_lifetime_days: None, allow_never_expiring: false }
+        // A tenant is born narrow; every widening is a setting someone must ask for.
+        Self::narrowest()
     }
 }
 
@@ -40,7 +46,7 @@ mod tests {
     #[test]
     fn expiry_requests_resolve_under_the_policy() {
         let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let open = TenantPolicy { allow_never_expiring: true, ..TenantPolicy::default() };
+        let open = TenantPolicy { allow_never_expiring: true, max_key_lifetime_days: None, ..TenantPolicy::default() };
         let capped = TenantPolicy { max_key_lifetime_days: Some(90), ..TenantPolicy::default() };
         let day = |d: i64| Expiry::At(now + Duration::days(d));
         let cases = [

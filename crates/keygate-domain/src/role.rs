@@ -1,9 +1,10 @@
-//! Operators' roles and the actor a transition is attributed to.
+//! Operators' roles, the sets they come in, and the separation of duties between them.
+//!
+//! Pure data: a role grants nothing by itself here; the transition functions decide what each role may do.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ids::ActorId;
 use crate::scope::{Scope, ScopeSet};
 
 /// A role an operator holds in its tenant.
@@ -23,6 +24,20 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("role must be one of maker, checker, admin, auditor")]
 pub struct RoleError;
+
+/// A set of roles broke the separation of duties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SeparationError {
+    /// An operator needs at least one role.
+    #[error("at least one role is required")]
+    Empty,
+    /// `admin` and `maker` are never held together.
+    #[error("the admin role cannot be combined with maker")]
+    AdminWithMaker,
+    /// `admin` and `checker` are never held together.
+    #[error("the admin role cannot be combined with checker")]
+    AdminWithChecker,
+}
 
 impl Role {
     /// Every role.
@@ -76,6 +91,31 @@ impl RoleSet {
         self.0 & role.bit() != 0
     }
 
+    /// Whether `self` holds no role that `other` does not.
+    pub const fn is_within(self, other: Self) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    /// Whether the set holds no role.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Separation of duties: at least one role, and `admin` (who manages operators and the policy)
+    /// never with `maker` or `checker` (who handle keys), so no one both grants approval rights and
+    /// uses them. `auditor` combines with anything: reading changes nothing.
+    pub fn check_separation(self) -> Result<(), SeparationError> {
+        if self.is_empty() {
+            Err(SeparationError::Empty)
+        } else if self.has(Role::Admin) && self.has(Role::Maker) {
+            Err(SeparationError::AdminWithMaker)
+        } else if self.has(Role::Admin) && self.has(Role::Checker) {
+            Err(SeparationError::AdminWithChecker)
+        } else {
+            Ok(())
+        }
+    }
+
     /// The roles, in the order of [`Role::ALL`].
     pub fn iter(self) -> impl Iterator<Item = Role> {
         Role::ALL.into_iter().filter(move |r| self.has(*r))
@@ -102,21 +142,5 @@ impl RoleSet {
 impl fmt::Debug for RoleSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-/// Who is acting, with the roles they act with in the key's tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    /// Who.
-    pub id: ActorId,
-    /// With which roles.
-    pub roles: RoleSet,
-}
-
-impl Actor {
-    /// An actor.
-    pub fn new(id: ActorId, roles: RoleSet) -> Self {
-        Self { id, roles }
     }
 }

@@ -33,7 +33,13 @@ fn now() -> DateTime<Utc> {
 
 /// Keys are created active at once: this tenant has no dual control.
 fn policy() -> TenantPolicy {
-    TenantPolicy { dual_control: false, live_enabled: true, max_key_lifetime_days: None, allow_never_expiring: false }
+    TenantPolicy {
+        dual_control: false,
+        live_enabled: true,
+        max_key_lifetime_days: None,
+        allow_never_expiring: false,
+        integrator_approvals: false,
+    }
 }
 
 async fn given_tenant(store: &dyn KeyStore) -> TenantId {

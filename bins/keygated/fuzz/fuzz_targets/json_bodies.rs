@@ -113,6 +113,8 @@ fn key_spec_json(spec: &KeySpec) -> Value {
         ExpiryRequest::InDays(days) => body["expires_in_days"] = days.into(),
         ExpiryRequest::At(at) => body["expires_at"] = at.to_rfc3339_opts(SecondsFormat::AutoSi, true).into(),
         ExpiryRequest::Never => body["never_expires"] = true.into(),
+        // Never produced from a request body: only a rotation successor asks for it.
+        ExpiryRequest::AtMostSeconds(_) => {}
     }
     body
 }

@@ -1,37 +1,25 @@
 //! The transition function: `(key, event, actor, policy, now) -> Result<Transition, TransitionError>`.
 //!
-//! Checks run in a fixed order so a refusal is predictable: role, then state, then maker-checker,
-//! then expiry.
+//! Checks run in a fixed order so a refusal is predictable: a key acting on itself, then role, then
+//! the integrator-key rules (approvals switched on, environment and privileges within the acting key's
+//! bounds), then state, then maker-checker, then expiry. It never reads a clock: `now` is a parameter.
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::guard::{approvals_allowed, not_self, require, within_bounds};
 use super::{AuditAction, Event, KeyState, Transition, TransitionError};
+use crate::actor::Actor;
 use crate::environment::Environment;
 use crate::expiry::Expiry;
 use crate::ids::ActorId;
 use crate::key::{Key, NewKey, PendingChange, RevocationRequest};
 use crate::policy::TenantPolicy;
-use crate::role::{Actor, Role};
+use crate::role::Role;
 use crate::text::Reason;
 
-fn require(actor: &Actor, role: Role) -> Result<(), TransitionError> {
-    if actor.roles.has(role) {
-        Ok(())
-    } else {
-        Err(TransitionError::MissingRole(role))
-    }
-}
-
-fn not_self(actor: &Actor, requester: ActorId) -> Result<(), TransitionError> {
-    if actor.id == requester {
-        Err(TransitionError::SelfApproval)
-    } else {
-        Ok(())
-    }
-}
-
 impl Key {
-    /// A maker creates a key: pending under dual control, active at once without it.
+    /// A maker creates a key: pending under dual control, active at once without it. A key acting as
+    /// integrator creates keys only in its own environment and within its own privileges.
     pub fn create(
         new: NewKey,
         actor: &Actor,
@@ -39,6 +27,7 @@ impl Key {
         now: DateTime<Utc>,
     ) -> Result<Transition, TransitionError> {
         require(actor, Role::Maker)?;
+        within_bounds(actor, new.environment, Some(&new.privileges))?;
         if new.environment == Environment::Live && !policy.live_enabled {
             return Err(TransitionError::LiveDisabled);
         }
@@ -58,6 +47,7 @@ impl Key {
             expiry,
             state,
             created_by: actor.id,
+            created_for: actor.principal,
             approved_by: None,
             created_at: now,
             updated_at: now,
@@ -87,6 +77,13 @@ impl Key {
                 TransitionError::InvalidState { state: self.state, event: event_name }
             }
         };
+        // A key never approves, rejects or changes anything about itself; it may only narrow itself by
+        // asking its own revocation. The consequences of a checked move (supersede, predecessor
+        // revoked) only narrow, and are attributed to whoever made that move.
+        let consequence = matches!(event, Event::Supersede { .. } | Event::PredecessorRevoked);
+        if actor.id == ActorId::Key(self.id) && !consequence && !matches!(event, Event::RequestRevocation { .. }) {
+            return Err(TransitionError::OwnKey);
+        }
         let mut next = self.clone();
         next.version += 1;
         next.updated_at = now;
@@ -95,10 +92,14 @@ impl Key {
         let action = match event {
             Event::Approve | Event::Reject { .. } => {
                 require(actor, Role::Checker)?;
+                approvals_allowed(actor, policy)?;
+                // Approving grants the key's privileges; rejecting grants nothing.
+                let grants = matches!(event, Event::Approve).then_some(&self.privileges);
+                within_bounds(actor, self.environment, grants)?;
                 if self.state != KeyState::PendingApproval {
                     return Err(wrong_state());
                 }
-                not_self(actor, self.created_by)?;
+                not_self(actor, &[self.created_by, self.created_for])?;
                 if let Event::Reject { reason: why } = event {
                     next.state = KeyState::Rejected;
                     reason = Some(why);
@@ -114,11 +115,16 @@ impl Key {
             }
             Event::RequestRevocation { reason: why } => {
                 require(actor, Role::Maker)?;
+                within_bounds(actor, self.environment, None)?;
                 if self.state != KeyState::Active {
                     return Err(wrong_state());
                 }
-                next.revocation =
-                    Some(RevocationRequest { requested_by: actor.id, reason: why.clone(), requested_at: now });
+                next.revocation = Some(RevocationRequest {
+                    requested_by: actor.id,
+                    requested_for: actor.principal,
+                    reason: why.clone(),
+                    requested_at: now,
+                });
                 reason = Some(why);
                 if policy.dual_control {
                     next.state = KeyState::RevocationPending;
@@ -131,11 +137,12 @@ impl Key {
             }
             Event::ApproveRevocation | Event::RejectRevocation { .. } => {
                 require(actor, Role::Checker)?;
-                let requester = match (&self.state, &self.revocation) {
-                    (KeyState::RevocationPending, Some(request)) => request.requested_by,
-                    _ => return Err(wrong_state()),
+                approvals_allowed(actor, policy)?;
+                within_bounds(actor, self.environment, None)?;
+                let (KeyState::RevocationPending, Some(request)) = (&self.state, &self.revocation) else {
+                    return Err(wrong_state());
                 };
-                not_self(actor, requester)?;
+                not_self(actor, &[request.requested_by, request.requested_for])?;
                 if let Event::RejectRevocation { reason: why } = event {
                     next.state = KeyState::Active;
                     next.revocation = None;
@@ -149,32 +156,47 @@ impl Key {
             }
             Event::RequestChange { privileges } => {
                 require(actor, Role::Maker)?;
+                within_bounds(actor, self.environment, Some(&privileges))?;
                 if self.state != KeyState::Active {
                     return Err(wrong_state());
                 }
-                if self.pending_change.is_some() {
+                let narrowing = privileges.is_within(&self.privileges);
+                // A narrowing is never held up by a pending widening: it applies at once and drops the
+                // widening, which was asked against privileges that no longer hold (audited as
+                // `ChangeApplied`; whoever wants the widening asks again).
+                if self.pending_change.is_some() && !narrowing {
                     return Err(TransitionError::ChangePending);
                 }
                 if self.is_expired(now) {
                     return Err(TransitionError::Expired);
                 }
-                if !policy.dual_control || privileges.is_within(&self.privileges) {
+                if !policy.dual_control || narrowing {
                     next.privileges = privileges;
+                    next.pending_change = None;
                     AuditAction::ChangeApplied
                 } else {
-                    next.pending_change = Some(PendingChange { privileges, requested_by: actor.id, requested_at: now });
+                    next.pending_change = Some(PendingChange {
+                        privileges,
+                        requested_by: actor.id,
+                        requested_for: actor.principal,
+                        requested_at: now,
+                    });
                     AuditAction::ChangeRequested
                 }
             }
             Event::ApproveChange | Event::RejectChange { .. } => {
                 require(actor, Role::Checker)?;
-                if self.state.is_terminal() {
+                approvals_allowed(actor, policy)?;
+                let change = self.pending_change.as_ref();
+                let grants = change.filter(|_| matches!(event, Event::ApproveChange)).map(|c| &c.privileges);
+                within_bounds(actor, self.environment, grants)?;
+                if self.state != KeyState::Active {
                     return Err(wrong_state());
                 }
-                let Some(change) = &self.pending_change else {
+                let Some(change) = change else {
                     return Err(TransitionError::NoPendingChange);
                 };
-                not_self(actor, change.requested_by)?;
+                not_self(actor, &[change.requested_by, change.requested_for])?;
                 next.pending_change = None;
                 if let Event::RejectChange { reason: why } = event {
                     reason = why;
@@ -189,11 +211,19 @@ impl Key {
             }
             Event::UpdateNotes { notes } => {
                 require(actor, Role::Maker)?;
+                within_bounds(actor, self.environment, None)?;
                 if self.state.is_terminal() {
                     return Err(wrong_state());
                 }
                 next.notes = notes;
                 AuditAction::NotesUpdated
+            }
+            Event::PredecessorRevoked => {
+                if self.state != KeyState::PendingApproval {
+                    return Err(wrong_state());
+                }
+                next.state = KeyState::Rejected;
+                AuditAction::Rejected
             }
             Event::Supersede { overlap_seconds, .. } => {
                 if !self.state.authenticates() {

@@ -8,8 +8,16 @@
 //!
 //! Without dual control, creation lands in `active` and a revocation request in `revoked`. Expiry is
 //! not a state: it is read from the clock the caller passes in. `rejected` and `revoked` are terminal.
+//!
+//! Maker-checker compares persons (principals), not ids: a key acting as integrator counts as the
+//! person behind it. A key never approves, rejects or changes anything about itself. This module never
+//! reads a clock and never decides who a principal is; both are the caller's parameters.
 
 mod apply;
+mod guard;
+#[cfg(test)]
+mod integrator_tests;
+mod rotation;
 #[cfg(test)]
 mod tests;
 
@@ -122,6 +130,10 @@ pub enum Event {
         /// The new notes (`None` clears them).
         notes: Option<Notes>,
     },
+    /// The key this one was made to replace was revoked while this one still waited for a checker:
+    /// the successor is rejected with it. Any actor: it only narrows, as a consequence of the
+    /// revocation, which was checked.
+    PredecessorRevoked,
     /// The key's successor became active: this key expires after the overlap.
     Supersede {
         /// The successor.
@@ -144,6 +156,7 @@ impl Event {
             Self::ApproveChange => "approve change",
             Self::RejectChange { .. } => "reject change",
             Self::UpdateNotes { .. } => "update notes",
+            Self::PredecessorRevoked => "reject with its predecessor",
             Self::Supersede { .. } => "supersede",
         }
     }
@@ -238,8 +251,9 @@ pub enum TransitionError {
     /// The actor lacks the role the move needs.
     #[error("the {0} role is required")]
     MissingRole(Role),
-    /// The actor made the request it tries to approve or reject (maker-checker).
-    #[error("a request cannot be approved or rejected by the operator who made it")]
+    /// The actor, or the person it acts for, made the request it tries to approve or reject
+    /// (maker-checker compares both ids and principals).
+    #[error("a request cannot be approved or rejected by the person who made it")]
     SelfApproval,
     /// The key is rejected or revoked; nothing moves it.
     #[error("the key is {0}, which is final")]
@@ -261,6 +275,20 @@ pub enum TransitionError {
     /// A privilege change is already waiting for a checker.
     #[error("a change is already pending")]
     ChangePending,
+    /// A revocation or a change is waiting for a checker, so the key cannot be rotated yet.
+    #[error("a revocation or a change of this key is pending")]
+    RequestPending,
+    /// A key acting as integrator tried to approve, reject or change something about itself; it may
+    /// only ask its own revocation.
+    #[error("a key cannot approve, reject or change anything about itself")]
+    OwnKey,
+    /// A key acting as integrator tried to approve or reject while the tenant keeps approvals for
+    /// people (`integrator_approvals` off).
+    #[error("this tenant does not let API keys approve or reject")]
+    IntegratorApprovalsOff,
+    /// A key acting as integrator reached outside its own environment or privileges.
+    #[error("an API key manages only keys of its own environment and within its own privileges")]
+    OutOfBounds,
     /// The tenant has not enabled live keys.
     #[error("live keys are not enabled for this tenant")]
     LiveDisabled,

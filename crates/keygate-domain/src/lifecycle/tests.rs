@@ -24,6 +24,7 @@ enum Op {
     ApproveChange,
     RejectChange,
     Notes,
+    PredecessorRevoked,
     /// Let this many hours pass.
     Wait(u16),
 }
@@ -46,6 +47,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::ApproveChange),
         1 => Just(Op::RejectChange),
         1 => Just(Op::Notes),
+        1 => Just(Op::PredecessorRevoked),
         1 => (1u16..48).prop_map(Op::Wait),
     ]
 }
@@ -95,10 +97,17 @@ fn model_step(m: &Model, op: Op, by: ActorId, roles: RoleSet, dual: bool, expire
         Op::ApproveRevocation | Op::RejectRevocation => {
             checker && m.state == KeyState::RevocationPending && Some(by) != m.revoker
         }
-        Op::Widen | Op::Narrow => maker && m.state == KeyState::Active && m.change_by.is_none() && !expired,
-        Op::ApproveChange => checker && !terminal && m.change_by.is_some() && m.change_by != Some(by) && !expired,
-        Op::RejectChange => checker && !terminal && m.change_by.is_some() && m.change_by != Some(by),
+        // A narrowing goes through a pending widening (and drops it); a widening waits its turn.
+        Op::Widen | Op::Narrow => {
+            let narrowing = matches!(op, Op::Narrow) || m.wide;
+            maker && m.state == KeyState::Active && (m.change_by.is_none() || narrowing) && !expired
+        }
+        Op::ApproveChange => {
+            checker && m.state == KeyState::Active && m.change_by.is_some() && m.change_by != Some(by) && !expired
+        }
+        Op::RejectChange => checker && m.state == KeyState::Active && m.change_by.is_some() && m.change_by != Some(by),
         Op::Notes => maker && !terminal,
+        Op::PredecessorRevoked => m.state == KeyState::PendingApproval,
         Op::Wait(_) => true,
     };
     if !ok {
@@ -106,7 +115,7 @@ fn model_step(m: &Model, op: Op, by: ActorId, roles: RoleSet, dual: bool, expire
     }
     match op {
         Op::Approve => n.state = KeyState::Active,
-        Op::Reject => n.state = KeyState::Rejected,
+        Op::Reject | Op::PredecessorRevoked => n.state = KeyState::Rejected,
         Op::Revoke if dual => {
             n.state = KeyState::RevocationPending;
             n.revoker = Some(by);
@@ -127,6 +136,7 @@ fn model_step(m: &Model, op: Op, by: ActorId, roles: RoleSet, dual: bool, expire
                 n.pending_wide = asks_wide;
             } else {
                 n.wide = asks_wide;
+                n.change_by = None;
             }
         }
         Op::ApproveChange => {
@@ -151,6 +161,7 @@ fn event(op: Op) -> Option<Event> {
         Op::ApproveChange => Event::ApproveChange,
         Op::RejectChange => Event::RejectChange { reason: None },
         Op::Notes => Event::UpdateNotes { notes: Some(Notes::parse("edited").unwrap()) },
+        Op::PredecessorRevoked => Event::PredecessorRevoked,
         Op::Wait(_) => return None,
     })
 }

@@ -58,6 +58,7 @@ fn active_key() -> Key {
         expiry: Expiry::Never,
         state: KeyState::Active,
         created_by: ActorId::System,
+        created_for: ActorId::System,
         approved_by: None,
         created_at: at,
         updated_at: at,

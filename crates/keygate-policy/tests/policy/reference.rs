@@ -127,6 +127,7 @@ fn build_key(m: &KeyModel) -> Key {
         expiry: m.expires_in.map_or(Expiry::Never, |s| Expiry::At(now() + Duration::seconds(s))),
         state: m.state,
         created_by: ActorId::System,
+        created_for: ActorId::System,
         approved_by: None,
         created_at: now() - Duration::days(1),
         updated_at: now() - Duration::days(1),

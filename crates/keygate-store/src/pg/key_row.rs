@@ -34,6 +34,7 @@ pub(super) use key_columns;
 
 /// A `keys` row selected with [`key_columns!`].
 pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
+    let created_by = parsed(row, "created_by", str::parse::<ActorId>)?;
     let key = Key {
         id: parsed(row, "key_id", KeyId::parse)?,
         tenant: parsed(row, "tenant_id", TenantId::parse)?,
@@ -48,7 +49,9 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
         )?,
         expiry: get::<Option<DateTime<Utc>>>(row, "expires_at")?.map_or(Expiry::Never, Expiry::At),
         state: parsed(row, "state", str::parse::<KeyState>)?,
-        created_by: parsed(row, "created_by", str::parse::<ActorId>)?,
+        created_by,
+        // TODO(wiring): persist `created_for`; until then the maker counts as its own principal.
+        created_for: created_by,
         approved_by: parsed_opt(row, "approved_by", str::parse::<ActorId>)?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
@@ -94,7 +97,8 @@ fn revocation(row: &PgRow) -> Result<Option<RevocationRequest>, StoreError> {
     let requested_at = get(row, "revocation_requested_at")?;
     match (requested_by, reason, requested_at) {
         (Some(requested_by), Some(reason), Some(requested_at)) => {
-            Ok(Some(RevocationRequest { requested_by, reason, requested_at }))
+            // TODO(wiring): persist `requested_for`; until then the asker counts as its own principal.
+            Ok(Some(RevocationRequest { requested_by, requested_for: requested_by, reason, requested_at }))
         }
         (None, None, None) => Ok(None),
         _ => Err(corrupt("revocation", "partly set")),
@@ -110,7 +114,8 @@ fn pending_change(row: &PgRow) -> Result<Option<PendingChange>, StoreError> {
         (Some(scopes), Some(allowed_ips), Some(requested_by), Some(requested_at)) => {
             let columns = ["pending_currency", "pending_max_amount", "pending_daily_volume"];
             let privileges = privileges(row, scopes, columns, allowed_ips)?;
-            Ok(Some(PendingChange { privileges, requested_by, requested_at }))
+            // TODO(wiring): persist `requested_for`; until then the asker counts as its own principal.
+            Ok(Some(PendingChange { privileges, requested_by, requested_for: requested_by, requested_at }))
         }
         (None, None, None, None) => Ok(None),
         _ => Err(corrupt("pending change", "partly set")),

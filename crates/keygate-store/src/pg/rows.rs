@@ -72,6 +72,8 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             live_enabled: get(row, "live_enabled")?,
             max_key_lifetime_days,
             allow_never_expiring: get(row, "allow_never_expiring")?,
+            // TODO(wiring): persist `integrator_approvals`; until then it reads as off (narrow).
+            integrator_approvals: false,
         },
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,

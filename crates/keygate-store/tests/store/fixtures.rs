@@ -25,6 +25,7 @@ pub fn tenant(id: &str) -> Tenant {
             live_enabled: true,
             max_key_lifetime_days: Some(400),
             allow_never_expiring: false,
+            integrator_approvals: false,
         },
         created_at: now(),
         updated_at: now(),

@@ -45,7 +45,7 @@ impl Caller {
     pub fn on(&self, tenant: &TenantId) -> Result<Actor, ManageError> {
         match &self.tenant {
             Some(own) if own != tenant => Err(ManageError::Forbidden("the credential belongs to another tenant")),
-            _ => Ok(self.actor),
+            _ => Ok(self.actor.clone()),
         }
     }
 

@@ -60,7 +60,8 @@ impl Management {
             last_used_at: None,
             last_used_ip: None,
         };
-        let mut changes = vec![KeyChange { write: KeyWrite::Insert(record.clone()), audit: entry(&created, actor) }];
+        let mut changes =
+            vec![KeyChange { write: KeyWrite::Insert(record.clone()), audit: entry(&created, actor.clone()) }];
         changes.extend(self.supersede(&created, actor, policy).await?);
         self.commit(&changes).await?;
         Ok((record, plain))
@@ -98,7 +99,7 @@ impl Management {
         let actor = caller.on(tenant)?;
         let (record, policy) = self.current(tenant, id).await?;
         let moved = record.key.apply(event, &actor, &policy, self.now())?;
-        let mut changes = vec![update(&record.key, &moved, actor)];
+        let mut changes = vec![update(&record.key, &moved, actor.clone())];
         changes.extend(self.supersede(&moved, actor, &policy).await?);
         self.commit(&changes).await?;
         Ok(KeyRecord { key: moved.key, ..record })
@@ -121,7 +122,7 @@ impl Management {
         let mut changes = Vec::new();
         if let Some(notes) = patch.notes {
             let moved = key.apply(Event::UpdateNotes { notes }, &actor, &policy, now)?;
-            changes.push(update(&key, &moved, actor));
+            changes.push(update(&key, &moved, actor.clone()));
             key = moved.key;
         }
         if patch.scopes.is_some() || patch.limits.is_some() {

@@ -54,6 +54,7 @@ impl TenantPatch {
             live_enabled: self.live_enabled.unwrap_or(policy.live_enabled),
             max_key_lifetime_days: self.max_key_lifetime_days.unwrap_or(policy.max_key_lifetime_days),
             allow_never_expiring: self.allow_never_expiring.unwrap_or(policy.allow_never_expiring),
+            integrator_approvals: policy.integrator_approvals,
         }
     }
 }

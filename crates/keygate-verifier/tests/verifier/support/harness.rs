@@ -204,6 +204,7 @@ impl Harness {
             live_enabled: true,
             max_key_lifetime_days: None,
             allow_never_expiring: false,
+            integrator_approvals: false,
         };
         for id in ["acme", "globex"] {
             let tenant = Tenant {

@@ -1,0 +1,58 @@
+//! The checks every key move is made of: role, maker-checker by person, and the integrator-key rules.
+//! Each answers yes or a typed refusal; none changes anything.
+
+use super::TransitionError;
+use crate::actor::Actor;
+use crate::environment::Environment;
+use crate::ids::ActorId;
+use crate::key::Privileges;
+use crate::policy::TenantPolicy;
+use crate::role::Role;
+
+pub(crate) fn require(actor: &Actor, role: Role) -> Result<(), TransitionError> {
+    if actor.roles.has(role) {
+        Ok(())
+    } else {
+        Err(TransitionError::MissingRole(role))
+    }
+}
+
+/// Maker-checker by person: the approver's id or principal must be neither the requester's id nor
+/// its principal, so a person approving through a key they hold is still the same person.
+pub(crate) fn not_self(actor: &Actor, requester: &[ActorId]) -> Result<(), TransitionError> {
+    if actor.is_any_of(requester) {
+        Err(TransitionError::SelfApproval)
+    } else {
+        Ok(())
+    }
+}
+
+/// A key approves or rejects only where the tenant lets integrator keys do so.
+pub(crate) fn approvals_allowed(actor: &Actor, policy: &TenantPolicy) -> Result<(), TransitionError> {
+    if actor.is_key() && !policy.integrator_approvals {
+        Err(TransitionError::IntegratorApprovalsOff)
+    } else {
+        Ok(())
+    }
+}
+
+/// A key actor touches only keys of its own environment, and grants no more than it holds. People are
+/// unbounded; a key actor that came without bounds is refused (fail closed).
+pub(crate) fn within_bounds(
+    actor: &Actor,
+    environment: Environment,
+    granted: Option<&Privileges>,
+) -> Result<(), TransitionError> {
+    if !actor.is_key() {
+        return Ok(());
+    }
+    let Some(bounds) = &actor.bounds else {
+        return Err(TransitionError::OutOfBounds);
+    };
+    let fits = bounds.environment == environment && granted.is_none_or(|p| p.is_within(&bounds.privileges));
+    if fits {
+        Ok(())
+    } else {
+        Err(TransitionError::OutOfBounds)
+    }
+}

@@ -1,0 +1,225 @@
+//! Which way each tenant setting moves: the one table that says, for every field of
+//! [`TenantPolicy`], which direction narrows (one person may do it at once) and which widens (held for
+//! a second person's approval, whatever the tenant's dual control says).
+//!
+//! Every new tenant setting (time zone, currency, ...) must be added to [`classify`] and to
+//! [`PolicyPatch`]; both destructure the structs without `..`, so forgetting one is a compile error.
+//! This module never decides who may ask or approve; [`crate::PolicyRequest`] does.
+
+#[cfg(test)]
+mod tests;
+
+use crate::policy::TenantPolicy;
+
+/// One tenant setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Setting {
+    /// [`TenantPolicy::dual_control`]: on narrows.
+    DualControl,
+    /// [`TenantPolicy::live_enabled`]: off narrows.
+    LiveEnabled,
+    /// [`TenantPolicy::max_key_lifetime_days`]: a smaller cap narrows, no cap is widest.
+    MaxKeyLifetimeDays,
+    /// [`TenantPolicy::allow_never_expiring`]: off narrows.
+    AllowNeverExpiring,
+    /// [`TenantPolicy::integrator_approvals`]: off narrows.
+    IntegratorApprovals,
+}
+
+impl Setting {
+    /// Every setting, in the order of [`TenantPolicy`]'s fields.
+    pub const ALL: [Self; 5] = [
+        Self::DualControl,
+        Self::LiveEnabled,
+        Self::MaxKeyLifetimeDays,
+        Self::AllowNeverExpiring,
+        Self::IntegratorApprovals,
+    ];
+
+    /// The setting's name, as the field is named on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::DualControl => "dual_control",
+            Self::LiveEnabled => "live_enabled",
+            Self::MaxKeyLifetimeDays => "max_key_lifetime_days",
+            Self::AllowNeverExpiring => "allow_never_expiring",
+            Self::IntegratorApprovals => "integrator_approvals",
+        }
+    }
+
+    /// Which way this setting moves from `from` to `to` (the other settings are not looked at).
+    pub fn direction(self, from: &TenantPolicy, to: &TenantPolicy) -> Direction {
+        classify(from, to)
+            .into_iter()
+            .find_map(|(setting, direction)| (setting == self).then_some(direction))
+            .unwrap_or(Direction::Unchanged)
+    }
+}
+
+/// Which way a setting moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// The same value.
+    Unchanged,
+    /// Less is allowed afterwards: one person may do it.
+    Narrows,
+    /// More is allowed afterwards: a second person must approve.
+    Widens,
+}
+
+/// A flag where `on` is the narrow end (dual control).
+fn on_narrows(from: bool, to: bool) -> Direction {
+    match (from, to) {
+        (false, true) => Direction::Narrows,
+        (true, false) => Direction::Widens,
+        _ => Direction::Unchanged,
+    }
+}
+
+/// A flag where `off` is the narrow end (live keys, never-expiring keys, integrator approvals).
+fn off_narrows(from: bool, to: bool) -> Direction {
+    on_narrows(to, from)
+}
+
+/// A cap where smaller is narrower and none is widest.
+fn cap(from: Option<u32>, to: Option<u32>) -> Direction {
+    match (from, to) {
+        (a, b) if a == b => Direction::Unchanged,
+        (None, Some(_)) => Direction::Narrows,
+        (Some(a), Some(b)) if b < a => Direction::Narrows,
+        // A longer cap, or none at all.
+        _ => Direction::Widens,
+    }
+}
+
+/// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
+/// of [`TenantPolicy`] fails to compile here until it is given a row.
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 5] {
+    let TenantPolicy { dual_control, live_enabled, max_key_lifetime_days, allow_never_expiring, integrator_approvals } =
+        *to;
+    [
+        (Setting::DualControl, on_narrows(from.dual_control, dual_control)),
+        (Setting::LiveEnabled, off_narrows(from.live_enabled, live_enabled)),
+        (Setting::MaxKeyLifetimeDays, cap(from.max_key_lifetime_days, max_key_lifetime_days)),
+        (Setting::AllowNeverExpiring, off_narrows(from.allow_never_expiring, allow_never_expiring)),
+        (Setting::IntegratorApprovals, off_narrows(from.integrator_approvals, integrator_approvals)),
+    ]
+}
+
+/// A change to a tenant's policy as asked: each setting optional (`None` leaves it as it is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PolicyPatch {
+    /// Dual control on or off.
+    pub dual_control: Option<bool>,
+    /// Live keys allowed.
+    pub live_enabled: Option<bool>,
+    /// Lifetime cap in days (`Some(None)` removes it).
+    pub max_key_lifetime_days: Option<Option<u32>>,
+    /// Never-expiring keys allowed.
+    pub allow_never_expiring: Option<bool>,
+    /// Integrator keys may approve and reject.
+    pub integrator_approvals: Option<bool>,
+}
+
+impl PolicyPatch {
+    /// Whether the patch asks for nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `policy` with every setting of this patch applied, as asked.
+    pub fn apply_to(&self, policy: &TenantPolicy) -> TenantPolicy {
+        let Self { dual_control, live_enabled, max_key_lifetime_days, allow_never_expiring, integrator_approvals } =
+            *self;
+        TenantPolicy {
+            dual_control: dual_control.unwrap_or(policy.dual_control),
+            live_enabled: live_enabled.unwrap_or(policy.live_enabled),
+            max_key_lifetime_days: max_key_lifetime_days.unwrap_or(policy.max_key_lifetime_days),
+            allow_never_expiring: allow_never_expiring.unwrap_or(policy.allow_never_expiring),
+            integrator_approvals: integrator_approvals.unwrap_or(policy.integrator_approvals),
+        }
+    }
+
+    /// The part of this patch that touches `setting` only.
+    #[must_use]
+    pub fn only(&self, setting: Setting) -> Self {
+        let mut one = Self::default();
+        match setting {
+            Setting::DualControl => one.dual_control = self.dual_control,
+            Setting::LiveEnabled => one.live_enabled = self.live_enabled,
+            Setting::MaxKeyLifetimeDays => one.max_key_lifetime_days = self.max_key_lifetime_days,
+            Setting::AllowNeverExpiring => one.allow_never_expiring = self.allow_never_expiring,
+            Setting::IntegratorApprovals => one.integrator_approvals = self.integrator_approvals,
+        }
+        one
+    }
+
+    /// This patch with the settings `other` asks for added (`other` wins where both ask).
+    #[must_use]
+    pub fn merge(&self, other: &Self) -> Self {
+        Self {
+            dual_control: other.dual_control.or(self.dual_control),
+            live_enabled: other.live_enabled.or(self.live_enabled),
+            max_key_lifetime_days: other.max_key_lifetime_days.or(self.max_key_lifetime_days),
+            allow_never_expiring: other.allow_never_expiring.or(self.allow_never_expiring),
+            integrator_approvals: other.integrator_approvals.or(self.integrator_approvals),
+        }
+    }
+}
+
+/// A patch split by direction: what holds at once, and what waits for a second person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicySplit {
+    /// The policy with every narrowing (and unchanged) setting of the patch applied.
+    pub now: TenantPolicy,
+    /// The widening settings only, as asked; `None` when nothing widens.
+    pub pending: Option<PolicyPatch>,
+}
+
+impl TenantPolicy {
+    /// The policy a new tenant gets, whatever its creator asked: every setting at its narrow end.
+    /// Widening it is a policy request like any other.
+    pub fn narrowest() -> Self {
+        Self {
+            dual_control: true,
+            live_enabled: false,
+            max_key_lifetime_days: Some(crate::ExpiryRequest::DEFAULT_DAYS),
+            allow_never_expiring: false,
+            integrator_approvals: false,
+        }
+    }
+
+    /// Splits `patch` setting by setting against this policy: each narrowing applies at once, each
+    /// widening is held in `pending`. Dual control does not change this: loosening a tenant always
+    /// takes two persons.
+    pub fn split(&self, patch: &PolicyPatch) -> PolicySplit {
+        let mut now = *self;
+        let mut pending = PolicyPatch::default();
+        for setting in Setting::ALL {
+            let one = patch.only(setting);
+            if setting.direction(self, &one.apply_to(self)) == Direction::Widens {
+                pending = pending.merge(&one);
+            } else {
+                now = one.apply_to(&now);
+            }
+        }
+        PolicySplit { now, pending: (!pending.is_empty()).then_some(pending) }
+    }
+
+    /// Applies an approved pending patch to the policy as it is now. Each setting that still widens
+    /// this policy is applied with the value asked: the checker approved that value, so if someone
+    /// narrowed the same setting meanwhile, approval restores the approved value (the checker saw
+    /// it). A setting that no longer widens (the policy already moved past it, say a cap removed while
+    /// a longer cap waited) is dropped rather than applied, so an approval never narrows by surprise.
+    #[must_use]
+    pub fn apply_pending(&self, pending: &PolicyPatch) -> Self {
+        Setting::ALL.into_iter().fold(*self, |policy, setting| {
+            let one = pending.only(setting);
+            if setting.direction(self, &one.apply_to(self)) == Direction::Widens {
+                one.apply_to(&policy)
+            } else {
+                policy
+            }
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! The classification table, patches split by direction, and approval of the held part.
+
+use crate::*;
+
+/// For every setting, the narrowest policy with that one setting widened. Adding a setting without a
+/// row here fails `every_setting_is_classified_both_ways`.
+fn widened(setting: Setting) -> TenantPolicy {
+    let n = TenantPolicy::narrowest();
+    match setting {
+        Setting::DualControl => TenantPolicy { dual_control: false, ..n },
+        Setting::LiveEnabled => TenantPolicy { live_enabled: true, ..n },
+        Setting::MaxKeyLifetimeDays => TenantPolicy { max_key_lifetime_days: Some(400), ..n },
+        Setting::AllowNeverExpiring => TenantPolicy { allow_never_expiring: true, ..n },
+        Setting::IntegratorApprovals => TenantPolicy { integrator_approvals: true, ..n },
+    }
+}
+
+#[test]
+fn every_setting_is_classified_both_ways() {
+    let n = TenantPolicy::narrowest();
+    let rows: Vec<Setting> = classify(&n, &n).iter().map(|(s, _)| *s).collect();
+    assert_eq!(rows, Setting::ALL.to_vec(), "the table has one row per setting, in field order");
+    assert!(classify(&n, &n).iter().all(|(_, d)| *d == Direction::Unchanged), "same policy, nothing moves");
+    for setting in Setting::ALL {
+        let w = widened(setting);
+        assert_ne!(w, n, "{}: the widened policy differs", setting.as_str());
+        for (other, direction) in classify(&n, &w) {
+            let expected = if other == setting { Direction::Widens } else { Direction::Unchanged };
+            assert_eq!(direction, expected, "{} widened, row {}", setting.as_str(), other.as_str());
+        }
+        assert_eq!(setting.direction(&w, &n), Direction::Narrows, "{}: back to narrowest narrows", setting.as_str());
+    }
+    assert_eq!(TenantPolicy::default(), n, "a tenant is born narrow");
+}
+
+#[test]
+fn lifetime_caps_narrow_downwards_and_no_cap_is_widest() {
+    let at = |cap| TenantPolicy { max_key_lifetime_days: cap, ..TenantPolicy::narrowest() };
+    let cases = [
+        (Some(365), Some(30), Direction::Narrows, "shorter cap"),
+        (Some(30), Some(365), Direction::Widens, "longer cap"),
+        (Some(30), None, Direction::Widens, "cap removed"),
+        (None, Some(3650), Direction::Narrows, "cap added"),
+        (None, None, Direction::Unchanged, "no cap either way"),
+    ];
+    for (from, to, expected, why) in cases {
+        assert_eq!(Setting::MaxKeyLifetimeDays.direction(&at(from), &at(to)), expected, "{why}");
+    }
+}
+
+#[test]
+fn a_patch_splits_into_what_applies_now_and_what_waits() {
+    let open = TenantPolicy { dual_control: false, live_enabled: true, ..TenantPolicy::narrowest() };
+    let cases = [
+        (
+            TenantPolicy::narrowest(),
+            PolicyPatch { dual_control: Some(false), live_enabled: Some(false), ..PolicyPatch::default() },
+            TenantPolicy::narrowest(),
+            Some(PolicyPatch { dual_control: Some(false), ..PolicyPatch::default() }),
+            "switching dual control off waits; an unchanged setting needs nobody",
+        ),
+        (
+            open,
+            PolicyPatch { dual_control: Some(true), live_enabled: Some(false), ..PolicyPatch::default() },
+            TenantPolicy::narrowest(),
+            None,
+            "narrowing applies at once, even without dual control",
+        ),
+        (
+            open,
+            PolicyPatch {
+                max_key_lifetime_days: Some(Some(30)),
+                integrator_approvals: Some(true),
+                ..PolicyPatch::default()
+            },
+            TenantPolicy { max_key_lifetime_days: Some(30), ..open },
+            Some(PolicyPatch { integrator_approvals: Some(true), ..PolicyPatch::default() }),
+            "a widening waits even when dual control is off",
+        ),
+        (TenantPolicy::narrowest(), PolicyPatch::default(), TenantPolicy::narrowest(), None, "empty patch"),
+    ];
+    for (policy, patch, now, pending, why) in cases {
+        assert_eq!(policy.split(&patch), PolicySplit { now, pending }, "{why}");
+    }
+}
+
+#[test]
+fn approval_applies_what_still_widens_as_asked() {
+    let n = TenantPolicy::narrowest();
+    let asked =
+        PolicyPatch { live_enabled: Some(true), max_key_lifetime_days: Some(Some(400)), ..PolicyPatch::default() };
+    let uncapped = TenantPolicy { max_key_lifetime_days: None, ..n };
+    let cases = [
+        (n, TenantPolicy { live_enabled: true, max_key_lifetime_days: Some(400), ..n }, "both widen"),
+        (
+            TenantPolicy { max_key_lifetime_days: Some(30), ..n },
+            TenantPolicy { live_enabled: true, max_key_lifetime_days: Some(400), ..n },
+            "a narrowing meanwhile is replaced by the approved value",
+        ),
+        (uncapped, TenantPolicy { live_enabled: true, ..uncapped }, "a cap already removed is not put back"),
+    ];
+    for (current, expected, why) in cases {
+        assert_eq!(current.apply_pending(&asked), expected, "{why}");
+    }
+}
+
+#[test]
+fn a_policy_request_needs_another_admin() {
+    let person = |n: u8| ActorId::Operator(OperatorId::from_bytes([n; 16]));
+    let admin = |n: u8| Actor::new(person(n), RoleSet::of([Role::Admin]));
+    let system = Actor::new(ActorId::System, RoleSet::of([Role::Admin]));
+    let widen = PolicyPatch { dual_control: Some(false), ..PolicyPatch::default() };
+    assert_eq!(
+        PolicyRequest::new(widen, &Actor::new(person(1), RoleSet::of([Role::Checker]))).unwrap_err(),
+        PolicyError::MissingRole(Role::Admin),
+        "only admins ask"
+    );
+    assert_eq!(PolicyRequest::new(PolicyPatch::default(), &admin(1)), Err(PolicyError::NothingToApprove), "empty");
+    let by_system = PolicyRequest::new(widen, &system).unwrap();
+    let by_admin = PolicyRequest::new(widen, &admin(1)).unwrap();
+    let owns = |k: u8, p: u8| {
+        let scopes = ScopeSet::parse(["api-keys:*"]).unwrap();
+        let roles = RoleSet::of([Role::Admin]);
+        let bounds =
+            KeyBounds { environment: Environment::Test, privileges: Privileges { scopes, limits: Limits::none() } };
+        Actor::for_key(KeyId::from_bytes([k; 16]), roles, person(p), bounds)
+    };
+    let cases = [
+        (&by_system, admin(1), Ok(false), "the system admin asks, a tenant admin approves"),
+        (&by_system, system.clone(), Err(PolicyError::SelfApproval), "the system admin is one person"),
+        (&by_admin, admin(2), Ok(false), "another admin"),
+        (&by_admin, admin(1), Err(PolicyError::SelfApproval), "the asker"),
+        (&by_admin, owns(9, 1), Err(PolicyError::SelfApproval), "the asker through a key"),
+        (
+            &by_admin,
+            Actor::new(person(2), RoleSet::of([Role::Checker])),
+            Err(PolicyError::MissingRole(Role::Admin)),
+            "a checker",
+        ),
+    ];
+    for (request, who, expected, why) in cases {
+        let got = request.approve(&who, &TenantPolicy::narrowest()).map(|p| p.dual_control);
+        assert_eq!(got, expected, "approve: {why}");
+        assert_eq!(request.reject(&who), expected.map(|_| ()), "reject: {why}");
+    }
+}
