@@ -48,7 +48,8 @@ impl Permission {
             Event::RequestRevocation { .. }
             | Event::RequestChange { .. }
             | Event::UpdateNotes { .. }
-            | Event::Supersede { .. } => Self::Request,
+            | Event::Supersede { .. }
+            | Event::PredecessorRevoked => Self::Request,
         }
     }
 }
