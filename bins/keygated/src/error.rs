@@ -45,6 +45,9 @@ pub enum ApiError {
     /// 409: the tenant id or e-mail is taken.
     #[error("already exists")]
     AlreadyExists,
+    /// 410: the invitation was claimed already, or lapsed.
+    #[error("{0}")]
+    Gone(String),
     /// 408: the body did not arrive in time.
     #[error("the request body was not received in time")]
     RequestTimeout,
@@ -82,6 +85,7 @@ impl ApiError {
             Self::TooLarge => "BODY_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Unavailable => "STORE_UNAVAILABLE",
+            Self::Gone(_) => "INVITATION_GONE",
         };
         (code_status(code), code)
     }
@@ -119,6 +123,11 @@ pub const CODES: &[ProblemCode] = &[
     ProblemCode { code: "CONFLICT", status: 409, meaning: "a concurrent change won; read again and retry" },
     ProblemCode { code: "NAME_TAKEN", status: 409, meaning: "a key with this name exists in the tenant" },
     ProblemCode { code: "ALREADY_EXISTS", status: 409, meaning: "the tenant id or e-mail is taken" },
+    ProblemCode {
+        code: "INVITATION_GONE",
+        status: 410,
+        meaning: "the invitation was claimed already, or lapsed (72 hours)",
+    },
     ProblemCode { code: "REQUEST_TIMEOUT", status: 408, meaning: "the body did not arrive within 10 s" },
     ProblemCode { code: "BODY_TOO_LARGE", status: 413, meaning: "the body is larger than 64 KiB" },
     ProblemCode {
@@ -144,18 +153,33 @@ fn code_status(code: &str) -> StatusCode {
 
 impl From<ManageError> for ApiError {
     fn from(error: ManageError) -> Self {
+        use keygate_domain::operator::OperatorError as Op;
         match error {
             ManageError::Unauthenticated => Self::Unauthenticated,
             ManageError::Forbidden(why) => Self::Forbidden(why.to_owned()),
             ManageError::NotFound => Self::NotFound,
             ManageError::Invalid { field, message } => Self::Invalid { field: field.to_owned(), message },
-            ManageError::Transition(TransitionError::SelfApproval) => Self::SelfApproval,
-            ManageError::Transition(e @ TransitionError::MissingRole(_)) => Self::Forbidden(e.to_string()),
+            ManageError::SelfApproval
+            | ManageError::Transition(TransitionError::SelfApproval)
+            | ManageError::Operator(Op::SelfApproval) => Self::SelfApproval,
+            ManageError::Transition(
+                e @ (TransitionError::MissingRole(_)
+                | TransitionError::OwnKey
+                | TransitionError::IntegratorApprovalsOff
+                | TransitionError::OutOfBounds),
+            ) => Self::Forbidden(e.to_string()),
             ManageError::Transition(TransitionError::LiveDisabled) => {
                 Self::invalid("environment", TransitionError::LiveDisabled)
             }
             ManageError::Transition(TransitionError::Expiry(e)) => Self::invalid("expires_at", e),
             ManageError::Transition(other) => Self::InvalidState(other.to_string()),
+            ManageError::Operator(e @ (Op::Lapsed | Op::AlreadyClaimed | Op::Gone)) => Self::Gone(e.to_string()),
+            ManageError::Operator(e @ Op::Separation(_)) => Self::invalid("roles", e),
+            ManageError::Operator(e @ (Op::MissingRole(_) | Op::SystemOnly | Op::NotTheOperator)) => {
+                Self::Forbidden(e.to_string())
+            }
+            ManageError::Operator(other) => Self::InvalidState(other.to_string()),
+            ManageError::InvalidState(why) => Self::InvalidState(why.to_owned()),
             ManageError::Conflict => Self::Conflict,
             ManageError::NameTaken => Self::NameTaken,
             ManageError::AlreadyExists => Self::AlreadyExists,
@@ -200,6 +224,7 @@ mod tests {
             ApiError::TooLarge,
             ApiError::UnsupportedMediaType,
             ApiError::Unavailable,
+            ApiError::Gone(String::new()),
         ];
         for error in &every {
             let (status, code) = error.status_and_code();

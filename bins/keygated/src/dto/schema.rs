@@ -242,3 +242,11 @@ pub fn denial_status() -> Schema {
     statuses.dedup();
     ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some(statuses)).into()
 }
+
+/// An operator's state, from the domain's list.
+pub fn operator_state() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(keygate_domain::operator::OperatorState::ALL.map(keygate_domain::operator::OperatorState::as_str)))
+        .into()
+}

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use keygate_domain::{TenantId, TenantName};
 use keygate_store::Tenant;
-use keygate_verifier::manage::TenantPatch;
+use keygate_verifier::manage::{NewOperator, TenantPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,9 +22,13 @@ pub struct CreateTenant {
     /// Display name.
     #[schema(value_type = DisplayNameText)]
     pub name: String,
-    /// Policy; omitted settings take their defaults.
+    /// Settings asked for. The tenant is born at its narrowest policy; a looser setting asked here
+    /// becomes a pending policy change, for one of the first admins to approve once claimed.
     #[serde(default)]
     pub policy: PolicyInput,
+    /// The tenant's first admins, invited by the system admin; their invitations are in the response.
+    #[serde(default)]
+    pub admins: Vec<super::operator::FirstAdmin>,
 }
 
 /// `PATCH /v1/tenants/{tenant}`.
@@ -59,6 +63,9 @@ pub struct PolicyInput {
     /// Keys may be created with no expiry.
     #[serde(default)]
     allow_never_expiring: Option<bool>,
+    /// Integrator keys holding `api-keys:approve` may approve and reject.
+    #[serde(default)]
+    integrator_approvals: Option<bool>,
 }
 
 fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiError> {
@@ -75,14 +82,16 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
         live_enabled: policy.live_enabled,
         max_key_lifetime_days,
         allow_never_expiring: policy.allow_never_expiring,
+        integrator_approvals: policy.integrator_approvals,
     })
 }
 
-impl TryFrom<CreateTenant> for (TenantId, TenantPatch) {
+impl TryFrom<CreateTenant> for (TenantId, TenantPatch, Vec<NewOperator>) {
     type Error = ApiError;
     fn try_from(body: CreateTenant) -> Result<Self, ApiError> {
         let id = field("id", &body.id, TenantId::parse)?;
-        Ok((id, patch(Some(&body.name), body.policy)?))
+        let admins = body.admins.iter().map(NewOperator::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok((id, patch(Some(&body.name), body.policy)?, admins))
     }
 }
 
@@ -97,8 +106,8 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": null, "allow_never_expiring": false},
-    "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false},
+    "pending_policy": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
     #[schema(value_type = TenantIdText)]
@@ -106,18 +115,41 @@ pub struct TenantView {
     #[schema(value_type = DisplayNameText)]
     name: String,
     policy: PolicyView,
+    /// A widening asked by one admin, waiting for another (`POST .../policy/approve`).
+    pending_policy: Option<PendingPolicyView>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
+/// The settings a pending widening would change (absent ones stay), who asked and when.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PendingPolicy, examples(json!({"settings": {"live_enabled": true}, "requested_by": "system", "requested_at": "2026-11-28T18:40:00Z"})))]
+struct PendingPolicyView {
+    #[schema(value_type = Object)]
+    settings: serde_json::Value,
+    #[schema(value_type = super::schema::ActorText)]
+    requested_by: String,
+    requested_at: DateTime<Utc>,
+}
+
+/// `POST /v1/tenants`: the tenant, and its first admins' invitations, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "acme", "name": "Acme Distribution", "invitations": []})))]
+pub struct CreatedTenant {
+    #[serde(flatten)]
+    pub tenant: TenantView,
+    pub invitations: Vec<super::operator::InvitedOperator>,
+}
+
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": null, "allow_never_expiring": false})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false})))]
 struct PolicyView {
     dual_control: bool,
     live_enabled: bool,
     max_key_lifetime_days: Option<u32>,
     allow_never_expiring: bool,
+    integrator_approvals: bool,
 }
 
 impl From<&Tenant> for TenantView {
@@ -130,7 +162,27 @@ impl From<&Tenant> for TenantView {
                 live_enabled: t.policy.live_enabled,
                 max_key_lifetime_days: t.policy.max_key_lifetime_days,
                 allow_never_expiring: t.policy.allow_never_expiring,
+                integrator_approvals: t.policy.integrator_approvals,
             },
+            pending_policy: t.pending_policy.as_ref().map(|p| {
+                let w = &p.request.patch;
+                let mut settings = serde_json::Map::new();
+                let mut put = |name: &str, v: Option<serde_json::Value>| {
+                    if let Some(v) = v {
+                        settings.insert(name.to_owned(), v);
+                    }
+                };
+                put("dual_control", w.dual_control.map(Into::into));
+                put("live_enabled", w.live_enabled.map(Into::into));
+                put("allow_never_expiring", w.allow_never_expiring.map(Into::into));
+                put("integrator_approvals", w.integrator_approvals.map(Into::into));
+                put("max_key_lifetime_days", w.max_key_lifetime_days.map(|d| d.map_or(serde_json::Value::Null, Into::into)));
+                PendingPolicyView {
+                    settings: serde_json::Value::Object(settings),
+                    requested_by: p.request.requested_by.to_string(),
+                    requested_at: p.requested_at,
+                }
+            }),
             created_at: t.created_at,
             updated_at: t.updated_at,
         }

@@ -31,6 +31,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/v1/tenants/{tenant}"),
     ("POST", "/v1/tenants/{tenant}/operators"),
     ("GET", "/v1/tenants/{tenant}/operators"),
+    ("PATCH", "/v1/tenants/{tenant}/operators/{id}"),
+    ("POST", "/v1/tenants/{tenant}/operators/{id}/approve"),
+    ("POST", "/v1/tenants/{tenant}/operators/{id}/reject"),
+    ("POST", "/v1/tenants/{tenant}/operators/{id}/disable"),
+    ("POST", "/v1/tenants/{tenant}/operators/{id}/enable"),
+    ("POST", "/v1/tenants/{tenant}/operators/{id}/invite"),
+    ("POST", "/v1/tenants/{tenant}/policy/approve"),
+    ("POST", "/v1/tenants/{tenant}/policy/reject"),
+    ("POST", "/v1/operators/claim"),
+    ("POST", "/v1/operators/me/token"),
     ("POST", "/v1/tenants/{tenant}/keys"),
     ("GET", "/v1/tenants/{tenant}/keys"),
     ("GET", "/v1/tenants/{tenant}/keys/{id}"),
@@ -72,6 +82,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/v1/tenants/{tenant}/operators")
                 .route(web::post().to(operators::create))
                 .route(web::get().to(operators::list))
+                .default_service(not_allowed()),
+        )
+        .service(web::resource("/v1/operators/claim").route(web::post().to(operators::claim)).default_service(not_allowed()))
+        .service(
+            web::resource("/v1/operators/me/token")
+                .route(web::post().to(operators::replace_token))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/operators/{id}")
+                .route(web::patch().to(operators::patch))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/operators/{id}/approve")
+                .route(web::post().to(operators::approve))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/operators/{id}/reject")
+                .route(web::post().to(operators::reject))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/operators/{id}/disable")
+                .route(web::post().to(operators::disable))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/operators/{id}/enable")
+                .route(web::post().to(operators::enable))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/operators/{id}/invite")
+                .route(web::post().to(operators::reinvite))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/policy/approve")
+                .route(web::post().to(tenants::approve_policy))
+                .default_service(not_allowed()),
+        )
+        .service(
+            web::resource("/v1/tenants/{tenant}/policy/reject")
+                .route(web::post().to(tenants::reject_policy))
                 .default_service(not_allowed()),
         )
         .service(
@@ -129,7 +185,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The caller, authenticated for acting on `tenant`.
 async fn caller(manage: &Management, req: &HttpRequest, tenant: Option<&TenantId>) -> Result<Caller, ApiError> {
-    Ok(manage.authenticate(presented_token(req.headers()), tenant).await?)
+    let peer = req.peer_addr().map(|a| a.ip());
+    Ok(manage.authenticate(presented_token(req.headers()), tenant, peer).await?)
 }
 
 /// Authenticates, parses the tenant of the path (an id that cannot exist is 404), and checks that the

@@ -8,18 +8,50 @@ use super::{caller, page_limit, query, tenant_caller};
 use crate::body::Body;
 use crate::dto::audit::{AuditList, AuditQuery, AuditView, ChainView};
 use crate::dto::schema::TenantIdText;
-use crate::dto::tenant::{CreateTenant, TenantView, UpdateTenant};
+use crate::dto::operator::{InvitedOperator, OperatorView};
+use crate::dto::tenant::{CreateTenant, CreatedTenant, TenantView, UpdateTenant};
 use crate::error::ApiError;
 
 /// Create a tenant (system admin).
 #[utoipa::path(operation_id = "createTenant", post, path = "/v1/tenants", tag = "tenants", request_body = CreateTenant,
-    responses((status = 201, description = "The tenant", body = TenantView), (status = 409, description = "ALREADY_EXISTS")),
+    responses((status = 201, description = "The tenant and its first admins' invitations, shown once", body = CreatedTenant), (status = 409, description = "ALREADY_EXISTS")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn create(manage: web::Data<Management>, req: HttpRequest, body: Body) -> Result<HttpResponse, ApiError> {
     let who = caller(&manage, &req, None).await?;
-    let (id, patch) = body.json::<CreateTenant>()?.try_into()?;
-    let tenant = manage.create_tenant(&who, patch, id).await?;
-    Ok(HttpResponse::Created().json(TenantView::from(&tenant)))
+    if !who.is_system() {
+        return Err(ApiError::Forbidden("only the system administrator creates tenants".to_owned()));
+    }
+    let (id, patch, admins) = body.json::<CreateTenant>()?.try_into()?;
+    let (tenant, invited) = manage.create_tenant(&who, patch, id, admins).await?;
+    Ok(HttpResponse::Created().json(CreatedTenant {
+        tenant: TenantView::from(&tenant),
+        invitations: invited
+            .iter()
+            .map(|(o, i)| InvitedOperator { operator: OperatorView::from(o), invitation: Some(i.expose().to_owned()) })
+            .collect(),
+    }))
+}
+
+/// Approve the pending policy widening (an admin other than the one who asked).
+#[utoipa::path(operation_id = "approvePolicy", post, path = "/v1/tenants/{tenant}/policy/approve", tag = "tenants",
+    params(("tenant" = TenantIdText, Path, description = "The tenant")),
+    responses((status = 200, description = "The tenant with the widening in force", body = TenantView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn approve_policy(manage: web::Data<Management>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Administer).await?;
+    Ok(HttpResponse::Ok().json(TenantView::from(&manage.approve_policy(&who, &tenant).await?)))
+}
+
+/// Reject the pending policy widening (an admin other than the one who asked).
+#[utoipa::path(operation_id = "rejectPolicy", post, path = "/v1/tenants/{tenant}/policy/reject", tag = "tenants",
+    params(("tenant" = TenantIdText, Path, description = "The tenant")),
+    responses((status = 200, description = "The tenant without the pending widening", body = TenantView),
+        (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn reject_policy(manage: web::Data<Management>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Administer).await?;
+    Ok(HttpResponse::Ok().json(TenantView::from(&manage.reject_policy(&who, &tenant).await?)))
 }
 
 /// Read a tenant and its policy.

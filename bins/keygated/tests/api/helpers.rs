@@ -136,11 +136,28 @@ impl TestApp {
         secret.to_owned()
     }
 
-    /// A tenant with the given policy and a maker, two checkers and an auditor. Returns their tokens.
+    /// A tenant with the given policy and a maker, two checkers and an auditor, set up the way a real
+    /// tenant starts: the system admin creates it with two first admins (a looser policy asked in the
+    /// body waits for one of them), each claims its invitation, one admin invites every operator and
+    /// the other approves, and each operator claims both halves. Returns their tokens.
     pub async fn tenant(&self, id: &str, policy: Value) -> Operators {
-        let created =
-            self.post("/v1/tenants", ADMIN, json!({"id": id, "name": format!("Tenant {id}"), "policy": policy})).await;
+        let admins = json!([
+            {"name": "Ada Admin", "email": format!("ada@{id}.test")},
+            {"name": "Abe Admin", "email": format!("abe@{id}.test")}
+        ]);
+        let created = self
+            .post("/v1/tenants", ADMIN, json!({"id": id, "name": format!("Tenant {id}"), "policy": policy, "admins": admins}))
+            .await;
         assert_eq!(created.status, StatusCode::CREATED, "tenant {id} created: {:?}", created.body);
+        let mut claimed = Vec::new();
+        for invited in created.body["invitations"].as_array().unwrap() {
+            claimed.push(self.claim(invited["invitation"].as_str().unwrap(), None).await);
+        }
+        let (ada, abe) = (claimed[0].clone(), claimed[1].clone());
+        if !created.body["pending_policy"].is_null() {
+            let approved = self.post(&format!("/v1/tenants/{id}/policy/approve"), &ada, json!({})).await;
+            assert_eq!(approved.status, StatusCode::OK, "policy approved by a first admin: {:?}", approved.body);
+        }
         let mut tokens = Vec::new();
         for (name, roles) in [
             ("Mary Maker", vec!["maker"]),
@@ -149,23 +166,43 @@ impl TestApp {
             ("Audrey", vec!["auditor"]),
         ] {
             let email = format!("{}@{id}.test", name.split(' ').next().unwrap().to_lowercase());
-            let op = self
-                .post(
-                    &format!("/v1/tenants/{id}/operators"),
-                    ADMIN,
-                    json!({"name": name, "email": email, "roles": roles}),
-                )
-                .await;
-            assert_eq!(op.status, StatusCode::CREATED, "operator {name}: {:?}", op.body);
-            tokens.push(self.issued(op.body["token"].as_str().unwrap()));
+            tokens.push(self.invite(id, &ada, &abe, json!({"name": name, "email": email, "roles": roles})).await);
         }
         Operators {
             tenant: id.to_owned(),
+            admin: ada,
+            admin2: abe,
             maker: tokens[0].clone(),
             checker: tokens[1].clone(),
             checker2: tokens[2].clone(),
             auditor: tokens[3].clone(),
         }
+    }
+
+    /// `asker` invites an operator, `approver` approves where dual control asks for it, and the invitee
+    /// claims with what it was given; returns its token.
+    pub async fn invite(&self, tenant: &str, asker: &str, approver: &str, body: Value) -> String {
+        let op = self.post(&format!("/v1/tenants/{tenant}/operators"), asker, body).await;
+        assert_eq!(op.status, StatusCode::CREATED, "operator invited: {:?}", op.body);
+        let first = op.body["invitation"].as_str().unwrap().to_owned();
+        if op.body["operator"]["state"] == "invited" {
+            return self.claim(&first, None).await;
+        }
+        let path = format!("/v1/tenants/{tenant}/operators/{}/approve", op.body["operator"]["id"].as_str().unwrap());
+        let approved = self.post(&path, approver, json!({})).await;
+        assert_eq!(approved.status, StatusCode::OK, "operator approved: {:?}", approved.body);
+        self.claim(&first, approved.body["invitation_2"].as_str()).await
+    }
+
+    /// Claims an invitation; returns the token.
+    pub async fn claim(&self, first: &str, second: Option<&str>) -> String {
+        let mut body = json!({"invitation": first});
+        if let Some(second) = second {
+            body["invitation_2"] = json!(second);
+        }
+        let claimed = self.post("/v1/operators/claim", "", body).await;
+        assert_eq!(claimed.status, StatusCode::CREATED, "invitation claimed: {:?}", claimed.body);
+        self.issued(claimed.body["token"].as_str().unwrap())
     }
 
     /// Creates a key as `maker`; returns (key id, secret).
@@ -260,6 +297,8 @@ fn base64(bytes: &[u8], alphabet: &[u8; 64]) -> String {
 
 pub struct Operators {
     pub tenant: String,
+    pub admin: String,
+    pub admin2: String,
     pub maker: String,
     pub checker: String,
     pub checker2: String,

@@ -70,13 +70,22 @@ fn page_limit(limit: u32) -> usize {
 
 #[async_trait]
 impl KeyStore for MemoryStore {
-    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
+    async fn create_tenant(&self, tenant: &Tenant, admins: &[Operator], audit: &[AuditEntry]) -> Result<(), StoreError> {
         let mut state = self.write();
         if state.tenants.contains_key(&tenant.id) {
             return Err(StoreError::AlreadyExists);
         }
+        let mut emails = std::collections::HashSet::new();
+        if admins.iter().any(|a| state.operators.contains_key(&a.id()) || !emails.insert(a.email.clone())) {
+            return Err(StoreError::AlreadyExists);
+        }
         state.tenants.insert(tenant.id.clone(), tenant.clone());
-        state.append_audit(audit);
+        for admin in admins {
+            state.operators.insert(admin.id(), admin.clone());
+        }
+        for entry in audit {
+            state.append_audit(entry);
+        }
         Ok(())
     }
 
@@ -102,23 +111,39 @@ impl KeyStore for MemoryStore {
 
     async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
         let mut state = self.write();
-        if !state.tenants.contains_key(&operator.tenant) {
+        if !state.tenants.contains_key(operator.tenant()) {
             return Err(StoreError::NotFound);
         }
-        let taken = state.operators.contains_key(&operator.id)
-            || state.operators.values().any(|o| o.tenant == operator.tenant && o.email == operator.email);
+        let taken = state.operators.contains_key(&operator.id())
+            || state.operators.values().any(|o| o.tenant() == operator.tenant() && o.email == operator.email);
         if taken {
             return Err(StoreError::AlreadyExists);
         }
-        state.operators.insert(operator.id, operator.clone());
+        state.operators.insert(operator.id(), operator.clone());
+        state.append_audit(audit);
+        Ok(())
+    }
+
+    async fn update_operator(
+        &self,
+        operator: &Operator,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let stored = state.operators.get_mut(&operator.id()).ok_or(StoreError::NotFound)?;
+        if stored.account.version != expected_version || stored.tenant() != operator.tenant() {
+            return Err(StoreError::Conflict);
+        }
+        *stored = operator.clone();
         state.append_audit(audit);
         Ok(())
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
         let state = self.read();
-        let mut ops: Vec<Operator> = state.operators.values().filter(|o| &o.tenant == tenant).cloned().collect();
-        ops.sort_by_key(|o| (o.created_at, o.id));
+        let mut ops: Vec<Operator> = state.operators.values().filter(|o| o.tenant() == tenant).cloned().collect();
+        ops.sort_by_key(|o| (o.account.created_at, o.id()));
         Ok(ops)
     }
 

@@ -75,6 +75,7 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             // TODO(wiring): persist `integrator_approvals`; until then it reads as off (narrow).
             integrator_approvals: false,
         },
+        pending_policy: None, // STUB: replaced by the wt-store branch
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
         version: from_db(get(row, "version")?, "version")?,
@@ -86,20 +87,8 @@ pub(super) const OPERATOR_COLUMNS: &str = "tenant_id, operator_id, name, email, 
 
 /// An `operators` row.
 pub(super) fn operator(row: &PgRow) -> Result<Operator, StoreError> {
-    let roles = get::<Vec<String>>(row, "roles")?
-        .iter()
-        .map(|r| r.parse::<Role>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| corrupt("roles", e))?;
-    Ok(Operator {
-        id: parsed(row, "operator_id", OperatorId::parse)?,
-        tenant: parsed(row, "tenant_id", TenantId::parse)?,
-        name: parsed(row, "name", OperatorName::parse)?,
-        email: parsed(row, "email", Email::parse)?,
-        roles: RoleSet::of(roles),
-        token_hash: hash(row, "token_hash")?,
-        created_at: get::<DateTime<Utc>>(row, "created_at")?,
-    })
+    let _ = row;
+    Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
 }
 
 /// The columns [`audit_entry`] reads.

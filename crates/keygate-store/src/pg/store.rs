@@ -19,8 +19,9 @@ use crate::store::KeyStore;
 
 #[async_trait]
 impl KeyStore for PgStore {
-    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
-        tenants::create_tenant(self.pool(), tenant, audit).await
+    async fn create_tenant(&self, tenant: &Tenant, admins: &[Operator], audit: &[AuditEntry]) -> Result<(), StoreError> {
+        let _ = (tenant, admins, audit);
+        Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
     }
 
     async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError> {
@@ -37,7 +38,13 @@ impl KeyStore for PgStore {
     }
 
     async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
-        tenants::create_operator(self.pool(), operator, audit).await
+        let _ = (operator, audit);
+        Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
+    }
+
+    async fn update_operator(&self, operator: &Operator, expected_version: u64, audit: &AuditEntry) -> Result<(), StoreError> {
+        let _ = (operator, expected_version, audit);
+        Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {

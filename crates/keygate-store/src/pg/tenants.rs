@@ -14,29 +14,6 @@ use super::rows::{operator, tenant, OPERATOR_COLUMNS, TENANT_COLUMNS};
 use crate::error::StoreError;
 use crate::model::{AuditEntry, Operator, Tenant};
 
-/// Creates a tenant and its audit entry.
-pub(super) async fn create_tenant(pool: &PgPool, t: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await.map_err(fail)?;
-    sqlx::query(&format!("INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-        .bind(t.id.as_str())
-        .bind(t.name.as_str())
-        .bind(t.policy.dual_control)
-        .bind(t.policy.live_enabled)
-        .bind(t.policy.max_key_lifetime_days.map(i64::from))
-        .bind(t.policy.allow_never_expiring)
-        .bind(to_db(t.version, "version")?)
-        .bind(t.created_at)
-        .bind(t.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match violation(&e) {
-            Some(Violation::Unique(_)) => StoreError::AlreadyExists,
-            _ => fail(e),
-        })?;
-    append(&mut tx, audit).await?;
-    tx.commit().await.map_err(fail)
-}
-
 /// A tenant.
 pub(super) async fn get_tenant(pool: &PgPool, id: &TenantId) -> Result<Tenant, StoreError> {
     let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE tenant_id = $1"))
@@ -79,29 +56,6 @@ pub(super) async fn update_tenant(
             .map_err(fail)?;
         return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
     }
-    append(&mut tx, audit).await?;
-    tx.commit().await.map_err(fail)
-}
-
-/// Creates an operator and its audit entry.
-pub(super) async fn create_operator(pool: &PgPool, o: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
-    let roles: Vec<&str> = o.roles.iter().map(keygate_domain::Role::as_str).collect();
-    let mut tx = pool.begin().await.map_err(fail)?;
-    sqlx::query(&format!("INSERT INTO operators ({OPERATOR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
-        .bind(o.tenant.as_str())
-        .bind(o.id.to_string())
-        .bind(o.name.as_str())
-        .bind(o.email.as_str())
-        .bind(roles)
-        .bind(&o.token_hash.as_bytes()[..])
-        .bind(o.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match violation(&e) {
-            Some(Violation::Unique(_)) => StoreError::AlreadyExists,
-            Some(Violation::ForeignKey(_)) => StoreError::NotFound,
-            None => fail(e),
-        })?;
     append(&mut tx, audit).await?;
     tx.commit().await.map_err(fail)
 }

@@ -94,6 +94,7 @@ impl Management {
         &self,
         presented: Option<&[u8]>,
         tenant: Option<&TenantId>,
+        client: Option<std::net::IpAddr>,
     ) -> Result<Caller, ManageError> {
         let raw = presented.ok_or(ManageError::Unauthenticated)?;
         if let Ok(token) = Token::parse(raw, &self.operator_prefix) {
@@ -105,7 +106,7 @@ impl Management {
             return self.authenticate_operator(&token).await;
         }
         if Token::parse(raw, self.verifier.prefix()).is_ok() {
-            return self.authenticate_key(raw, tenant).await;
+            return self.authenticate_key(raw, tenant, client).await;
         }
         if self.admin.is_some_and(|admin| admin.matches(raw)) {
             return Ok(Caller::system());
@@ -121,29 +122,57 @@ impl Management {
             Err(other) => return Err(other.into()),
         };
         let presented = self.verifier.hasher().hash(KeyId::from_bytes(*id.as_bytes()), token.secret());
-        // Compare against a decoy when unknown, so unknown ids and wrong secrets cost the same.
-        let stored = operator.as_ref().map_or(self.decoy, |op| op.token_hash);
+        // Compare against a decoy when unknown or without a token (invited, disabled), so every
+        // refusal costs the same. Only an active operator's token authenticates; a disabled one's
+        // token is gone from the store, so every process refuses it on its next call.
+        let stored = operator.as_ref().and_then(|op| op.token_hash).unwrap_or(self.decoy);
         match operator {
-            Some(op) if presented.matches(&stored) => {
-                Ok(Caller { actor: Actor::new(ActorId::Operator(op.id), op.roles), tenant: Some(op.tenant) })
+            Some(op)
+                if presented.matches(&stored)
+                    && op.token_hash.is_some()
+                    && op.account.state == keygate_domain::operator::OperatorState::Active =>
+            {
+                Ok(Caller {
+                    actor: Actor::new(ActorId::Operator(op.id()), op.account.roles),
+                    tenant: Some(op.tenant().clone()),
+                })
             }
             _ => Err(ManageError::Unauthenticated),
         }
     }
 
-    async fn authenticate_key(&self, raw: &[u8], tenant: Option<&TenantId>) -> Result<Caller, ManageError> {
-        let ctx = RequestContext { tenant: tenant.cloned(), ..RequestContext::default() };
-        match self.verifier.verify(raw, &ctx).await {
-            Ok(verified) => {
-                let roles = RoleSet::for_integrator_key(&verified.scopes);
-                if roles == RoleSet::empty() {
-                    return Err(ManageError::Forbidden("the key holds no api-keys scope"));
-                }
-                Ok(Caller { actor: Actor::new(ActorId::Key(verified.key_id), roles), tenant: Some(verified.tenant) })
-            }
-            Err(VerifyError::Unavailable) => Err(ManageError::Unavailable),
-            Err(VerifyError::Denied(denial)) if denial.status() == 401 => Err(ManageError::Unauthenticated),
-            Err(VerifyError::Denied(_)) => Err(ManageError::Forbidden("the key may not act here")),
+    /// An integrator key, read fresh from the store (never the verify cache: a management call must
+    /// see a revocation or suspension at once), checked in constant time, bound to its tenant, its
+    /// allow list (against the caller's address) and its own environment and privileges, and counted
+    /// as the person who created it.
+    async fn authenticate_key(
+        &self,
+        raw: &[u8],
+        tenant: Option<&TenantId>,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<Caller, ManageError> {
+        let token = Token::parse(raw, self.verifier.prefix()).map_err(|_| ManageError::Unauthenticated)?;
+        let record = self.store().find_key(token.key_id()).await?;
+        let presented = self.verifier.hasher().hash(token.key_id(), token.secret());
+        let stored = record.as_ref().map_or(self.decoy, |r| r.secret_hash);
+        let matched = presented.matches(&stored);
+        let Some(record) = record.filter(|_| matched) else { return Err(ManageError::Unauthenticated) };
+        let key = record.key;
+        if !key.is_usable(self.now()) || key.environment != token.environment() {
+            return Err(ManageError::Unauthenticated);
         }
+        if tenant.is_some_and(|t| t != &key.tenant) {
+            return Err(ManageError::Forbidden("the credential belongs to another tenant"));
+        }
+        let allow = key.privileges.limits.allowed_ips();
+        if !allow.networks().is_empty() && !client.is_some_and(|ip| allow.allows(ip)) {
+            return Err(ManageError::Forbidden("the key may not be used from this address"));
+        }
+        let roles = RoleSet::for_integrator_key(&key.privileges.scopes);
+        if roles == RoleSet::empty() {
+            return Err(ManageError::Forbidden("the key holds no api-keys scope"));
+        }
+        let bounds = keygate_domain::KeyBounds { environment: key.environment, privileges: key.privileges.clone() };
+        Ok(Caller { actor: Actor::for_key(key.id, roles, key.created_for, bounds), tenant: Some(key.tenant) })
     }
 }

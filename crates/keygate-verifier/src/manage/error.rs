@@ -26,6 +26,15 @@ pub enum ManageError {
     /// The state machine refused the move (maker-checker, wrong state, expired, ...).
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// An operator's lifecycle refused the move (maker-checker, separation of duties, state, lapse).
+    #[error(transparent)]
+    Operator(#[from] keygate_domain::operator::OperatorError),
+    /// The person approving is the one who asked.
+    #[error("a request cannot be approved or rejected by the person who made it")]
+    SelfApproval,
+    /// Nothing to act on in this state.
+    #[error("{0}")]
+    InvalidState(&'static str),
     /// Someone else changed the record first.
     #[error("the record was changed concurrently; read it again")]
     Conflict,

@@ -100,7 +100,10 @@ impl Management {
         let (record, policy) = self.current(tenant, id).await?;
         let moved = record.key.apply(event, &actor, &policy, self.now())?;
         let mut changes = vec![update(&record.key, &moved, actor.clone())];
-        changes.extend(self.supersede(&moved, actor, &policy).await?);
+        changes.extend(self.supersede(&moved, actor.clone(), &policy).await?);
+        if moved.action == keygate_domain::AuditAction::Revoked {
+            changes.extend(self.reject_successors(&moved.key, &actor, &policy).await?);
+        }
         self.commit(&changes).await?;
         Ok(KeyRecord { key: moved.key, ..record })
     }
@@ -155,18 +158,15 @@ impl Management {
         }
         let (record, policy) = self.current(tenant, id).await?;
         let old = &record.key;
-        if !old.is_usable(self.now()) {
-            return Err(keygate_domain::TransitionError::InvalidState { state: old.state, event: "rotate" }.into());
-        }
+        // Refused while a revocation or a change is pending, so a rotation cannot escape either.
+        old.check_rotatable(self.now())?;
         let spec = KeySpec {
             name: successor_name(&old.name, id),
             notes: old.notes.clone(),
             environment: old.environment,
             privileges: old.privileges.clone(),
-            expiry: old
-                .expiry
-                .at()
-                .map_or(keygate_domain::ExpiryRequest::Never, |_| keygate_domain::ExpiryRequest::Default),
+            // At most the original's lifetime, and within the tenant's cap.
+            expiry: old.successor_expiry(),
         };
         self.issue(actor, tenant, &policy, spec, Some(Rotation { replaces: id, overlap_seconds })).await
     }
@@ -199,6 +199,30 @@ impl Management {
         let record = self.store().key(tenant, id).await?;
         let policy = self.store().tenant(tenant).await?.policy;
         Ok((record, policy))
+    }
+
+    /// A successor still pending when its predecessor is revoked is rejected in the same commit, so a
+    /// rotation asked before the revocation cannot bring the key back.
+    async fn reject_successors(
+        &self,
+        revoked: &Key,
+        actor: &Actor,
+        policy: &TenantPolicy,
+    ) -> Result<Vec<KeyChange>, ManageError> {
+        let filter = KeyFilter { state: Some(keygate_domain::KeyState::PendingApproval), environment: None };
+        let mut changes = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.store().keys(&revoked.tenant, filter.clone(), cursor, 200).await?;
+            for successor in page.items.iter().filter(|r| r.key.rotation.is_some_and(|r| r.replaces == revoked.id)) {
+                let moved = successor.key.apply(Event::PredecessorRevoked, actor, policy, self.now())?;
+                changes.push(update(&successor.key, &moved, actor.clone()));
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(changes),
+            }
+        }
     }
 
     /// When `moved` just became active and replaces another key, that key's overlap starts now.

@@ -8,6 +8,8 @@
 mod caller;
 mod error;
 mod keys;
+mod operators;
+mod tenants;
 mod permission;
 mod spec;
 
@@ -22,6 +24,7 @@ use rand_core::{OsRng, RngCore};
 
 pub use caller::{AdminToken, Caller};
 pub use error::ManageError;
+pub use operators::{Invitation, OperatorDecision};
 pub use permission::Permission;
 pub use spec::{KeyPatch, KeySpec, NewOperator, TenantPatch};
 
@@ -35,6 +38,7 @@ const ANY_ROLE: &[Role] = &[Role::Maker, Role::Checker, Role::Admin, Role::Audit
 pub struct Management {
     verifier: Verifier,
     operator_prefix: TokenPrefix,
+    invitation_prefix: TokenPrefix,
     admin: Option<AdminToken>,
     decoy: SecretHash,
 }
@@ -52,7 +56,11 @@ impl Management {
     pub fn new(verifier: Verifier, operator_prefix: TokenPrefix, admin: Option<AdminToken>) -> Self {
         let mut decoy = [0u8; 32];
         OsRng.fill_bytes(&mut decoy);
-        Self { verifier, operator_prefix, admin, decoy: SecretHash::from_bytes(decoy) }
+        // Invitation codes get their own prefix (`kgopinv_live_…`), so a code is never mistaken for a
+        // token; a prefix too long to extend keeps the operator one (the hashes still never match).
+        let invitation_prefix =
+            TokenPrefix::parse(&format!("{}inv", operator_prefix.as_str())).unwrap_or_else(|_| operator_prefix.clone());
+        Self { verifier, operator_prefix, invitation_prefix, admin, decoy: SecretHash::from_bytes(decoy) }
     }
 
     /// The verifier.
@@ -68,6 +76,10 @@ impl Management {
         self.verifier.clock().now()
     }
 
+    fn audit_with(&self, tenant: &TenantId, actor: ActorId, action: AuditKind, details: Option<String>) -> AuditEntry {
+        AuditEntry { details, ..self.audit(tenant, None, actor, action) }
+    }
+
     fn audit(&self, tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind) -> AuditEntry {
         AuditEntry {
             tenant: tenant.clone(),
@@ -80,82 +92,6 @@ impl Management {
             seq: 0,
             hash: AuditHash::ZERO,
         }
-    }
-
-    /// Creates a tenant (system administrator only).
-    pub async fn create_tenant(
-        &self,
-        caller: &Caller,
-        tenant: TenantPatch,
-        id: TenantId,
-    ) -> Result<Tenant, ManageError> {
-        if !caller.is_system() {
-            return Err(ManageError::Forbidden("only the system administrator creates tenants"));
-        }
-        let now = self.now();
-        let name = tenant.name.clone().ok_or_else(|| ManageError::invalid("name", "is required"))?;
-        let created = Tenant {
-            id,
-            name,
-            policy: tenant.apply_to(keygate_domain::TenantPolicy::default()),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
-        let entry = self.audit(&created.id, None, caller.actor.id, AuditKind::TenantCreated);
-        self.store().create_tenant(&created, &entry).await?;
-        Ok(created)
-    }
-
-    /// A tenant, for any of its operators or the system administrator.
-    pub async fn tenant(&self, caller: &Caller, id: &TenantId) -> Result<Tenant, ManageError> {
-        caller.with_any_role(id, ANY_ROLE)?;
-        Ok(self.store().tenant(id).await?)
-    }
-
-    /// Changes a tenant's name or policy (admin).
-    pub async fn update_tenant(
-        &self,
-        caller: &Caller,
-        id: &TenantId,
-        patch: TenantPatch,
-    ) -> Result<Tenant, ManageError> {
-        let actor = caller.with_any_role(id, &[Role::Admin])?;
-        let current = self.store().tenant(id).await?;
-        let mut next = current.clone();
-        if let Some(name) = patch.name.clone() {
-            next.name = name;
-        }
-        next.policy = patch.apply_to(current.policy);
-        next.version += 1;
-        next.updated_at = self.now();
-        let entry = self.audit(id, None, actor.id, AuditKind::TenantUpdated);
-        self.store().update_tenant(&next, current.version, &entry).await?;
-        Ok(next)
-    }
-
-    /// Creates an operator (admin) and returns its token, to be shown once.
-    pub async fn create_operator(
-        &self,
-        caller: &Caller,
-        tenant: &TenantId,
-        new: NewOperator,
-    ) -> Result<(Operator, PlainToken), ManageError> {
-        let actor = caller.with_any_role(tenant, &[Role::Admin])?;
-        let token = Token::generate(Environment::Live);
-        let id = keygate_domain::OperatorId::from_bytes(*token.key_id().as_bytes());
-        let operator = Operator {
-            id,
-            tenant: tenant.clone(),
-            name: new.name,
-            email: new.email,
-            roles: new.roles,
-            token_hash: self.verifier.hasher().hash(token.key_id(), token.secret()),
-            created_at: self.now(),
-        };
-        let entry = self.audit(tenant, None, actor.id, AuditKind::OperatorCreated);
-        self.store().create_operator(&operator, &entry).await?;
-        Ok((operator, token.to_plain(&self.operator_prefix)))
     }
 
     /// A tenant's operators (admin or auditor).

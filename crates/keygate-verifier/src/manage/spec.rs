@@ -2,7 +2,7 @@
 
 use keygate_domain::{
     Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName, Privileges, RoleSet, ScopeSet, TenantName,
-    TenantPolicy,
+    PolicyPatch,
 };
 
 /// A new key as the maker asks for it.
@@ -44,17 +44,19 @@ pub struct TenantPatch {
     pub max_key_lifetime_days: Option<Option<u32>>,
     /// Never-expiring keys allowed.
     pub allow_never_expiring: Option<bool>,
+    /// Integrator keys holding `api-keys:approve` may approve.
+    pub integrator_approvals: Option<bool>,
 }
 
 impl TenantPatch {
-    /// `policy` with this patch's settings applied.
-    pub fn apply_to(&self, policy: TenantPolicy) -> TenantPolicy {
-        TenantPolicy {
-            dual_control: self.dual_control.unwrap_or(policy.dual_control),
-            live_enabled: self.live_enabled.unwrap_or(policy.live_enabled),
-            max_key_lifetime_days: self.max_key_lifetime_days.unwrap_or(policy.max_key_lifetime_days),
-            allow_never_expiring: self.allow_never_expiring.unwrap_or(policy.allow_never_expiring),
-            integrator_approvals: policy.integrator_approvals,
+    /// The policy settings of this patch.
+    pub fn policy(&self) -> PolicyPatch {
+        PolicyPatch {
+            dual_control: self.dual_control,
+            live_enabled: self.live_enabled,
+            max_key_lifetime_days: self.max_key_lifetime_days,
+            allow_never_expiring: self.allow_never_expiring,
+            integrator_approvals: self.integrator_approvals,
         }
     }
 }

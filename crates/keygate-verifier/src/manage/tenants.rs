@@ -1,0 +1,165 @@
+//! Tenants and their policy. A tenant is born narrow; narrowing applies at once; widening waits for a
+//! second admin (the system admin counts as one person like any other).
+
+use keygate_domain::{ActorId, PolicyRequest, Role, TenantId, TenantPolicy};
+use keygate_store::{AuditKind, Operator, PendingPolicy, Tenant};
+
+use super::operators::Invitation;
+use super::spec::{NewOperator, TenantPatch};
+use super::{Caller, ManageError, Management, Permission};
+
+impl Management {
+    /// Creates a tenant (system admin only) at its narrowest policy, whatever `patch` asks: a looser
+    /// setting becomes a pending policy change, asked by the system admin, for one of the tenant's
+    /// first admins to approve once claimed. The first admins are invited in the same commit; their
+    /// invitations are returned to the system admin (the one trusted step of a tenant's life).
+    pub async fn create_tenant(
+        &self,
+        caller: &Caller,
+        patch: TenantPatch,
+        id: TenantId,
+        admins: Vec<NewOperator>,
+    ) -> Result<(Tenant, Vec<(Operator, Invitation)>), ManageError> {
+        if !caller.is_system() {
+            return Err(ManageError::Forbidden("only the system administrator creates tenants"));
+        }
+        let now = self.now();
+        let name = patch.name.clone().ok_or_else(|| ManageError::invalid("name", "is required"))?;
+        let split = TenantPolicy::narrowest().split(&patch.policy());
+        let pending = match split.pending {
+            Some(widening) => Some(PendingPolicy {
+                request: PolicyRequest::new(widening, &caller.actor).map_err(policy_error)?,
+                requested_at: now,
+            }),
+            None => None,
+        };
+        let tenant = Tenant { id, name, policy: split.now, pending_policy: pending, created_at: now, updated_at: now, version: 1 };
+        let mut audit = vec![self.audit_with(
+            &tenant.id,
+            caller.actor.id,
+            AuditKind::TenantCreated,
+            Some(policy_details(None, &tenant)),
+        )];
+        let mut invited = Vec::new();
+        for admin in admins {
+            if !admin.roles.has(Role::Admin) {
+                return Err(ManageError::invalid("admins", "first admins hold the admin role"));
+            }
+            let (operator, invitation, entry) = self.bootstrap_admin(caller, &tenant.id, admin)?;
+            audit.push(entry);
+            invited.push((operator, invitation));
+        }
+        let operators: Vec<Operator> = invited.iter().map(|(o, _)| o.clone()).collect();
+        self.store().create_tenant(&tenant, &operators, &audit).await?;
+        Ok((tenant, invited))
+    }
+
+    /// A tenant, for any of its operators or the system administrator.
+    pub async fn tenant(&self, caller: &Caller, id: &TenantId) -> Result<Tenant, ManageError> {
+        caller.may(id, Permission::Read)?;
+        Ok(self.store().tenant(id).await?)
+    }
+
+    /// Changes a tenant's name or policy (admin). Each narrowing setting applies at once; the
+    /// widening ones become the pending policy, for another admin to approve.
+    pub async fn update_tenant(&self, caller: &Caller, id: &TenantId, patch: TenantPatch) -> Result<Tenant, ManageError> {
+        let actor = caller.may(id, Permission::Administer)?;
+        let current = self.store().tenant(id).await?;
+        let split = current.policy.split(&patch.policy());
+        let mut next = current.clone();
+        if let Some(name) = patch.name.clone() {
+            next.name = name;
+        }
+        next.policy = split.now;
+        let kind = match split.pending {
+            Some(widening) => {
+                next.pending_policy = Some(PendingPolicy {
+                    request: PolicyRequest::new(widening, &actor).map_err(policy_error)?,
+                    requested_at: self.now(),
+                });
+                AuditKind::PolicyRequested
+            }
+            None => AuditKind::TenantUpdated,
+        };
+        self.save_tenant(&current, next, actor.id, kind).await
+    }
+
+    /// Approves the pending policy widening (an admin other than the one who asked).
+    pub async fn approve_policy(&self, caller: &Caller, id: &TenantId) -> Result<Tenant, ManageError> {
+        let actor = caller.may(id, Permission::Administer)?;
+        let current = self.store().tenant(id).await?;
+        let pending = current.pending_policy.clone().ok_or(ManageError::InvalidState("no policy change is pending"))?;
+        let mut next = current.clone();
+        next.policy = pending.request.approve(&actor, &current.policy).map_err(policy_error)?;
+        next.pending_policy = None;
+        self.save_tenant(&current, next, actor.id, AuditKind::TenantUpdated).await
+    }
+
+    /// Rejects the pending policy widening (an admin other than the one who asked).
+    pub async fn reject_policy(&self, caller: &Caller, id: &TenantId) -> Result<Tenant, ManageError> {
+        let actor = caller.may(id, Permission::Administer)?;
+        let current = self.store().tenant(id).await?;
+        let pending = current.pending_policy.clone().ok_or(ManageError::InvalidState("no policy change is pending"))?;
+        pending.request.reject(&actor).map_err(policy_error)?;
+        let mut next = current.clone();
+        next.pending_policy = None;
+        self.save_tenant(&current, next, actor.id, AuditKind::PolicyRejected).await
+    }
+
+    async fn save_tenant(
+        &self,
+        current: &Tenant,
+        mut next: Tenant,
+        actor: ActorId,
+        kind: AuditKind,
+    ) -> Result<Tenant, ManageError> {
+        next.version += 1;
+        next.updated_at = self.now();
+        let entry = self.audit_with(&next.id, actor, kind, Some(policy_details(Some(current), &next)));
+        self.store().update_tenant(&next, current.version, &entry).await?;
+        Ok(next)
+    }
+}
+
+fn policy_error(e: keygate_domain::PolicyError) -> ManageError {
+    match e {
+        keygate_domain::PolicyError::SelfApproval => ManageError::SelfApproval,
+        keygate_domain::PolicyError::MissingRole(_) => ManageError::Forbidden("the admin role is required"),
+        keygate_domain::PolicyError::NothingToApprove => ManageError::InvalidState("no policy change is pending"),
+    }
+}
+
+/// `{"before": {...}, "after": {...}, "pending": {...}}`: what a policy change did, for the audit log.
+fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
+    let show = |t: &Tenant| {
+        let p = &t.policy;
+        format!(
+            "{{\"dual_control\":{},\"live_enabled\":{},\"max_key_lifetime_days\":{},\"allow_never_expiring\":{},\"integrator_approvals\":{}}}",
+            p.dual_control,
+            p.live_enabled,
+            p.max_key_lifetime_days.map_or_else(|| "null".to_owned(), |d| d.to_string()),
+            p.allow_never_expiring,
+            p.integrator_approvals
+        )
+    };
+    let pending = after.pending_policy.as_ref().map_or_else(|| "null".to_owned(), |p| {
+        let w = &p.request.patch;
+        let opt = |v: Option<bool>| v.map_or_else(|| "null".to_owned(), |b| b.to_string());
+        format!(
+            "{{\"dual_control\":{},\"live_enabled\":{},\"allow_never_expiring\":{},\"integrator_approvals\":{},\"max_key_lifetime_days\":{}}}",
+            opt(w.dual_control),
+            opt(w.live_enabled),
+            opt(w.allow_never_expiring),
+            opt(w.integrator_approvals),
+            match w.max_key_lifetime_days {
+                None => "\"unchanged\"".to_owned(),
+                Some(None) => "null".to_owned(),
+                Some(Some(d)) => d.to_string(),
+            }
+        )
+    });
+    match before {
+        Some(b) => format!("{{\"before\":{},\"after\":{},\"pending\":{pending}}}", show(b), show(after)),
+        None => format!("{{\"after\":{},\"pending\":{pending}}}", show(after)),
+    }
+}
