@@ -4,6 +4,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use keygate_credential::SecretHash;
+use keygate_domain::operator::{OperatorAccount, OperatorAction};
+use keygate_domain::PolicyRequest;
 use keygate_domain::{
     ActorId, AuditAction, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason, RoleSet,
     TenantId, TenantName, TenantPolicy,
@@ -21,6 +23,8 @@ pub struct Tenant {
     pub name: TenantName,
     /// Rules for its keys.
     pub policy: TenantPolicy,
+    /// A widening of the policy asked by one admin, waiting for another.
+    pub pending_policy: Option<PendingPolicy>,
     /// Creation instant.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -29,33 +33,52 @@ pub struct Tenant {
     pub version: u64,
 }
 
-/// An operator of one tenant. Only the hash of its token is kept.
+/// A policy widening waiting for a second admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPolicy {
+    /// What was asked, and by whom.
+    pub request: PolicyRequest,
+    /// When.
+    pub requested_at: DateTime<Utc>,
+}
+
+/// An operator of one tenant: its account (the domain's lifecycle), its personal data, and only the
+/// hashes of its token and invitation halves.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Operator {
-    /// Its id (also inside its token).
-    pub id: OperatorId,
-    /// The tenant it acts for.
-    pub tenant: TenantId,
+    /// The account: roles, state, who asked and approved, pending request, invitation terms.
+    pub account: OperatorAccount,
     /// Display name.
     pub name: OperatorName,
     /// E-mail, unique per tenant.
     pub email: Email,
-    /// Roles held.
-    pub roles: RoleSet,
-    /// Hash of its token.
-    pub token_hash: SecretHash,
-    /// Creation instant.
-    pub created_at: DateTime<Utc>,
+    /// Hash of its token: `None` until it claims its invitation, and after it is disabled.
+    pub token_hash: Option<SecretHash>,
+    /// Hashes of the invitation's first and second halves (one code: only the first), while one is
+    /// outstanding; cleared by the claim.
+    pub invitation_hashes: [Option<SecretHash>; 2],
+    /// The last authenticated call (may lag; `None` if never).
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+impl Operator {
+    /// Its id.
+    pub fn id(&self) -> OperatorId {
+        self.account.id
+    }
+
+    /// Its tenant.
+    pub fn tenant(&self) -> &TenantId {
+        &self.account.tenant
+    }
 }
 
 impl std::fmt::Debug for Operator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Operator")
-            .field("id", &self.id)
-            .field("tenant", &self.tenant)
+            .field("account", &self.account)
             .field("name", &self.name)
             .field("email", &self.email)
-            .field("roles", &self.roles)
             .finish_non_exhaustive()
     }
 }
@@ -115,10 +138,14 @@ pub enum AuditKind {
     Key(AuditAction),
     /// A tenant was created.
     TenantCreated,
-    /// A tenant's policy changed.
+    /// A tenant's name or policy changed (narrowing, or an approved widening).
     TenantUpdated,
-    /// An operator was created.
-    OperatorCreated,
+    /// A widening of the policy was asked; it waits for a second admin.
+    PolicyRequested,
+    /// A pending policy widening was refused.
+    PolicyRejected,
+    /// An operator's lifecycle moved.
+    Operator(OperatorAction),
 }
 
 impl AuditKind {
@@ -128,7 +155,9 @@ impl AuditKind {
             Self::Key(action) => action.as_str(),
             Self::TenantCreated => "tenant.created",
             Self::TenantUpdated => "tenant.updated",
-            Self::OperatorCreated => "operator.created",
+            Self::PolicyRequested => "tenant.policy_requested",
+            Self::PolicyRejected => "tenant.policy_rejected",
+            Self::Operator(action) => action.as_str(),
         }
     }
 
@@ -137,7 +166,9 @@ impl AuditKind {
         match text {
             "tenant.created" => Some(Self::TenantCreated),
             "tenant.updated" => Some(Self::TenantUpdated),
-            "operator.created" => Some(Self::OperatorCreated),
+            "tenant.policy_requested" => Some(Self::PolicyRequested),
+            "tenant.policy_rejected" => Some(Self::PolicyRejected),
+            other if other.starts_with("operator.") => other.parse().ok().map(Self::Operator),
             other => other.parse().ok().map(Self::Key),
         }
     }

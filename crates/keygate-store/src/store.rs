@@ -24,7 +24,10 @@ pub trait KeyStore: Send + Sync + 'static {
     /// Every method that takes an [`AuditEntry`] appends it in the same transaction as its change,
     /// giving it the tenant's next `seq` and chaining its `hash` to the previous entry's; appends in one
     /// tenant are serialised, so however many writers race the chain neither forks nor skips.
-    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError>;
+    /// The tenant's first admins (`admins`, invited by the system admin) are created in the same
+    /// transaction, each with its entry of `audit` after the tenant's (`audit[0]` is the tenant's).
+    async fn create_tenant(&self, tenant: &Tenant, admins: &[Operator], audit: &[AuditEntry])
+        -> Result<(), StoreError>;
 
     /// A tenant.
     async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError>;
@@ -35,6 +38,15 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// Creates an operator (`AlreadyExists` if the tenant has the e-mail), with its audit entry.
     async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError>;
+
+    /// Replaces an operator (account, token and invitation hashes) if its account version is still
+    /// `expected_version` (else `Conflict`), with its audit entry.
+    async fn update_operator(
+        &self,
+        operator: &Operator,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 
     /// A tenant's operators, oldest first.
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError>;
