@@ -15,7 +15,11 @@ use rust_decimal::Decimal;
 use crate::fixtures::*;
 
 mod audit_chain;
+mod operators;
+mod principals;
 pub use audit_chain::*;
+pub use operators::*;
+pub use principals::*;
 
 type Store = Arc<dyn KeyStore>;
 
@@ -28,7 +32,12 @@ pub async fn every_field_round_trips(a: Store, b: Store) {
     assert_eq!(b.tenant(&t.id).await.unwrap(), t, "tenant with its policy");
 
     let op = operator(&t.id, 9, "ada@acme.test");
-    a.create_operator(&op, &audit(&t.id, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited))).await.unwrap();
+    a.create_operator(
+        &op,
+        &audit(&t.id, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited)),
+    )
+    .await
+    .unwrap();
     assert_eq!(b.operator(op.id()).await.unwrap(), op, "operator by id, including the token hash");
     assert_eq!(b.operators(&t.id).await.unwrap(), vec![op.clone()], "operators of the tenant");
 
@@ -324,7 +333,10 @@ pub async fn tenant_policy_updates_are_compare_and_set(a: Store, b: Store) {
     assert!(matches!(b.update_tenant(&changed, 1, &entry).await, Err(StoreError::Conflict)), "stale version");
     assert_eq!(b.tenant(&t.id).await.unwrap(), changed, "the first update holds");
     assert!(matches!(b.tenant(&tenant_id("nobody")).await, Err(StoreError::NotFound)), "unknown tenant");
-    assert!(matches!(a.create_tenant(&t, &[], &[entry]).await, Err(StoreError::AlreadyExists)), "a tenant id is taken once");
+    assert!(
+        matches!(a.create_tenant(&t, &[], &[entry]).await, Err(StoreError::AlreadyExists)),
+        "a tenant id is taken once"
+    );
 }
 
 pub async fn operators_are_unique_by_email_within_a_tenant(a: Store, b: Store) {

@@ -1,8 +1,8 @@
 //! Builders for the conformance suite: valid records with one thing changed per test.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use keygate_credential::{SecretHasher, Token, TokenPrefix};
 use keygate_credential::SecretHash;
+use keygate_credential::{SecretHasher, Token, TokenPrefix};
 use keygate_domain::{
     Actor, ActorId, Currency, Email, Environment, Event, InvitationTerms, IpAllowList, Key, KeyId, KeyName, Limits,
     NewKey, OperatorAccount, OperatorAction, OperatorId, OperatorName, OperatorState, Privileges, Reason, Role,

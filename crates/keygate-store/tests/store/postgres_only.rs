@@ -124,7 +124,13 @@ async fn audit_entries_written_before_the_chain_migration_are_renumbered_and_cha
     }
     let acme = TenantId::parse("acme").unwrap();
     let op = operator(&acme, 9, "ada@acme.test");
-    store.create_operator(&op, &audit(&acme, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited))).await.unwrap();
+    store
+        .create_operator(
+            &op,
+            &audit(&acme, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited)),
+        )
+        .await
+        .unwrap();
     let report = store.verify_audit(&acme).await.unwrap();
     assert!(matches!(report, AuditChainReport::Valid { entries: 4, .. }), "an append after it chains on: {report:?}");
 
