@@ -7,8 +7,8 @@ use keygate_credential::SecretHash;
 use keygate_domain::operator::{OperatorAccount, OperatorAction};
 use keygate_domain::PolicyRequest;
 use keygate_domain::{
-    ActorId, AuditAction, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason, RoleSet,
-    TenantId, TenantName, TenantPolicy,
+    ActorId, AuditAction, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason, TenantId,
+    TenantName, TenantPolicy,
 };
 use rust_decimal::Decimal;
 

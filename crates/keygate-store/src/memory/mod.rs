@@ -70,14 +70,28 @@ fn page_limit(limit: u32) -> usize {
 
 #[async_trait]
 impl KeyStore for MemoryStore {
-    async fn create_tenant(&self, tenant: &Tenant, admins: &[Operator], audit: &[AuditEntry]) -> Result<(), StoreError> {
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        admins: &[Operator],
+        audit: &[AuditEntry],
+    ) -> Result<(), StoreError> {
         let mut state = self.write();
         if state.tenants.contains_key(&tenant.id) {
             return Err(StoreError::AlreadyExists);
         }
-        let mut emails = std::collections::HashSet::new();
-        if admins.iter().any(|a| state.operators.contains_key(&a.id()) || !emails.insert(a.email.clone())) {
-            return Err(StoreError::AlreadyExists);
+        // Every check before the first write, so a refused admin leaves no tenant behind.
+        for (i, admin) in admins.iter().enumerate() {
+            // As PostgreSQL's foreign key: an admin of a tenant that does not exist is refused.
+            if admin.tenant() != &tenant.id && !state.tenants.contains_key(admin.tenant()) {
+                return Err(StoreError::NotFound);
+            }
+            let earlier = &admins[..i];
+            let taken =
+                state.operator_taken(admin) || earlier.iter().any(|o| o.id() == admin.id() || o.email == admin.email);
+            if taken {
+                return Err(StoreError::AlreadyExists);
+            }
         }
         state.tenants.insert(tenant.id.clone(), tenant.clone());
         for admin in admins {
@@ -114,9 +128,7 @@ impl KeyStore for MemoryStore {
         if !state.tenants.contains_key(operator.tenant()) {
             return Err(StoreError::NotFound);
         }
-        let taken = state.operators.contains_key(&operator.id())
-            || state.operators.values().any(|o| o.tenant() == operator.tenant() && o.email == operator.email);
-        if taken {
+        if state.operator_taken(operator) {
             return Err(StoreError::AlreadyExists);
         }
         state.operators.insert(operator.id(), operator.clone());
@@ -131,11 +143,20 @@ impl KeyStore for MemoryStore {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut state = self.write();
-        let stored = state.operators.get_mut(&operator.id()).ok_or(StoreError::NotFound)?;
-        if stored.account.version != expected_version || stored.tenant() != operator.tenant() {
+        let stored = state.operators.get(&operator.id()).filter(|o| o.tenant() == operator.tenant());
+        let Some(stored) = stored else { return Err(StoreError::NotFound) };
+        if stored.account.version != expected_version {
             return Err(StoreError::Conflict);
         }
-        *stored = operator.clone();
+        // A changed e-mail must still be unique in the tenant, as PostgreSQL's constraint says.
+        let email_taken = state
+            .operators
+            .values()
+            .any(|o| o.id() != operator.id() && o.tenant() == operator.tenant() && o.email == operator.email);
+        if email_taken {
+            return Err(StoreError::AlreadyExists);
+        }
+        state.operators.insert(operator.id(), operator.clone());
         state.append_audit(audit);
         Ok(())
     }

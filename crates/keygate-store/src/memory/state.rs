@@ -37,6 +37,12 @@ impl State {
         log.push(entry);
     }
 
+    /// Whether `operator`'s id is taken, or its e-mail in its tenant.
+    pub fn operator_taken(&self, operator: &Operator) -> bool {
+        self.operators.contains_key(&operator.id())
+            || self.operators.values().any(|o| o.tenant() == operator.tenant() && o.email == operator.email)
+    }
+
     /// Checks every change against the current state without touching it, so `apply` cannot fail halfway.
     pub fn check(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
         let mut new_names = HashSet::new();

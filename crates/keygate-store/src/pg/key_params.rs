@@ -12,9 +12,9 @@ use sqlx::query::Query;
 use super::convert::to_db;
 use crate::error::StoreError;
 
-/// The columns every key write sets, in the order `$1..$29` of [`KeyParams::bind`]. The two `inet[]`
+/// The columns every key write sets, in the order `$1..$32` of [`KeyParams::bind`]. The two `inet[]`
 /// columns are bound as text and cast in SQL (`$10::text[]::inet[]`, `$24::text[]::inet[]`).
-pub(super) const KEY_FIELDS: [&str; 29] = [
+pub(super) const KEY_FIELDS: [&str; 32] = [
     "key_id",
     "tenant_id",
     "name",
@@ -44,6 +44,9 @@ pub(super) const KEY_FIELDS: [&str; 29] = [
     "replaces_key_id",
     "rotation_overlap_seconds",
     "version",
+    "created_for",
+    "revocation_requested_for",
+    "pending_requested_for",
 ];
 
 /// The SQL expression that sets column `index` (0-based) of [`KEY_FIELDS`] from its parameter.
@@ -101,6 +104,9 @@ pub(super) struct KeyParams {
     replaces_key_id: Option<String>,
     rotation_overlap_seconds: Option<i64>,
     version: i64,
+    created_for: String,
+    revocation_requested_for: Option<String>,
+    pending_requested_for: Option<String>,
 }
 
 impl KeyParams {
@@ -131,6 +137,9 @@ impl KeyParams {
             replaces_key_id: key.rotation.map(|r| r.replaces.to_string()),
             rotation_overlap_seconds: key.rotation.map(|r| i64::from(r.overlap_seconds)),
             version: to_db(key.version, "version")?,
+            created_for: key.created_for.to_string(),
+            revocation_requested_for: key.revocation.as_ref().map(|r| r.requested_for.to_string()),
+            pending_requested_for: pending.map(|p| p.requested_for.to_string()),
         })
     }
 
@@ -144,7 +153,7 @@ impl KeyParams {
         &self.tenant_id
     }
 
-    /// Binds `$1..$29` in the order of [`KEY_FIELDS`].
+    /// Binds `$1..$32` in the order of [`KEY_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let pending = self.pending_limits.as_ref();
         query
@@ -177,5 +186,8 @@ impl KeyParams {
             .bind(&self.replaces_key_id)
             .bind(self.rotation_overlap_seconds)
             .bind(self.version)
+            .bind(&self.created_for)
+            .bind(&self.revocation_requested_for)
+            .bind(&self.pending_requested_for)
     }
 }

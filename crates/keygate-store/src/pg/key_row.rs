@@ -27,14 +27,13 @@ macro_rules! key_columns {
          revocation_requested_by, revocation_reason, revocation_requested_at, pending_scopes, pending_currency, \
          pending_max_amount, pending_daily_volume, pending_allowed_ips::text[] AS pending_allowed_ips, \
          pending_requested_by, pending_requested_at, replaces_key_id, rotation_overlap_seconds, version, \
-         secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
+         created_for, revocation_requested_for, pending_requested_for, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
     };
 }
 pub(super) use key_columns;
 
 /// A `keys` row selected with [`key_columns!`].
 pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
-    let created_by = parsed(row, "created_by", str::parse::<ActorId>)?;
     let key = Key {
         id: parsed(row, "key_id", KeyId::parse)?,
         tenant: parsed(row, "tenant_id", TenantId::parse)?,
@@ -49,9 +48,8 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
         )?,
         expiry: get::<Option<DateTime<Utc>>>(row, "expires_at")?.map_or(Expiry::Never, Expiry::At),
         state: parsed(row, "state", str::parse::<KeyState>)?,
-        created_by,
-        // TODO(wiring): persist `created_for`; until then the maker counts as its own principal.
-        created_for: created_by,
+        created_by: parsed(row, "created_by", str::parse::<ActorId>)?,
+        created_for: parsed(row, "created_for", str::parse::<ActorId>)?,
         approved_by: parsed_opt(row, "approved_by", str::parse::<ActorId>)?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
@@ -93,14 +91,14 @@ fn privileges(
 
 fn revocation(row: &PgRow) -> Result<Option<RevocationRequest>, StoreError> {
     let requested_by = parsed_opt(row, "revocation_requested_by", str::parse::<ActorId>)?;
+    let requested_for = parsed_opt(row, "revocation_requested_for", str::parse::<ActorId>)?;
     let reason = parsed_opt(row, "revocation_reason", Reason::parse)?;
     let requested_at = get(row, "revocation_requested_at")?;
-    match (requested_by, reason, requested_at) {
-        (Some(requested_by), Some(reason), Some(requested_at)) => {
-            // TODO(wiring): persist `requested_for`; until then the asker counts as its own principal.
-            Ok(Some(RevocationRequest { requested_by, requested_for: requested_by, reason, requested_at }))
+    match (requested_by, requested_for, reason, requested_at) {
+        (Some(requested_by), Some(requested_for), Some(reason), Some(requested_at)) => {
+            Ok(Some(RevocationRequest { requested_by, requested_for, reason, requested_at }))
         }
-        (None, None, None) => Ok(None),
+        (None, None, None, None) => Ok(None),
         _ => Err(corrupt("revocation", "partly set")),
     }
 }
@@ -109,15 +107,15 @@ fn pending_change(row: &PgRow) -> Result<Option<PendingChange>, StoreError> {
     let scopes = get::<Option<Vec<String>>>(row, "pending_scopes")?;
     let allowed_ips = get::<Option<Vec<String>>>(row, "pending_allowed_ips")?;
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
+    let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;
     let requested_at = get(row, "pending_requested_at")?;
-    match (scopes, allowed_ips, requested_by, requested_at) {
-        (Some(scopes), Some(allowed_ips), Some(requested_by), Some(requested_at)) => {
+    match (scopes, allowed_ips, requested_by, requested_for, requested_at) {
+        (Some(scopes), Some(allowed_ips), Some(requested_by), Some(requested_for), Some(requested_at)) => {
             let columns = ["pending_currency", "pending_max_amount", "pending_daily_volume"];
             let privileges = privileges(row, scopes, columns, allowed_ips)?;
-            // TODO(wiring): persist `requested_for`; until then the asker counts as its own principal.
-            Ok(Some(PendingChange { privileges, requested_by, requested_for: requested_by, requested_at }))
+            Ok(Some(PendingChange { privileges, requested_by, requested_for, requested_at }))
         }
-        (None, None, None, None) => Ok(None),
+        (None, None, None, None, None) => Ok(None),
         _ => Err(corrupt("pending change", "partly set")),
     }
 }

@@ -20,24 +20,26 @@ use crate::cursor::KeyCursor;
 use crate::error::StoreError;
 use crate::model::{KeyChange, KeyFilter, KeyRecord, KeyWrite, Page};
 
-/// Inserts every key field plus the hash and the masked form (`$30`, `$31`).
+/// Inserts every key field plus the hash and the masked form (the two parameters after the fields).
 static INSERT_KEY: LazyLock<String> = LazyLock::new(|| {
     let values: Vec<String> = (0..KEY_FIELDS.len()).map(key_field_value).collect();
+    let (hash, masked) = (KEY_FIELDS.len() + 1, KEY_FIELDS.len() + 2);
     format!(
-        "INSERT INTO keys ({}, secret_hash, masked) VALUES ({}, $30, $31)",
+        "INSERT INTO keys ({}, secret_hash, masked) VALUES ({}, ${hash}, ${masked})",
         KEY_FIELDS.join(", "),
         values.join(", ")
     )
 });
 
-/// Sets every key field if the version is still `$30`, and notifies other processes of the change
+/// Sets every key field if the version is still the parameter after the fields, and notifies other processes of the change
 /// (delivered only if the transaction commits). Returns one row if it applied, none otherwise.
 static UPDATE_KEY: LazyLock<String> = LazyLock::new(|| {
     // $1 and $2 (key id, tenant) identify the row; a key never moves to another tenant.
     let sets: Vec<String> =
         (2..KEY_FIELDS.len()).map(|i| format!("{} = {}", KEY_FIELDS[i], key_field_value(i))).collect();
+    let expected = KEY_FIELDS.len() + 1;
     format!(
-        "WITH updated AS (UPDATE keys SET {} WHERE key_id = $1 AND tenant_id = $2 AND version = $30 \
+        "WITH updated AS (UPDATE keys SET {} WHERE key_id = $1 AND tenant_id = $2 AND version = ${expected} \
          RETURNING key_id) SELECT pg_notify('{CHANNEL}', key_id) FROM updated",
         sets.join(", ")
     )

@@ -2,10 +2,11 @@
 //! `migrations/`, and the LISTEN task that tells caches of other processes' key changes.
 //!
 //! One idea per file: `connect` (options, pool, migrations), `keys` (the transactional commit and key
-//! reads), `tenants` (tenants and operators), `spend` (the atomic daily spend), `usage`, `audit` (the
-//! hash-chained log and its verification), `listen` (invalidations), `key_params`/`key_row`/`rows`
-//! (model to and from columns), `failure` (error mapping), `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL
-//! is ever built from a value.
+//! reads), `tenants` (tenants, created with their first admins), `operators` (operator accounts),
+//! `spend` (the atomic daily spend), `usage`, `audit` (the hash-chained log and its verification),
+//! `listen` (invalidations), `key_params`/`key_row`/`tenant_row`/`operator_row`/`rows` (model to and
+//! from columns), `failure` (error mapping), `convert` and `url`. Only runtime-checked queries with
+//! bound parameters: no SQL is ever built from a value.
 //!
 //! It must never enforce a lifecycle or policy rule (that is the domain's job), never leave a partial
 //! write, never report an unreachable database as `NotFound` (it is `Unavailable`, so callers fail
@@ -20,9 +21,12 @@ mod key_params;
 mod key_row;
 mod keys;
 mod listen;
+mod operator_row;
+mod operators;
 mod rows;
 mod spend;
 mod store;
+mod tenant_row;
 mod tenants;
 pub(crate) mod url;
 mod usage;

@@ -1,23 +1,21 @@
-//! Reading rows back into the model: tenants, operators and audit entries (keys are in `key_row`).
+//! Reading columns back into the model: the shared column readers, and audit entries (keys are in
+//! `key_row`, tenants in `tenant_row`, operators in `operator_row`).
 //!
 //! It must never panic or guess: every stored text goes through the domain's parser, and a row that
 //! does not parse is `StoreError::Corrupt` naming the column, never the value.
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Utc};
 use keygate_credential::SecretHash;
-use keygate_domain::{
-    ActorId, Email, KeyId, OperatorId, OperatorName, Reason, Role, RoleSet, TenantId, TenantName, TenantPolicy,
-};
+use keygate_domain::{ActorId, KeyId, Reason, TenantId};
 use sqlx::postgres::PgRow;
 use sqlx::{Decode, Postgres, Row, Type};
 
-use super::convert::{from_db, from_db_u32};
+use super::convert::from_db;
 use super::failure::{corrupt, fail};
 use crate::audit_chain::AuditHash;
 use crate::error::StoreError;
-use crate::model::{AuditEntry, AuditKind, Operator, Tenant};
+use crate::model::{AuditEntry, AuditKind};
 
 /// The value of column `name`.
 pub(super) fn get<'r, T>(row: &'r PgRow, name: &str) -> Result<T, StoreError>
@@ -53,42 +51,6 @@ pub(super) fn hash(row: &PgRow, name: &str) -> Result<SecretHash, StoreError> {
 /// An address stored as `inet` and selected as `host(...)` text.
 pub(super) fn ip(row: &PgRow, name: &str) -> Result<Option<IpAddr>, StoreError> {
     parsed_opt(row, name, str::parse::<IpAddr>)
-}
-
-/// The columns [`tenant`] reads.
-pub(super) const TENANT_COLUMNS: &str = "tenant_id, name, dual_control, live_enabled, max_key_lifetime_days, \
-     allow_never_expiring, version, created_at, updated_at";
-
-/// A `tenants` row.
-pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
-    let max_key_lifetime_days = get::<Option<i64>>(row, "max_key_lifetime_days")?
-        .map(|days| from_db_u32(days, "max_key_lifetime_days"))
-        .transpose()?;
-    Ok(Tenant {
-        id: parsed(row, "tenant_id", TenantId::parse)?,
-        name: parsed(row, "name", TenantName::parse)?,
-        policy: TenantPolicy {
-            dual_control: get(row, "dual_control")?,
-            live_enabled: get(row, "live_enabled")?,
-            max_key_lifetime_days,
-            allow_never_expiring: get(row, "allow_never_expiring")?,
-            // TODO(wiring): persist `integrator_approvals`; until then it reads as off (narrow).
-            integrator_approvals: false,
-        },
-        pending_policy: None, // STUB: replaced by the wt-store branch
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-        version: from_db(get(row, "version")?, "version")?,
-    })
-}
-
-/// The columns [`operator`] reads.
-pub(super) const OPERATOR_COLUMNS: &str = "tenant_id, operator_id, name, email, roles, token_hash, created_at";
-
-/// An `operators` row.
-pub(super) fn operator(row: &PgRow) -> Result<Operator, StoreError> {
-    let _ = row;
-    Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
 }
 
 /// The columns [`audit_entry`] reads.

@@ -8,7 +8,7 @@ use keygate_domain::{KeyId, OperatorId, TenantId};
 use rust_decimal::Decimal;
 
 use super::failure::fail;
-use super::{audit, keys, spend, tenants, usage, PgStore};
+use super::{audit, keys, operators, spend, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
@@ -19,9 +19,13 @@ use crate::store::KeyStore;
 
 #[async_trait]
 impl KeyStore for PgStore {
-    async fn create_tenant(&self, tenant: &Tenant, admins: &[Operator], audit: &[AuditEntry]) -> Result<(), StoreError> {
-        let _ = (tenant, admins, audit);
-        Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        admins: &[Operator],
+        audit: &[AuditEntry],
+    ) -> Result<(), StoreError> {
+        tenants::create_tenant(self.pool(), tenant, admins, audit).await
     }
 
     async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError> {
@@ -38,21 +42,24 @@ impl KeyStore for PgStore {
     }
 
     async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
-        let _ = (operator, audit);
-        Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
+        operators::create_operator(self.pool(), operator, audit).await
     }
 
-    async fn update_operator(&self, operator: &Operator, expected_version: u64, audit: &AuditEntry) -> Result<(), StoreError> {
-        let _ = (operator, expected_version, audit);
-        Err(StoreError::NotFound) // STUB: replaced by the wt-store branch
+    async fn update_operator(
+        &self,
+        operator: &Operator,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        operators::update_operator(self.pool(), operator, expected_version, audit).await
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
-        tenants::operators(self.pool(), tenant).await
+        operators::operators(self.pool(), tenant).await
     }
 
     async fn operator(&self, id: OperatorId) -> Result<Operator, StoreError> {
-        tenants::get_operator(self.pool(), id).await
+        operators::get_operator(self.pool(), id).await
     }
 
     async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError> {

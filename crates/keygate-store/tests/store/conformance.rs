@@ -15,7 +15,11 @@ use rust_decimal::Decimal;
 use crate::fixtures::*;
 
 mod audit_chain;
+mod operators;
+mod principals;
 pub use audit_chain::*;
+pub use operators::*;
+pub use principals::*;
 
 type Store = Arc<dyn KeyStore>;
 
@@ -28,8 +32,13 @@ pub async fn every_field_round_trips(a: Store, b: Store) {
     assert_eq!(b.tenant(&t.id).await.unwrap(), t, "tenant with its policy");
 
     let op = operator(&t.id, 9, "ada@acme.test");
-    a.create_operator(&op, &audit(&t.id, None, ActorId::System, AuditKind::OperatorCreated)).await.unwrap();
-    assert_eq!(b.operator(op.id).await.unwrap(), op, "operator by id, including the token hash");
+    a.create_operator(
+        &op,
+        &audit(&t.id, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.operator(op.id()).await.unwrap(), op, "operator by id, including the token hash");
     assert_eq!(b.operators(&t.id).await.unwrap(), vec![op.clone()], "operators of the tenant");
 
     let (mut record, created) = new_key(&t, "POS Integration", rich_privileges(), now());
@@ -83,7 +92,7 @@ pub async fn tenants_never_see_each_others_data(a: Store, b: Store) {
     let globex_key = given_key(&*a, &globex, "globex-key", daily_limit("100"), true).await;
     a.create_operator(
         &operator(&acme.id, 7, "x@acme.test"),
-        &audit(&acme.id, None, ActorId::System, AuditKind::OperatorCreated),
+        &audit(&acme.id, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited)),
     )
     .await
     .unwrap();
@@ -324,13 +333,16 @@ pub async fn tenant_policy_updates_are_compare_and_set(a: Store, b: Store) {
     assert!(matches!(b.update_tenant(&changed, 1, &entry).await, Err(StoreError::Conflict)), "stale version");
     assert_eq!(b.tenant(&t.id).await.unwrap(), changed, "the first update holds");
     assert!(matches!(b.tenant(&tenant_id("nobody")).await, Err(StoreError::NotFound)), "unknown tenant");
-    assert!(matches!(a.create_tenant(&t, &entry).await, Err(StoreError::AlreadyExists)), "a tenant id is taken once");
+    assert!(
+        matches!(a.create_tenant(&t, &[], &[entry]).await, Err(StoreError::AlreadyExists)),
+        "a tenant id is taken once"
+    );
 }
 
 pub async fn operators_are_unique_by_email_within_a_tenant(a: Store, b: Store) {
     let acme = given_tenant(&*a, "acme").await;
     let globex = given_tenant(&*a, "globex").await;
-    let entry = audit(&acme.id, None, ActorId::System, AuditKind::OperatorCreated);
+    let entry = audit(&acme.id, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited));
     a.create_operator(&operator(&acme.id, 1, "ops@example.test"), &entry).await.unwrap();
     let dup = operator(&acme.id, 2, "OPS@example.test");
     assert!(matches!(b.create_operator(&dup, &entry).await, Err(StoreError::AlreadyExists)), "same e-mail");

@@ -1,10 +1,12 @@
 //! Builders for the conformance suite: valid records with one thing changed per test.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use keygate_credential::SecretHash;
 use keygate_credential::{SecretHasher, Token, TokenPrefix};
 use keygate_domain::{
-    Actor, ActorId, Currency, Email, Environment, Event, IpAllowList, Key, KeyId, KeyName, Limits, NewKey, OperatorId,
-    OperatorName, Privileges, Reason, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy, Transition,
+    Actor, ActorId, Currency, Email, Environment, Event, InvitationTerms, IpAllowList, Key, KeyId, KeyName, Limits,
+    NewKey, OperatorAccount, OperatorAction, OperatorId, OperatorName, OperatorState, Privileges, Reason, Role,
+    RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy, Transition,
 };
 use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Operator, Tenant};
 
@@ -27,6 +29,7 @@ pub fn tenant(id: &str) -> Tenant {
             allow_never_expiring: false,
             integrator_approvals: false,
         },
+        pending_policy: None,
         created_at: now(),
         updated_at: now(),
         version: 1,
@@ -49,7 +52,7 @@ pub fn audit(tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: Audi
 
 pub async fn given_tenant(store: &dyn KeyStore, id: &str) -> Tenant {
     let t = tenant(id);
-    store.create_tenant(&t, &audit(&t.id, None, ActorId::System, AuditKind::TenantCreated)).await.unwrap();
+    store.create_tenant(&t, &[], &[audit(&t.id, None, ActorId::System, AuditKind::TenantCreated)]).await.unwrap();
     t
 }
 
@@ -69,17 +72,53 @@ pub fn checker(n: u8) -> Actor {
     actor(n, &[Role::Checker])
 }
 
-pub fn operator(tenant: &TenantId, n: u8, email: &str) -> Operator {
+/// A 32-byte hash of a fresh random secret (a token's, or an invitation half's).
+pub fn fresh_hash() -> SecretHash {
     let token = Token::generate(Environment::Live);
+    SecretHasher::new(None).hash(token.key_id(), token.secret())
+}
+
+/// An active operator (checker and auditor) holding a token, created by the system admin.
+pub fn operator(tenant: &TenantId, n: u8, email: &str) -> Operator {
     Operator {
-        id: operator_id(n),
-        tenant: tenant.clone(),
+        account: OperatorAccount {
+            id: operator_id(n),
+            tenant: tenant.clone(),
+            roles: RoleSet::of([Role::Checker, Role::Auditor]),
+            state: OperatorState::Active,
+            created_by: ActorId::System,
+            created_for: ActorId::System,
+            approved_by: None,
+            request: None,
+            invitation: None,
+            claimed_at: Some(now()),
+            created_at: now(),
+            updated_at: now(),
+            version: 1,
+        },
         name: OperatorName::parse("Ada Checker").unwrap(),
         email: Email::parse(email).unwrap(),
-        roles: RoleSet::of([Role::Checker, Role::Auditor]),
-        token_hash: SecretHasher::new(None).hash(token.key_id(), token.secret()),
-        created_at: now(),
+        token_hash: Some(fresh_hash()),
+        invitation_hashes: [None, None],
+        last_seen_at: None,
     }
+}
+
+/// An admin invited by the system admin, holding a whole invitation code and no token yet.
+pub fn invited_admin(tenant: &TenantId, n: u8, email: &str) -> Operator {
+    let mut admin = operator(tenant, n, email);
+    admin.account.roles = RoleSet::of([Role::Admin]);
+    admin.account.state = OperatorState::Invited;
+    admin.account.claimed_at = None;
+    admin.account.invitation = Some(InvitationTerms { halves: 1, expires_at: now() + Duration::hours(72) });
+    admin.token_hash = None;
+    admin.invitation_hashes = [Some(fresh_hash()), None];
+    admin
+}
+
+/// An audit entry about an operator.
+pub fn operator_audit(o: &Operator, actor: ActorId, action: OperatorAction) -> AuditEntry {
+    audit(o.tenant(), None, actor, AuditKind::Operator(action))
 }
 
 pub fn rich_privileges() -> Privileges {

@@ -51,4 +51,10 @@ conformance!(
     the_chain_verifies_after_every_commit_and_its_head_is_the_newest_entry,
     each_tenant_has_its_own_chain,
     concurrent_commits_in_one_tenant_neither_fork_nor_skip_the_chain,
+    an_operator_account_round_trips_every_field,
+    an_operator_update_with_a_stale_version_is_a_conflict_and_writes_nothing,
+    concurrent_operator_updates_at_one_version_give_exactly_one_success,
+    a_tenant_is_created_with_its_first_admins_all_or_nothing,
+    a_tenants_pending_policy_round_trips_including_removing_the_lifetime_cap,
+    keys_keep_the_person_behind_their_maker_and_each_request,
 );

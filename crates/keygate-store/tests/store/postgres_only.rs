@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use keygate_domain::{ActorId, TenantId};
+use keygate_domain::{ActorId, OperatorState, TenantId};
 use keygate_store::testing::TestDatabase;
 use keygate_store::{AuditChainReport, AuditKind, KeyStore, PgStore, PgStoreOptions, StoreError};
 use sqlx::migrate::Migrator;
@@ -124,9 +124,77 @@ async fn audit_entries_written_before_the_chain_migration_are_renumbered_and_cha
     }
     let acme = TenantId::parse("acme").unwrap();
     let op = operator(&acme, 9, "ada@acme.test");
-    store.create_operator(&op, &audit(&acme, None, ActorId::System, AuditKind::OperatorCreated)).await.unwrap();
+    store
+        .create_operator(
+            &op,
+            &audit(&acme, None, ActorId::System, AuditKind::Operator(keygate_domain::OperatorAction::Invited)),
+        )
+        .await
+        .unwrap();
     let report = store.verify_audit(&acme).await.unwrap();
     assert!(matches!(report, AuditChainReport::Valid { entries: 4, .. }), "an append after it chains on: {report:?}");
+
+    store.pool().close().await;
+    admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();
+}
+
+/// The migration that turns operators into accounts and records the person behind each request.
+const OPERATOR_ACCOUNTS_MIGRATION: i64 = 20_261_128_000_002;
+
+#[tokio::test]
+async fn rows_written_before_operator_accounts_read_back_as_the_accounts_and_principals_they_were() {
+    let Ok(admin_url) = std::env::var(keygate_store::testing::DATABASE_URL_VAR) else { return };
+    let name = format!("keygate_test_preaccounts_{}_{}", std::process::id(), now().timestamp_subsec_nanos());
+    let url = match admin_url.split_once('?') {
+        Some((base, query)) => format!("{}/{name}?{query}", base.rsplit_once('/').unwrap().0),
+        None => format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0),
+    };
+    let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+
+    // Arrange: the schema before operator accounts, with an operator and a key asked to be revoked.
+    let mut migrator = Migrator::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.unwrap();
+    let before: Vec<_> =
+        migrator.migrations.iter().filter(|m| m.version < OPERATOR_ACCOUNTS_MIGRATION).cloned().collect();
+    migrator.migrations = before.into();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    migrator.run(&mut conn).await.unwrap();
+    let operator_id = keygate_domain::OperatorId::from_bytes([7; 16]);
+    let key_id = keygate_domain::KeyId::from_bytes([9; 16]);
+    let asker = format!("operator:{operator_id}");
+    let seed = format!(
+        "INSERT INTO tenants (tenant_id, name, dual_control, live_enabled, max_key_lifetime_days, \
+         allow_never_expiring, version, created_at, updated_at) \
+         VALUES ('acme', 'Acme', true, true, 90, false, 1, now(), now()); \
+         INSERT INTO operators (tenant_id, operator_id, name, email, roles, token_hash, created_at) \
+         VALUES ('acme', '{operator_id}', 'Ada', 'ada@acme.test', ARRAY['checker'], '\\x{hash}', \
+         '2026-11-23 09:30:00+00'); \
+         INSERT INTO keys (tenant_id, key_id, name, environment, scopes, allowed_ips, state, created_by, \
+         created_at, updated_at, revocation_requested_by, revocation_reason, revocation_requested_at, version, \
+         secret_hash, masked) VALUES ('acme', '{key_id}', 'till', 'live', ARRAY['balance:read'], '{{}}', \
+         'revocation_pending', 'system', now(), now(), '{asker}', 'leaked', now(), 2, '\\x{hash}', 'kg_live_x');",
+        hash = "ab".repeat(32),
+    );
+    conn.execute(seed.as_str()).await.unwrap();
+    conn.close().await.unwrap();
+
+    // Act: the rest of the migrations, as a new release would run them.
+    let store = PgStore::connect(PgStoreOptions::new(&url)).await.unwrap();
+
+    // Assert: the operator is an active account the system created; each principal is its actor.
+    let acme = TenantId::parse("acme").unwrap();
+    let tenant = store.tenant(&acme).await.unwrap();
+    assert!(!tenant.policy.integrator_approvals && tenant.pending_policy.is_none(), "narrow, nothing pending");
+    let account = store.operator(operator_id).await.unwrap();
+    let a = &account.account;
+    let shape = (a.state, a.created_by, a.created_for, a.claimed_at, a.updated_at, a.version);
+    let expected = (OperatorState::Active, ActorId::System, ActorId::System, Some(a.created_at), a.created_at, 1);
+    assert_eq!(shape, expected, "an active account, created and claimed by the system when it was created");
+    assert!(account.token_hash.is_some() && account.invitation_hashes == [None, None], "its token kept");
+    let key = store.key(&acme, key_id).await.unwrap().key;
+    assert_eq!(key.created_for, ActorId::System, "the maker counts as its own principal");
+    let revocation = key.revocation.map(|r| (r.requested_by, r.requested_for));
+    assert_eq!(revocation, Some((asker.parse().unwrap(), asker.parse().unwrap())), "so does the asker");
 
     store.pool().close().await;
     admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();

@@ -1,0 +1,150 @@
+//! A [`Tenant`] to and from its `tenants` columns: the policy, and the pending policy widening with
+//! who asked, for whom and when.
+//!
+//! It must never write a value [`tenant`] could not read back into the same `Tenant`, and never
+//! guess: a pending policy that is partly there is `StoreError::Corrupt`.
+
+use chrono::{DateTime, Utc};
+use keygate_domain::{ActorId, PolicyPatch, PolicyRequest, TenantId, TenantName, TenantPolicy};
+use sqlx::postgres::{PgArguments, PgRow, Postgres};
+use sqlx::query::Query;
+
+use super::convert::{from_db, from_db_u32, to_db};
+use super::failure::corrupt;
+use super::rows::{get, parsed, parsed_opt};
+use crate::error::StoreError;
+use crate::model::{PendingPolicy, Tenant};
+
+/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$19` of
+/// [`TenantParams::bind`].
+pub(super) const TENANT_FIELDS: [&str; 19] = [
+    "tenant_id",
+    "name",
+    "dual_control",
+    "live_enabled",
+    "max_key_lifetime_days",
+    "allow_never_expiring",
+    "integrator_approvals",
+    "pending_dual_control",
+    "pending_live_enabled",
+    "pending_max_key_lifetime_set",
+    "pending_max_key_lifetime_days",
+    "pending_allow_never_expiring",
+    "pending_integrator_approvals",
+    "pending_requested_by",
+    "pending_requested_for",
+    "pending_requested_at",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// A tenant's fields as owned parameter values.
+pub(super) struct TenantParams {
+    id: String,
+    name: String,
+    policy: TenantPolicy,
+    patch: Option<PolicyPatch>,
+    requested_by: Option<String>,
+    requested_for: Option<String>,
+    requested_at: Option<DateTime<Utc>>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TenantParams {
+    /// The parameters that write `t`.
+    pub(super) fn new(t: &Tenant) -> Result<Self, StoreError> {
+        let pending = t.pending_policy.as_ref();
+        Ok(Self {
+            id: t.id.as_str().to_owned(),
+            name: t.name.as_str().to_owned(),
+            policy: t.policy,
+            patch: pending.map(|p| p.request.patch),
+            requested_by: pending.map(|p| p.request.requested_by.to_string()),
+            requested_for: pending.map(|p| p.request.requested_for.to_string()),
+            requested_at: pending.map(|p| p.requested_at),
+            version: to_db(t.version, "version")?,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        })
+    }
+
+    /// Binds `$1..$19` in the order of [`TENANT_FIELDS`].
+    pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
+        let patch = self.patch.unwrap_or_default();
+        // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
+        let lifetime_set = patch.max_key_lifetime_days.map(|_| true);
+        let lifetime_days = patch.max_key_lifetime_days.flatten().map(i64::from);
+        query
+            .bind(&self.id)
+            .bind(&self.name)
+            .bind(self.policy.dual_control)
+            .bind(self.policy.live_enabled)
+            .bind(self.policy.max_key_lifetime_days.map(i64::from))
+            .bind(self.policy.allow_never_expiring)
+            .bind(self.policy.integrator_approvals)
+            .bind(patch.dual_control)
+            .bind(patch.live_enabled)
+            .bind(lifetime_set)
+            .bind(lifetime_days)
+            .bind(patch.allow_never_expiring)
+            .bind(patch.integrator_approvals)
+            .bind(&self.requested_by)
+            .bind(&self.requested_for)
+            .bind(self.requested_at)
+            .bind(self.version)
+            .bind(self.created_at)
+            .bind(self.updated_at)
+    }
+}
+
+/// A `tenants` row selected with [`TENANT_FIELDS`].
+pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        id: parsed(row, "tenant_id", TenantId::parse)?,
+        name: parsed(row, "name", TenantName::parse)?,
+        policy: TenantPolicy {
+            dual_control: get(row, "dual_control")?,
+            live_enabled: get(row, "live_enabled")?,
+            max_key_lifetime_days: days(row, "max_key_lifetime_days")?,
+            allow_never_expiring: get(row, "allow_never_expiring")?,
+            integrator_approvals: get(row, "integrator_approvals")?,
+        },
+        pending_policy: pending_policy(row)?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        version: from_db(get(row, "version")?, "version")?,
+    })
+}
+
+/// A nullable day count.
+fn days(row: &PgRow, name: &str) -> Result<Option<u32>, StoreError> {
+    get::<Option<i64>>(row, name)?.map(|days| from_db_u32(days, name)).transpose()
+}
+
+fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
+    let lifetime = match get::<Option<bool>>(row, "pending_max_key_lifetime_set")? {
+        Some(true) => Some(days(row, "pending_max_key_lifetime_days")?),
+        None if get::<Option<i64>>(row, "pending_max_key_lifetime_days")?.is_none() => None,
+        _ => return Err(corrupt("pending_max_key_lifetime_set", "does not match the pending cap")),
+    };
+    let patch = PolicyPatch {
+        dual_control: get(row, "pending_dual_control")?,
+        live_enabled: get(row, "pending_live_enabled")?,
+        max_key_lifetime_days: lifetime,
+        allow_never_expiring: get(row, "pending_allow_never_expiring")?,
+        integrator_approvals: get(row, "pending_integrator_approvals")?,
+    };
+    let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
+    let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;
+    let requested_at = get::<Option<DateTime<Utc>>>(row, "pending_requested_at")?;
+    match (requested_by, requested_for, requested_at) {
+        (Some(requested_by), Some(requested_for), Some(requested_at)) => {
+            Ok(Some(PendingPolicy { request: PolicyRequest { patch, requested_by, requested_for }, requested_at }))
+        }
+        (None, None, None) if patch.is_empty() => Ok(None),
+        _ => Err(corrupt("pending policy", "partly set")),
+    }
+}
