@@ -150,7 +150,12 @@ impl From<ManageError> for ApiError {
             ManageError::NotFound => Self::NotFound,
             ManageError::Invalid { field, message } => Self::Invalid { field: field.to_owned(), message },
             ManageError::Transition(TransitionError::SelfApproval) => Self::SelfApproval,
-            ManageError::Transition(e @ TransitionError::MissingRole(_)) => Self::Forbidden(e.to_string()),
+            ManageError::Transition(
+                e @ (TransitionError::MissingRole(_)
+                | TransitionError::OwnKey
+                | TransitionError::IntegratorApprovalsOff
+                | TransitionError::OutOfBounds),
+            ) => Self::Forbidden(e.to_string()),
             ManageError::Transition(TransitionError::LiveDisabled) => {
                 Self::invalid("environment", TransitionError::LiveDisabled)
             }

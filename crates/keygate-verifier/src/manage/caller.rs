@@ -139,7 +139,15 @@ impl Management {
                 if roles == RoleSet::empty() {
                     return Err(ManageError::Forbidden("the key holds no api-keys scope"));
                 }
-                Ok(Caller { actor: Actor::new(ActorId::Key(verified.key_id), roles), tenant: Some(verified.tenant) })
+                // The key acts for the person behind it, within its own environment and privileges,
+                // read fresh from the store (a management call never trusts the verify cache's copy).
+                let key = self.store().find_key(verified.key_id).await?.ok_or(ManageError::Unauthenticated)?.key;
+                if !key.is_usable(self.now()) {
+                    return Err(ManageError::Unauthenticated);
+                }
+                let bounds = keygate_domain::KeyBounds { environment: key.environment, privileges: key.privileges };
+                let actor = Actor::for_key(key.id, roles, key.created_for, bounds);
+                Ok(Caller { actor, tenant: Some(key.tenant) })
             }
             Err(VerifyError::Unavailable) => Err(ManageError::Unavailable),
             Err(VerifyError::Denied(denial)) if denial.status() == 401 => Err(ManageError::Unauthenticated),
