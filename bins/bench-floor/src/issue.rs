@@ -6,7 +6,7 @@ use keygate_domain::{
     Actor, ActorId, Currency, Environment, ExpiryRequest, IpAllowList, Key, KeyId, KeyName, Limits, NewKey, OperatorId,
     Privileges, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy,
 };
-use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyWrite, Tenant};
+use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyRecord, KeyWrite, Tenant};
 use keygate_verifier::Verifier;
 
 /// The benchmark tenant's policy: no dual control (keys are active at once), live keys enabled.
@@ -73,15 +73,5 @@ fn audit(
     action: AuditKind,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AuditEntry {
-    AuditEntry {
-        tenant: tenant.clone(),
-        key,
-        actor,
-        action,
-        reason: None,
-        details: None,
-        at,
-        seq: 0,
-        hash: AuditHash::ZERO,
-    }
+    AuditEntry::new(tenant, key, actor, action, at)
 }

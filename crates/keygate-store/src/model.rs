@@ -199,6 +199,24 @@ pub struct AuditEntry {
     pub hash: AuditHash,
 }
 
+impl AuditEntry {
+    /// An entry about to be appended: no reason or details yet; `seq` and `hash` are the store's to
+    /// fill.
+    pub fn new(tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind, at: DateTime<Utc>) -> Self {
+        Self {
+            tenant: tenant.clone(),
+            key,
+            actor,
+            action,
+            reason: None,
+            details: None,
+            at,
+            seq: 0,
+            hash: AuditHash::ZERO,
+        }
+    }
+}
+
 /// Which keys to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KeyFilter {

@@ -86,7 +86,15 @@ pub async fn without_dual_control_keys_are_active_at_once_and_revoke_at_once(app
 pub async fn an_integrator_key_manages_keys_of_its_own_tenant(app: &TestApp) {
     let ops = app.tenant("acme", json!({})).await;
     app.tenant("globex", json!({})).await;
-    let (_, integrator) = active_key(app, &ops, json!({"name": "integrator", "scopes": ["api-keys:write"]})).await;
+    let (_, integrator) =
+        active_key(app, &ops, json!({"name": "integrator", "scopes": ["api-keys:write", "a:read"]})).await;
+    let wider = app.post(&ops.keys(), &integrator, json!({"name": "wider", "scopes": ["payouts:*"]})).await;
+    assert_eq!(
+        wider.status,
+        StatusCode::FORBIDDEN,
+        "a key creates keys only within its own privileges: {:?}",
+        wider.body
+    );
     let made = app.post(&ops.keys(), &integrator, json!({"name": "made-by-key", "scopes": ["a:read"]})).await;
     assert_eq!(made.status, StatusCode::CREATED, "api-keys:write acts as maker: {:?}", made.body);
     app.issued(made.body["secret"].as_str().unwrap());

@@ -37,17 +37,7 @@ pub fn tenant(id: &str) -> Tenant {
 }
 
 pub fn audit(tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind) -> AuditEntry {
-    AuditEntry {
-        tenant: tenant.clone(),
-        key,
-        actor,
-        action,
-        reason: None,
-        details: None,
-        at: now(),
-        seq: 0,
-        hash: AuditHash::ZERO,
-    }
+    AuditEntry::new(tenant, key, actor, action, now())
 }
 
 pub async fn given_tenant(store: &dyn KeyStore, id: &str) -> Tenant {

@@ -4,9 +4,7 @@ use keygate_credential::{PlainToken, Token};
 use keygate_domain::{
     Actor, Event, Key, KeyId, KeyName, NewKey, Privileges, Role, Rotation, TenantId, TenantPolicy, Transition,
 };
-use keygate_store::{
-    AuditEntry, AuditHash, AuditKind, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Page,
-};
+use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Page};
 
 use super::spec::{KeyPatch, KeySpec};
 use super::{Caller, ManageError, Management, ANY_ROLE};
@@ -260,15 +258,8 @@ fn successor_name(old: &KeyName, id: KeyId) -> KeyName {
 
 fn entry(t: &Transition, actor: Actor) -> AuditEntry {
     AuditEntry {
-        tenant: t.key.tenant.clone(),
-        key: Some(t.key.id),
-        actor: actor.id,
-        action: AuditKind::Key(t.action),
         reason: t.reason.clone(),
-        details: None,
-        at: t.key.updated_at,
-        seq: 0,
-        hash: AuditHash::ZERO,
+        ..AuditEntry::new(&t.key.tenant, Some(t.key.id), actor.id, AuditKind::Key(t.action), t.key.updated_at)
     }
 }
 

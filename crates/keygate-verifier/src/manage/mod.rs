@@ -17,9 +17,7 @@ use std::sync::Arc;
 
 use keygate_credential::{PlainToken, SecretHash, Token, TokenPrefix};
 use keygate_domain::{ActorId, Environment, KeyId, Role, TenantId};
-use keygate_store::{
-    AuditChainReport, AuditCursor, AuditEntry, AuditHash, AuditKind, KeyStore, Operator, Page, Tenant,
-};
+use keygate_store::{AuditChainReport, AuditCursor, AuditEntry, AuditKind, KeyStore, Operator, Page, Tenant};
 use rand_core::{OsRng, RngCore};
 
 pub use caller::{AdminToken, Caller};
@@ -81,17 +79,7 @@ impl Management {
     }
 
     fn audit(&self, tenant: &TenantId, key: Option<KeyId>, actor: ActorId, action: AuditKind) -> AuditEntry {
-        AuditEntry {
-            tenant: tenant.clone(),
-            key,
-            actor,
-            action,
-            reason: None,
-            details: None,
-            at: self.now(),
-            seq: 0,
-            hash: AuditHash::ZERO,
-        }
+        AuditEntry::new(tenant, key, actor, action, self.now())
     }
 
     /// A tenant's operators (admin or auditor).
