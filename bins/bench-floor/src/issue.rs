@@ -25,9 +25,17 @@ pub async fn create_tenant(verifier: &Verifier, id: &str) -> Result<TenantId, St
     let tenant = TenantId::parse(id).map_err(|e| e.to_string())?;
     let now = verifier.clock().now();
     let name = TenantName::parse(id).map_err(|e| e.to_string())?;
-    let record = Tenant { id: tenant.clone(), name, policy: policy(), created_at: now, updated_at: now, version: 1 };
+    let record = Tenant {
+        id: tenant.clone(),
+        name,
+        policy: policy(),
+        pending_policy: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
     let audit = audit(&tenant, None, ActorId::System, AuditKind::TenantCreated, now);
-    verifier.store().create_tenant(&record, &audit).await.map_err(|e| e.to_string())?;
+    verifier.store().create_tenant(&record, &[], &[audit]).await.map_err(|e| e.to_string())?;
     Ok(tenant)
 }
 

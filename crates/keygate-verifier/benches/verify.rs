@@ -48,22 +48,13 @@ async fn given_tenant(store: &dyn KeyStore) -> TenantId {
         id: id.clone(),
         name: TenantName::parse("Bench").unwrap(),
         policy: policy(),
+        pending_policy: None,
         created_at: now(),
         updated_at: now(),
         version: 1,
     };
-    let audit = AuditEntry {
-        tenant: id.clone(),
-        key: None,
-        actor: ActorId::System,
-        action: AuditKind::TenantCreated,
-        reason: None,
-        details: None,
-        at: now(),
-        seq: 0,
-        hash: AuditHash::ZERO,
-    };
-    store.create_tenant(&tenant, &audit).await.unwrap();
+    let audit = AuditEntry::new(&id, None, ActorId::System, AuditKind::TenantCreated, now());
+    store.create_tenant(&tenant, &[], &[audit]).await.unwrap();
     id
 }
 

@@ -55,7 +55,7 @@ fn manage(verifier: &Verifier) -> Result<Management, DemoError> {
     Ok(Management::new(verifier.clone(), operators, None))
 }
 
-/// The demo's two operators: a maker and a checker (never the same person).
+/// The demo's operators: a maker, a checker and an admin (never the same person).
 fn operator(tenant: &TenantId, n: u8, role: Role) -> Caller {
     Caller::operator(OperatorId::from_bytes([n; 16]), tenant.clone(), RoleSet::of([role]))
 }
@@ -69,8 +69,13 @@ pub async fn create_tenant(verifier: &Verifier, id: &str) -> Result<TenantId, De
         live_enabled: Some(true),
         max_key_lifetime_days: Some(Some(365)),
         allow_never_expiring: Some(false),
+        integrator_approvals: None,
     };
-    manage(verifier)?.create_tenant(&Caller::system(), policy, id.clone()).await?;
+    // A tenant is born narrow: live keys are a widening the system admin asks for and one of the
+    // tenant's admins approves (a second person, as for every widening).
+    let manage = manage(verifier)?;
+    manage.create_tenant(&Caller::system(), policy, id.clone(), Vec::new()).await?;
+    manage.approve_policy(&operator(&id, 3, Role::Admin), &id).await?;
     Ok(id)
 }
 

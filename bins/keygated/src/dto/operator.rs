@@ -83,6 +83,7 @@ impl TryFrom<CreateOperator> for NewOperator {
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"roles": ["checker"]})))]
 pub struct PatchOperator {
+    /// The whole new role list.
     #[schema(value_type = Vec<RoleView>, min_items = 1)]
     pub roles: Vec<String>,
 }
@@ -104,6 +105,7 @@ pub struct Claim {
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"reason": "left the company"})))]
 pub struct DisableOperator {
+    /// Why; kept in the audit log.
     #[serde(default)]
     #[schema(value_type = Option<ReasonText>)]
     pub reason: Option<String>,
@@ -162,6 +164,7 @@ impl From<&Operator> for OperatorView {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({"operator": {"id": "5ZR3qa7yEeeby3abP3E2Zs", "state": "pending_approval"}, "invitation": "kgopinv_live_1…"})))]
 pub struct InvitedOperator {
+    /// The operator.
     pub operator: OperatorView,
     /// The invitation, or its first half under dual control; `null` when this move issued none.
     pub invitation: Option<String>,
@@ -171,6 +174,7 @@ pub struct InvitedOperator {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({"operator": {"id": "5ZR3qa7yEeeby3abP3E2Zs", "state": "invited"}, "invitation_2": "kgopinv_live_1…"})))]
 pub struct DecidedOperator {
+    /// The operator.
     pub operator: OperatorView,
     /// The invitation's second half (approval of an invitation under dual control), shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,6 +191,7 @@ pub struct DecidedOperator {
     "token": "kgop_live_1hqSIjOugM1yTMAd7V3DnI8lFPPwtV5ASPZHu8qRtZHjQMhuOzE95B9EgE0VrbBGI09QYNdaK"
 })))]
 pub struct ClaimedOperator {
+    /// The operator.
     pub operator: OperatorView,
     /// Its bearer token.
     #[schema(value_type = OperatorTokenText)]

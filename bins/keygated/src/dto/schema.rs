@@ -247,6 +247,8 @@ pub fn denial_status() -> Schema {
 pub fn operator_state() -> Schema {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .enum_values(Some(keygate_domain::operator::OperatorState::ALL.map(keygate_domain::operator::OperatorState::as_str)))
+        .enum_values(Some(
+            keygate_domain::operator::OperatorState::ALL.map(keygate_domain::operator::OperatorState::as_str),
+        ))
         .into()
 }

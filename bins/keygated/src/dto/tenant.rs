@@ -136,8 +136,10 @@ struct PendingPolicyView {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({"id": "acme", "name": "Acme Distribution", "invitations": []})))]
 pub struct CreatedTenant {
+    /// The tenant.
     #[serde(flatten)]
     pub tenant: TenantView,
+    /// Each first admin and its invitation, for the system admin to hand over.
     pub invitations: Vec<super::operator::InvitedOperator>,
 }
 
@@ -176,7 +178,10 @@ impl From<&Tenant> for TenantView {
                 put("live_enabled", w.live_enabled.map(Into::into));
                 put("allow_never_expiring", w.allow_never_expiring.map(Into::into));
                 put("integrator_approvals", w.integrator_approvals.map(Into::into));
-                put("max_key_lifetime_days", w.max_key_lifetime_days.map(|d| d.map_or(serde_json::Value::Null, Into::into)));
+                put(
+                    "max_key_lifetime_days",
+                    w.max_key_lifetime_days.map(|d| d.map_or(serde_json::Value::Null, Into::into)),
+                );
                 PendingPolicyView {
                     settings: serde_json::Value::Object(settings),
                     requested_by: p.request.requested_by.to_string(),

@@ -84,7 +84,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(operators::list))
                 .default_service(not_allowed()),
         )
-        .service(web::resource("/v1/operators/claim").route(web::post().to(operators::claim)).default_service(not_allowed()))
+        .service(
+            web::resource("/v1/operators/claim").route(web::post().to(operators::claim)).default_service(not_allowed()),
+        )
         .service(
             web::resource("/v1/operators/me/token")
                 .route(web::post().to(operators::replace_token))

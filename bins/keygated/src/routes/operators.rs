@@ -72,8 +72,14 @@ pub async fn approve(m: web::Data<Management>, r: HttpRequest, p: TenantOperator
     responses((status = 200, description = "The operator", body = DecidedOperator),
         (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
-pub async fn reject(m: web::Data<Management>, r: HttpRequest, p: TenantOperator, b: Body) -> Result<HttpResponse, ApiError> {
-    decide(m, r, p, Permission::Administer, |b| Ok(OperatorEvent::Reject { reason: reason(b, "rejected")? }), Some(b)).await
+pub async fn reject(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantOperator,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
+    decide(m, r, p, Permission::Administer, |b| Ok(OperatorEvent::Reject { reason: reason(b, "rejected")? }), Some(b))
+        .await
 }
 
 /// Disable an operator at once (an admin, or the operator itself): its token stops working.
@@ -83,7 +89,12 @@ pub async fn reject(m: web::Data<Management>, r: HttpRequest, p: TenantOperator,
     responses((status = 200, description = "The operator, disabled", body = DecidedOperator),
         (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
-pub async fn disable(m: web::Data<Management>, r: HttpRequest, p: TenantOperator, b: Body) -> Result<HttpResponse, ApiError> {
+pub async fn disable(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantOperator,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
     decide(m, r, p, Permission::Read, |b| Ok(OperatorEvent::Disable { reason: reason(b, "disabled")? }), Some(b)).await
 }
 
@@ -114,12 +125,24 @@ pub async fn reinvite(m: web::Data<Management>, r: HttpRequest, p: TenantOperato
     responses((status = 200, description = "The operator", body = DecidedOperator),
         (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
-pub async fn patch(m: web::Data<Management>, r: HttpRequest, p: TenantOperator, b: Body) -> Result<HttpResponse, ApiError> {
-    decide(m, r, p, Permission::Administer, |b| {
-        let body = b.ok_or_else(|| ApiError::invalid("roles", "is required"))?;
-        Ok(OperatorEvent::ChangeRoles(roles(&body.json::<PatchOperator>()?.roles)?))
-    }, Some(b))
-        .await
+pub async fn patch(
+    m: web::Data<Management>,
+    r: HttpRequest,
+    p: TenantOperator,
+    b: Body,
+) -> Result<HttpResponse, ApiError> {
+    decide(
+        m,
+        r,
+        p,
+        Permission::Administer,
+        |b| {
+            let body = b.ok_or_else(|| ApiError::invalid("roles", "is required"))?;
+            Ok(OperatorEvent::ChangeRoles(roles(&body.json::<PatchOperator>()?.roles)?))
+        },
+        Some(b),
+    )
+    .await
 }
 
 /// Claim an invitation (no credential): both halves where it was issued in two. Answers the token,
@@ -130,8 +153,10 @@ pub async fn patch(m: web::Data<Management>, r: HttpRequest, p: TenantOperator, 
         (status = 409, description = "CONFLICT")))]
 pub async fn claim(manage: web::Data<Management>, body: Body) -> Result<HttpResponse, ApiError> {
     let claim = body.json::<Claim>()?;
-    let (operator, token) = manage.claim(claim.invitation.as_bytes(), claim.invitation_2.as_deref().map(str::as_bytes)).await?;
-    Ok(HttpResponse::Created().json(ClaimedOperator { operator: OperatorView::from(&operator), token: token.expose().to_owned() }))
+    let (operator, token) =
+        manage.claim(claim.invitation.as_bytes(), claim.invitation_2.as_deref().map(str::as_bytes)).await?;
+    Ok(HttpResponse::Created()
+        .json(ClaimedOperator { operator: OperatorView::from(&operator), token: token.expose().to_owned() }))
 }
 
 /// Replace the calling operator's own token: the old one stops at once, the new one is shown once.
@@ -142,7 +167,8 @@ pub async fn claim(manage: web::Data<Management>, body: Body) -> Result<HttpResp
 pub async fn replace_token(manage: web::Data<Management>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let who = caller(&manage, &req, None).await?;
     let (operator, token) = manage.replace_token(&who).await?;
-    Ok(HttpResponse::Created().json(ClaimedOperator { operator: OperatorView::from(&operator), token: token.expose().to_owned() }))
+    Ok(HttpResponse::Created()
+        .json(ClaimedOperator { operator: OperatorView::from(&operator), token: token.expose().to_owned() }))
 }
 
 fn reason(body: Option<&Body>, default: &str) -> Result<Reason, ApiError> {

@@ -7,8 +7,8 @@ use keygate_verifier::manage::{Management, Permission, TenantPatch};
 use super::{caller, page_limit, query, tenant_caller};
 use crate::body::Body;
 use crate::dto::audit::{AuditList, AuditQuery, AuditView, ChainView};
-use crate::dto::schema::TenantIdText;
 use crate::dto::operator::{InvitedOperator, OperatorView};
+use crate::dto::schema::TenantIdText;
 use crate::dto::tenant::{CreateTenant, CreatedTenant, TenantView, UpdateTenant};
 use crate::error::ApiError;
 
@@ -38,7 +38,11 @@ pub async fn create(manage: web::Data<Management>, req: HttpRequest, body: Body)
     responses((status = 200, description = "The tenant with the widening in force", body = TenantView),
         (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
-pub async fn approve_policy(manage: web::Data<Management>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn approve_policy(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Administer).await?;
     Ok(HttpResponse::Ok().json(TenantView::from(&manage.approve_policy(&who, &tenant).await?)))
 }
@@ -49,7 +53,11 @@ pub async fn approve_policy(manage: web::Data<Management>, req: HttpRequest, pat
     responses((status = 200, description = "The tenant without the pending widening", body = TenantView),
         (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
-pub async fn reject_policy(manage: web::Data<Management>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn reject_policy(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Administer).await?;
     Ok(HttpResponse::Ok().json(TenantView::from(&manage.reject_policy(&who, &tenant).await?)))
 }

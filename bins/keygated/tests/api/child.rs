@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{Operators, Reply, ADMIN};
+use crate::helpers::{Api, Operators, Reply, ADMIN};
 
 /// Lines of output kept for failure messages.
 const KEPT_LINES: usize = 400;
@@ -219,18 +219,7 @@ impl Http {
 
     /// A tenant with a maker, two checkers and an auditor (as `TestApp::tenant`).
     pub async fn tenant(&self, id: &str, policy: Value) -> Operators {
-        let created =
-            self.post("/v1/tenants", ADMIN, json!({"id": id, "name": format!("Tenant {id}"), "policy": policy})).await;
-        assert_eq!(created.status, StatusCode::CREATED, "tenant {id} created: {:?}", created.body);
-        let mut tokens = Vec::new();
-        for (name, role) in [("mary", "maker"), ("chuck", "checker"), ("cleo", "checker"), ("audrey", "auditor")] {
-            let body = json!({"name": name, "email": format!("{name}@{id}.test"), "roles": [role]});
-            let op = self.post(&format!("/v1/tenants/{id}/operators"), ADMIN, body).await;
-            assert_eq!(op.status, StatusCode::CREATED, "operator {name}: {:?}", op.body);
-            tokens.push(op.body["token"].as_str().unwrap().to_owned());
-        }
-        let [maker, checker, checker2, auditor] = <[String; 4]>::try_from(tokens).unwrap();
-        Operators { tenant: id.to_owned(), maker, checker, checker2, auditor }
+        crate::helpers::onboard(self, id, policy).await
     }
 
     /// A key created by the maker and approved by the checker: (id, secret).
@@ -303,4 +292,11 @@ pub fn report(line: &str) {
 pub fn random() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     std::collections::hash_map::RandomState::new().build_hasher().finish()
+}
+
+impl Api for Http {
+    async fn post_json(&self, path: &str, token: &str, body: Value) -> Reply {
+        let token = (!token.is_empty()).then_some(token);
+        self.call(Method::POST, path, token, Some(body)).await.unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
 }

@@ -141,14 +141,8 @@ async fn refusals_outside_the_table(app: &TestApp, ops: &crate::helpers::Operato
     assert_eq!(reject.status, StatusCode::FORBIDDEN, "the maker (lacking checker) cannot reject");
 
     // Self-approval by an operator holding both roles.
-    let both = app
-        .post(
-            "/v1/tenants/acme/operators",
-            ADMIN,
-            json!({"name": "Both", "email": "both@acme.test", "roles": ["maker", "checker"]}),
-        )
-        .await;
-    let both = app.issued(both.body["token"].as_str().unwrap());
+    let body = json!({"name": "Both", "email": "both@acme.test", "roles": ["maker", "checker"]});
+    let both = app.invite("acme", &ops.admin, &ops.admin2, body).await;
     let own = app.post(&keys, &both, json!({"name": "mine", "scopes": ["a:read"]})).await;
     app.issued(own.body["secret"].as_str().unwrap());
     let own_id = own.body["key"]["id"].as_str().unwrap();

@@ -136,73 +136,19 @@ impl TestApp {
         secret.to_owned()
     }
 
-    /// A tenant with the given policy and a maker, two checkers and an auditor, set up the way a real
-    /// tenant starts: the system admin creates it with two first admins (a looser policy asked in the
-    /// body waits for one of them), each claims its invitation, one admin invites every operator and
-    /// the other approves, and each operator claims both halves. Returns their tokens.
+    /// A tenant with the given policy and a maker, two checkers and an auditor (see [`onboard`]);
+    /// every token it was issued is remembered for the leak checks.
     pub async fn tenant(&self, id: &str, policy: Value) -> Operators {
-        let admins = json!([
-            {"name": "Ada Admin", "email": format!("ada@{id}.test")},
-            {"name": "Abe Admin", "email": format!("abe@{id}.test")}
-        ]);
-        let created = self
-            .post("/v1/tenants", ADMIN, json!({"id": id, "name": format!("Tenant {id}"), "policy": policy, "admins": admins}))
-            .await;
-        assert_eq!(created.status, StatusCode::CREATED, "tenant {id} created: {:?}", created.body);
-        let mut claimed = Vec::new();
-        for invited in created.body["invitations"].as_array().unwrap() {
-            claimed.push(self.claim(invited["invitation"].as_str().unwrap(), None).await);
+        let ops = onboard(self, id, policy).await;
+        for token in [&ops.admin, &ops.admin2, &ops.maker, &ops.checker, &ops.checker2, &ops.auditor] {
+            self.issued(token);
         }
-        let (ada, abe) = (claimed[0].clone(), claimed[1].clone());
-        if !created.body["pending_policy"].is_null() {
-            let approved = self.post(&format!("/v1/tenants/{id}/policy/approve"), &ada, json!({})).await;
-            assert_eq!(approved.status, StatusCode::OK, "policy approved by a first admin: {:?}", approved.body);
-        }
-        let mut tokens = Vec::new();
-        for (name, roles) in [
-            ("Mary Maker", vec!["maker"]),
-            ("Chuck Checker", vec!["checker"]),
-            ("Cleo Checker", vec!["checker"]),
-            ("Audrey", vec!["auditor"]),
-        ] {
-            let email = format!("{}@{id}.test", name.split(' ').next().unwrap().to_lowercase());
-            tokens.push(self.invite(id, &ada, &abe, json!({"name": name, "email": email, "roles": roles})).await);
-        }
-        Operators {
-            tenant: id.to_owned(),
-            admin: ada,
-            admin2: abe,
-            maker: tokens[0].clone(),
-            checker: tokens[1].clone(),
-            checker2: tokens[2].clone(),
-            auditor: tokens[3].clone(),
-        }
+        ops
     }
 
-    /// `asker` invites an operator, `approver` approves where dual control asks for it, and the invitee
-    /// claims with what it was given; returns its token.
+    /// `asker` invites an operator, `approver` approves; returns the invitee's token (see [`invite`]).
     pub async fn invite(&self, tenant: &str, asker: &str, approver: &str, body: Value) -> String {
-        let op = self.post(&format!("/v1/tenants/{tenant}/operators"), asker, body).await;
-        assert_eq!(op.status, StatusCode::CREATED, "operator invited: {:?}", op.body);
-        let first = op.body["invitation"].as_str().unwrap().to_owned();
-        if op.body["operator"]["state"] == "invited" {
-            return self.claim(&first, None).await;
-        }
-        let path = format!("/v1/tenants/{tenant}/operators/{}/approve", op.body["operator"]["id"].as_str().unwrap());
-        let approved = self.post(&path, approver, json!({})).await;
-        assert_eq!(approved.status, StatusCode::OK, "operator approved: {:?}", approved.body);
-        self.claim(&first, approved.body["invitation_2"].as_str()).await
-    }
-
-    /// Claims an invitation; returns the token.
-    pub async fn claim(&self, first: &str, second: Option<&str>) -> String {
-        let mut body = json!({"invitation": first});
-        if let Some(second) = second {
-            body["invitation_2"] = json!(second);
-        }
-        let claimed = self.post("/v1/operators/claim", "", body).await;
-        assert_eq!(claimed.status, StatusCode::CREATED, "invitation claimed: {:?}", claimed.body);
-        self.issued(claimed.body["token"].as_str().unwrap())
+        self.issued(&invite(self, tenant, asker, approver, body).await)
     }
 
     /// Creates a key as `maker`; returns (key id, secret).
@@ -317,4 +263,74 @@ impl Operators {
 
 pub fn live_policy() -> Value {
     json!({"live_enabled": true})
+}
+
+/// Anything that can `POST` JSON to a keygated: the in-process app and the child process.
+pub trait Api {
+    /// `POST path` with `token` (empty: none) and `body`.
+    fn post_json(&self, path: &str, token: &str, body: Value) -> impl std::future::Future<Output = Reply>;
+}
+
+impl Api for TestApp {
+    async fn post_json(&self, path: &str, token: &str, body: Value) -> Reply {
+        let token = (!token.is_empty()).then_some(token);
+        self.raw(Method::POST, path, token, Some(body)).await
+    }
+}
+
+/// A tenant set up the way a real one starts: the system admin creates it with two first admins (a
+/// looser policy asked in the body waits for one of them), each claims its invitation, one admin
+/// invites every operator and the other approves, and each operator claims both halves.
+pub async fn onboard(api: &impl Api, id: &str, policy: Value) -> Operators {
+    let admins = json!([
+        {"name": "Ada Admin", "email": format!("ada@{id}.test")},
+        {"name": "Abe Admin", "email": format!("abe@{id}.test")}
+    ]);
+    let body = json!({"id": id, "name": format!("Tenant {id}"), "policy": policy, "admins": admins});
+    let created = api.post_json("/v1/tenants", ADMIN, body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "tenant {id} created: {:?}", created.body);
+    let mut first_admins = Vec::new();
+    for invited in created.body["invitations"].as_array().unwrap() {
+        first_admins.push(claim(api, invited["invitation"].as_str().unwrap(), None).await);
+    }
+    let (ada, abe) = (first_admins[0].clone(), first_admins[1].clone());
+    if !created.body["pending_policy"].is_null() {
+        let approved = api.post_json(&format!("/v1/tenants/{id}/policy/approve"), &ada, json!({})).await;
+        assert_eq!(approved.status, StatusCode::OK, "policy approved by a first admin: {:?}", approved.body);
+    }
+    let mut tokens = Vec::new();
+    for (name, role) in
+        [("Mary Maker", "maker"), ("Chuck Checker", "checker"), ("Cleo Checker", "checker"), ("Audrey", "auditor")]
+    {
+        let email = format!("{}@{id}.test", name.split(' ').next().unwrap().to_lowercase());
+        tokens.push(invite(api, id, &ada, &abe, json!({"name": name, "email": email, "roles": [role]})).await);
+    }
+    let [maker, checker, checker2, auditor] = <[String; 4]>::try_from(tokens).unwrap();
+    Operators { tenant: id.to_owned(), admin: ada, admin2: abe, maker, checker, checker2, auditor }
+}
+
+/// `asker` invites an operator, `approver` approves where dual control asks for it, and the invitee
+/// claims with what it was given; returns its token.
+pub async fn invite(api: &impl Api, tenant: &str, asker: &str, approver: &str, body: Value) -> String {
+    let op = api.post_json(&format!("/v1/tenants/{tenant}/operators"), asker, body).await;
+    assert_eq!(op.status, StatusCode::CREATED, "operator invited: {:?}", op.body);
+    let first = op.body["invitation"].as_str().unwrap().to_owned();
+    if op.body["operator"]["state"] == "invited" {
+        return claim(api, &first, None).await;
+    }
+    let path = format!("/v1/tenants/{tenant}/operators/{}/approve", op.body["operator"]["id"].as_str().unwrap());
+    let approved = api.post_json(&path, approver, json!({})).await;
+    assert_eq!(approved.status, StatusCode::OK, "operator approved: {:?}", approved.body);
+    claim(api, &first, approved.body["invitation_2"].as_str()).await
+}
+
+/// Claims an invitation (both halves where given); returns the token.
+pub async fn claim(api: &impl Api, first: &str, second: Option<&str>) -> String {
+    let mut body = json!({"invitation": first});
+    if let Some(second) = second {
+        body["invitation_2"] = json!(second);
+    }
+    let claimed = api.post_json("/v1/operators/claim", "", body).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "invitation claimed: {:?}", claimed.body);
+    claimed.body["token"].as_str().unwrap().to_owned()
 }

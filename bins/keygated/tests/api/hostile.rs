@@ -286,7 +286,10 @@ async fn protected_service(trusted: Vec<ipnetwork::IpNetwork>) -> (SocketAddr, S
         dual_control: Some(false),
         ..TenantPatch::default()
     };
-    manage.create_tenant(&Caller::system(), patch, tenant.clone()).await.unwrap();
+    manage.create_tenant(&Caller::system(), patch, tenant.clone(), Vec::new()).await.unwrap();
+    // Dual control off is a widening: a tenant admin (a second person) approves it.
+    let admin = Caller::operator(OperatorId::from_bytes([2; 16]), tenant.clone(), RoleSet::of([Role::Admin]));
+    manage.approve_policy(&admin, &tenant).await.unwrap();
     let spec = KeySpec {
         name: KeyName::parse("branch-office").unwrap(),
         notes: None,

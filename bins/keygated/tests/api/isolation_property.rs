@@ -180,8 +180,8 @@ async fn run_case(app: &TestApp, case: usize, calls: &[Call]) -> Result<(), Test
                 pool.push((id, target));
             }
             (Op::CreateOperator, StatusCode::CREATED) => {
-                app.issued(reply.body["token"].as_str().unwrap());
-                tenants[target].operators.insert(reply.body["id"].as_str().unwrap().to_owned());
+                app.issued(reply.body["invitation"].as_str().unwrap());
+                tenants[target].operators.insert(reply.body["operator"]["id"].as_str().unwrap().to_owned());
             }
             (Op::RenameTenant, StatusCode::OK) => tenants[target].name = format!("Renamed {i}"),
             _ => {}
@@ -196,15 +196,7 @@ async fn run_case(app: &TestApp, case: usize, calls: &[Call]) -> Result<(), Test
 /// A tenant with five operators (maker, two checkers, auditor, tenant admin).
 async fn tenant(app: &TestApp, id: &str) -> Tenant {
     let ops = app.tenant(id, json!({})).await;
-    let admin = app
-        .post(
-            &format!("/v1/tenants/{id}/operators"),
-            ADMIN,
-            json!({"name": "Tenant Admin", "email": format!("admin@{id}.test"), "roles": ["admin"]}),
-        )
-        .await;
-    assert_eq!(admin.status, StatusCode::CREATED, "tenant admin created: {:?}", admin.body);
-    let admin = app.issued(admin.body["token"].as_str().unwrap());
+    let admin = ops.admin.clone();
     let listed = app.get(&format!("/v1/tenants/{id}/operators"), ADMIN).await;
     let operators = ids(&listed.body["items"]);
     Tenant {

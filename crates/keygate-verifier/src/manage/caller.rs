@@ -8,12 +8,10 @@
 
 use keygate_credential::{SecretHash, Token};
 use keygate_domain::{Actor, ActorId, KeyId, Role, RoleSet, TenantId};
-use keygate_policy::RequestContext;
 use sha2::{Digest, Sha256};
 
 use super::error::ManageError;
 use super::Management;
-use crate::outcome::VerifyError;
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]

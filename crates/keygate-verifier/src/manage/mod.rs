@@ -9,15 +9,15 @@ mod caller;
 mod error;
 mod keys;
 mod operators;
-mod tenants;
 mod permission;
 mod spec;
+mod tenants;
 
 use std::sync::Arc;
 
-use keygate_credential::{PlainToken, SecretHash, Token, TokenPrefix};
-use keygate_domain::{ActorId, Environment, KeyId, Role, TenantId};
-use keygate_store::{AuditChainReport, AuditCursor, AuditEntry, AuditKind, KeyStore, Operator, Page, Tenant};
+use keygate_credential::{SecretHash, TokenPrefix};
+use keygate_domain::{ActorId, KeyId, Role, TenantId};
+use keygate_store::{AuditChainReport, AuditCursor, AuditEntry, AuditKind, KeyStore, Operator, Page};
 use rand_core::{OsRng, RngCore};
 
 pub use caller::{AdminToken, Caller};

@@ -50,7 +50,8 @@ impl Management {
             invitation_hashes: [None, None],
             last_seen_at: None,
         };
-        let invitation = self.issue_invitation(&mut operator, moved.issue).ok_or(ManageError::InvalidState("no invitation"))?;
+        let invitation =
+            self.issue_invitation(&mut operator, moved.issue).ok_or(ManageError::InvalidState("no invitation"))?;
         let entry = self.operator_audit(&operator, caller.actor.id, &moved);
         Ok((operator, invitation, entry))
     }
@@ -193,7 +194,12 @@ impl Management {
         Some(Invitation(code.to_plain(&self.invitation_prefix)))
     }
 
-    fn operator_audit(&self, operator: &Operator, actor: ActorId, moved: &OperatorTransition) -> keygate_store::AuditEntry {
+    fn operator_audit(
+        &self,
+        operator: &Operator,
+        actor: ActorId,
+        moved: &OperatorTransition,
+    ) -> keygate_store::AuditEntry {
         let roles: Vec<String> = operator.account.roles.iter().map(|r| format!("\"{}\"", r.as_str())).collect();
         let details = format!(
             "{{\"operator\":\"{}\",\"roles\":[{}],\"state\":\"{}\"}}",

@@ -1,8 +1,8 @@
 //! Already-parsed inputs of management operations (the server converts JSON into these).
 
 use keygate_domain::{
-    Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName, Privileges, RoleSet, ScopeSet, TenantName,
-    PolicyPatch,
+    Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName, PolicyPatch, Privileges, RoleSet,
+    ScopeSet, TenantName,
 };
 
 /// A new key as the maker asks for it.

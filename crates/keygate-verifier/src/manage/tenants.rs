@@ -33,7 +33,15 @@ impl Management {
             }),
             None => None,
         };
-        let tenant = Tenant { id, name, policy: split.now, pending_policy: pending, created_at: now, updated_at: now, version: 1 };
+        let tenant = Tenant {
+            id,
+            name,
+            policy: split.now,
+            pending_policy: pending,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
         let mut audit = vec![self.audit_with(
             &tenant.id,
             caller.actor.id,
@@ -62,7 +70,12 @@ impl Management {
 
     /// Changes a tenant's name or policy (admin). Each narrowing setting applies at once; the
     /// widening ones become the pending policy, for another admin to approve.
-    pub async fn update_tenant(&self, caller: &Caller, id: &TenantId, patch: TenantPatch) -> Result<Tenant, ManageError> {
+    pub async fn update_tenant(
+        &self,
+        caller: &Caller,
+        id: &TenantId,
+        patch: TenantPatch,
+    ) -> Result<Tenant, ManageError> {
         let actor = caller.may(id, Permission::Administer)?;
         let current = self.store().tenant(id).await?;
         let split = current.policy.split(&patch.policy());

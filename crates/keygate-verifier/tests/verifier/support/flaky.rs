@@ -62,8 +62,13 @@ impl FlakyStore {
 
 #[async_trait]
 impl KeyStore for FlakyStore {
-    async fn create_tenant(&self, tenant: &Tenant, audit: &AuditEntry) -> Result<(), StoreError> {
-        self.enter()?.create_tenant(tenant, audit).await
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        admins: &[Operator],
+        audit: &[AuditEntry],
+    ) -> Result<(), StoreError> {
+        self.enter()?.create_tenant(tenant, admins, audit).await
     }
 
     async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError> {
@@ -81,6 +86,15 @@ impl KeyStore for FlakyStore {
 
     async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
         self.enter()?.create_operator(operator, audit).await
+    }
+
+    async fn update_operator(
+        &self,
+        operator: &Operator,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.enter()?.update_operator(operator, expected_version, audit).await
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {

@@ -211,22 +211,13 @@ impl Harness {
                 id: tenant_id(id),
                 name: TenantName::parse(id).unwrap(),
                 policy,
+                pending_policy: None,
                 created_at: t0(),
                 updated_at: t0(),
                 version: 1,
             };
-            let audit = AuditEntry {
-                tenant: tenant.id.clone(),
-                key: None,
-                actor: ActorId::System,
-                action: AuditKind::TenantCreated,
-                reason: None,
-                details: None,
-                at: t0(),
-                seq: 0,
-                hash: AuditHash::ZERO,
-            };
-            store.create_tenant(&tenant, &audit).await.unwrap();
+            let audit = AuditEntry::new(&tenant.id, None, ActorId::System, AuditKind::TenantCreated, t0());
+            store.create_tenant(&tenant, &[], &[audit]).await.unwrap();
         }
         let clock = Arc::new(ManualClock::new(t0()));
         let verifier = Verifier::new(store.clone(), config, clock.clone());
