@@ -146,6 +146,9 @@ pub enum AuditKind {
     PolicyRejected,
     /// An operator's lifecycle moved.
     Operator(OperatorAction),
+    /// `operator.created`, written before operators were invited. Never written now; kept so those
+    /// entries still read, and still hash, as they were appended.
+    LegacyOperatorCreated,
 }
 
 impl AuditKind {
@@ -158,6 +161,7 @@ impl AuditKind {
             Self::PolicyRequested => "tenant.policy_requested",
             Self::PolicyRejected => "tenant.policy_rejected",
             Self::Operator(action) => action.as_str(),
+            Self::LegacyOperatorCreated => "operator.created",
         }
     }
 
@@ -168,6 +172,7 @@ impl AuditKind {
             "tenant.updated" => Some(Self::TenantUpdated),
             "tenant.policy_requested" => Some(Self::PolicyRequested),
             "tenant.policy_rejected" => Some(Self::PolicyRejected),
+            "operator.created" => Some(Self::LegacyOperatorCreated),
             other if other.starts_with("operator.") => other.parse().ok().map(Self::Operator),
             other => other.parse().ok().map(Self::Key),
         }
@@ -299,4 +304,31 @@ pub enum Invalidation {
     Key(KeyId),
     /// Anything may have changed (a notification channel was lost and re-established).
     All,
+}
+
+#[cfg(test)]
+mod tests {
+    use keygate_domain::operator::OperatorAction;
+    use keygate_domain::AuditAction;
+
+    use super::AuditKind;
+
+    #[test]
+    fn every_audit_action_name_reads_back_as_itself_including_entries_written_before_invitations() {
+        let every = AuditAction::ALL
+            .into_iter()
+            .map(AuditKind::Key)
+            .chain(OperatorAction::ALL.into_iter().map(AuditKind::Operator))
+            .chain([
+                AuditKind::TenantCreated,
+                AuditKind::TenantUpdated,
+                AuditKind::PolicyRequested,
+                AuditKind::PolicyRejected,
+                AuditKind::LegacyOperatorCreated,
+            ]);
+        for kind in every {
+            assert_eq!(AuditKind::parse(kind.as_str()), Some(kind), "{} reads back", kind.as_str());
+        }
+        assert_eq!(AuditKind::parse("operator.created"), Some(AuditKind::LegacyOperatorCreated), "old entries read");
+    }
 }
