@@ -248,23 +248,64 @@ struct Seeded {
     key: String,
 }
 
-/// The seeded tenant, its all-roles operator, and a pending key made by a second operator (a maker).
+/// The seeded tenant (two first admins, its policy approved), an operator holding every role one
+/// person may hold together (maker, checker, auditor; never admin with those), and a pending key made
+/// by a second operator (a maker). The operator pass may disable its own operator (it may list
+/// operators as auditor, and one may disable oneself): that only ends its own credential, which belongs
+/// to this run, and is allowed to happen.
 fn seed(addr: SocketAddr, admin: &str) -> Result<Seeded, String> {
-    let tenant =
-        format!(r#"{{"id":"{TENANT}","name":"Acme","policy":{{"live_enabled":true,"allow_never_expiring":true}}}}"#);
-    expect(http(addr, "POST", "/v1/tenants", Some(admin), Some(&tenant))?, 201, "seed tenant")?;
-    let operators = format!("/v1/tenants/{TENANT}/operators");
-    let all_roles = r#"{"name":"Schemathesis","email":"st@acme.test","roles":["maker","checker","admin","auditor"]}"#;
-    let body = expect(http(addr, "POST", &operators, Some(admin), Some(all_roles))?, 201, "seed operator")?;
-    let operator = json_string(&body, "token").ok_or("the operator creation answered no token")?;
-    let maker = r#"{"name":"Seeder","email":"seeder@acme.test","roles":["maker"]}"#;
-    let body = expect(http(addr, "POST", &operators, Some(admin), Some(maker))?, 201, "seed maker")?;
-    let maker = json_string(&body, "token").ok_or("the maker creation answered no token")?;
+    let tenant = format!(
+        r#"{{"id":"{TENANT}","name":"Acme","policy":{{"live_enabled":true,"allow_never_expiring":true}},"admins":[{{"name":"Ada","email":"ada@acme.test"}},{{"name":"Abe","email":"abe@acme.test"}}]}}"#
+    );
+    let body = expect(http(addr, "POST", "/v1/tenants", Some(admin), Some(&tenant))?, 201, "seed tenant")?;
+    let codes = json_strings(&body, "invitation");
+    let [ada, abe] = [codes.first(), codes.get(1)].map(|c| c.ok_or("the tenant creation answered no invitations"));
+    let (ada, abe) = (claim(addr, ada?, None)?, claim(addr, abe?, None)?);
+    expect(
+        http(addr, "POST", &format!("/v1/tenants/{TENANT}/policy/approve"), Some(&ada), Some("{}"))?,
+        200,
+        "seed policy",
+    )?;
+    let everything = r#"{"name":"Schemathesis","email":"st@acme.test","roles":["maker","checker","auditor"]}"#;
+    let operator = invite(addr, &ada, &abe, everything)?;
+    let maker = invite(addr, &ada, &abe, r#"{"name":"Seeder","email":"seeder@acme.test","roles":["maker"]}"#)?;
     let key = r#"{"name":"seed-pos","scopes":["balance:read","operations:write"],"limits":{"currency":"XOF","max_amount":"100.00","daily_volume":"1000.00"}}"#;
     let body =
         expect(http(addr, "POST", &format!("/v1/tenants/{TENANT}/keys"), Some(&maker), Some(key))?, 201, "seed key")?;
     let key = json_string(&body, "id").ok_or("the key creation answered no id")?;
     Ok(Seeded { operator, key })
+}
+
+/// `asker` invites, `approver` approves, the invitee claims both halves; the invitee's token.
+fn invite(addr: SocketAddr, asker: &str, approver: &str, body: &str) -> Result<String, String> {
+    let operators = format!("/v1/tenants/{TENANT}/operators");
+    let invited = expect(http(addr, "POST", &operators, Some(asker), Some(body))?, 201, "seed operator")?;
+    let first = json_string(&invited, "invitation").ok_or("the invitation answered no code")?;
+    let id = json_string(&invited, "id").ok_or("the invitation answered no operator id")?;
+    let path = format!("{operators}/{id}/approve");
+    let answer = expect(http(addr, "POST", &path, Some(approver), Some("{}"))?, 200, "seed approval")?;
+    claim(addr, &first, json_string(&answer, "invitation_2").as_deref())
+}
+
+/// Claims an invitation; the token.
+fn claim(addr: SocketAddr, first: &str, second: Option<&str>) -> Result<String, String> {
+    let body = match second {
+        Some(second) => format!(r#"{{"invitation":"{first}","invitation_2":"{second}"}}"#),
+        None => format!(r#"{{"invitation":"{first}"}}"#),
+    };
+    let claimed = expect(http(addr, "POST", "/v1/operators/claim", None, Some(&body))?, 201, "seed claim")?;
+    json_string(&claimed, "token").ok_or_else(|| "the claim answered no token".to_owned())
+}
+
+/// Every `"name":"value"` string member of a flat JSON text, in order.
+fn json_strings(body: &str, name: &str) -> Vec<String> {
+    let needle = format!("\"{name}\":\"");
+    body.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let start = at + needle.len();
+            body[start..].find('"').map(|end| body[start..start + end].to_owned())
+        })
+        .collect()
 }
 
 fn expect((status, body): (u16, String), want: u16, what: &str) -> Result<String, String> {

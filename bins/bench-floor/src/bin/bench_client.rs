@@ -110,15 +110,46 @@ impl Api {
         Ok(reply["valid"].as_bool() == Some(true))
     }
 
-    async fn tenant(&self, admin: &str, id: &str, dual_control: bool) -> Result<(), String> {
+    /// Creates tenant `id` with two first admins, who claim their invitations; the first approves the
+    /// policy the system admin asked for (a second person, as for every widening). Returns both
+    /// admins' tokens.
+    async fn tenant(&self, admin: &str, id: &str, dual_control: bool) -> Result<[String; 2], String> {
         let policy = json!({ "dual_control": dual_control, "live_enabled": true });
-        self.ok("/v1/tenants", Some(admin), &json!({ "id": id, "name": id, "policy": policy })).await.map(drop)
+        let admins = json!([
+            { "name": "Bench Admin A", "email": format!("a@{id}.bench.test") },
+            { "name": "Bench Admin B", "email": format!("b@{id}.bench.test") },
+        ]);
+        let created = self
+            .ok("/v1/tenants", Some(admin), &json!({ "id": id, "name": id, "policy": policy, "admins": admins }))
+            .await?;
+        let code = |n: usize| created["invitations"][n]["invitation"].as_str().map(str::to_owned);
+        let (Some(a), Some(b)) = (code(0), code(1)) else { return Err(format!("no invitations in {created}")) };
+        let admins = [self.claim(&a, None).await?, self.claim(&b, None).await?];
+        if !created["pending_policy"].is_null() {
+            self.ok(&format!("/v1/tenants/{id}/policy/approve"), Some(&admins[0]), &json!({})).await?;
+        }
+        Ok(admins)
     }
 
-    async fn operator(&self, admin: &str, tenant: &str, role: &str) -> Result<String, String> {
+    /// An operator invited by the first admin, approved by the second where dual control asks for it,
+    /// and claimed; returns its token.
+    async fn operator(&self, admins: &[String; 2], tenant: &str, role: &str) -> Result<String, String> {
         let body =
             json!({ "name": format!("Bench {role}"), "email": format!("{role}@{tenant}.bench.test"), "roles": [role] });
-        let reply = self.ok(&format!("/v1/tenants/{tenant}/operators"), Some(admin), &body).await?;
+        let invited = self.ok(&format!("/v1/tenants/{tenant}/operators"), Some(&admins[0]), &body).await?;
+        let first = invited["invitation"].as_str().ok_or_else(|| format!("no invitation in {invited}"))?.to_owned();
+        if invited["operator"]["state"] == "invited" {
+            return self.claim(&first, None).await;
+        }
+        let id = invited["operator"]["id"].as_str().unwrap_or_default();
+        let approved =
+            self.ok(&format!("/v1/tenants/{tenant}/operators/{id}/approve"), Some(&admins[1]), &json!({})).await?;
+        self.claim(&first, approved["invitation_2"].as_str()).await
+    }
+
+    async fn claim(&self, first: &str, second: Option<&str>) -> Result<String, String> {
+        let body = json!({ "invitation": first, "invitation_2": second });
+        let reply = self.ok("/v1/operators/claim", None, &body).await?;
         reply["token"].as_str().map(str::to_owned).ok_or_else(|| format!("no operator token in {reply}"))
     }
 
@@ -175,11 +206,11 @@ async fn seed(flags: &Flags) -> Result<String, String> {
     let prefix = TokenPrefix::parse(flags.text("prefix").unwrap_or("kg")).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
 
-    api.tenant(admin, tenant, false).await?;
+    let admins = api.tenant(admin, tenant, false).await?;
     for extra in flags.text("extra-tenants").unwrap_or("").split(',').filter(|t| !t.is_empty()) {
         api.tenant(admin, extra, false).await?;
     }
-    let maker = api.operator(admin, tenant, "maker").await?;
+    let maker = api.operator(&admins, tenant, "maker").await?;
     let created: Vec<Result<(String, String), String>> = stream::iter(0..keys)
         .map(|n| {
             let (api, maker) = (api.clone(), maker.clone());
@@ -272,9 +303,9 @@ async fn revocation(flags: &Flags) -> Result<String, String> {
     let keys: usize = flags.or("keys", 100)?;
     let per_key = Duration::from_secs(flags.or("max-seconds", 35)?);
     let tenant = flags.or("tenant", "revocations".to_owned())?;
-    a.tenant(admin, &tenant, true).await?;
-    let maker = a.operator(admin, &tenant, "maker").await?;
-    let checker = a.operator(admin, &tenant, "checker").await?;
+    let admins = a.tenant(admin, &tenant, true).await?;
+    let maker = a.operator(&admins, &tenant, "maker").await?;
+    let checker = a.operator(&admins, &tenant, "checker").await?;
 
     let mut issued = Vec::with_capacity(keys);
     for n in 0..keys {

@@ -66,85 +66,29 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// Registers every route of [`ROUTES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let not_allowed = || web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed) });
+    use web::{delete, get, patch, post};
     // The hot route first: actix tries resources in registration order (and `match_pattern`, which the
     // metrics middleware calls, walks them again), and every `{param}` pattern is a regex match. No
     // other pattern can match `/v1/verify`, so the order changes no answer, only what a verify costs.
-    cfg.service(web::resource("/v1/verify").route(web::post().to(verify::verify)).default_service(not_allowed()))
-        .service(web::resource("/v1/tenants").route(web::post().to(tenants::create)).default_service(not_allowed()))
-        .service(
-            web::resource("/v1/tenants/{tenant}")
-                .route(web::get().to(tenants::get))
-                .route(web::patch().to(tenants::update))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/operators")
-                .route(web::post().to(operators::create))
-                .route(web::get().to(operators::list))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/operators/claim").route(web::post().to(operators::claim)).default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/operators/me/token")
-                .route(web::post().to(operators::replace_token))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/operators/{id}")
-                .route(web::patch().to(operators::patch))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/operators/{id}/approve")
-                .route(web::post().to(operators::approve))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/operators/{id}/reject")
-                .route(web::post().to(operators::reject))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/operators/{id}/disable")
-                .route(web::post().to(operators::disable))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/operators/{id}/enable")
-                .route(web::post().to(operators::enable))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/operators/{id}/invite")
-                .route(web::post().to(operators::reinvite))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/policy/approve")
-                .route(web::post().to(tenants::approve_policy))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/policy/reject")
-                .route(web::post().to(tenants::reject_policy))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/keys")
-                .route(web::post().to(keys::create))
-                .route(web::get().to(keys::list))
-                .default_service(not_allowed()),
-        )
-        .service(
-            web::resource("/v1/tenants/{tenant}/keys/{id}")
-                .route(web::get().to(keys::get))
-                .route(web::patch().to(keys::patch))
-                .route(web::delete().to(lifecycle::delete))
-                .default_service(not_allowed()),
-        );
+    cfg.service(resource("/v1/verify", [post().to(verify::verify)]))
+        .service(resource("/v1/tenants", [post().to(tenants::create)]))
+        .service(resource("/v1/tenants/{tenant}", [get().to(tenants::get), patch().to(tenants::update)]))
+        .service(resource("/v1/tenants/{tenant}/policy/approve", [post().to(tenants::approve_policy)]))
+        .service(resource("/v1/tenants/{tenant}/policy/reject", [post().to(tenants::reject_policy)]))
+        .service(resource("/v1/tenants/{tenant}/operators", [post().to(operators::create), get().to(operators::list)]))
+        .service(resource("/v1/operators/claim", [post().to(operators::claim)]))
+        .service(resource("/v1/operators/me/token", [post().to(operators::replace_token)]))
+        .service(resource("/v1/tenants/{tenant}/operators/{id}", [patch().to(operators::patch)]))
+        .service(resource("/v1/tenants/{tenant}/operators/{id}/approve", [post().to(operators::approve)]))
+        .service(resource("/v1/tenants/{tenant}/operators/{id}/reject", [post().to(operators::reject)]))
+        .service(resource("/v1/tenants/{tenant}/operators/{id}/disable", [post().to(operators::disable)]))
+        .service(resource("/v1/tenants/{tenant}/operators/{id}/enable", [post().to(operators::enable)]))
+        .service(resource("/v1/tenants/{tenant}/operators/{id}/invite", [post().to(operators::reinvite)]))
+        .service(resource("/v1/tenants/{tenant}/keys", [post().to(keys::create), get().to(keys::list)]))
+        .service(resource(
+            "/v1/tenants/{tenant}/keys/{id}",
+            [get().to(keys::get), patch().to(keys::patch), delete().to(lifecycle::delete)],
+        ));
     let actions: [(&str, Handler); 7] = [
         ("approve", |m, r, p, b| Box::pin(lifecycle::approve(m, r, p, b))),
         ("reject", |m, r, p, b| Box::pin(lifecycle::reject(m, r, p, b))),
@@ -155,34 +99,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("change/reject", |m, r, p, b| Box::pin(lifecycle::reject_change(m, r, p, b))),
     ];
     for (path, handler) in actions {
-        cfg.service(
-            web::resource(format!("/v1/tenants/{{tenant}}/keys/{{id}}/{path}"))
-                .route(web::post().to(handler))
-                .default_service(not_allowed()),
-        );
+        cfg.service(resource(&format!("/v1/tenants/{{tenant}}/keys/{{id}}/{path}"), [post().to(handler)]));
     }
-    cfg.service(
-        web::resource("/v1/tenants/{tenant}/keys/{id}/rotate")
-            .route(web::post().to(keys::rotate))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/v1/tenants/{tenant}/keys/{id}/usage")
-            .route(web::get().to(keys::usage))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/v1/tenants/{tenant}/audit").route(web::get().to(tenants::audit)).default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/v1/tenants/{tenant}/audit/verify")
-            .route(web::get().to(tenants::verify_audit))
-            .default_service(not_allowed()),
-    )
-    .service(web::resource("/healthz").route(web::get().to(health::healthz)).default_service(not_allowed()))
-    .service(web::resource("/readyz").route(web::get().to(health::readyz)).default_service(not_allowed()))
-    .service(web::resource("/metrics").route(web::get().to(health::metrics)).default_service(not_allowed()))
-    .service(web::resource("/openapi.json").route(web::get().to(health::openapi)).default_service(not_allowed()));
+    cfg.service(resource("/v1/tenants/{tenant}/keys/{id}/rotate", [post().to(keys::rotate)]))
+        .service(resource("/v1/tenants/{tenant}/keys/{id}/usage", [get().to(keys::usage)]))
+        .service(resource("/v1/tenants/{tenant}/audit", [get().to(tenants::audit)]))
+        .service(resource("/v1/tenants/{tenant}/audit/verify", [get().to(tenants::verify_audit)]))
+        .service(resource("/healthz", [get().to(health::healthz)]))
+        .service(resource("/readyz", [get().to(health::readyz)]))
+        .service(resource("/metrics", [get().to(health::metrics)]))
+        .service(resource("/openapi.json", [get().to(health::openapi)]));
+}
+
+/// A resource answering `routes`, and 405 problem+json for any other method.
+fn resource<const N: usize>(path: &str, routes: [actix_web::Route; N]) -> actix_web::Resource {
+    let not_allowed = web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed) });
+    routes.into_iter().fold(web::resource(path), actix_web::Resource::route).default_service(not_allowed)
 }
 
 /// The caller, authenticated for acting on `tenant`.

@@ -172,7 +172,7 @@ pub async fn replace_token(manage: web::Data<Management>, req: HttpRequest) -> R
 }
 
 fn reason(body: Option<&Body>, default: &str) -> Result<Reason, ApiError> {
-    let given = body.map(|b| b.json::<DisableOperator>()).transpose()?.and_then(|d| d.reason);
+    let given = body.map(Body::json::<DisableOperator>).transpose()?.and_then(|d| d.reason);
     field("reason", given.as_deref().unwrap_or(default), Reason::parse)
 }
 

@@ -319,9 +319,9 @@ pub async fn invite(api: &impl Api, tenant: &str, asker: &str, approver: &str, b
         return claim(api, &first, None).await;
     }
     let path = format!("/v1/tenants/{tenant}/operators/{}/approve", op.body["operator"]["id"].as_str().unwrap());
-    let approved = api.post_json(&path, approver, json!({})).await;
-    assert_eq!(approved.status, StatusCode::OK, "operator approved: {:?}", approved.body);
-    claim(api, &first, approved.body["invitation_2"].as_str()).await
+    let answer = api.post_json(&path, approver, json!({})).await;
+    assert_eq!(answer.status, StatusCode::OK, "operator approved: {:?}", answer.body);
+    claim(api, &first, answer.body["invitation_2"].as_str()).await
 }
 
 /// Claims an invitation (both halves where given); returns the token.

@@ -211,7 +211,7 @@ impl Management {
         let mut changes = Vec::new();
         let mut cursor = None;
         loop {
-            let page = self.store().keys(&revoked.tenant, filter.clone(), cursor, 200).await?;
+            let page = self.store().keys(&revoked.tenant, filter, cursor, 200).await?;
             for successor in page.items.iter().filter(|r| r.key.rotation.is_some_and(|r| r.replaces == revoked.id)) {
                 let moved = successor.key.apply(Event::PredecessorRevoked, actor, policy, self.now())?;
                 changes.push(update(&successor.key, &moved, actor.clone()));

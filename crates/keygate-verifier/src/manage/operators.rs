@@ -208,7 +208,7 @@ impl Management {
             operator.account.state.as_str()
         );
         let mut entry = self.audit_with(operator.tenant(), actor, AuditKind::Operator(moved.action), Some(details));
-        entry.reason = moved.reason.clone();
+        entry.reason.clone_from(&moved.reason);
         entry
     }
 }
