@@ -74,12 +74,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     };
     let verifier = Verifier::new(store, verifier_config, Arc::new(SystemClock));
     let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)));
+    let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
     let listener =
         TcpListener::bind(config.listen).map_err(|source| StartError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(manage.clone())
+            .app_data(proxies.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid("query", e).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .wrap(middleware::from_fn(telemetry::observe))

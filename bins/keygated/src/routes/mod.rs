@@ -10,7 +10,7 @@ pub(crate) mod verify;
 
 use actix_web::{web, HttpRequest};
 use keygate_domain::{KeyId, TenantId};
-use keygate_verifier::actix::presented_token;
+use keygate_verifier::actix::{client_ip_of, presented_token};
 use keygate_verifier::manage::{Caller, Management, Permission};
 
 use crate::body::Body;
@@ -117,10 +117,16 @@ fn resource<const N: usize>(path: &str, routes: [actix_web::Route; N]) -> actix_
     routes.into_iter().fold(web::resource(path), actix_web::Resource::route).default_service(not_allowed)
 }
 
-/// The caller, authenticated for acting on `tenant`.
+/// The proxies whose `X-Forwarded-For` is believed (`KEYGATE_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<ipnetwork::IpNetwork>);
+
+/// The caller, authenticated for acting on `tenant`, from the address it really calls from (an
+/// integrator key's allow list is checked against it).
 async fn caller(manage: &Management, req: &HttpRequest, tenant: Option<&TenantId>) -> Result<Caller, ApiError> {
-    let peer = req.peer_addr().map(|a| a.ip());
-    Ok(manage.authenticate(presented_token(req.headers()), tenant, peer).await?)
+    let trusted = req.app_data::<web::Data<TrustedProxies>>().map_or(&[][..], |p| p.0.as_slice());
+    let client = client_ip_of(req.peer_addr().map(|a| a.ip()), req.headers(), trusted);
+    Ok(manage.authenticate(presented_token(req.headers()), tenant, client).await?)
 }
 
 /// Authenticates, parses the tenant of the path (an id that cannot exist is 404), and checks that the

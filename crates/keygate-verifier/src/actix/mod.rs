@@ -24,7 +24,7 @@ mod middleware;
 mod problem;
 mod verified_key;
 
-pub use client_ip::client_ip;
+pub use client_ip::{client_ip, client_ip_of, forwarded_client};
 pub use credential::presented_token;
 pub use keygate::Keygate;
 pub use middleware::RequireScope;
