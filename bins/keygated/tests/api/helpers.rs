@@ -151,6 +151,14 @@ impl TestApp {
         self.issued(&invite(self, tenant, asker, approver, body).await)
     }
 
+    /// A key created by the maker and approved by the first checker: (id, secret).
+    pub async fn active_key(&self, ops: &Operators, body: Value) -> (String, String) {
+        let (id, secret) = self.create_key(ops, body).await;
+        let approved = self.post(&format!("{}/approve", ops.key(&id)), &ops.checker, json!({})).await;
+        assert_eq!(approved.status, StatusCode::OK, "approved: {:?}", approved.body);
+        (id, secret)
+    }
+
     /// Creates a key as `maker`; returns (key id, secret).
     pub async fn create_key(&self, ops: &Operators, body: Value) -> (String, String) {
         let created = self.post(&format!("/v1/tenants/{}/keys", ops.tenant), &ops.maker, body).await;

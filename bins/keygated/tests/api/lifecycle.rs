@@ -9,10 +9,7 @@ use serde_json::json;
 use crate::helpers::{live_policy, Operators, TestApp, ADMIN};
 
 async fn active_key(app: &TestApp, ops: &Operators, body: serde_json::Value) -> (String, String) {
-    let (id, secret) = app.create_key(ops, body).await;
-    let approved = app.post(&format!("{}/approve", ops.key(&id)), &ops.checker, json!({})).await;
-    assert_eq!(approved.status, StatusCode::OK, "approved: {:?}", approved.body);
-    (id, secret)
+    app.active_key(ops, body).await
 }
 
 pub async fn a_rejected_key_never_works(app: &TestApp) {

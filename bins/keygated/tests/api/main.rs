@@ -4,6 +4,7 @@
 
 mod authorization;
 mod child;
+mod dual_control;
 mod errors;
 mod faults;
 mod helpers;
@@ -62,4 +63,10 @@ on_both_backends!(
     authorization::an_operator_token_has_one_spelling,
     authorization::an_integrator_key_never_sees_operators,
     authorization::a_plain_delete_with_no_body_asks_the_revocation,
+    dual_control::one_admin_cannot_make_an_operator_alone,
+    dual_control::one_admin_cannot_loosen_the_policy_alone,
+    dual_control::an_integrator_key_never_lets_its_maker_approve,
+    dual_control::operators_are_disabled_at_once_and_re_enabled_by_two,
+    dual_control::rotation_escapes_neither_revocation_nor_lifetime,
+    dual_control::narrowing_goes_through_a_pending_widening,
 );
