@@ -229,6 +229,26 @@ async fn two_processes_on_one_database_share_limits_dual_control_and_revocations
         assert!(reach < Duration::from_secs(1), "the other process refused the revoked key after {reach:?}");
         report(&format!("two processes: a revocation on one was refused by the other after {reach:?}"));
     }
+    // An operator disabled on one process is refused on the other at its next call (operator tokens are
+    // read from the store on every call: the bound is zero, tighter than a key revocation's).
+    assert_eq!(b.http.get("/v1/tenants/acme/keys", &ops.auditor).await.status, StatusCode::OK, "works on B before");
+    let listed = a.http.get("/v1/tenants/acme/operators", &ops.admin).await;
+    let audrey = listed.body["items"].as_array().unwrap().iter().find(|o| o["name"] == "Audrey").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let disabled = a
+        .http
+        .post(&format!("/v1/tenants/acme/operators/{audrey}/disable"), &ops.admin, json!({"reason": "left"}))
+        .await;
+    assert_eq!(disabled.body["operator"]["state"], "disabled", "{:?}", disabled.body);
+    let started = Instant::now();
+    let refused = b.http.get("/v1/tenants/acme/keys", &ops.auditor).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "disabled on A, refused on B: {:?}", refused.body);
+    report(&format!(
+        "two processes: an operator disabled on one was refused by the other {:?} later",
+        started.elapsed()
+    ));
     drop((a, b));
     db.drop_database().await;
 }
