@@ -78,8 +78,10 @@ fn banner(addr: std::net::SocketAddr, token: &str) -> String {
     format!(
         "\nkeygated is listening on http://{addr} with the in-memory store (nothing survives a restart).\n\
          System admin token (shown once; set KEYGATE_ADMIN_TOKEN to choose your own):\n\n    {token}\n\n\
-         Next steps: create a tenant, then a maker and a checker for it (see README.md), e.g.\n\n    \
+         Next steps: create a tenant with its first admins, who claim their invitations and invite the \
+         makers and checkers (see README.md), e.g.\n\n    \
          curl -s -X POST http://{addr}/v1/tenants -H 'Authorization: Bearer {token}' \
-         -H 'Content-Type: application/json' -d '{{\"id\":\"acme\",\"name\":\"Acme\"}}'\n"
+         -H 'Content-Type: application/json' \
+         -d '{{\"id\":\"acme\",\"name\":\"Acme\",\"admins\":[{{\"name\":\"Ada\",\"email\":\"ada@acme.test\"}}]}}'\n"
     )
 }

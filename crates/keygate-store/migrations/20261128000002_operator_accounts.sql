@@ -56,10 +56,24 @@ ALTER TABLE keys
     ADD COLUMN revocation_requested_for text NULL,
     ADD COLUMN pending_requested_for text NULL;
 
+-- The person behind an actor: an operator or the system admin is itself; a key is the person behind
+-- the actor that created it, followed down the chain of keys that created keys (bounded, and a cycle,
+-- which cannot be made, would stop at the bound and keep the key itself).
+CREATE FUNCTION pg_temp.person_behind(actor text) RETURNS text LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE chain (who, depth) AS (
+        SELECT actor, 0
+        UNION ALL
+        SELECT k.created_by, c.depth + 1
+        FROM chain c JOIN keys k ON c.who = 'key:' || k.key_id
+        WHERE c.depth < 64
+    )
+    SELECT who FROM chain ORDER BY (who LIKE 'key:%'), depth DESC LIMIT 1
+$$;
+
 UPDATE keys SET
-    created_for = created_by,
-    revocation_requested_for = revocation_requested_by,
-    pending_requested_for = pending_requested_by;
+    created_for = pg_temp.person_behind(created_by),
+    revocation_requested_for = pg_temp.person_behind(revocation_requested_by),
+    pending_requested_for = pg_temp.person_behind(pending_requested_by);
 
 ALTER TABLE keys
     ALTER COLUMN created_for SET NOT NULL,
@@ -100,6 +114,12 @@ UPDATE operators SET
     claimed_at = created_at,
     updated_at = created_at,
     version = 1;
+
+-- Separation of duties: an operator made before it held admin together with maker or checker. Keep
+-- admin and drop the others (a narrowing, which needs no second person); a second admin can give a
+-- maker or checker role to another person.
+UPDATE operators SET roles = array_remove(array_remove(roles, 'maker'), 'checker')
+WHERE 'admin' = ANY (roles) AND roles && ARRAY['maker', 'checker']::text[];
 
 ALTER TABLE operators
     ALTER COLUMN state SET NOT NULL,

@@ -89,7 +89,8 @@ pub struct PatchOperator {
 }
 
 /// `POST /v1/operators/claim`: the invitation, and its second half where it was issued in two.
-#[derive(Debug, Deserialize, ToSchema)]
+// No `Debug`: it holds a code or a token in clear.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"invitation": "kgopinv_live_1…", "invitation_2": "kgopinv_live_1…"})))]
 pub struct Claim {
@@ -161,7 +162,8 @@ impl From<&Operator> for OperatorView {
 }
 
 /// An operator and the invitation code (or its first half) issued with it, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
+// No `Debug`: it holds a code or a token in clear.
+#[derive(Serialize, ToSchema)]
 #[schema(examples(json!({"operator": {"id": "5ZR3qa7yEeeby3abP3E2Zs", "state": "pending_approval"}, "invitation": "kgopinv_live_1…"})))]
 pub struct InvitedOperator {
     /// The operator.
@@ -171,7 +173,8 @@ pub struct InvitedOperator {
 }
 
 /// An operator after a move, and the second half of its invitation where the move issued one.
-#[derive(Debug, Serialize, ToSchema)]
+// No `Debug`: it holds a code or a token in clear.
+#[derive(Serialize, ToSchema)]
 #[schema(examples(json!({"operator": {"id": "5ZR3qa7yEeeby3abP3E2Zs", "state": "invited"}, "invitation_2": "kgopinv_live_1…"})))]
 pub struct DecidedOperator {
     /// The operator.
@@ -185,7 +188,8 @@ pub struct DecidedOperator {
 }
 
 /// The claim (or token replacement) response: the operator and its token, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
+// No `Debug`: it holds a code or a token in clear.
+#[derive(Serialize, ToSchema)]
 #[schema(examples(json!({
     "operator": {"id": "5ZR3qa7yEeeby3abP3E2Zs", "state": "active"},
     "token": "kgop_live_1hqSIjOugM1yTMAd7V3DnI8lFPPwtV5ASPZHu8qRtZHjQMhuOzE95B9EgE0VrbBGI09QYNdaK"

@@ -133,7 +133,8 @@ struct PendingPolicyView {
 }
 
 /// `POST /v1/tenants`: the tenant, and its first admins' invitations, shown once.
-#[derive(Debug, Serialize, ToSchema)]
+// No `Debug`: it holds invitation codes in clear.
+#[derive(Serialize, ToSchema)]
 #[schema(examples(json!({"id": "acme", "name": "Acme Distribution", "invitations": []})))]
 pub struct CreatedTenant {
     /// The tenant.

@@ -124,9 +124,13 @@ pub struct TrustedProxies(pub Vec<ipnetwork::IpNetwork>);
 /// The caller, authenticated for acting on `tenant`, from the address it really calls from (an
 /// integrator key's allow list is checked against it).
 async fn caller(manage: &Management, req: &HttpRequest, tenant: Option<&TenantId>) -> Result<Caller, ApiError> {
+    Ok(manage.authenticate(presented_token(req.headers()), tenant, client_address(req)).await?)
+}
+
+/// The address the request really comes from: the peer, or `X-Forwarded-For` from a trusted proxy.
+fn client_address(req: &HttpRequest) -> Option<std::net::IpAddr> {
     let trusted = req.app_data::<web::Data<TrustedProxies>>().map_or(&[][..], |p| p.0.as_slice());
-    let client = client_ip_of(req.peer_addr().map(|a| a.ip()), req.headers(), trusted);
-    Ok(manage.authenticate(presented_token(req.headers()), tenant, client).await?)
+    client_ip_of(req.peer_addr().map(|a| a.ip()), req.headers(), trusted)
 }
 
 /// Authenticates, parses the tenant of the path (an id that cannot exist is 404), and checks that the

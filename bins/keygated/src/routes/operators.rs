@@ -3,10 +3,10 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use keygate_domain::operator::OperatorEvent;
-use keygate_domain::{OperatorId, Reason};
-use keygate_verifier::manage::{Management, NewOperator, OperatorDecision, Permission};
+use keygate_domain::{ActorId, OperatorId, Reason};
+use keygate_verifier::manage::{Invitation, Management, NewOperator, OperatorDecision, Permission};
 
-use super::{caller, tenant_caller};
+use super::{caller, client_address, tenant_caller};
 use crate::body::Body;
 use crate::dto::field;
 use crate::dto::operator::{
@@ -62,7 +62,7 @@ pub async fn list(
         (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn approve(m: web::Data<Management>, r: HttpRequest, p: TenantOperator) -> Result<HttpResponse, ApiError> {
-    decide(m, r, p, Permission::Administer, |_| Ok(OperatorEvent::Approve), None).await
+    decide(m, r, p, MayMove::Admins, |_| Ok(OperatorEvent::Approve), None).await
 }
 
 /// Reject what another admin asked for this operator.
@@ -78,8 +78,7 @@ pub async fn reject(
     p: TenantOperator,
     b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    decide(m, r, p, Permission::Administer, |b| Ok(OperatorEvent::Reject { reason: reason(b, "rejected")? }), Some(b))
-        .await
+    decide(m, r, p, MayMove::Admins, |b| Ok(OperatorEvent::Reject { reason: reason(b, "rejected")? }), Some(b)).await
 }
 
 /// Disable an operator at once (an admin, or the operator itself): its token stops working.
@@ -95,7 +94,8 @@ pub async fn disable(
     p: TenantOperator,
     b: Body,
 ) -> Result<HttpResponse, ApiError> {
-    decide(m, r, p, Permission::Read, |b| Ok(OperatorEvent::Disable { reason: reason(b, "disabled")? }), Some(b)).await
+    decide(m, r, p, MayMove::AdminsOrItself, |b| Ok(OperatorEvent::Disable { reason: reason(b, "disabled")? }), Some(b))
+        .await
 }
 
 /// Ask to re-enable a disabled operator (admin); under dual control another admin approves, and the
@@ -106,7 +106,7 @@ pub async fn disable(
         (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn enable(m: web::Data<Management>, r: HttpRequest, p: TenantOperator) -> Result<HttpResponse, ApiError> {
-    decide(m, r, p, Permission::Administer, |_| Ok(OperatorEvent::RequestEnable), None).await
+    decide(m, r, p, MayMove::Admins, |_| Ok(OperatorEvent::RequestEnable), None).await
 }
 
 /// Re-issue an invitation (admin), under the same rule as the first.
@@ -116,7 +116,7 @@ pub async fn enable(m: web::Data<Management>, r: HttpRequest, p: TenantOperator)
         (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn reinvite(m: web::Data<Management>, r: HttpRequest, p: TenantOperator) -> Result<HttpResponse, ApiError> {
-    decide(m, r, p, Permission::Administer, |_| Ok(OperatorEvent::Reinvite), None).await
+    decide(m, r, p, MayMove::Admins, |_| Ok(OperatorEvent::Reinvite), None).await
 }
 
 /// Change an operator's roles (admin): narrowing at once, widening waits for a second admin.
@@ -135,7 +135,7 @@ pub async fn patch(
         m,
         r,
         p,
-        Permission::Administer,
+        MayMove::Admins,
         |b| {
             let body = b.ok_or_else(|| ApiError::invalid("roles", "is required"))?;
             Ok(OperatorEvent::ChangeRoles(roles(&body.json::<PatchOperator>()?.roles)?))
@@ -151,10 +151,10 @@ pub async fn patch(
     responses((status = 201, description = "The operator and its token, shown once", body = ClaimedOperator),
         (status = 401, description = "UNAUTHENTICATED"), (status = 410, description = "INVITATION_GONE"),
         (status = 409, description = "CONFLICT")))]
-pub async fn claim(manage: web::Data<Management>, body: Body) -> Result<HttpResponse, ApiError> {
+pub async fn claim(manage: web::Data<Management>, req: HttpRequest, body: Body) -> Result<HttpResponse, ApiError> {
     let claim = body.json::<Claim>()?;
-    let (operator, token) =
-        manage.claim(claim.invitation.as_bytes(), claim.invitation_2.as_deref().map(str::as_bytes)).await?;
+    let second = claim.invitation_2.as_deref().map(str::as_bytes);
+    let (operator, token) = manage.claim(claim.invitation.as_bytes(), second, client_address(&req)).await?;
     Ok(HttpResponse::Created()
         .json(ClaimedOperator { operator: OperatorView::from(&operator), token: token.expose().to_owned() }))
 }
@@ -176,20 +176,34 @@ fn reason(body: Option<&Body>, default: &str) -> Result<Reason, ApiError> {
     field("reason", given.as_deref().unwrap_or(default), Reason::parse)
 }
 
+/// Who may make an operator move.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MayMove {
+    /// The tenant's admins.
+    Admins,
+    /// The tenant's admins, or the operator itself (disabling oneself only narrows).
+    AdminsOrItself,
+}
+
+/// Checks who may move the operator before reading the body, then applies the event it makes.
 async fn decide(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: TenantOperator,
-    permission: Permission,
+    may: MayMove,
     event: impl FnOnce(Option<&Body>) -> Result<OperatorEvent, ApiError>,
     body: Option<Body>,
 ) -> Result<HttpResponse, ApiError> {
-    let (who, tenant) = tenant_caller(&manage, &req, &path.0, permission).await?;
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Read).await?;
     let id = OperatorId::parse(&path.1).map_err(|_| ApiError::NotFound)?;
+    let itself = may == MayMove::AdminsOrItself && who.actor.id == ActorId::Operator(id);
+    if !itself {
+        who.may(&tenant, Permission::Administer)?;
+    }
     let event = event(body.as_ref())?;
     let OperatorDecision { operator, invitation } = manage.operator_event(&who, &tenant, id, event).await?;
+    let second_half = invitation.as_ref().is_some_and(Invitation::is_second_half);
     let code = invitation.map(|i| i.expose().to_owned());
-    let second_half = operator.invitation_hashes[1].is_some();
     let (invitation, invitation_2) = if second_half { (None, code) } else { (code, None) };
     Ok(HttpResponse::Ok().json(DecidedOperator { operator: OperatorView::from(&operator), invitation_2, invitation }))
 }

@@ -42,6 +42,28 @@ pub async fn one_admin_cannot_make_an_operator_alone(app: &TestApp) {
     assert_eq!(app.get("/v1/tenants/acme/keys", &token).await.status, StatusCode::OK, "the claimed token works");
     let again = app.post("/v1/operators/claim", "", json!({"invitation": first, "invitation_2": second})).await;
     assert_eq!(code(&again), (StatusCode::GONE, "INVITATION_GONE".into()), "a second claim");
+    let audit = app.get("/v1/tenants/acme/audit?limit=1", &ops.auditor).await;
+    assert_eq!(audit.body["items"][0]["action"], "operator.claimed");
+    assert!(audit.body["items"][0]["details"]["address"].is_string(), "the claim is audited with its address");
+    // The asker re-invites an invited operator and tries to claim with its own new half alone.
+    let asked = app
+        .post(
+            "/v1/tenants/acme/operators",
+            &ops.admin,
+            json!({"name": "Ian", "email": "ian@acme.test", "roles": ["checker"]}),
+        )
+        .await;
+    let ian_first = app.issued(asked.body["invitation"].as_str().unwrap());
+    let ian = asked.body["operator"]["id"].as_str().unwrap().to_owned();
+    let approved = app.post(&format!("/v1/tenants/acme/operators/{ian}/approve"), &ops.admin2, json!({})).await;
+    app.issued(approved.body["invitation_2"].as_str().unwrap());
+    let reinvited = app.post(&format!("/v1/tenants/acme/operators/{ian}/invite"), &ops.admin, json!({})).await;
+    assert_eq!(reinvited.status, StatusCode::OK, "{:?}", reinvited.body);
+    let new_first = app.issued(reinvited.body["invitation"].as_str().unwrap());
+    for (code, what) in [(&new_first, "the asker's new half"), (&ian_first, "the asker's old half")] {
+        let hijack = app.post("/v1/operators/claim", "", json!({"invitation": code})).await;
+        assert!(hijack.status.is_client_error(), "{what} alone claims nothing: {:?}", hijack.body);
+    }
     // Separation of duties: admin never with maker or checker.
     let both = app
         .post(
@@ -88,6 +110,13 @@ pub async fn one_admin_cannot_loosen_the_policy_alone(app: &TestApp) {
     assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
     assert_eq!(approved.body["policy"]["dual_control"], false, "a second admin approved");
     assert!(approved.body["pending_policy"].is_null());
+    // One widening at a time: a pending request cannot be swapped under its approver.
+    let first = app.patch("/v1/tenants/acme", &ops.admin, json!({"policy": {"allow_never_expiring": true}})).await;
+    assert!(first.body["pending_policy"].is_object(), "{:?}", first.body);
+    let swap = app.patch("/v1/tenants/acme", &ops.admin, json!({"policy": {"integrator_approvals": true}})).await;
+    assert_eq!(code(&swap), (StatusCode::CONFLICT, "INVALID_STATE".into()), "no swap while one is pending");
+    let rejected = app.post("/v1/tenants/acme/policy/reject", &ops.admin2, json!({})).await;
+    assert!(rejected.body["pending_policy"].is_null(), "{:?}", rejected.body);
     // A tenant is born narrow whatever the body asks.
     let born = app
         .post(
@@ -140,9 +169,13 @@ pub async fn operators_are_disabled_at_once_and_re_enabled_by_two(app: &TestApp)
         .unwrap()
         .to_owned();
     let base = format!("/v1/tenants/acme/operators/{mary}");
+    let (_, marys_key) = app.active_key(&ops, json!({"name": "marys-integration", "scopes": ["api-keys:write"]})).await;
+    assert_eq!(app.get("/v1/tenants/acme/keys", &marys_key).await.status, StatusCode::OK, "her key acts for her");
     let disabled = app.post(&format!("{base}/disable"), &ops.admin, json!({"reason": "left"})).await;
     assert_eq!(disabled.body["operator"]["state"], "disabled", "{:?}", disabled.body);
     assert_eq!(app.get("/v1/tenants/acme/keys", &ops.maker).await.status, StatusCode::UNAUTHORIZED, "token dead");
+    let key_after = app.get("/v1/tenants/acme/keys", &marys_key).await;
+    assert_eq!(key_after.status, StatusCode::FORBIDDEN, "and her integrator keys stop acting for her");
     let asked = app.post(&format!("{base}/enable"), &ops.admin, json!({})).await;
     assert_eq!(asked.body["operator"]["state"], "disabled", "re-enabling waits: {:?}", asked.body);
     let own = app.post(&format!("{base}/approve"), &ops.admin, json!({})).await;

@@ -28,7 +28,7 @@ impl Key {
     }
 
     /// The lifetime a successor may ask for: at most the original's (its expiry minus its creation,
-    /// in whole seconds), so a rotation never extends a key's reach in time. `Never` stays `Never`,
+    /// in whole seconds), so a successor never lives longer than the key it replaces was granted (measured from the rotation; a chain of rotations is a chain of checked approvals under dual control). `Never` stays `Never`,
     /// which the tenant's policy still has to allow; the tenant's cap applies when it is resolved.
     pub fn successor_expiry(&self) -> ExpiryRequest {
         match self.expiry {

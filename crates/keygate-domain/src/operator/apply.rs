@@ -196,11 +196,18 @@ impl OperatorAccount {
                 if !matches!(self.state, OperatorState::Invited | OperatorState::Active) {
                     return Err(wrong_state);
                 }
-                if self.request.is_some() {
-                    return Err(OperatorError::RequestPending);
-                }
                 roles.check_separation()?;
-                if !policy.dual_control || roles.is_within(self.roles) {
+                if roles.is_within(self.roles) {
+                    // Narrowing is never blocked: it applies at once and drops a pending widening of
+                    // roles (which the narrowed operator should not get behind its admins' backs).
+                    next.roles = roles;
+                    if matches!(self.request.as_ref().map(|r| &r.kind), Some(RequestKind::Roles(_))) {
+                        next.request = None;
+                    }
+                    OperatorAction::RolesChanged
+                } else if self.request.is_some() {
+                    return Err(OperatorError::RequestPending);
+                } else if !policy.dual_control {
                     next.roles = roles;
                     OperatorAction::RolesChanged
                 } else {
@@ -218,6 +225,9 @@ impl OperatorAccount {
                 }
                 if policy.dual_control {
                     next.request = Some(request(RequestKind::Reinvite, actor, now));
+                    // The outstanding invitation ends here: a new one exists only once a second admin
+                    // approves, so the asker's new half can never claim on its own.
+                    next.invitation = None;
                     issue = InvitationIssue::FirstHalf;
                 } else {
                     next.invitation = Some(InvitationTerms::issued(1, now));

@@ -164,3 +164,34 @@ fn narrowing_is_at_once_and_widening_or_enabling_waits() {
         "approved enable: a new invitation, the old token stays dead"
     );
 }
+
+#[test]
+fn a_reinvitation_under_dual_control_ends_the_outstanding_invitation_until_approved() {
+    // Found by review: asker re-invites an invited operator and claims with its own new half alone.
+    let asked = OperatorAccount::invite(new(10, &[Role::Checker]), &admin(1), &dual(true), now()).unwrap();
+    let approved_once = asked.account.apply(OperatorEvent::Approve, &admin(2), &dual(true), now()).unwrap().account;
+    let reinvite = approved_once.apply(OperatorEvent::Reinvite, &admin(1), &dual(true), now()).unwrap();
+    assert_eq!(reinvite.issue, InvitationIssue::FirstHalf, "the asker gets a first half");
+    let invitee = Actor::new(ActorId::Operator(OperatorId::from_bytes([10; 16])), RoleSet::of([Role::Checker]));
+    let claim = reinvite.account.apply(OperatorEvent::Claim, &invitee, &dual(true), now());
+    assert_eq!(claim.map(|t| t.account.state), Err(OperatorError::Gone), "nothing to claim until approved");
+    let approved = reinvite.account.apply(OperatorEvent::Approve, &admin(2), &dual(true), now()).unwrap();
+    assert_eq!(approved.issue, InvitationIssue::SecondHalf, "the approver gets the second half");
+    let claimed = approved.account.apply(OperatorEvent::Claim, &invitee, &dual(true), now()).unwrap();
+    assert_eq!(claimed.account.state, OperatorState::Active, "then it is claimed");
+}
+
+#[test]
+fn narrowing_roles_is_never_blocked_by_a_pending_widening() {
+    let maker_checker = new(10, &[Role::Maker, Role::Checker]);
+    let active = OperatorAccount::invite(maker_checker, &admin(1), &dual(false), now()).unwrap().account;
+    let invitee = Actor::new(ActorId::Operator(OperatorId::from_bytes([10; 16])), active.roles);
+    let active = active.apply(OperatorEvent::Claim, &invitee, &dual(true), now()).unwrap().account;
+    let wider = RoleSet::of([Role::Maker, Role::Checker, Role::Auditor]);
+    let pending = active.apply(OperatorEvent::ChangeRoles(wider), &admin(1), &dual(true), now()).unwrap().account;
+    assert!(pending.request.is_some(), "the widening waits");
+    let narrowed =
+        pending.apply(OperatorEvent::ChangeRoles(RoleSet::of([Role::Maker])), &admin(1), &dual(true), now()).unwrap();
+    assert_eq!(narrowed.account.roles, RoleSet::of([Role::Maker]), "narrowed at once, by the same admin");
+    assert!(narrowed.account.request.is_none(), "and the pending widening is dropped");
+}

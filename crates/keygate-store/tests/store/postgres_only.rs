@@ -161,6 +161,8 @@ async fn rows_written_before_operator_accounts_read_back_as_the_accounts_and_pri
     migrator.run(&mut conn).await.unwrap();
     let operator_id = keygate_domain::OperatorId::from_bytes([7; 16]);
     let key_id = keygate_domain::KeyId::from_bytes([9; 16]);
+    let integrator = keygate_domain::KeyId::from_bytes([10; 16]);
+    let made = keygate_domain::KeyId::from_bytes([11; 16]);
     let asker = format!("operator:{operator_id}");
     let seed = format!(
         "INSERT INTO tenants (tenant_id, name, dual_control, live_enabled, max_key_lifetime_days, \
@@ -172,7 +174,13 @@ async fn rows_written_before_operator_accounts_read_back_as_the_accounts_and_pri
          INSERT INTO keys (tenant_id, key_id, name, environment, scopes, allowed_ips, state, created_by, \
          created_at, updated_at, revocation_requested_by, revocation_reason, revocation_requested_at, version, \
          secret_hash, masked) VALUES ('acme', '{key_id}', 'till', 'live', ARRAY['balance:read'], '{{}}', \
-         'revocation_pending', 'system', now(), now(), '{asker}', 'leaked', now(), 2, '\\x{hash}', 'kg_live_x');",
+         'revocation_pending', 'system', now(), now(), '{asker}', 'leaked', now(), 2, '\\x{hash}', 'kg_live_x'); \
+         INSERT INTO keys (tenant_id, key_id, name, environment, scopes, allowed_ips, state, created_by, \
+         created_at, updated_at, version, secret_hash, masked) VALUES \
+         ('acme', '{integrator}', 'integrator', 'live', ARRAY['api-keys:write'], '{{}}', 'active', '{asker}', now(), \
+         now(), 1, '\\x{hash}', 'kg_live_y'), \
+         ('acme', '{made}', 'made-by-key', 'live', ARRAY['balance:read'], '{{}}', 'active', 'key:{integrator}', now(), \
+         now(), 1, '\\x{hash}', 'kg_live_z');",
         hash = "ab".repeat(32),
     );
     conn.execute(seed.as_str()).await.unwrap();
@@ -195,6 +203,8 @@ async fn rows_written_before_operator_accounts_read_back_as_the_accounts_and_pri
     assert_eq!(key.created_for, ActorId::System, "the maker counts as its own principal");
     let revocation = key.revocation.map(|r| (r.requested_by, r.requested_for));
     assert_eq!(revocation, Some((asker.parse().unwrap(), asker.parse().unwrap())), "so does the asker");
+    let made = store.key(&acme, made).await.unwrap().key;
+    assert_eq!(made.created_for, asker.parse().unwrap(), "a key made by a key counts as the person behind that key");
 
     store.pool().close().await;
     admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();

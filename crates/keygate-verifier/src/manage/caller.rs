@@ -170,6 +170,18 @@ impl Management {
         if roles == RoleSet::empty() {
             return Err(ManageError::Forbidden("the key holds no api-keys scope"));
         }
+        // A key acts for the person behind it, so it stops acting the moment that person is
+        // disabled: one admin can stop a leaver's integrator keys at once.
+        if let ActorId::Operator(person) = key.created_for {
+            let active = match self.store().operator(person).await {
+                Ok(op) => op.account.state == keygate_domain::operator::OperatorState::Active,
+                Err(keygate_store::StoreError::NotFound) => false,
+                Err(other) => return Err(other.into()),
+            };
+            if !active {
+                return Err(ManageError::Forbidden("the person behind this key is no longer active"));
+            }
+        }
         let bounds = keygate_domain::KeyBounds { environment: key.environment, privileges: key.privileges.clone() };
         Ok(Caller { actor: Actor::for_key(key.id, roles, key.created_for, bounds), tenant: Some(key.tenant) })
     }

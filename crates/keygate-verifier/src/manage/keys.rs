@@ -96,6 +96,9 @@ impl Management {
     ) -> Result<KeyRecord, ManageError> {
         let actor = caller.on(tenant)?;
         let (record, policy) = self.current(tenant, id).await?;
+        if event == Event::Approve {
+            self.check_predecessor(&record.key).await?;
+        }
         let moved = record.key.apply(event, &actor, &policy, self.now())?;
         let mut changes = vec![update(&record.key, &moved, actor.clone())];
         changes.extend(self.supersede(&moved, actor.clone(), &policy).await?);
@@ -197,6 +200,22 @@ impl Management {
         let record = self.store().key(tenant, id).await?;
         let policy = self.store().tenant(tenant).await?.policy;
         Ok((record, policy))
+    }
+
+    /// A successor is approved only while the key it replaces works and no revocation of it is asked:
+    /// a rotation asked before a revocation cannot outlive it.
+    async fn check_predecessor(&self, key: &Key) -> Result<(), ManageError> {
+        let Some(rotation) = key.rotation else { return Ok(()) };
+        match self.store().key(&key.tenant, rotation.replaces).await {
+            Ok(old) if old.key.state == keygate_domain::KeyState::Active => Ok(()),
+            Ok(old) => Err(keygate_domain::TransitionError::InvalidState {
+                state: old.key.state,
+                event: "approve a successor of",
+            }
+            .into()),
+            Err(keygate_store::StoreError::NotFound) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// A successor still pending when its predecessor is revoked is rejected in the same commit, so a

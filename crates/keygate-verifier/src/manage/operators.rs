@@ -12,12 +12,20 @@ use super::{Caller, ManageError, Management, Permission};
 
 /// An invitation code (or one half of one), shown once to the person it was issued to.
 #[derive(Debug)]
-pub struct Invitation(PlainToken);
+pub struct Invitation {
+    code: PlainToken,
+    second_half: bool,
+}
 
 impl Invitation {
     /// The code.
     pub fn expose(&self) -> &str {
-        self.0.expose()
+        self.code.expose()
+    }
+
+    /// Whether this is the second half of an invitation (the approving admin's).
+    pub fn is_second_half(&self) -> bool {
+        self.second_half
     }
 }
 
@@ -52,7 +60,7 @@ impl Management {
         };
         let invitation =
             self.issue_invitation(&mut operator, moved.issue).ok_or(ManageError::InvalidState("no invitation"))?;
-        let entry = self.operator_audit(&operator, caller.actor.id, &moved);
+        let entry = self.operator_audit(&operator, caller.actor.id, &moved, None);
         Ok((operator, invitation, entry))
     }
 
@@ -78,7 +86,7 @@ impl Management {
             last_seen_at: None,
         };
         let invitation = self.issue_invitation(&mut operator, moved.issue);
-        let entry = self.operator_audit(&operator, actor.id, &moved);
+        let entry = self.operator_audit(&operator, actor.id, &moved, None);
         self.store().create_operator(&operator, &entry).await?;
         Ok(OperatorDecision { operator, invitation })
     }
@@ -108,52 +116,65 @@ impl Management {
             next.token_hash = None;
         }
         let invitation = self.issue_invitation(&mut next, moved.issue);
-        let entry = self.operator_audit(&next, actor.id, &moved);
+        let entry = self.operator_audit(&next, actor.id, &moved, None);
         self.store().update_operator(&next, current.account.version, &entry).await?;
         Ok(OperatorDecision { operator: next, invitation })
     }
 
     /// Claims an invitation (no credential): both halves where it was issued in two. The operator is
-    /// active from now on and receives its token, shown once. A second claim, a lapsed invitation or a
-    /// code that does not match are refused, and nothing changes.
-    pub async fn claim(&self, first: &[u8], second: Option<&[u8]>) -> Result<(Operator, PlainToken), ManageError> {
-        let one = Token::parse(first, &self.invitation_prefix).map_err(|_| ManageError::Unauthenticated)?;
-        let two = second
-            .map(|raw| Token::parse(raw, &self.invitation_prefix).map_err(|_| ManageError::Unauthenticated))
-            .transpose()?;
-        let id = OperatorId::from_bytes(*one.key_id().as_bytes());
+    /// active from now on and receives its token, shown once; the claim is audited with the address
+    /// it came from. Codes that do not match are 401, and cost the same whether the operator exists or
+    /// not; with matching codes, a second claim, a lapsed invitation, or one not yet approved is 410.
+    /// Nothing changes on a refusal.
+    pub async fn claim(
+        &self,
+        first: &[u8],
+        second: Option<&[u8]>,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<(Operator, PlainToken), ManageError> {
+        let code = |raw: &[u8]| {
+            Token::parse(raw, &self.invitation_prefix)
+                .ok()
+                .filter(|t| t.environment() == Environment::Live)
+                .ok_or(ManageError::Unauthenticated)
+        };
+        let one = code(first)?;
+        let two = second.map(code).transpose()?;
         if two.as_ref().is_some_and(|t| t.key_id() != one.key_id()) {
             return Err(ManageError::Unauthenticated);
         }
+        let id = OperatorId::from_bytes(*one.key_id().as_bytes());
         let current = match self.store().operator(id).await {
-            Ok(op) => op,
-            Err(StoreError::NotFound) => return Err(ManageError::Unauthenticated),
+            Ok(op) => Some(op),
+            Err(StoreError::NotFound) => None,
             Err(other) => return Err(other.into()),
         };
-        let hashes = current.invitation_hashes;
+        // Every presented half is hashed and compared, against a decoy when the operator is unknown, so
+        // an unknown id and a wrong code cost and answer the same.
+        let stored = current.as_ref().map_or([Some(self.decoy), None], |op| op.invitation_hashes);
         let presented = [Some(&one), two.as_ref()];
-        let matches = hashes.iter().zip(presented).all(|(stored, given)| match (stored, given) {
+        let matches = stored.iter().zip(presented).all(|(stored, given)| match (stored, given) {
             (Some(stored), Some(given)) => self.verifier.hasher().hash(given.key_id(), given.secret()).matches(stored),
             (None, None) => true,
             _ => false,
         });
-        // A claimed account has no invitation left: the codes no longer match, which is "gone".
-        if hashes == [None, None] {
-            return Err(keygate_domain::operator::OperatorError::AlreadyClaimed.into());
-        }
-        if !matches {
+        let Some(current) = current.filter(|_| matches) else { return Err(ManageError::Unauthenticated) };
+        // The terms say how many halves the invitation has: all of them, no fewer.
+        let halves = usize::from(current.account.invitation.map_or(0, |t| t.halves));
+        if halves != 0 && presented.iter().flatten().count() != halves {
             return Err(ManageError::Unauthenticated);
         }
         let policy = self.store().tenant(current.tenant()).await?.policy;
         let actor = keygate_domain::Actor::new(ActorId::Operator(id), current.account.roles);
         let moved = current.account.apply(OperatorEvent::Claim, &actor, &policy, self.now())?;
-        let token = Token::generate(Environment::Live);
-        let token = Token::new(Environment::Live, KeyId::from_bytes(*id.as_bytes()), token.secret().clone());
+        let fresh = Token::generate(Environment::Live);
+        let token = Token::new(Environment::Live, KeyId::from_bytes(*id.as_bytes()), fresh.secret().clone());
         let mut next = current.clone();
         next.account = moved.account.clone();
         next.token_hash = Some(self.verifier.hasher().hash(token.key_id(), token.secret()));
-        next.invitation_hashes = [None, None];
-        let entry = self.operator_audit(&next, actor.id, &moved);
+        // The invitation's hashes stay: the same codes presented again are recognised and answered 410
+        // ("already claimed"), which is how an invitee learns that someone else claimed theirs.
+        let entry = self.operator_audit(&next, actor.id, &moved, from);
         self.store().update_operator(&next, current.account.version, &entry).await?;
         Ok((next, token.to_plain(&self.operator_prefix)))
     }
@@ -171,7 +192,7 @@ impl Management {
         let mut next = current.clone();
         next.account = moved.account.clone();
         next.token_hash = Some(self.verifier.hasher().hash(token.key_id(), token.secret()));
-        let entry = self.operator_audit(&next, caller.actor.id, &moved);
+        let entry = self.operator_audit(&next, caller.actor.id, &moved, None);
         self.store().update_operator(&next, current.account.version, &entry).await?;
         Ok((next, token.to_plain(&self.operator_prefix)))
     }
@@ -191,7 +212,7 @@ impl Management {
         let code = Token::new(Environment::Live, KeyId::from_bytes(*operator.id().as_bytes()), fresh.secret().clone());
         let hash: SecretHash = self.verifier.hasher().hash(code.key_id(), code.secret());
         operator.invitation_hashes[slot] = Some(hash);
-        Some(Invitation(code.to_plain(&self.invitation_prefix)))
+        Some(Invitation { code: code.to_plain(&self.invitation_prefix), second_half: slot == 1 })
     }
 
     fn operator_audit(
@@ -199,10 +220,12 @@ impl Management {
         operator: &Operator,
         actor: ActorId,
         moved: &OperatorTransition,
+        from: Option<std::net::IpAddr>,
     ) -> keygate_store::AuditEntry {
         let roles: Vec<String> = operator.account.roles.iter().map(|r| format!("\"{}\"", r.as_str())).collect();
+        let address = from.map_or_else(String::new, |ip| format!(",\"address\":\"{ip}\""));
         let details = format!(
-            "{{\"operator\":\"{}\",\"roles\":[{}],\"state\":\"{}\"}}",
+            "{{\"operator\":\"{}\",\"roles\":[{}],\"state\":\"{}\"{address}}}",
             operator.id(),
             roles.join(","),
             operator.account.state.as_str()

@@ -85,6 +85,11 @@ impl Management {
         }
         next.policy = split.now;
         let kind = match split.pending {
+            // One widening at a time: replacing a pending request would let its asker swap what a
+            // second admin is about to approve.
+            Some(_) if current.pending_policy.is_some() => {
+                return Err(ManageError::InvalidState("a policy change is already pending: approve or reject it first"))
+            }
             Some(widening) => {
                 next.pending_policy = Some(PendingPolicy {
                     request: PolicyRequest::new(widening, &actor).map_err(policy_error)?,
