@@ -48,6 +48,10 @@ pub trait KeyStore: Send + Sync + 'static {
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 
+    /// Records that an operator authenticated at `at` (`last_seen_at`): usage, like a key's last use,
+    /// so not audited and not versioned; an unknown operator is ignored.
+    async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError>;
+
     /// A tenant's operators, oldest first.
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError>;
 

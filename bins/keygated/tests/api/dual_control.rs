@@ -174,6 +174,9 @@ pub async fn operators_are_disabled_at_once_and_re_enabled_by_two(app: &TestApp)
     let disabled = app.post(&format!("{base}/disable"), &ops.admin, json!({"reason": "left"})).await;
     assert_eq!(disabled.body["operator"]["state"], "disabled", "{:?}", disabled.body);
     assert_eq!(app.get("/v1/tenants/acme/keys", &ops.maker).await.status, StatusCode::UNAUTHORIZED, "token dead");
+    let seen = app.get("/v1/tenants/acme/operators", &ops.admin).await;
+    let mary_seen = seen.body["items"].as_array().unwrap().iter().find(|o| o["id"] == mary.as_str()).unwrap().clone();
+    assert!(mary_seen["last_seen_at"].is_string(), "last_seen_at follows her calls: {mary_seen:?}");
     let key_after = app.get("/v1/tenants/acme/keys", &marys_key).await;
     assert_eq!(key_after.status, StatusCode::FORBIDDEN, "and her integrator keys stop acting for her");
     let asked = app.post(&format!("{base}/enable"), &ops.admin, json!({})).await;

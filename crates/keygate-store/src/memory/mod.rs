@@ -161,6 +161,13 @@ impl KeyStore for MemoryStore {
         Ok(())
     }
 
+    async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        if let Some(op) = self.write().operators.get_mut(&id) {
+            op.last_seen_at = Some(at);
+        }
+        Ok(())
+    }
+
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
         let state = self.read();
         let mut ops: Vec<Operator> = state.operators.values().filter(|o| o.tenant() == tenant).cloned().collect();

@@ -96,3 +96,14 @@ pub(super) async fn get_operator(pool: &PgPool, id: OperatorId) -> Result<Operat
     let row = sqlx::query(&SELECT_OPERATOR).bind(id.to_string()).fetch_optional(pool).await.map_err(fail)?;
     row.as_ref().map(operator).transpose()?.ok_or(StoreError::NotFound)
 }
+
+/// Sets an operator's `last_seen_at` (usage, not a change: no version, no audit entry).
+pub(super) async fn seen(pool: &PgPool, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE operators SET last_seen_at = $2 WHERE operator_id = $1")
+        .bind(id.to_string())
+        .bind(at)
+        .execute(pool)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}

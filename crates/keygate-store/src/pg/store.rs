@@ -54,6 +54,10 @@ impl KeyStore for PgStore {
         operators::update_operator(self.pool(), operator, expected_version, audit).await
     }
 
+    async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        operators::seen(self.pool(), id, at).await
+    }
+
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
         operators::operators(self.pool(), tenant).await
     }

@@ -130,6 +130,12 @@ impl Management {
                     && op.token_hash.is_some()
                     && op.account.state == keygate_domain::operator::OperatorState::Active =>
             {
+                // Seen at most once a minute per operator: a write per management call would be cheap,
+                // but the answer "when was this person last here" needs no more precision.
+                let now = self.now();
+                if op.last_seen_at.is_none_or(|seen| now - seen > chrono::Duration::seconds(60)) {
+                    self.store().operator_seen(op.id(), now).await?;
+                }
                 Ok(Caller {
                     actor: Actor::new(ActorId::Operator(op.id()), op.account.roles),
                     tenant: Some(op.tenant().clone()),

@@ -97,6 +97,10 @@ impl KeyStore for FlakyStore {
         self.enter()?.update_operator(operator, expected_version, audit).await
     }
 
+    async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        self.enter()?.operator_seen(id, at).await
+    }
+
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
         self.enter()?.operators(tenant).await
     }
