@@ -32,10 +32,16 @@ fuzz_target!(|data: &[u8]| {
         2 => round_trip::<ReasonBody, _>(body, reasons, |(required, optional)| reason_json(required, optional)),
         3 => round_trip::<RotateBody, u32>(body, |b| b.overlap(), |s| json!({ "overlap_seconds": s })),
         4 => round_trip::<CreateOperator, NewOperator>(body, |b| b.try_into(), operator_json),
-        5 => round_trip::<CreateTenant, (keygate_domain::TenantId, TenantPatch)>(
+        5 => round_trip::<CreateTenant, (keygate_domain::TenantId, TenantPatch, Vec<NewOperator>)>(
             body,
             |b| b.try_into(),
-            |(id, patch)| tenant_json(Some(id), patch),
+            |(id, patch, admins)| {
+                let mut body = tenant_json(Some(id), patch);
+                let admins: Vec<Value> =
+                    admins.iter().map(|a| json!({ "name": a.name.as_str(), "email": a.email.as_str() })).collect();
+                body["admins"] = admins.into();
+                body
+            },
         ),
         6 => round_trip::<UpdateTenant, TenantPatch>(body, |b| b.try_into(), |patch| tenant_json(None, patch)),
         _ => round_trip::<VerifyRequest, (String, RequestContext)>(body, verify_context, verify_json),
@@ -163,6 +169,7 @@ fn tenant_json(id: Option<&keygate_domain::TenantId>, patch: &TenantPatch) -> Va
     put("dual_control", patch.dual_control);
     put("live_enabled", patch.live_enabled);
     put("allow_never_expiring", patch.allow_never_expiring);
+    put("integrator_approvals", patch.integrator_approvals);
     if let Some(days) = patch.max_key_lifetime_days {
         policy.insert("max_key_lifetime_days".into(), days.map_or(Value::Null, Value::from));
     }

@@ -76,7 +76,7 @@ pub async fn get(
 
 /// Change a tenant's name or policy (admin).
 #[utoipa::path(operation_id = "updateTenant", patch, path = "/v1/tenants/{tenant}", tag = "tenants", params(("tenant" = TenantIdText, Path, description = "The tenant")), request_body = UpdateTenant,
-    responses((status = 200, description = "The tenant as it is now", body = TenantView), (status = 409, description = "CONFLICT")),
+    responses((status = 200, description = "The tenant as it is now", body = TenantView), (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn update(
     manage: web::Data<Management>,
