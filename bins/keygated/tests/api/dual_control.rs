@@ -156,6 +156,16 @@ pub async fn an_integrator_key_never_lets_its_maker_approve(app: &TestApp) {
     assert_eq!(revoke_self.status, StatusCode::OK, "a key may ask its own revocation: {:?}", revoke_self.body);
     let reject_own = app.post(&format!("{}/revocation/reject", ops.key(&approver_id)), &approver_key, json!({})).await;
     assert_eq!(reject_own.status, StatusCode::FORBIDDEN, "a key never rejects its own revocation");
+    // It does not even read the other environment's keys.
+    let (live_id, _) =
+        app.create_key(&ops, json!({"name": "live-one", "environment": "live", "scopes": ["a:read"]})).await;
+    assert_eq!(
+        app.get(&ops.key(&live_id), &approver_key).await.status,
+        StatusCode::NOT_FOUND,
+        "a live key, to a test key"
+    );
+    let listed = app.get(&ops.keys(), &approver_key).await;
+    assert!(listed.body["items"].as_array().unwrap().iter().all(|k| k["environment"] == "test"), "{:?}", listed.body);
     let state = app.get(&ops.key(&asked), &ops.auditor).await;
     assert_eq!(state.body["state"], "pending_approval", "nothing the attack tried went through");
 }

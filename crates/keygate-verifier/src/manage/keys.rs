@@ -7,7 +7,7 @@ use keygate_domain::{
 use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyCursor, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Page};
 
 use super::spec::{KeyPatch, KeySpec};
-use super::{Caller, ManageError, Management, ANY_ROLE};
+use super::{Caller, ManageError, Management, Permission};
 
 impl Management {
     /// A maker creates a key: pending under dual control, active at once without it. The secret is
@@ -67,8 +67,10 @@ impl Management {
 
     /// A key of the tenant.
     pub async fn key(&self, caller: &Caller, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, ManageError> {
-        caller.with_any_role(tenant, ANY_ROLE)?;
-        Ok(self.store().key(tenant, id).await?)
+        caller.may(tenant, Permission::Read)?;
+        let record = self.store().key(tenant, id).await?;
+        visible(caller, &record.key)?;
+        Ok(record)
     }
 
     /// A page of the tenant's keys.
@@ -80,8 +82,16 @@ impl Management {
         cursor: Option<KeyCursor>,
         limit: u32,
     ) -> Result<Page<KeyRecord, KeyCursor>, ManageError> {
-        caller.with_any_role(tenant, ANY_ROLE)?;
+        caller.may(tenant, Permission::Read)?;
         self.store().tenant(tenant).await?;
+        // An integrator key sees only keys of its own environment (asking for the other one finds none).
+        let filter = match caller.actor.bounds.as_ref() {
+            Some(bounds) if filter.environment.is_some_and(|e| e != bounds.environment) => {
+                return Ok(Page { items: Vec::new(), next: None })
+            }
+            Some(bounds) => KeyFilter { environment: Some(bounds.environment), ..filter },
+            None => filter,
+        };
         Ok(self.store().keys(tenant, filter, cursor, limit).await?)
     }
 
@@ -180,7 +190,8 @@ impl Management {
         id: KeyId,
         days: u32,
     ) -> Result<KeyUsage, ManageError> {
-        caller.with_any_role(tenant, ANY_ROLE)?;
+        caller.may(tenant, Permission::Read)?;
+        visible(caller, &self.store().key(tenant, id).await?.key)?;
         Ok(self.store().usage(tenant, id, days).await?)
     }
 
@@ -263,6 +274,14 @@ impl Management {
             // Revoked or rejected meanwhile: nothing left to retire.
             Err(_) => Ok(Vec::new()),
         }
+    }
+}
+
+/// An integrator key reads only keys of its own environment; another environment's key is not found.
+fn visible(caller: &Caller, key: &Key) -> Result<(), ManageError> {
+    match caller.actor.bounds.as_ref() {
+        Some(bounds) if bounds.environment != key.environment => Err(ManageError::NotFound),
+        _ => Ok(()),
     }
 }
 

@@ -28,9 +28,6 @@ pub use spec::{KeyPatch, KeySpec, NewOperator, TenantPatch};
 
 use crate::verifier::Verifier;
 
-/// Every role: reading a tenant's keys, usage and audit log is open to all of them.
-const ANY_ROLE: &[Role] = &[Role::Maker, Role::Checker, Role::Admin, Role::Auditor];
-
 /// The management facade.
 #[derive(Clone)]
 pub struct Management {
@@ -103,7 +100,7 @@ impl Management {
         cursor: Option<AuditCursor>,
         limit: u32,
     ) -> Result<Page<AuditEntry, AuditCursor>, ManageError> {
-        caller.with_any_role(tenant, ANY_ROLE)?;
+        caller.may(tenant, Permission::Read)?;
         self.store().tenant(tenant).await?;
         Ok(self.store().audit(tenant, key, cursor, limit).await?)
     }
