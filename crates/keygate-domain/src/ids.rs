@@ -124,6 +124,11 @@ id128! {
     OperatorId
 }
 
+id128! {
+    /// The identifier of a service credential (a gateway or service that asks `/v1/verify`).
+    ServiceId
+}
+
 /// A tenant: the distributor, merchant or account a key works for. 1 to 64 characters of
 /// `a-z`, `0-9`, `-` and `_`, starting with a letter or digit (UUIDs fit).
 ///

@@ -28,7 +28,7 @@ pub use invalidations::{InvalidationSender, Invalidations};
 pub use memory::MemoryStore;
 pub use model::{
     AuditEntry, AuditKind, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page,
-    PendingPolicy, SpendOutcome, Tenant, UsageRecord,
+    PendingPolicy, Service, SpendOutcome, Tenant, UsageRecord,
 };
 pub use pg::{PgStore, PgStoreOptions};
 pub use store::KeyStore;

@@ -7,12 +7,48 @@ use keygate_credential::SecretHash;
 use keygate_domain::operator::{OperatorAccount, OperatorAction};
 use keygate_domain::PolicyRequest;
 use keygate_domain::{
-    ActorId, AuditAction, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason, TenantId,
-    TenantName, TenantPolicy,
+    ActorId, AuditAction, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason, ServiceId,
+    TenantId, TenantName, TenantPolicy,
 };
 use rust_decimal::Decimal;
 
 use crate::audit_chain::AuditHash;
+
+/// A service credential: a gateway or service in another language that asks `/v1/verify` (and gives
+/// spends back). Only the hash of its token is kept.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Its id (also inside its token).
+    pub id: ServiceId,
+    /// Display name.
+    pub name: OperatorName,
+    /// The tenants whose keys it may verify; `None` for every tenant.
+    pub tenants: Option<Vec<TenantId>>,
+    /// Hash of its token.
+    pub token_hash: SecretHash,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// When it was disabled; a disabled service's token no longer authenticates.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl Service {
+    /// Whether it may verify keys of `tenant`.
+    pub fn serves(&self, tenant: &TenantId) -> bool {
+        self.tenants.as_ref().is_none_or(|t| t.contains(tenant))
+    }
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("tenants", &self.tenants)
+            .field("disabled_at", &self.disabled_at)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A tenant and its policy.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
 use rust_decimal::Decimal;
 
 use crate::audit_chain::AuditChainReport;
@@ -10,7 +10,7 @@ use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::Invalidations;
 use crate::model::{
-    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant, UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, Service, SpendOutcome, Tenant, UsageRecord,
 };
 
 /// Storage for tenants, operators, keys, spends, usage and the audit log.
@@ -51,6 +51,18 @@ pub trait KeyStore: Send + Sync + 'static {
     /// Records that an operator authenticated at `at` (`last_seen_at`): usage, like a key's last use,
     /// so not audited and not versioned; an unknown operator is ignored.
     async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError>;
+
+    /// Creates a service credential (`AlreadyExists` if the id is taken).
+    async fn create_service(&self, service: &Service) -> Result<(), StoreError>;
+
+    /// Every service credential, oldest first.
+    async fn services(&self) -> Result<Vec<Service>, StoreError>;
+
+    /// A service credential by id.
+    async fn service(&self, id: ServiceId) -> Result<Service, StoreError>;
+
+    /// Disables a service credential at `at` (idempotent: an already disabled one keeps its instant).
+    async fn disable_service(&self, id: ServiceId, at: chrono::DateTime<chrono::Utc>) -> Result<Service, StoreError>;
 
     /// A tenant's operators, oldest first.
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError>;

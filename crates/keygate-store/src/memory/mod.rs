@@ -10,7 +10,7 @@ use std::sync::{PoisonError, RwLock};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
 use rust_decimal::Decimal;
 
 use self::state::State;
@@ -19,7 +19,7 @@ use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::{InvalidationSender, Invalidations};
 use crate::model::{
-    AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page,
+    AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page, Service,
     SpendOutcome, Tenant, UsageRecord,
 };
 use crate::store::KeyStore;
@@ -166,6 +166,32 @@ impl KeyStore for MemoryStore {
             op.last_seen_at = Some(at);
         }
         Ok(())
+    }
+
+    async fn create_service(&self, service: &Service) -> Result<(), StoreError> {
+        let mut state = self.write();
+        if state.services.contains_key(&service.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        state.services.insert(service.id, service.clone());
+        Ok(())
+    }
+
+    async fn services(&self) -> Result<Vec<Service>, StoreError> {
+        let mut all: Vec<Service> = self.read().services.values().cloned().collect();
+        all.sort_by_key(|s| (s.created_at, s.id));
+        Ok(all)
+    }
+
+    async fn service(&self, id: ServiceId) -> Result<Service, StoreError> {
+        self.read().services.get(&id).cloned().ok_or(StoreError::NotFound)
+    }
+
+    async fn disable_service(&self, id: ServiceId, at: chrono::DateTime<chrono::Utc>) -> Result<Service, StoreError> {
+        let mut state = self.write();
+        let service = state.services.get_mut(&id).ok_or(StoreError::NotFound)?;
+        service.disabled_at.get_or_insert(at);
+        Ok(service.clone())
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {

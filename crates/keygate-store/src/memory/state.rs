@@ -3,17 +3,18 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{KeyId, KeyName, OperatorId, TenantId};
+use keygate_domain::{KeyId, KeyName, OperatorId, ServiceId, TenantId};
 use rust_decimal::Decimal;
 
 use crate::audit_chain::{chain_hash, stored_instant, AuditHash};
 use crate::error::StoreError;
-use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Tenant, UsageRecord};
+use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, Tenant, UsageRecord};
 
 #[derive(Default)]
 pub(super) struct State {
     pub tenants: HashMap<TenantId, Tenant>,
     pub operators: HashMap<OperatorId, Operator>,
+    pub services: HashMap<ServiceId, Service>,
     pub keys: HashMap<KeyId, KeyRecord>,
     /// Per tenant, the listing order (`created_at`, id).
     pub order: HashMap<TenantId, BTreeSet<(DateTime<Utc>, KeyId)>>,

@@ -24,6 +24,7 @@ mod listen;
 mod operator_row;
 mod operators;
 mod rows;
+mod services;
 mod spend;
 mod store;
 mod tenant_row;

@@ -4,16 +4,16 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
 use rust_decimal::Decimal;
 
 use super::failure::fail;
-use super::{audit, keys, operators, spend, tenants, usage, PgStore};
+use super::{audit, keys, operators, services, spend, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, SpendOutcome, Tenant, UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, Service, SpendOutcome, Tenant, UsageRecord,
 };
 use crate::store::KeyStore;
 
@@ -56,6 +56,22 @@ impl KeyStore for PgStore {
 
     async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
         operators::seen(self.pool(), id, at).await
+    }
+
+    async fn create_service(&self, service: &Service) -> Result<(), StoreError> {
+        services::create(self.pool(), service).await
+    }
+
+    async fn services(&self) -> Result<Vec<Service>, StoreError> {
+        services::all(self.pool()).await
+    }
+
+    async fn service(&self, id: ServiceId) -> Result<Service, StoreError> {
+        services::get(self.pool(), id).await
+    }
+
+    async fn disable_service(&self, id: ServiceId, at: chrono::DateTime<chrono::Utc>) -> Result<Service, StoreError> {
+        services::disable(self.pool(), id, at).await
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {

@@ -17,9 +17,11 @@ use crate::fixtures::*;
 mod audit_chain;
 mod operators;
 mod principals;
+mod services;
 pub use audit_chain::*;
 pub use operators::*;
 pub use principals::*;
+pub use services::*;
 
 type Store = Arc<dyn KeyStore>;
 

@@ -56,5 +56,6 @@ conformance!(
     concurrent_operator_updates_at_one_version_give_exactly_one_success,
     a_tenant_is_created_with_its_first_admins_all_or_nothing,
     a_tenants_pending_policy_round_trips_including_removing_the_lifetime_cap,
+    services_round_trip_and_are_disabled_once,
     keys_keep_the_person_behind_their_maker_and_each_request,
 );

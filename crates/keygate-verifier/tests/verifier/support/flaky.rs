@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
 use keygate_store::{
     AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
-    KeyRecord, KeyStore, KeyUsage, Operator, Page, SpendOutcome, StoreError, Tenant, UsageRecord,
+    KeyRecord, KeyStore, KeyUsage, Operator, Page, Service, SpendOutcome, StoreError, Tenant, UsageRecord,
 };
 use rust_decimal::Decimal;
 
@@ -99,6 +99,22 @@ impl KeyStore for FlakyStore {
 
     async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
         self.enter()?.operator_seen(id, at).await
+    }
+
+    async fn create_service(&self, service: &Service) -> Result<(), StoreError> {
+        self.enter()?.create_service(service).await
+    }
+
+    async fn services(&self) -> Result<Vec<Service>, StoreError> {
+        self.enter()?.services().await
+    }
+
+    async fn service(&self, id: ServiceId) -> Result<Service, StoreError> {
+        self.enter()?.service(id).await
+    }
+
+    async fn disable_service(&self, id: ServiceId, at: chrono::DateTime<chrono::Utc>) -> Result<Service, StoreError> {
+        self.enter()?.disable_service(id, at).await
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
