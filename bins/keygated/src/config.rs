@@ -25,6 +25,11 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
+    /// A file holding the system administrator's token (a mounted container secret); instead of
+    /// `KEYGATE_ADMIN_TOKEN`. A final newline is ignored.
+    #[arg(long, env = "KEYGATE_ADMIN_TOKEN_FILE", conflicts_with = "admin_token")]
+    pub admin_token_file: Option<std::path::PathBuf>,
+
     /// Prefix of issued API keys (operator tokens use it with `op` appended).
     #[arg(long, env = "KEYGATE_KEY_PREFIX", default_value = "kg", value_parser = parse_prefix)]
     pub key_prefix: TokenPrefix,
@@ -32,6 +37,15 @@ pub struct Config {
     /// Server-side pepper for secret hashes (HMAC-SHA256). Keep it out of the database.
     #[arg(long, env = "KEYGATE_PEPPER", hide_env_values = true)]
     pub pepper: Option<String>,
+
+    /// A file holding the pepper; instead of `KEYGATE_PEPPER`. A final newline is ignored.
+    #[arg(long, env = "KEYGATE_PEPPER_FILE", conflicts_with = "pepper")]
+    pub pepper_file: Option<std::path::PathBuf>,
+
+    /// Who may call `/v1/verify`: `required` (a service credential in `Authorization: Bearer`) or
+    /// `none` (anyone who can reach it: only for a closed network; a warning is logged at start).
+    #[arg(long, env = "KEYGATE_VERIFY_AUTH", default_value = "required", value_parser = ["required", "none"])]
+    pub verify_auth: String,
 
     /// Comma-separated CIDRs of proxies whose `X-Forwarded-For` is believed.
     #[arg(long, env = "KEYGATE_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -72,6 +86,11 @@ impl Config {
         Duration::from_secs(self.cache_ttl_seconds)
     }
 
+    /// Whether `/v1/verify` requires a service credential.
+    pub fn verify_auth_required(&self) -> bool {
+        self.verify_auth != "none"
+    }
+
     /// The store timeout.
     pub fn store_timeout(&self) -> Duration {
         Duration::from_millis(self.store_timeout_ms)
@@ -88,8 +107,9 @@ impl Config {
 
 fn parse_prefix(text: &str) -> Result<TokenPrefix, String> {
     let prefix = TokenPrefix::parse(text).map_err(|e| e.to_string())?;
-    // Operator tokens use `{prefix}op`, which must still be a valid prefix.
-    TokenPrefix::parse(&format!("{text}op")).map_err(|_| "must be at most 14 characters".to_owned())?;
+    // Operator tokens use `{prefix}op`, invitations `{prefix}opinv`, services `{prefix}svc`: each must
+    // still be a valid prefix, so no two credentials ever share one.
+    TokenPrefix::parse(&format!("{text}opinv")).map_err(|_| "must be at most 11 characters".to_owned())?;
     Ok(prefix)
 }
 

@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
     };
     tracing::info!(addr = %running.addr, "keygated listening");
     if let Some(token) = &running.generated_admin_token {
-        println!("{}", banner(running.addr, token.expose()));
+        println!("{}", banner(running.addr, running.store, token.expose()));
     }
     let handle = running.server.handle();
     tokio::spawn(async move {
@@ -74,9 +74,10 @@ async fn shutdown_signal() {
     }
 }
 
-fn banner(addr: std::net::SocketAddr, token: &str) -> String {
+fn banner(addr: std::net::SocketAddr, store: &str, token: &str) -> String {
+    let lasting = if store == "PostgreSQL" { "" } else { " (nothing survives a restart)" };
     format!(
-        "\nkeygated is listening on http://{addr} with the in-memory store (nothing survives a restart).\n\
+        "\nkeygated is listening on http://{addr} with {store}{lasting}.\n\
          System admin token (shown once; set KEYGATE_ADMIN_TOKEN to choose your own):\n\n    {token}\n\n\
          Next steps: create a tenant with its first admins, who claim their invitations and invite the \
          makers and checkers (see README.md), e.g.\n\n    \

@@ -49,6 +49,25 @@ pub struct Running {
     pub generated_admin_token: Option<PlainToken>,
     /// The verifier, to flush its usage buffer after the server stops.
     pub verifier: Verifier,
+    /// What the store is, for the start-up banner (`the in-memory store`, `PostgreSQL`).
+    pub store: &'static str,
+}
+
+/// A secret setting: the variable's value, or the named file's content without its final newline.
+fn secret(
+    value: Option<&str>,
+    file: Option<&std::path::Path>,
+    name: &'static str,
+) -> Result<Option<String>, StartError> {
+    match (value, file) {
+        (Some(value), _) => Ok(Some(value.to_owned())),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map(|text| {
+                Some(text.strip_suffix('\n').map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t)).to_owned())
+            })
+            .map_err(|e| StartError::Setting { name, reason: format!("cannot read {}: {e}", path.display()) }),
+        (None, None) => Ok(None),
+    }
 }
 
 /// Builds everything and binds the listener.
@@ -65,16 +84,26 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     };
     let operator_prefix = TokenPrefix::parse(&format!("{}op", config.key_prefix))
         .map_err(|e| StartError::Setting { name: "KEYGATE_KEY_PREFIX", reason: e.to_string() })?;
-    let (admin, generated_admin_token) = admin_token(config.admin_token.as_deref(), &config.key_prefix)?;
+    let admin_configured =
+        secret(config.admin_token.as_deref(), config.admin_token_file.as_deref(), "KEYGATE_ADMIN_TOKEN_FILE")?;
+    let pepper = secret(config.pepper.as_deref(), config.pepper_file.as_deref(), "KEYGATE_PEPPER_FILE")?;
+    let (admin, generated_admin_token) = admin_token(admin_configured.as_deref(), &config.key_prefix)?;
+    if !config.verify_auth_required() {
+        tracing::warn!(
+            "KEYGATE_VERIFY_AUTH=none: anyone who can reach /v1/verify may ask it; use this only on a closed network"
+        );
+    }
     let verifier_config = VerifierConfig {
         prefix: config.key_prefix.clone(),
-        pepper: config.pepper.as_ref().map(|p| Pepper::new(p.as_bytes().to_vec())),
+        pepper: pepper.as_ref().map(|p| Pepper::new(p.as_bytes().to_vec())),
         cache_capacity: config.cache_capacity,
         cache_ttl: config.cache_ttl(),
     };
     let verifier = Verifier::new(store, verifier_config, Arc::new(SystemClock));
     let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)));
     let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
+    let verify_auth = web::Data::new(routes::VerifyAuth { required: config.verify_auth_required() });
+    let store_name = if config.database_url.is_some() { "PostgreSQL" } else { "the in-memory store" };
     let listener =
         TcpListener::bind(config.listen).map_err(|source| StartError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
@@ -82,6 +111,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         App::new()
             .app_data(manage.clone())
             .app_data(proxies.clone())
+            .app_data(verify_auth.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid("query", e).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .wrap(middleware::from_fn(telemetry::observe))
@@ -96,7 +126,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     // Signals are ours (main.rs): actix treats SIGINT as a forced shutdown that drops requests in
     // flight, and keygated finishes them on Ctrl-C as on SIGTERM.
     let server = server.shutdown_timeout(10).disable_signals().run();
-    Ok(Running { addr, server, generated_admin_token, verifier })
+    Ok(Running { addr, server, generated_admin_token, verifier, store: store_name })
 }
 
 /// The configured admin token, or a generated one (`{prefix}adm_live_…`) to print once.

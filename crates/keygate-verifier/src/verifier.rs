@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use keygate_credential::{SecretHash, SecretHasher, Token, TokenPrefix};
-use keygate_domain::{Clock, Key, KeyId};
+use keygate_domain::{Clock, Key, KeyId, TenantId};
 use keygate_policy::{evaluate, Denial, DenialCode, Money, RequestContext};
 use keygate_store::{KeyRecord, KeyStore, SpendOutcome, StoreError, UsageBuffer, UsageBufferOptions};
 use rand_core::{OsRng, RngCore};
@@ -82,15 +82,37 @@ impl Verifier {
     /// Counts each outcome in `keygate_verifications_total{code}`. Latency is the caller's to measure
     /// (keygated records `keygate_verify_seconds`): two clock reads are a tenth of a cached verification.
     pub async fn verify(&self, raw: &[u8], ctx: &RequestContext) -> Result<Verified, VerifyError> {
-        let outcome = self.verify_inner(raw, ctx).await;
+        let outcome = self.verify_inner(raw, ctx, None).await;
         outcome_counter(&outcome).increment(1);
         outcome
     }
 
-    async fn verify_inner(&self, raw: &[u8], ctx: &RequestContext) -> Result<Verified, VerifyError> {
+    /// [`Verifier::verify`] for a caller that may ask only about keys of `tenants` (a service bound to
+    /// some tenants): a key of another tenant answers exactly as an unknown key does (`NOT_FOUND`),
+    /// after the same work, and nothing is spent or recorded for it.
+    pub async fn verify_within(
+        &self,
+        raw: &[u8],
+        ctx: &RequestContext,
+        tenants: &[TenantId],
+    ) -> Result<Verified, VerifyError> {
+        let outcome = self.verify_inner(raw, ctx, Some(tenants)).await;
+        outcome_counter(&outcome).increment(1);
+        outcome
+    }
+
+    async fn verify_inner(
+        &self,
+        raw: &[u8],
+        ctx: &RequestContext,
+        within: Option<&[TenantId]>,
+    ) -> Result<Verified, VerifyError> {
         let token = Token::parse(raw, &self.inner.prefix).map_err(|_| Denial::Malformed)?;
         let entry = self.lookup(token.key_id()).await?;
         let record = self.authenticate(&token, entry.as_deref())?;
+        if within.is_some_and(|tenants| !tenants.contains(&record.key.tenant)) {
+            return Err(Denial::NotFound.into());
+        }
         let now = self.inner.clock.now();
         evaluate(&record.key, ctx, now)?;
         let mut verified = verified(&record.key, ctx);

@@ -7,6 +7,7 @@ mod nullable;
 pub mod operator;
 pub mod problem;
 pub mod schema;
+pub mod service;
 pub mod tenant;
 pub mod verify;
 

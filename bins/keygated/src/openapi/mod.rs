@@ -23,7 +23,8 @@ use crate::routes;
             once, store only hashes, verify on every request. Errors are RFC 9457 problem+json with a stable \
             `code`; each route lists the codes it can answer. Authenticate management calls with \
             `Authorization: Bearer <token>` or `X-API-KEY: <token>`: the system admin token, an operator \
-            token, or an API key holding `api-keys:read|write|approve` (an integrator).",
+            token, or an API key holding `api-keys:read|write|approve` (an integrator). `/v1/verify` takes a \
+            service credential (`{prefix}svc_live_…`).",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     paths(
@@ -59,6 +60,9 @@ use crate::routes;
         routes::tenants::audit,
         routes::tenants::verify_audit,
         routes::verify::verify,
+        routes::services::create,
+        routes::services::list,
+        routes::services::disable,
         routes::health::healthz,
         routes::health::readyz,
         routes::health::metrics,
@@ -73,6 +77,7 @@ use crate::routes;
         (name = "lifecycle", description = "Dual control: approve, reject, revoke, rotate"),
         (name = "audit", description = "The tenant's append-only audit log"),
         (name = "verify", description = "The verdict for gateways and services in other languages"),
+        (name = "services", description = "Service credentials: who may ask for a verdict (system admin)"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

@@ -93,7 +93,12 @@ fn declared(operation: &Operation) -> (Vec<&'static ProblemCode>, Vec<String>) {
 fn implied(path: &str, operation: &Operation) -> Vec<&'static ProblemCode> {
     let mut names: Vec<&'static str> = Vec::new();
     if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
-        names.extend(["UNAUTHENTICATED", "FORBIDDEN"]);
+        names.push("UNAUTHENTICATED");
+        // Management routes also check the caller's tenant and role; a service asking for a verdict
+        // is either authenticated or not.
+        if path != "/v1/verify" {
+            names.push("FORBIDDEN");
+        }
     }
     if path.contains('{') {
         names.push("NOT_FOUND");

@@ -5,8 +5,11 @@ pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
 pub(crate) mod operators;
+pub(crate) mod services;
 pub(crate) mod tenants;
 pub(crate) mod verify;
+
+pub use verify::VerifyAuth;
 
 use actix_web::{web, HttpRequest};
 use keygate_domain::{KeyId, TenantId};
@@ -58,6 +61,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/tenants/{tenant}/audit"),
     ("GET", "/v1/tenants/{tenant}/audit/verify"),
     ("POST", "/v1/verify"),
+    ("POST", "/v1/services"),
+    ("GET", "/v1/services"),
+    ("POST", "/v1/services/{id}/disable"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -72,6 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // other pattern can match `/v1/verify`, so the order changes no answer, only what a verify costs.
     cfg.service(resource("/v1/verify", [post().to(verify::verify)]))
         .service(resource("/v1/tenants", [post().to(tenants::create)]))
+        .service(resource("/v1/services", [post().to(services::create), get().to(services::list)]))
+        .service(resource("/v1/services/{id}/disable", [post().to(services::disable)]))
         .service(resource("/v1/tenants/{tenant}", [get().to(tenants::get), patch().to(tenants::update)]))
         .service(resource("/v1/tenants/{tenant}/policy/approve", [post().to(tenants::approve_policy)]))
         .service(resource("/v1/tenants/{tenant}/policy/reject", [post().to(tenants::reject_policy)]))

@@ -1,27 +1,59 @@
-//! `POST /v1/verify`. Open to anyone holding a key: the key is the credential being asked about.
+//! `POST /v1/verify`: asked by a service holding a service credential (`Authorization: Bearer`), unless
+//! `KEYGATE_VERIFY_AUTH=none`. The client address in the body is believed only from a service; without
+//! one, the client is whoever connected (the peer, or `X-Forwarded-For` from a trusted proxy).
 
 use std::time::Instant;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
+use keygate_verifier::actix::presented_token;
 use keygate_verifier::manage::Management;
 use keygate_verifier::RequestContext;
 
+use super::client_address;
 use crate::body::Body;
 use crate::dto::verify::{VerifyRequest, VerifyResponse};
 use crate::error::ApiError;
 
+/// Whether `/v1/verify` requires a service credential (`KEYGATE_VERIFY_AUTH`).
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyAuth {
+    /// `required` (the default) or not (`none`).
+    pub required: bool,
+}
+
 /// Verify a key: may it do this? Always 200 with the verdict (`valid`, and `code` and `status` on
-/// refusal); 503 when the store cannot answer, so a caller fails closed.
+/// refusal); 401 without a valid service credential; 503 when the store cannot answer, so a caller
+/// fails closed. A service bound to some tenants gets `NOT_FOUND` for any other tenant's key.
 #[utoipa::path(operation_id = "verify", post, path = "/v1/verify", tag = "verify", request_body = VerifyRequest,
-    responses((status = 200, description = "The verdict", body = VerifyResponse)))]
-pub async fn verify(manage: web::Data<Management>, body: Body) -> Result<HttpResponse, ApiError> {
+    responses((status = 200, description = "The verdict", body = VerifyResponse)),
+    security(("bearer" = [])))]
+pub async fn verify(
+    manage: web::Data<Management>,
+    auth: Option<web::Data<VerifyAuth>>,
+    req: HttpRequest,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let required = auth.is_none_or(|a| a.required);
+    let service = match presented_token(req.headers()) {
+        Some(token) => Some(manage.authenticate_service(token).await?),
+        None if required => return Err(ApiError::Unauthenticated),
+        None => None,
+    };
     let request = body.json::<VerifyRequest>()?;
-    let ctx = RequestContext::try_from(&request)?;
+    let mut ctx = RequestContext::try_from(&request)?;
+    if service.is_none() {
+        // Only a service is believed about its client's address; anyone else is its own client.
+        ctx.client_ip = client_address(&req);
+    }
     let started = Instant::now();
-    let outcome = manage.verifier().verify(request.key.as_bytes(), &ctx).await;
+    let verifier = manage.verifier();
+    let outcome = match service.as_ref().and_then(|s| s.tenants.as_deref()) {
+        Some(tenants) => verifier.verify_within(request.key.as_bytes(), &ctx, tenants).await,
+        None => verifier.verify(request.key.as_bytes(), &ctx).await,
+    };
     metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());
     let verdict = match outcome {
-        Ok(verified) => VerifyResponse::from(verified),
+        Ok(allowed) => VerifyResponse::from(allowed),
         Err(error) => VerifyResponse::refused(&error)?,
     };
     Ok(HttpResponse::Ok().json(verdict))

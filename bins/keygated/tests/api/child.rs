@@ -62,6 +62,8 @@ impl Keygated {
         let addr = process.wait_for_address(Duration::from_secs(30)).await;
         process.http = Http::new(format!("http://{addr}"));
         process.wait_healthy(Duration::from_secs(10)).await;
+        // A service credential of this process's own, like the in-process app's (see `TestApp::raw`).
+        process.http.service = crate::helpers::create_service(&process.http, "child-gateway", json!("*")).await;
         process
     }
 
@@ -173,12 +175,14 @@ pub struct Http {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     client: reqwest::Client,
+    /// A service credential, presented on `/v1/verify` when a call gives no token.
+    pub service: String,
 }
 
 impl Http {
     pub fn new(base: String) -> Self {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("HTTP client");
-        Self { base, client }
+        Self { base, client, service: String::new() }
     }
 
     /// One request; a transport failure (refused, reset, timed out) is the `Err`.
@@ -190,6 +194,7 @@ impl Http {
         body: Option<Value>,
     ) -> Result<Reply, reqwest::Error> {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
+        let token = token.filter(|t| !t.is_empty()).or((path == "/v1/verify").then_some(self.service.as_str()));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -178,6 +178,7 @@ async fn refusals_outside_the_table(app: &TestApp, ops: &crate::helpers::Operato
     let deep = app
         .client()
         .post(url("/v1/verify"))
+        .bearer_auth(&app.service)
         .header("content-type", "application/json")
         .body(nested)
         .send()

@@ -56,6 +56,8 @@ pub struct TestApp {
     /// The pepper the server hashes secrets with, to compute the hashes that must not leak.
     pepper: Option<String>,
     handle: actix_web::dev::ServerHandle,
+    /// A service credential for every tenant, presented on `/v1/verify` when a test gives no token.
+    pub service: String,
 }
 
 pub struct Reply {
@@ -71,21 +73,37 @@ impl Reply {
 }
 
 pub async fn spawn_app(database_url: Option<&str>) -> TestApp {
+    spawn_app_with(database_url, |_| {}).await
+}
+
+/// [`spawn_app`] with settings changed by `adjust`.
+pub async fn spawn_app_with(database_url: Option<&str>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let _ = logs();
     let mut config = Config::for_tests(ADMIN);
     config.database_url = database_url.map(str::to_owned);
+    adjust(&mut config);
     let pepper = config.pepper.clone();
     let running = start(config).await.expect("server starts");
     let handle = running.server.handle();
     tokio::spawn(running.server);
-    TestApp {
+    let mut app = TestApp {
         base: format!("http://{}", running.addr),
         client: reqwest::Client::new(),
         responses: Arc::default(),
         secrets: Arc::default(),
         pepper,
         handle,
-    }
+        service: String::new(),
+    };
+    app.service = app.issued(&create_service(&app, "test-gateway", json!("*")).await);
+    app
+}
+
+/// Issues a service credential as the system admin; returns its token.
+pub async fn create_service(api: &impl Api, name: &str, tenants: Value) -> String {
+    let created = api.post_json("/v1/services", ADMIN, json!({"name": name, "tenants": tenants})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "service created: {:?}", created.body);
+    created.body["token"].as_str().unwrap().to_owned()
 }
 
 impl TestApp {
@@ -93,8 +111,10 @@ impl TestApp {
         self.handle.stop(true).await;
     }
 
+    /// A request with `token` as its bearer; on `/v1/verify` with no token, the test's service credential.
     pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
+        let token = token.filter(|t| !t.is_empty()).or((path == "/v1/verify").then_some(self.service.as_str()));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

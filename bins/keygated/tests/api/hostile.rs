@@ -92,6 +92,7 @@ async fn oversized_bodies_are_413_however_they_are_sent() {
     let declared = app
         .client()
         .post(format!("{}/v1/verify", app.base))
+        .bearer_auth(&app.service)
         .header("content-type", "application/json")
         .body(big)
         .send()
@@ -183,7 +184,14 @@ async fn deeply_nested_json_is_a_400_naming_where_it_is() {
     let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     let objects = format!("{}1{}", r#"{"a":"#.repeat(depth / 5), "}".repeat(depth / 5));
     let cases = [
-        (Method::POST, "/v1/verify".to_owned(), "", arrays.clone(), "[0]", "arrays as the whole body"),
+        (
+            Method::POST,
+            "/v1/verify".to_owned(),
+            app.service.as_str(),
+            arrays.clone(),
+            "[0]",
+            "arrays as the whole body",
+        ),
         (
             Method::PATCH,
             ops.key(&id),

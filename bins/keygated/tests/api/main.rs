@@ -15,6 +15,7 @@ mod lifecycle;
 mod openapi;
 mod own_postgres;
 mod processes;
+mod services;
 mod soak;
 mod tutorial;
 
@@ -69,4 +70,5 @@ on_both_backends!(
     dual_control::operators_are_disabled_at_once_and_re_enabled_by_two,
     dual_control::rotation_escapes_neither_revocation_nor_lifetime,
     dual_control::narrowing_goes_through_a_pending_widening,
+    services::only_a_service_asks_and_only_about_its_tenants,
 );

@@ -82,8 +82,16 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(app.raw(reqwest::Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
     assert_eq!(app.raw(reqwest::Method::GET, "/readyz", None, None).await.status, StatusCode::OK);
     app.verify(serde_json::json!({"key": "kg_live_1garbage"})).await;
+    // Methods a client invents (30 of them, one of 4,000 characters) add no series.
+    for n in 0..30 {
+        let name = if n == 0 { "X".repeat(4000) } else { format!("INVENTED{n}") };
+        let method = reqwest::Method::from_bytes(name.as_bytes()).unwrap();
+        app.client().request(method, format!("{}/healthz", app.base)).send().await.unwrap();
+    }
     let metrics = app.client().get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     for name in ["keygate_http_requests_total", "keygate_verifications_total", "keygate_verify_seconds"] {
         assert!(metrics.contains(name), "/metrics exposes {name}");
     }
+    assert!(!metrics.contains("INVENTED") && !metrics.contains("XXXX"), "an invented method is never a label");
+    assert!(metrics.contains("method=\"other\""), "it is counted as `other`");
 }

@@ -337,10 +337,12 @@ async fn sigterm_lets_in_flight_requests_finish_flushes_usage_and_exits_0() {
         assert_eq!(server.http.verify(json!({"key": secret})).await.unwrap().body["valid"], true);
     }
     let addr = server.http.base.trim_start_matches("http://").to_owned();
+    let service = server.http.service.clone();
     let (keys, maker, verify) = (ops.keys(), ops.maker.clone(), json!({"key": secret}));
     let create = json!({"name": "made-during-shutdown", "scopes": ["a:read"]});
     let in_flight = tokio::task::spawn_blocking(move || {
-        let mut requests: Vec<HalfSent> = (0..3).map(|_| half_send(&addr, "/v1/verify", None, &verify)).collect();
+        let mut requests: Vec<HalfSent> =
+            (0..3).map(|_| half_send(&addr, "/v1/verify", Some(&service), &verify)).collect();
         requests.push(half_send(&addr, &keys, Some(&maker), &create));
         requests
     })

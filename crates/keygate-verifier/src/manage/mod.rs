@@ -10,6 +10,7 @@ mod error;
 mod keys;
 mod operators;
 mod permission;
+mod services;
 mod spec;
 mod tenants;
 
@@ -24,6 +25,7 @@ pub use caller::{AdminToken, Caller};
 pub use error::ManageError;
 pub use operators::{Invitation, OperatorDecision};
 pub use permission::Permission;
+pub use services::SERVICE_TTL;
 pub use spec::{KeyPatch, KeySpec, NewOperator, TenantPatch};
 
 use crate::verifier::Verifier;
@@ -34,6 +36,8 @@ pub struct Management {
     verifier: Verifier,
     operator_prefix: TokenPrefix,
     invitation_prefix: TokenPrefix,
+    service_prefix: TokenPrefix,
+    services: services::ServiceCache,
     admin: Option<AdminToken>,
     decoy: SecretHash,
 }
@@ -55,7 +59,18 @@ impl Management {
         // token; a prefix too long to extend keeps the operator one (the hashes still never match).
         let invitation_prefix =
             TokenPrefix::parse(&format!("{}inv", operator_prefix.as_str())).unwrap_or_else(|_| operator_prefix.clone());
-        Self { verifier, operator_prefix, invitation_prefix, admin, decoy: SecretHash::from_bytes(decoy) }
+        // Service tokens likewise: `{prefix}svc_live_…` from the key prefix (`kgop` gives `kgsvc`).
+        let base = operator_prefix.as_str().strip_suffix("op").unwrap_or(operator_prefix.as_str());
+        let service_prefix = TokenPrefix::parse(&format!("{base}svc")).unwrap_or_else(|_| invitation_prefix.clone());
+        Self {
+            verifier,
+            operator_prefix,
+            invitation_prefix,
+            service_prefix,
+            services: services::ServiceCache::default(),
+            admin,
+            decoy: SecretHash::from_bytes(decoy),
+        }
     }
 
     /// The verifier.
