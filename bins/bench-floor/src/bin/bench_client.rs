@@ -68,6 +68,8 @@ async fn main() -> ExitCode {
 struct Api {
     client: reqwest::Client,
     base: String,
+    /// The service credential presented on `/v1/verify` (keygated requires one).
+    service: Option<String>,
 }
 
 impl Api {
@@ -77,11 +79,12 @@ impl Api {
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Self { client, base: base.trim_end_matches('/').to_owned() })
+        Ok(Self { client, base: base.trim_end_matches('/').to_owned(), service: None })
     }
 
     async fn post(&self, path: &str, bearer: Option<&str>, body: &Value) -> Result<(u16, Value), String> {
         let mut request = self.client.post(format!("{}{path}", self.base)).json(body);
+        let bearer = bearer.or(self.service.as_deref().filter(|_| path == "/v1/verify"));
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
@@ -151,6 +154,19 @@ impl Api {
         let body = json!({ "invitation": first, "invitation_2": second });
         let reply = self.ok("/v1/operators/claim", None, &body).await?;
         reply["token"].as_str().map(str::to_owned).ok_or_else(|| format!("no operator token in {reply}"))
+    }
+
+    /// Issues a service credential for every tenant (system admin); returns its token.
+    async fn service(&self, admin: &str) -> Result<String, String> {
+        let reply = self.ok("/v1/services", Some(admin), &json!({ "name": "bench", "tenants": "*" })).await?;
+        reply["token"].as_str().map(str::to_owned).ok_or_else(|| format!("no service token in {reply}"))
+    }
+
+    /// This API with the service credential written next to `tokens` by `seed` (`service.txt`).
+    fn with_service_beside(mut self, tokens: &str) -> Result<Self, String> {
+        let path = Path::new(tokens).with_file_name("service.txt");
+        self.service = Some(read_lines(&path.display().to_string())?.into_iter().next().ok_or("no service token")?);
+        Ok(self)
     }
 
     /// Creates a live key; returns (id, token).
@@ -233,6 +249,7 @@ async fn seed(flags: &Flags) -> Result<String, String> {
         (0..tokens.len()).map(|_| Token::generate(Environment::Live).to_plain(&prefix).expose().to_owned()).collect();
     let broken: Vec<String> = tokens.iter().map(|t| break_checksum(t)).collect();
     write_lines(&out.join("tokens.txt"), &tokens)?;
+    write_lines(&out.join("service.txt"), &[api.service(admin).await?])?;
     write_lines(&out.join("limited.txt"), &[limited])?;
     write_lines(&out.join("wrong_secret.txt"), &wrong)?;
     write_lines(&out.join("unknown_id.txt"), &unknown)?;
@@ -242,7 +259,7 @@ async fn seed(flags: &Flags) -> Result<String, String> {
 
 async fn warm(flags: &Flags) -> Result<String, String> {
     let started = Instant::now();
-    let api = Api::new(flags.text("base")?)?;
+    let api = Api::new(flags.text("base")?)?.with_service_beside(flags.text("tokens")?)?;
     let tokens = read_lines(flags.text("tokens")?)?;
     let concurrency: usize = flags.or("concurrency", 8)?;
     let verdicts: Vec<Result<bool, String>> = stream::iter(tokens.iter())
@@ -259,7 +276,7 @@ async fn warm(flags: &Flags) -> Result<String, String> {
 }
 
 async fn spend_check(flags: &Flags) -> Result<String, String> {
-    let api = Api::new(flags.text("base")?)?;
+    let api = Api::new(flags.text("base")?)?.with_service_beside(flags.text("tokens")?)?;
     let token = read_lines(flags.text("tokens")?)?.into_iter().next().ok_or("no token in the file")?;
     let requests: usize = flags.or("requests", 1500)?;
     let concurrency: usize = flags.or("concurrency", 16)?;
@@ -297,9 +314,12 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 async fn revocation(flags: &Flags) -> Result<String, String> {
-    let a = Api::new(flags.text("a")?)?;
-    let b = Api::new(flags.text("b")?)?;
+    let mut a = Api::new(flags.text("a")?)?;
+    let mut b = Api::new(flags.text("b")?)?;
     let admin = flags.text("admin")?;
+    // Services are global: one issued through A verifies on B too (one database).
+    let service = a.service(admin).await?;
+    (a.service, b.service) = (Some(service.clone()), Some(service));
     let keys: usize = flags.or("keys", 100)?;
     let per_key = Duration::from_secs(flags.or("max-seconds", 35)?);
     let tenant = flags.or("tenant", "revocations".to_owned())?;
