@@ -38,7 +38,10 @@ pub use ids::{ActorId, IdError, KeyId, OperatorId, TenantId};
 pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotation};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{IpAllowList, Limits, LimitsError};
-pub use money::{Amount, AmountError, Currency, CurrencyError};
+pub use money::{
+    Amount, AmountError, Currency, CurrencyClass, CurrencyError, CurrencySpec, CurrencySpecError, CurrencyTable,
+    ParseCurrencyClassError,
+};
 pub use operator::{
     InvitationIssue, InvitationTerms, NewOperator, OperatorAccount, OperatorAction, OperatorError, OperatorEvent,
     OperatorRequest, OperatorState, OperatorTransition, ParseOperatorError, RequestKind,
