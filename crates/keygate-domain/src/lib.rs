@@ -1,9 +1,9 @@
-//! The keygate key model: identifiers, names, scopes, limits, expiry, tenant policy (and which way each
-//! setting narrows), operators' roles and accounts, and the lifecycle state machines of API keys and
-//! operators. Its reason to exist is one invariant: no single person, holding every credential ever
-//! shown to them, can activate or widen a key, make an operator who can approve, or loosen the
-//! tenant's policy; narrowing always takes one person. Maker-checker therefore compares persons
-//! (an actor's principal), never bare ids.
+//! The keygate key model: identifiers, names, scopes, limits, money and currencies, spending windows in a tenant's
+//! time zone, expiry, tenant policy (and which way each setting narrows), operators' roles and accounts, and the
+//! lifecycle state machines of API keys and operators. Its reason to exist is one invariant: no single person,
+//! holding every credential ever shown to them, can activate or widen a key, make an operator who can approve, or
+//! loosen the tenant's policy; narrowing always takes one person. Maker-checker therefore compares persons (an
+//! actor's principal), never bare ids.
 //!
 //! This crate is pure. It never does I/O, never reads a clock (every instant is a parameter), never
 //! generates randomness (identifiers are built from bytes the caller drew) and is never `Serialize`:
@@ -27,6 +27,8 @@ mod role;
 mod scope;
 mod settings;
 mod text;
+mod timezone;
+mod window;
 #[cfg(test)]
 mod world_tests;
 
@@ -38,7 +40,10 @@ pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, TenantId};
 pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotation};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{IpAllowList, Limits, LimitsError};
-pub use money::{Amount, AmountError, Currency, CurrencyError};
+pub use money::{
+    Amount, AmountError, Currency, CurrencyClass, CurrencyError, CurrencySpec, CurrencySpecError, CurrencyTable,
+    ParseCurrencyClassError,
+};
 pub use operator::{
     InvitationIssue, InvitationTerms, NewOperator, OperatorAccount, OperatorAction, OperatorError, OperatorEvent,
     OperatorRequest, OperatorState, OperatorTransition, ParseOperatorError, RequestKind,
@@ -49,3 +54,5 @@ pub use role::{Role, RoleError, RoleSet, SeparationError};
 pub use scope::{Action, Scope, ScopeError, ScopeSet};
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};
+pub use timezone::{timezone_change_effective, ParseTimezoneError, Timezone};
+pub use window::{retry_after, ParseWindowError, Window};

@@ -1,4 +1,13 @@
-//! Money: exact decimal amounts and ISO-4217-style currency codes. Never a float.
+//! Money: exact decimal amounts, currency codes and the table of how many decimals each currency has.
+//! Never a float. Nothing here converts between currencies or knows an exchange rate.
+
+mod currency;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use currency::{Currency, CurrencyClass, CurrencyError, ParseCurrencyClassError};
+pub use table::{CurrencySpec, CurrencySpecError, CurrencyTable};
 
 use std::fmt;
 use std::str::FromStr;
@@ -80,6 +89,12 @@ impl Amount {
     pub fn value(self) -> Decimal {
         self.0
     }
+
+    /// Whether the amount can be written with at most `scale` decimal places, as a currency with that
+    /// many minor-unit digits can pay it. Trailing zeros do not count: `7.00` fits scale 0, `7.50` does not.
+    pub fn fits_scale(self, scale: u8) -> bool {
+        self.0.normalize().scale() <= u32::from(scale)
+    }
 }
 
 impl FromStr for Amount {
@@ -98,91 +113,5 @@ impl fmt::Display for Amount {
 impl fmt::Debug for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Amount({})", self.0)
-    }
-}
-
-/// A currency code did not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("currency must be 3 upper-case letters (ISO 4217 style, e.g. XOF)")]
-pub struct CurrencyError;
-
-/// A currency code: three upper-case ASCII letters (`XOF`, `EUR`, `USD`, or a platform's own such as `BTC`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency([u8; 3]);
-
-impl Currency {
-    /// Parses a code.
-    pub fn parse(text: &str) -> Result<Self, CurrencyError> {
-        match text.as_bytes() {
-            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => Ok(Self([a, b, c])),
-            _ => Err(CurrencyError),
-        }
-    }
-
-    /// The code.
-    pub fn as_str(&self) -> &str {
-        // Three ASCII upper-case letters are always UTF-8.
-        std::str::from_utf8(&self.0).unwrap_or("???")
-    }
-}
-
-impl FromStr for Currency {
-    type Err = CurrencyError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl fmt::Display for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Debug for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Currency({})", self.as_str())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_exact_positive_decimals() {
-        let cases: [(&str, Result<&str, AmountError>); 19] = [
-            ("250.00", Ok("250.00")),
-            ("55", Ok("55")),
-            ("0.000000000000000001", Ok("0.000000000000000001")),
-            ("0", Err(AmountError::NotPositive)),
-            ("0.00", Err(AmountError::NotPositive)),
-            ("-1", Err(AmountError::NotPositive)),
-            ("1e5", Err(AmountError::Syntax)),
-            ("NaN", Err(AmountError::Syntax)),
-            ("1,000", Err(AmountError::Syntax)),
-            (" 1", Err(AmountError::Syntax)),
-            ("0.0000000000000000001", Err(AmountError::TooPrecise { max: 18 })),
-            ("1000000000000000000", Err(AmountError::TooLarge)),
-            ("999999999999999999.999999999999999999", Err(AmountError::TooManyDigits)),
-            ("0.0000000000000000000000000001", Err(AmountError::TooPrecise { max: 18 })),
-            ("12345678901234567890123", Err(AmountError::TooLarge)),
-            ("1.2.3", Err(AmountError::Syntax)),
-            ("1-2", Err(AmountError::Syntax)),
-            ("1..", Err(AmountError::Syntax)),
-            ("1.-", Err(AmountError::Syntax)),
-        ];
-        for (input, expected) in cases {
-            let got = Amount::parse(input).map(|a| a.to_string());
-            assert_eq!(got.as_deref().map_err(Clone::clone), expected, "amount {input:?}");
-        }
-        assert_eq!(Amount::parse("7.00").unwrap(), Amount::parse("7").unwrap(), "equal by value");
-    }
-
-    #[test]
-    fn currencies_are_three_upper_case_letters() {
-        for (input, ok) in [("XOF", true), ("xof", false), ("EURO", false), ("E1R", false), ("", false)] {
-            assert_eq!(Currency::parse(input).is_ok(), ok, "currency {input:?}");
-        }
     }
 }
