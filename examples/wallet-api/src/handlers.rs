@@ -79,7 +79,7 @@ impl TryFrom<OperationRequest> for Money {
         })?;
         let currency = Currency::parse(&request.currency).map_err(|_| BadBody {
             field: Some("currency"),
-            detail: "currency must be three upper-case letters such as \"XOF\"",
+            detail: "currency must be 2 to 10 upper-case letters or digits such as \"XOF\"",
         })?;
         Ok(Self { amount, currency: Some(currency) })
     }

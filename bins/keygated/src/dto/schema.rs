@@ -50,8 +50,8 @@ string_schema!(
 string_schema!(
     /// A currency code.
     CurrencyText,
-    "ISO 4217 currency code: three upper-case letters",
-    pattern = Some("^[A-Z]{3}$"),
+    "Currency code: 2 to 10 upper-case letters or digits (`XOF`, `USD`, `USDT`, `BTC`)",
+    pattern = Some("^[A-Z0-9]{2,10}$"),
     example = "XOF"
 );
 

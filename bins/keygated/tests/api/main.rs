@@ -4,6 +4,7 @@
 
 mod authorization;
 mod child;
+mod currencies;
 mod dual_control;
 mod errors;
 mod faults;
@@ -71,4 +72,5 @@ on_both_backends!(
     dual_control::rotation_escapes_neither_revocation_nor_lifetime,
     dual_control::narrowing_goes_through_a_pending_widening,
     services::only_a_service_asks_and_only_about_its_tenants,
+    currencies::a_key_can_be_limited_in_a_crypto_currency,
 );
