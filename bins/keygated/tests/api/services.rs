@@ -27,7 +27,8 @@ pub async fn only_a_service_asks_and_only_about_its_tenants(app: &TestApp) {
     let other = app.raw(Method::POST, "/v1/verify", Some(&globex_only), Some(spend.clone())).await;
     assert_eq!(other.body["code"], "NOT_FOUND", "another tenant's key answers as an unknown key: {:?}", other.body);
     let usage = app.get(&format!("{}/usage", acme.key(&id)), &acme.auditor).await;
-    let per_day: Vec<&str> = usage.body["days"].as_array().unwrap().iter().filter_map(|d| d["spent"].as_str()).collect();
+    let per_day: Vec<&str> =
+        usage.body["days"].as_array().unwrap().iter().filter_map(|d| d["spent"].as_str()).collect();
     assert!(per_day.iter().all(|s| *s == "0"), "nothing was spent by the refused calls: {per_day:?}");
     let acme_gateway = app.issued(&create_service(app, "acme-gateway", json!(["acme"])).await);
     let own = app.raw(Method::POST, "/v1/verify", Some(&acme_gateway), Some(spend.clone())).await;
