@@ -1,8 +1,8 @@
 //! Identifiers. Each parses from text and prints back to the same text.
 //!
-//! `KeyId` and `OperatorId` are 128 random bits drawn by the caller (this crate has no randomness),
-//! printed as 22 fixed-width base62 characters. They are public: a key id appears in the token so the
-//! key can be found in O(1), and knowing it grants nothing without the secret.
+//! `KeyId`, `OperatorId`, `ServiceId` and `SpendId` are 128 random bits drawn by the caller (this crate
+//! has no randomness), printed as 22 fixed-width base62 characters. They are public: a key id appears
+//! in the token so the key can be found in O(1), and knowing it grants nothing without the secret.
 
 use std::fmt;
 use std::str::FromStr;
@@ -127,6 +127,12 @@ id128! {
 id128! {
     /// The identifier of a service credential (a gateway or service that asks `/v1/verify`).
     ServiceId
+}
+
+id128! {
+    /// The identifier of one recorded spend (an amount held against a key's daily volume), so it can
+    /// be read back and released by id.
+    SpendId
 }
 
 /// A tenant: the distributor, merchant or account a key works for. 1 to 64 characters of

@@ -36,7 +36,7 @@ pub use actor::{Actor, KeyBounds};
 pub use clock::{Clock, ManualClock};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
-pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, TenantId};
+pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, SpendId, TenantId};
 pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotation};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{IpAllowList, Limits, LimitsError};

@@ -5,8 +5,9 @@
 //! The store persists and queries. It enforces no lifecycle or policy rule beyond atomicity: every key
 //! write is a compare-and-set on the version the caller read, every audit entry is written in the same
 //! transaction as the change it records and chained to the tenant's previous entry by a hash (see
-//! [`AuditHash`]; [`KeyStore::verify_audit`] re-computes the chain), and a daily spend never takes a
-//! (key, day) over its limit.
+//! [`AuditHash`]; [`KeyStore::verify_audit`] re-computes the chain), a daily spend never takes a
+//! (key, day) over its limit, an idempotency key claims one spend, and a recorded spend is released
+//! at most once.
 //! Only this crate knows SQL. It never logs a secret or a hash.
 
 mod audit_chain;
@@ -27,8 +28,9 @@ pub use error::StoreError;
 pub use invalidations::{InvalidationSender, Invalidations};
 pub use memory::MemoryStore;
 pub use model::{
-    AuditEntry, AuditKind, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page,
-    PendingPolicy, Service, SpendOutcome, Tenant, UsageRecord,
+    AuditEntry, AuditKind, DayUsage, Idempotency, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite,
+    NewSpend, Operator, Page, PendingPolicy, Recorded, Service, SpendOutcome, SpendRecord, SpendState, Tenant,
+    UsageRecord,
 };
 pub use pg::{PgStore, PgStoreOptions};
 pub use store::KeyStore;

@@ -7,8 +7,8 @@ use keygate_credential::SecretHash;
 use keygate_domain::operator::{OperatorAccount, OperatorAction};
 use keygate_domain::PolicyRequest;
 use keygate_domain::{
-    ActorId, AuditAction, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason, ServiceId,
-    TenantId, TenantName, TenantPolicy,
+    ActorId, AuditAction, Currency, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason,
+    ServiceId, SpendId, TenantId, TenantName, TenantPolicy,
 };
 use rust_decimal::Decimal;
 
@@ -291,6 +291,117 @@ pub enum SpendOutcome {
     },
     /// The key changed since the caller read it (revoked, limits changed): nothing was recorded; read
     /// the key again and decide anew.
+    Stale,
+}
+
+/// A spend to record: an amount held against a key's daily volume, kept as a [`SpendRecord`] so it can
+/// be released by id, and optionally claimed under an idempotency key so a retried request spends once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSpend {
+    /// Its id, drawn by the caller; the id of the record if this spend is recorded.
+    pub id: SpendId,
+    /// The key's tenant.
+    pub tenant: TenantId,
+    /// The key spent on.
+    pub key: KeyId,
+    /// The key's version the caller decided on; a key changed since makes the spend `Stale`.
+    pub key_version: u64,
+    /// The UTC day the amount counts against.
+    pub day: NaiveDate,
+    /// The amount (positive).
+    pub amount: Decimal,
+    /// Its currency, kept with the record.
+    pub currency: Option<Currency>,
+    /// The day's volume limit; `None`: no limit, the amount is only added up.
+    pub limit: Option<Decimal>,
+    /// Makes a retry of the same request answer with the first spend instead of spending again.
+    pub idempotency: Option<Idempotency>,
+    /// When (the record's creation instant, and the start of its idempotency claim's 24 hours).
+    pub at: DateTime<Utc>,
+}
+
+/// An idempotency key as a client sent it, with a fingerprint of what its request asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// The client's key: 1 to 128 printable characters (checked by the caller).
+    pub key: String,
+    /// SHA-256 of what the request asked, so the same key reused for another request is told apart.
+    pub fingerprint: [u8; 32],
+}
+
+/// Where a recorded spend stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpendState {
+    /// Counted against its day's volume.
+    Held,
+    /// Given back: no longer counted (a release happens once).
+    Released,
+}
+
+impl SpendState {
+    /// The state's name in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Held => "held",
+            Self::Released => "released",
+        }
+    }
+
+    /// Parses the name back.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "held" => Some(Self::Held),
+            "released" => Some(Self::Released),
+            _ => None,
+        }
+    }
+}
+
+/// A recorded spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendRecord {
+    /// Its id.
+    pub id: SpendId,
+    /// The key's tenant.
+    pub tenant: TenantId,
+    /// The key spent on.
+    pub key: KeyId,
+    /// The amount.
+    pub amount: Decimal,
+    /// Its currency.
+    pub currency: Option<Currency>,
+    /// The UTC day it counts (or counted) against.
+    pub day: NaiveDate,
+    /// Held or released.
+    pub state: SpendState,
+    /// When it was recorded (kept to the microsecond).
+    pub created_at: DateTime<Utc>,
+}
+
+/// What [`crate::KeyStore::record_spend`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Recorded now.
+    Spent {
+        /// The new record.
+        spend: SpendRecord,
+        /// What remains of the day's limit, if there is one.
+        remaining: Option<Decimal>,
+    },
+    /// The same idempotency key with the same fingerprint was claimed within 24 hours: nothing was
+    /// spent again.
+    Replayed {
+        /// The first spend, in whatever state it is now.
+        spend: SpendRecord,
+    },
+    /// The same idempotency key was claimed within 24 hours for a different request: nothing recorded.
+    Mismatch,
+    /// It would have gone over the day's limit: nothing recorded, not even the idempotency claim.
+    Refused {
+        /// What remains today.
+        remaining: Decimal,
+    },
+    /// The key changed since the caller read it: nothing recorded, not even the idempotency claim.
     Stale,
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use rust_decimal::Decimal;
 
 use crate::audit_chain::AuditChainReport;
@@ -10,7 +10,8 @@ use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::Invalidations;
 use crate::model::{
-    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, Service, SpendOutcome, Tenant, UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendOutcome,
+    SpendRecord, Tenant, UsageRecord,
 };
 
 /// Storage for tenants, operators, keys, spends, usage and the audit log.
@@ -114,6 +115,30 @@ pub trait KeyStore: Send + Sync + 'static {
         day: NaiveDate,
         amount: Decimal,
     ) -> Result<Decimal, StoreError>;
+
+    /// Records a spend, all or nothing, in one transaction:
+    ///
+    /// 1. If it carries an idempotency key, claims (tenant, key, idempotency key). A claim made within
+    ///    the 24 hours up to `spend.at` (24 hours old included) answers `Replayed` with the first spend
+    ///    (same fingerprint) or `Mismatch` (another fingerprint) and writes nothing; an older claim is
+    ///    replaced. However many callers race with one idempotency key, one spends and the others
+    ///    replay it.
+    /// 2. Adds the amount to the key's total for `day` as [`KeyStore::spend`] does: only while the key's
+    ///    version is still `key_version` (else `Stale`) and never over `limit` (else `Refused`); with no
+    ///    limit, the amount is only added. A stale or refused spend leaves no claim behind.
+    /// 3. Keeps the spend as a held [`SpendRecord`] (`AlreadyExists` if its id is taken).
+    ///
+    /// `NotFound` if the tenant has no such key.
+    async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError>;
+
+    /// A recorded spend by id, whatever its tenant.
+    async fn spend_record(&self, id: SpendId) -> Result<SpendRecord, StoreError>;
+
+    /// Releases a held spend: marks it released and gives its amount back to its own day's total (never
+    /// below zero), so a release after that day closed leaves the new day alone. Answers the record
+    /// and whether this call released it: however many callers race, one gets `true`, and a later
+    /// call gets `false` and changes nothing.
+    async fn release_spend(&self, id: SpendId) -> Result<(SpendRecord, bool), StoreError>;
 
     /// Adds a batch of aggregated usage (request counts, last use). Called by the usage buffer.
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError>;

@@ -3,6 +3,7 @@
 //! read-check-write, so two racing approvals or a thousand racing spends see each other. It never
 //! persists anything: a restart starts empty.
 
+mod spends;
 mod state;
 
 use std::collections::BTreeSet;
@@ -10,7 +11,7 @@ use std::sync::{PoisonError, RwLock};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use rust_decimal::Decimal;
 
 use self::state::State;
@@ -19,8 +20,8 @@ use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::{InvalidationSender, Invalidations};
 use crate::model::{
-    AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, Operator, Page, Service,
-    SpendOutcome, Tenant, UsageRecord,
+    AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, NewSpend, Operator, Page,
+    Recorded, Service, SpendOutcome, SpendRecord, Tenant, UsageRecord,
 };
 use crate::store::KeyStore;
 
@@ -298,6 +299,18 @@ impl KeyStore for MemoryStore {
         let Some(spent) = state.spent.get_mut(&(key, day)) else { return Ok(Decimal::ZERO) };
         *spent = (*spent - amount).max(Decimal::ZERO);
         Ok(*spent)
+    }
+
+    async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {
+        self.write().record_spend(spend)
+    }
+
+    async fn spend_record(&self, id: SpendId) -> Result<SpendRecord, StoreError> {
+        self.read().spends.get(&id).cloned().ok_or(StoreError::NotFound)
+    }
+
+    async fn release_spend(&self, id: SpendId) -> Result<(SpendRecord, bool), StoreError> {
+        self.write().release_spend(id)
     }
 
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError> {

@@ -3,12 +3,13 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{KeyId, KeyName, OperatorId, ServiceId, TenantId};
+use keygate_domain::{KeyId, KeyName, OperatorId, ServiceId, SpendId, TenantId};
 use rust_decimal::Decimal;
 
+use super::spends::{Claim, ClaimKey};
 use crate::audit_chain::{chain_hash, stored_instant, AuditHash};
 use crate::error::StoreError;
-use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, Tenant, UsageRecord};
+use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, SpendRecord, Tenant, UsageRecord};
 
 #[derive(Default)]
 pub(super) struct State {
@@ -21,6 +22,10 @@ pub(super) struct State {
     pub names: HashSet<(TenantId, KeyName)>,
     pub spent: HashMap<(KeyId, NaiveDate), Decimal>,
     pub requests: HashMap<(KeyId, NaiveDate), u64>,
+    /// Recorded spends, by id (unique across tenants, as in PostgreSQL).
+    pub spends: HashMap<SpendId, SpendRecord>,
+    /// Idempotency claims, replaced only once older than 24 hours.
+    pub claims: HashMap<ClaimKey, Claim>,
     /// Per tenant, oldest first; an entry's `seq` is its position from 1.
     pub audit: HashMap<TenantId, Vec<AuditEntry>>,
 }

@@ -4,16 +4,17 @@
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use rust_decimal::Decimal;
 
 use super::failure::fail;
-use super::{audit, keys, operators, services, spend, tenants, usage, PgStore};
+use super::{audit, keys, operators, services, spend, spends, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, Operator, Page, Service, SpendOutcome, Tenant, UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendOutcome,
+    SpendRecord, Tenant, UsageRecord,
 };
 use crate::store::KeyStore;
 
@@ -113,7 +114,7 @@ impl KeyStore for PgStore {
         amount: Decimal,
         limit: Decimal,
     ) -> Result<SpendOutcome, StoreError> {
-        spend::spend(self.pool(), spend::Spend { tenant, key, key_version, day, amount, limit }).await
+        spend::spend(self.pool(), spend::Spend { tenant, key, key_version, day, amount, limit: Some(limit) }).await
     }
 
     async fn release(
@@ -124,6 +125,18 @@ impl KeyStore for PgStore {
         amount: Decimal,
     ) -> Result<Decimal, StoreError> {
         spend::release(self.pool(), tenant, key, day, amount).await
+    }
+
+    async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {
+        spends::record(self.pool(), spend).await
+    }
+
+    async fn spend_record(&self, id: SpendId) -> Result<SpendRecord, StoreError> {
+        spends::get_spend(self.pool(), id).await
+    }
+
+    async fn release_spend(&self, id: SpendId) -> Result<(SpendRecord, bool), StoreError> {
+        spends::release(self.pool(), id).await
     }
 
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError> {

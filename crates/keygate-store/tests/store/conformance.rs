@@ -18,10 +18,12 @@ mod audit_chain;
 mod operators;
 mod principals;
 mod services;
+mod spends;
 pub use audit_chain::*;
 pub use operators::*;
 pub use principals::*;
 pub use services::*;
+pub use spends::*;
 
 type Store = Arc<dyn KeyStore>;
 

@@ -58,4 +58,13 @@ conformance!(
     a_tenants_pending_policy_round_trips_including_removing_the_lifetime_cap,
     services_round_trip_and_are_disabled_once,
     keys_keep_the_person_behind_their_maker_and_each_request,
+    a_recorded_spend_reads_back_from_the_other_handle_and_counts_against_its_day,
+    a_release_gives_the_amount_back_once,
+    a_release_after_the_day_changed_leaves_the_new_days_total_untouched,
+    racing_releases_of_one_spend_give_the_amount_back_exactly_once,
+    one_idempotency_key_sent_fifty_times_at_once_records_one_spend,
+    a_different_request_under_the_same_idempotency_key_is_a_mismatch_and_records_nothing,
+    an_idempotency_key_answers_for_24_hours_then_spends_anew,
+    a_refused_or_stale_spend_records_nothing_and_leaves_no_claim,
+    concurrent_recorded_spends_never_exceed_the_daily_limit,
 );

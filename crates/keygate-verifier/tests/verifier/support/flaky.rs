@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, ServiceId, TenantId};
+use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use keygate_store::{
     AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
-    KeyRecord, KeyStore, KeyUsage, Operator, Page, Service, SpendOutcome, StoreError, Tenant, UsageRecord,
+    KeyRecord, KeyStore, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendOutcome, SpendRecord, StoreError,
+    Tenant, UsageRecord,
 };
 use rust_decimal::Decimal;
 
@@ -167,6 +168,18 @@ impl KeyStore for FlakyStore {
         amount: Decimal,
     ) -> Result<Decimal, StoreError> {
         self.enter()?.release(tenant, key, day, amount).await
+    }
+
+    async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {
+        self.enter()?.record_spend(spend).await
+    }
+
+    async fn spend_record(&self, id: SpendId) -> Result<SpendRecord, StoreError> {
+        self.enter()?.spend_record(id).await
+    }
+
+    async fn release_spend(&self, id: SpendId) -> Result<(SpendRecord, bool), StoreError> {
+        self.enter()?.release_spend(id).await
     }
 
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError> {

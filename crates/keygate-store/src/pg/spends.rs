@@ -1,0 +1,173 @@
+//! Recorded spends: the one-transaction record (idempotency claim, bounded add, the spend's row), the
+//! read by id, and the release that gives an amount back exactly once.
+//!
+//! It must never read and then decide outside a lock: the claim is an upsert whose row lock makes
+//! racing retries of one request wait for each other, the add is `spend`'s conditional upsert, and the
+//! release is a conditional update, so however many callers race each outcome happens once. Locks are
+//! always taken in the same order (claim, day's total, spend row), so these writes cannot deadlock.
+
+use keygate_domain::{Currency, KeyId, SpendId, TenantId};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgPool};
+
+use super::failure::{corrupt, fail, violation, Violation};
+use super::rows::{get, parsed, parsed_opt};
+use super::spend::{add, remaining, Added, Spend};
+use crate::error::StoreError;
+use crate::model::{Idempotency, NewSpend, Recorded, SpendRecord, SpendState};
+
+/// The columns [`spend_record`] reads.
+const COLUMNS: &str = "tenant_id, spend_id, key_id, amount, currency, day, state, created_at";
+
+/// Claims (tenant, key, idempotency key) for spend `$4`, or takes over a claim more than 24 hours older
+/// than `$6`; returns a row if the claim is now this spend's. A racing claim of the same key waits on
+/// the other transaction's row lock, then sees its committed claim (and gets no row) or, if it rolled
+/// back, inserts. A claim the `WHERE` keeps stays locked until this transaction ends.
+const CLAIM: &str = "INSERT INTO spend_idempotency \
+     (tenant_id, key_id, idempotency_key, spend_id, fingerprint, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (tenant_id, key_id, idempotency_key) DO UPDATE \
+     SET spend_id = EXCLUDED.spend_id, fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at \
+     WHERE spend_idempotency.created_at < EXCLUDED.created_at - interval '24 hours' RETURNING spend_id";
+
+/// The claim that [`CLAIM`] kept.
+const CLAIMED: &str = "SELECT spend_id, fingerprint FROM spend_idempotency \
+     WHERE tenant_id = $1 AND key_id = $2 AND idempotency_key = $3";
+
+/// Gives a held spend back once: the conditional update lets one of any number of racing releases
+/// through (the others wait on its row lock, then find it released), and the amount goes back to the
+/// spend's own day in the same statement. `released_at` is the database's clock: the trait takes no
+/// instant for a release, and the store only keeps the column for people reading the table.
+static RELEASE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH released AS (UPDATE spends SET state = 'released', released_at = now() \
+         WHERE spend_id = $1 AND state = 'held' RETURNING {COLUMNS}), \
+         given_back AS (UPDATE daily_spend d SET spent = GREATEST(d.spent - r.amount, 0) FROM released r \
+         WHERE d.tenant_id = r.tenant_id AND d.key_id = r.key_id AND d.day = r.day) \
+         SELECT {COLUMNS} FROM released"
+    )
+});
+
+/// Records a spend in one transaction: claim, add, row. Any early return drops the transaction, which
+/// rolls back whatever it wrote (the claim included).
+pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, StoreError> {
+    let mut tx = pool.begin().await.map_err(fail)?;
+    if let Some(idempotency) = &s.idempotency {
+        if let Some(earlier) = claim(&mut tx, s, idempotency).await? {
+            return Ok(earlier);
+        }
+    }
+    let args = Spend {
+        tenant: &s.tenant,
+        key: s.key,
+        key_version: s.key_version,
+        day: s.day,
+        amount: s.amount,
+        limit: s.limit,
+    };
+    let remaining = match add(&mut tx, &args).await? {
+        Added::Spent(spent) => s.limit.map(|limit| remaining(limit, spent)).transpose()?,
+        Added::Refused(remaining) => return Ok(Recorded::Refused { remaining }),
+        Added::Stale => return Ok(Recorded::Stale),
+    };
+    let spend = insert(&mut tx, s).await?;
+    tx.commit().await.map_err(fail)?;
+    Ok(Recorded::Spent { spend, remaining })
+}
+
+/// Claims the idempotency key for this spend; `None` if the claim is now this spend's, else what the
+/// earlier claim answers.
+async fn claim(conn: &mut PgConnection, s: &NewSpend, i: &Idempotency) -> Result<Option<Recorded>, StoreError> {
+    let key = s.key.to_string();
+    let claimed = sqlx::query(CLAIM)
+        .bind(s.tenant.as_str())
+        .bind(&key)
+        .bind(&i.key)
+        .bind(s.id.to_string())
+        .bind(&i.fingerprint[..])
+        .bind(s.at)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| match violation(&e) {
+            // The claim references the key, so a key the tenant lacks fails here first.
+            Some(Violation::ForeignKey(_)) => StoreError::NotFound,
+            _ => fail(e),
+        })?;
+    if claimed.is_some() {
+        return Ok(None);
+    }
+    let row = sqlx::query(CLAIMED)
+        .bind(s.tenant.as_str())
+        .bind(&key)
+        .bind(&i.key)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(fail)?
+        // The upsert found the claim and locked it, and claims are never deleted.
+        .ok_or_else(|| corrupt("spend_idempotency", "a claim that kept its spend is gone"))?;
+    if get::<&[u8]>(&row, "fingerprint")? != i.fingerprint {
+        return Ok(Some(Recorded::Mismatch));
+    }
+    let id = parsed(&row, "spend_id", SpendId::parse)?;
+    let spend = find(&mut *conn, id).await?.ok_or_else(|| corrupt("spend_idempotency.spend_id", "no such spend"))?;
+    Ok(Some(Recorded::Replayed { spend }))
+}
+
+async fn insert(conn: &mut PgConnection, s: &NewSpend) -> Result<SpendRecord, StoreError> {
+    let row = sqlx::query(&format!(
+        "INSERT INTO spends (tenant_id, spend_id, key_id, amount, currency, day, state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'held', $7) RETURNING {COLUMNS}"
+    ))
+    .bind(s.tenant.as_str())
+    .bind(s.id.to_string())
+    .bind(s.key.to_string())
+    .bind(s.amount)
+    .bind(s.currency.as_ref().map(Currency::as_str))
+    .bind(s.day)
+    .bind(s.at)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| match violation(&e) {
+        Some(Violation::Unique(_)) => StoreError::AlreadyExists,
+        Some(Violation::ForeignKey(_)) => StoreError::NotFound,
+        None => fail(e),
+    })?;
+    spend_record(&row)
+}
+
+/// A spend by id.
+pub(super) async fn get_spend(pool: &PgPool, id: SpendId) -> Result<SpendRecord, StoreError> {
+    let mut conn = pool.acquire().await.map_err(fail)?;
+    find(&mut conn, id).await?.ok_or(StoreError::NotFound)
+}
+
+async fn find(conn: &mut PgConnection, id: SpendId) -> Result<Option<SpendRecord>, StoreError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM spends WHERE spend_id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await
+        .map_err(fail)?;
+    row.as_ref().map(spend_record).transpose()
+}
+
+/// Releases a held spend; `true` if this call did.
+pub(super) async fn release(pool: &PgPool, id: SpendId) -> Result<(SpendRecord, bool), StoreError> {
+    let row = sqlx::query(&RELEASE).bind(id.to_string()).fetch_optional(pool).await.map_err(fail)?;
+    if let Some(row) = row {
+        return Ok((spend_record(&row)?, true));
+    }
+    Ok((get_spend(pool, id).await?, false))
+}
+
+/// A `spends` row.
+fn spend_record(row: &PgRow) -> Result<SpendRecord, StoreError> {
+    Ok(SpendRecord {
+        id: parsed(row, "spend_id", SpendId::parse)?,
+        tenant: parsed(row, "tenant_id", TenantId::parse)?,
+        key: parsed(row, "key_id", KeyId::parse)?,
+        amount: get(row, "amount")?,
+        currency: parsed_opt(row, "currency", Currency::parse)?,
+        day: get(row, "day")?,
+        state: parsed(row, "state", |text| SpendState::parse(text).ok_or("unknown state"))?,
+        created_at: get(row, "created_at")?,
+    })
+}
