@@ -18,7 +18,7 @@ CREATE TABLE spends (
     CONSTRAINT spends_key_fkey FOREIGN KEY (tenant_id, key_id) REFERENCES keys (tenant_id, key_id),
     CONSTRAINT spends_id_shape CHECK (spend_id ~ '^[0-9A-Za-z]{22}$'),
     CONSTRAINT spends_amount_positive CHECK (amount > 0),
-    CONSTRAINT spends_currency_shape CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT spends_currency_shape CHECK (currency ~ '^[A-Z0-9]{2,10}$'),
     CONSTRAINT spends_state_known CHECK (state IN ('held', 'released')),
     CONSTRAINT spends_released_whole CHECK ((state = 'released') = (released_at IS NOT NULL))
 );
