@@ -45,6 +45,9 @@ pub enum ApiError {
     /// 409: the tenant id or e-mail is taken.
     #[error("already exists")]
     AlreadyExists,
+    /// 409: an idempotency key reused for a different request.
+    #[error("this idempotency key was used for a different request in the last 24 hours")]
+    IdempotencyMismatch,
     /// 410: the invitation was claimed already, or lapsed.
     #[error("{0}")]
     Gone(String),
@@ -86,6 +89,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Unavailable => "STORE_UNAVAILABLE",
             Self::Gone(_) => "INVITATION_GONE",
+            Self::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
         };
         (code_status(code), code)
     }
@@ -123,6 +127,11 @@ pub const CODES: &[ProblemCode] = &[
     ProblemCode { code: "CONFLICT", status: 409, meaning: "a concurrent change won; read again and retry" },
     ProblemCode { code: "NAME_TAKEN", status: 409, meaning: "a key with this name exists in the tenant" },
     ProblemCode { code: "ALREADY_EXISTS", status: 409, meaning: "the tenant id or e-mail is taken" },
+    ProblemCode {
+        code: "IDEMPOTENCY_MISMATCH",
+        status: 409,
+        meaning: "the idempotency key was used in the last 24 hours for a request that asked something else",
+    },
     ProblemCode {
         code: "INVITATION_GONE",
         status: 410,
@@ -225,6 +234,7 @@ mod tests {
             ApiError::UnsupportedMediaType,
             ApiError::Unavailable,
             ApiError::Gone(String::new()),
+            ApiError::IdempotencyMismatch,
         ];
         for error in &every {
             let (status, code) = error.status_and_code();

@@ -14,10 +14,11 @@ mod clock;
 mod config;
 pub mod manage;
 mod outcome;
+pub mod spend;
 mod verifier;
 
 pub use clock::SystemClock;
 pub use config::VerifierConfig;
 pub use keygate_policy::{Denial, DenialCode, Money, RequestContext};
 pub use outcome::{Verified, VerifyError};
-pub use verifier::Verifier;
+pub use verifier::{Verifier, VerifyOptions};

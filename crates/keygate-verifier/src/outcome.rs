@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{Environment, KeyId, ScopeSet, TenantId};
+use keygate_domain::{Environment, KeyId, ScopeSet, SpendId, TenantId};
 use keygate_policy::{Denial, Money};
 use rust_decimal::Decimal;
 
@@ -30,6 +30,8 @@ pub struct Verified {
     pub spent_on: Option<NaiveDate>,
     /// The client address the verification was made for (a later `charge` is held to it too).
     pub client_ip: Option<IpAddr>,
+    /// The recorded spend, when an amount was spent: give it back with [`crate::Verifier::release`].
+    pub spend: Option<SpendId>,
 }
 
 /// Why a verification did not allow.
@@ -41,6 +43,10 @@ pub enum VerifyError {
     /// The store could not answer, so nothing was allowed (answer 503).
     #[error("the key store is unavailable")]
     Unavailable,
+    /// The idempotency key was used in the last 24 hours for a request that asked something else;
+    /// nothing was spent (answer 409).
+    #[error("this idempotency key was used for a different request")]
+    IdempotencyMismatch,
 }
 
 impl VerifyError {
@@ -49,6 +55,7 @@ impl VerifyError {
         match self {
             Self::Denied(denial) => denial.status(),
             Self::Unavailable => 503,
+            Self::IdempotencyMismatch => 409,
         }
     }
 
@@ -57,6 +64,7 @@ impl VerifyError {
         match self {
             Self::Denied(denial) => denial.code().as_str(),
             Self::Unavailable => "STORE_UNAVAILABLE",
+            Self::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
         }
     }
 }

@@ -4,9 +4,11 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use keygate_credential::{SecretHash, SecretHasher, Token, TokenPrefix};
-use keygate_domain::{Clock, Key, KeyId, TenantId};
+use keygate_domain::{Clock, Key, KeyId, SpendId, TenantId};
 use keygate_policy::{evaluate, Denial, DenialCode, Money, RequestContext};
-use keygate_store::{KeyRecord, KeyStore, SpendOutcome, StoreError, UsageBuffer, UsageBufferOptions};
+use keygate_store::{
+    Idempotency, KeyRecord, KeyStore, NewSpend, Recorded, SpendRecord, StoreError, UsageBuffer, UsageBufferOptions,
+};
 use rand_core::{OsRng, RngCore};
 
 use crate::cache::{Entry, KeyCache};
@@ -82,21 +84,24 @@ impl Verifier {
     /// Counts each outcome in `keygate_verifications_total{code}`. Latency is the caller's to measure
     /// (keygated records `keygate_verify_seconds`): two clock reads are a tenth of a cached verification.
     pub async fn verify(&self, raw: &[u8], ctx: &RequestContext) -> Result<Verified, VerifyError> {
-        let outcome = self.verify_inner(raw, ctx, None).await;
+        let outcome = self.verify_inner(raw, ctx, VerifyOptions::default()).await;
         outcome_counter(&outcome).increment(1);
         outcome
     }
 
-    /// [`Verifier::verify`] for a caller that may ask only about keys of `tenants` (a service bound to
-    /// some tenants): a key of another tenant answers exactly as an unknown key does (`NOT_FOUND`),
-    /// after the same work, and nothing is spent or recorded for it.
-    pub async fn verify_within(
+    /// [`Verifier::verify`] with [`VerifyOptions`]: only about keys of some tenants (a service bound to
+    /// them: a key of another tenant answers exactly as an unknown key does, `NOT_FOUND`, after the same
+    /// work, and nothing is spent for it), and with an idempotency key (a retry within 24 hours answers
+    /// the first verdict's spend without spending again; a different request under it is
+    /// [`VerifyError::IdempotencyMismatch`]). A replay never outlives a stop: the key is checked as it is
+    /// now first, so a key suspended, revoked or expired since answers that denial.
+    pub async fn verify_with(
         &self,
         raw: &[u8],
         ctx: &RequestContext,
-        tenants: &[TenantId],
+        options: VerifyOptions<'_>,
     ) -> Result<Verified, VerifyError> {
-        let outcome = self.verify_inner(raw, ctx, Some(tenants)).await;
+        let outcome = self.verify_inner(raw, ctx, options).await;
         outcome_counter(&outcome).increment(1);
         outcome
     }
@@ -105,8 +110,9 @@ impl Verifier {
         &self,
         raw: &[u8],
         ctx: &RequestContext,
-        within: Option<&[TenantId]>,
+        options: VerifyOptions<'_>,
     ) -> Result<Verified, VerifyError> {
+        let within = options.within;
         let token = Token::parse(raw, &self.inner.prefix).map_err(|_| Denial::Malformed)?;
         let entry = self.lookup(token.key_id()).await?;
         let record = self.authenticate(&token, entry.as_deref())?;
@@ -117,7 +123,7 @@ impl Verifier {
         evaluate(&record.key, ctx, now)?;
         let mut verified = verified(&record.key, ctx);
         if let Some(money) = ctx.amount {
-            self.charge_checked(&record.key, ctx, money, now, &mut verified).await?;
+            self.charge_checked(&record.key, ctx, money, now, options.idempotency, &mut verified).await?;
         }
         self.inner.usage.record(&record.key.tenant, record.key.id, now, ctx.client_ip);
         Ok(verified)
@@ -138,19 +144,36 @@ impl Verifier {
         };
         evaluate(&record.key, &ctx, now)?;
         let mut charged = verified.clone();
-        self.charge_checked(&record.key, &ctx, money, now, &mut charged).await?;
+        self.charge_checked(&record.key, &ctx, money, now, None, &mut charged).await?;
         Ok(charged)
     }
 
-    /// Gives back what `verified` spent, when the operation it authorised failed afterwards.
+    /// Gives back what `verified` spent, when the operation it authorised failed afterwards. Idempotent:
+    /// a second call (or a retry after an ambiguous error) gives nothing back again.
     pub async fn release(&self, verified: &Verified) -> Result<(), VerifyError> {
-        let (Some(money), Some(day)) = (verified.spent, verified.spent_on) else { return Ok(()) };
-        self.inner
-            .store
-            .release(&verified.tenant, verified.key_id, day, money.amount.value())
-            .await
-            .map(|_| ())
-            .map_err(|_| VerifyError::Unavailable)
+        match verified.spend {
+            Some(id) => self.release_spend(id, None).await.map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// Gives back the spend `id` to the window it was charged to, once: `(record, true)` the first
+    /// time, `(record, false)` after. A caller that may act only on some tenants (`within`) gets
+    /// `NOT_FOUND` for another tenant's spend. A release after the spend's day has closed changes
+    /// nothing in the new day.
+    pub async fn release_spend(
+        &self,
+        id: SpendId,
+        within: Option<&[TenantId]>,
+    ) -> Result<(SpendRecord, bool), VerifyError> {
+        let store = &self.inner.store;
+        if let Some(tenants) = within {
+            let record = store.spend_record(id).await.map_err(store_error)?;
+            if !tenants.contains(&record.tenant) {
+                return Err(Denial::NotFound.into());
+            }
+        }
+        store.release_spend(id).await.map_err(store_error)
     }
 
     /// Drops any cached answer for `id`, at once. Management calls it after each commit so this process
@@ -176,29 +199,44 @@ impl Verifier {
         ctx: &RequestContext,
         money: Money,
         now: DateTime<Utc>,
+        idempotency: Option<&str>,
         verified: &mut Verified,
     ) -> Result<(), VerifyError> {
         let store = &self.inner.store;
         let mut key = cached.clone();
+        let idempotency = idempotency
+            .map(|k| Idempotency { key: k.to_owned(), fingerprint: crate::spend::fingerprint(cached.id, ctx, money) });
         for _ in 0..3 {
-            let Some(limit) = key.privileges.limits.daily_volume() else {
-                self.refresh(key.id, ctx, now, false).await?;
-                return Ok(());
-            };
             let day = now.date_naive();
-            let outcome = store
-                .spend(&key.tenant, key.id, key.version, day, money.amount.value(), limit.value())
-                .await
-                .map_err(store_error)?;
-            match outcome {
-                SpendOutcome::Spent { remaining } => {
-                    verified.remaining_daily_volume = Some(remaining);
+            let spend = NewSpend {
+                id: new_spend_id(),
+                tenant: key.tenant.clone(),
+                key: key.id,
+                key_version: key.version,
+                day,
+                amount: money.amount.value(),
+                currency: money.currency,
+                limit: key.privileges.limits.daily_volume().map(keygate_domain::Amount::value),
+                idempotency: idempotency.clone(),
+                at: now,
+            };
+            match store.record_spend(&spend).await.map_err(store_error)? {
+                Recorded::Spent { spend, remaining } => {
+                    verified.remaining_daily_volume = remaining;
                     verified.spent = Some(money);
                     verified.spent_on = Some(day);
+                    verified.spend = Some(spend.id);
                     return Ok(());
                 }
-                SpendOutcome::Refused { remaining } => return Err(Denial::DailyVolumeExceeded { remaining }.into()),
-                SpendOutcome::Stale => key = self.refresh(key.id, ctx, now, true).await?,
+                Recorded::Replayed { spend } => {
+                    verified.spent = Some(money);
+                    verified.spent_on = Some(spend.day);
+                    verified.spend = Some(spend.id);
+                    return Ok(());
+                }
+                Recorded::Mismatch => return Err(VerifyError::IdempotencyMismatch),
+                Recorded::Refused { remaining } => return Err(Denial::DailyVolumeExceeded { remaining }.into()),
+                Recorded::Stale => key = self.refresh(key.id, ctx, now, true).await?,
             }
         }
         // The key changed under us three times in a row: let the caller retry rather than guess.
@@ -263,6 +301,7 @@ fn verified(key: &Key, ctx: &RequestContext) -> Verified {
         spent: None,
         spent_on: None,
         client_ip: ctx.client_ip,
+        spend: None,
     }
 }
 
@@ -280,9 +319,16 @@ fn outcome_counter(outcome: &Result<Verified, VerifyError>) -> &'static metrics:
     let index = match outcome {
         Ok(_) => 0,
         Err(VerifyError::Denied(denial)) => 1 + DenialCode::ALL.iter().position(|c| *c == denial.code()).unwrap_or(0),
-        Err(VerifyError::Unavailable) => 1 + DenialCode::ALL.len(),
+        Err(VerifyError::Unavailable | VerifyError::IdempotencyMismatch) => 1 + DenialCode::ALL.len(),
     };
     &counters[index]
+}
+
+/// A fresh spend id: 128 bits from the OS RNG.
+fn new_spend_id() -> SpendId {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    SpendId::from_bytes(bytes)
 }
 
 fn store_error(error: StoreError) -> VerifyError {
@@ -293,4 +339,13 @@ fn store_error(error: StoreError) -> VerifyError {
             VerifyError::Unavailable
         }
     }
+}
+
+/// How a verification is asked: by a caller limited to some tenants, and with an idempotency key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyOptions<'a> {
+    /// Only keys of these tenants exist for the caller.
+    pub within: Option<&'a [TenantId]>,
+    /// A retry of the same request within 24 hours spends once (see [`crate::spend`]).
+    pub idempotency: Option<&'a str>,
 }

@@ -46,6 +46,19 @@ pub struct VerifyRequest {
     #[serde(default)]
     #[schema(value_type = Option<CurrencyText>)]
     currency: Option<String>,
+    /// 1 to 128 printable characters: a repeat with the same key and API key within 24 hours answers
+    /// the first verdict (same `spend_id`) without spending again; a repeat that asks anything else is
+    /// 409 `IDEMPOTENCY_MISMATCH`. Only with `amount`.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 128, pattern = "^[ -~]{1,128}$")]
+    idempotency_key: Option<String>,
+}
+
+impl VerifyRequest {
+    /// The idempotency key, if one was sent (checked by `TryFrom`).
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
+    }
 }
 
 impl TryFrom<&VerifyRequest> for RequestContext {
@@ -61,6 +74,14 @@ impl TryFrom<&VerifyRequest> for RequestContext {
         let amount = body.amount.as_deref().map(|a| field("amount", a, Amount::parse)).transpose()?;
         if amount.is_none() && currency.is_some() {
             return Err(ApiError::invalid("currency", "is only meaningful with an amount"));
+        }
+        if let Some(key) = body.idempotency_key.as_deref() {
+            if !keygate_verifier::spend::valid_idempotency_key(key) {
+                return Err(ApiError::invalid("idempotency_key", "must be 1 to 128 printable ASCII characters"));
+            }
+            if amount.is_none() {
+                return Err(ApiError::invalid("idempotency_key", "is only meaningful with an amount"));
+            }
         }
         Ok(Self {
             tenant: body.tenant_id.as_deref().map(|t| field("tenant_id", t, TenantId::parse)).transpose()?,
@@ -110,6 +131,9 @@ pub struct VerifiedView {
     /// Today's remaining volume after this spend, when an amount was spent against a daily volume.
     #[schema(value_type = Option<AmountText>)]
     remaining_daily_volume: Option<String>,
+    /// The recorded spend, when an amount was spent: `POST /v1/spends/{spend_id}/release` gives it back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spend_id: Option<String>,
 }
 
 /// The key may not do this: `code` says why, `status` is what a service should answer.
@@ -143,6 +167,7 @@ impl From<Verified> for VerifyResponse {
             scopes: v.scopes.iter().map(ToString::to_string).collect(),
             expires_at: v.expires_at,
             remaining_daily_volume: v.remaining_daily_volume.map(|d| d.to_string()),
+            spend_id: v.spend.map(|s| s.to_string()),
         })
     }
 }
@@ -150,7 +175,11 @@ impl From<Verified> for VerifyResponse {
 impl VerifyResponse {
     /// The refusal body, or the error for the store being down.
     pub fn refused(error: &VerifyError) -> Result<Self, ApiError> {
-        let VerifyError::Denied(denial) = error else { return Err(ApiError::Unavailable) };
+        let denial = match error {
+            VerifyError::Denied(denial) => denial,
+            VerifyError::IdempotencyMismatch => return Err(ApiError::IdempotencyMismatch),
+            VerifyError::Unavailable => return Err(ApiError::Unavailable),
+        };
         Ok(Self::Invalid(RefusedView {
             valid: false,
             code: denial.code().as_str(),
@@ -166,5 +195,33 @@ impl VerifyResponse {
                 _ => None,
             },
         }))
+    }
+}
+
+/// `POST /v1/spends/{spend_id}/release`: the spend and whether this call gave it back.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Released, examples(json!({"spend_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "released": true, "amount": "250", "currency": "XOF", "day": "2026-11-28"})))]
+pub struct ReleasedView {
+    spend_id: String,
+    /// `true` when this call gave the amount back; `false` when it had been given back already.
+    released: bool,
+    #[schema(value_type = AmountText)]
+    amount: String,
+    #[schema(value_type = Option<CurrencyText>)]
+    currency: Option<String>,
+    /// The day the amount was charged to (and given back to).
+    day: chrono::NaiveDate,
+}
+
+impl ReleasedView {
+    /// The view of a release.
+    pub fn new(record: &keygate_store::SpendRecord, released: bool) -> Self {
+        Self {
+            spend_id: record.id.to_string(),
+            released,
+            amount: record.amount.normalize().to_string(),
+            currency: record.currency.map(|c| c.to_string()),
+            day: record.day,
+        }
     }
 }

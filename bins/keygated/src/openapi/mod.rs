@@ -60,6 +60,7 @@ use crate::routes;
         routes::tenants::audit,
         routes::tenants::verify_audit,
         routes::verify::verify,
+        routes::verify::release,
         routes::services::create,
         routes::services::list,
         routes::services::disable,

@@ -61,6 +61,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/tenants/{tenant}/audit"),
     ("GET", "/v1/tenants/{tenant}/audit/verify"),
     ("POST", "/v1/verify"),
+    ("POST", "/v1/spends/{spend_id}/release"),
     ("POST", "/v1/services"),
     ("GET", "/v1/services"),
     ("POST", "/v1/services/{id}/disable"),
@@ -78,6 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // other pattern can match `/v1/verify`, so the order changes no answer, only what a verify costs.
     cfg.service(resource("/v1/verify", [post().to(verify::verify)]))
         .service(resource("/v1/tenants", [post().to(tenants::create)]))
+        .service(resource("/v1/spends/{spend_id}/release", [post().to(verify::release)]))
         .service(resource("/v1/services", [post().to(services::create), get().to(services::list)]))
         .service(resource("/v1/services/{id}/disable", [post().to(services::disable)]))
         .service(resource("/v1/tenants/{tenant}", [get().to(tenants::get), patch().to(tenants::update)]))

@@ -7,11 +7,11 @@ use std::time::Instant;
 use actix_web::{web, HttpRequest, HttpResponse};
 use keygate_verifier::actix::presented_token;
 use keygate_verifier::manage::Management;
-use keygate_verifier::RequestContext;
+use keygate_verifier::{RequestContext, VerifyError, VerifyOptions};
 
 use super::client_address;
 use crate::body::Body;
-use crate::dto::verify::{VerifyRequest, VerifyResponse};
+use crate::dto::verify::{ReleasedView, VerifyRequest, VerifyResponse};
 use crate::error::ApiError;
 
 /// Whether `/v1/verify` requires a service credential (`KEYGATE_VERIFY_AUTH`).
@@ -25,7 +25,7 @@ pub struct VerifyAuth {
 /// refusal); 401 without a valid service credential; 503 when the store cannot answer, so a caller
 /// fails closed. A service bound to some tenants gets `NOT_FOUND` for any other tenant's key.
 #[utoipa::path(operation_id = "verify", post, path = "/v1/verify", tag = "verify", request_body = VerifyRequest,
-    responses((status = 200, description = "The verdict", body = VerifyResponse)),
+    responses((status = 200, description = "The verdict", body = VerifyResponse), (status = 409, description = "IDEMPOTENCY_MISMATCH")),
     security(("bearer" = [])))]
 pub async fn verify(
     manage: web::Data<Management>,
@@ -47,14 +47,40 @@ pub async fn verify(
     }
     let started = Instant::now();
     let verifier = manage.verifier();
-    let outcome = match service.as_ref().and_then(|s| s.tenants.as_deref()) {
-        Some(tenants) => verifier.verify_within(request.key.as_bytes(), &ctx, tenants).await,
-        None => verifier.verify(request.key.as_bytes(), &ctx).await,
+    let options = VerifyOptions {
+        within: service.as_ref().and_then(|s| s.tenants.as_deref()),
+        idempotency: request.idempotency_key(),
     };
+    let outcome = verifier.verify_with(request.key.as_bytes(), &ctx, options).await;
     metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());
     let verdict = match outcome {
         Ok(allowed) => VerifyResponse::from(allowed),
         Err(error) => VerifyResponse::refused(&error)?,
     };
     Ok(HttpResponse::Ok().json(verdict))
+}
+
+/// Give a spend back (a service; always authenticated, even with `KEYGATE_VERIFY_AUTH=none`): the
+/// amount returns to the window it was charged to, once. A second release answers `"released": false`
+/// and changes nothing; a service bound to some tenants releases only their spends.
+#[utoipa::path(operation_id = "releaseSpend", post, path = "/v1/spends/{spend_id}/release", tag = "verify",
+    params(("spend_id" = String, Path, description = "The `spend_id` a verification answered")),
+    responses((status = 200, description = "Whether this call gave the amount back", body = ReleasedView)),
+    security(("bearer" = [])))]
+pub async fn release(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token = presented_token(req.headers()).ok_or(ApiError::Unauthenticated)?;
+    let service = manage.authenticate_service(token).await?;
+    let id = keygate_domain::SpendId::parse(&path).map_err(|_| ApiError::NotFound)?;
+    let (record, released) = manage.verifier().release_spend(id, service.tenants.as_deref()).await.map_err(|e| {
+        if e == VerifyError::Unavailable {
+            ApiError::Unavailable
+        } else {
+            ApiError::NotFound
+        }
+    })?;
+    Ok(HttpResponse::Ok().json(ReleasedView::new(&record, released)))
 }

@@ -20,3 +20,42 @@ pub async fn a_key_can_be_limited_in_a_crypto_currency(app: &TestApp) {
         .await;
     assert_eq!((bad.status, bad.body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limits.currency")));
 }
+
+/// Spends can be given back, once, and a retried request spends once.
+pub async fn a_spend_is_released_once_and_a_retry_spends_once(app: &TestApp) {
+    let ops = app.tenant("acme", live_policy()).await;
+    let limits = json!({"currency": "XOF", "daily_volume": "1000"});
+    let (_, secret) = app.active_key(&ops, json!({"name": "till", "scopes": ["a:read"], "limits": limits})).await;
+    let spend = json!({"key": secret, "amount": "400", "currency": "XOF", "idempotency_key": "order-1"});
+    let first = app.verify(spend.clone()).await;
+    let spend_id = first["spend_id"].as_str().expect("a spend answers its id").to_owned();
+    assert_eq!(first["remaining_daily_volume"], "600");
+    let again = app.verify(spend.clone()).await;
+    assert_eq!(
+        (again["valid"].as_bool(), again["spend_id"].as_str()),
+        (Some(true), Some(spend_id.as_str())),
+        "replayed"
+    );
+    let other = app
+        .raw(
+            reqwest::Method::POST,
+            "/v1/verify",
+            None,
+            Some(json!({"key": secret, "amount": "401", "currency": "XOF", "idempotency_key": "order-1"})),
+        )
+        .await;
+    assert_eq!(
+        (other.status, other.code()),
+        (StatusCode::CONFLICT, "IDEMPOTENCY_MISMATCH"),
+        "another request, same key"
+    );
+    let release = format!("/v1/spends/{spend_id}/release");
+    let once = app.raw(reqwest::Method::POST, &release, Some(&app.service), None).await;
+    assert_eq!((once.status, &once.body["released"]), (StatusCode::OK, &json!(true)), "{:?}", once.body);
+    let twice = app.raw(reqwest::Method::POST, &release, Some(&app.service), None).await;
+    assert_eq!(twice.body["released"], false, "a second release changes nothing");
+    let next = app.verify(json!({"key": secret, "amount": "1000", "currency": "XOF"})).await;
+    assert_eq!(next["valid"], true, "the 400 came back once, so 1000 fits: {next:?}");
+    let anonymous = app.raw(reqwest::Method::POST, &release, Some("kgsvc_live_1nope"), None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "a release needs a service credential");
+}

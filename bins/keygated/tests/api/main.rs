@@ -73,4 +73,5 @@ on_both_backends!(
     dual_control::narrowing_goes_through_a_pending_widening,
     services::only_a_service_asks_and_only_about_its_tenants,
     currencies::a_key_can_be_limited_in_a_crypto_currency,
+    currencies::a_spend_is_released_once_and_a_retry_spends_once,
 );

@@ -190,6 +190,27 @@ async fn two_processes_on_one_database_share_limits_dual_control_and_revocations
     assert_eq!((count("OK"), count("DAILY_VOLUME_EXCEEDED")), (50, 30), "exactly the limit is spent: {codes:?}");
     assert_eq!(a.http.usage_totals(&ops, &till_id).await.1, Decimal::from(50), "spent in the store");
 
+    // One idempotency key sent 50 times at once, half on each process: one spend, 50 identical verdicts.
+    let (retried_id, retried) = a
+        .http
+        .active_key(
+            &ops,
+            json!({"name": "retried", "scopes": ["a:read"], "limits": {"currency": "XOF", "daily_volume": "100"}}),
+        )
+        .await;
+    let retry = json!({"key": retried, "amount": "7", "currency": "XOF", "idempotency_key": "payout-42"});
+    let replies =
+        on_both(both, (0..50).map(|_| (Method::POST, "/v1/verify".to_owned(), None, retry.clone())).collect()).await;
+    let spends: std::collections::BTreeSet<String> = replies
+        .iter()
+        .map(|r| match r {
+            Ok((StatusCode::OK, body)) if body["valid"] == true => body["spend_id"].as_str().unwrap_or("?").to_owned(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(spends.len(), 1, "every reply names the one spend: {spends:?}");
+    assert_eq!(a.http.usage_totals(&ops, &retried_id).await.1, Decimal::from(7), "spent once in the store");
+
     // Dual control: 16 approvals at once of one pending key, 8 on each process, by two checkers.
     let mut raced = Vec::new();
     for round in 0..4 {

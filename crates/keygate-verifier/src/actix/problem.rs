@@ -68,6 +68,7 @@ impl From<&VerifyError> for Problem {
             VerifyError::Unavailable => {
                 Self::new(status, error.code(), "The key store is unavailable; try again shortly")
             }
+            VerifyError::IdempotencyMismatch => Self::new(status, error.code(), error.to_string()),
             VerifyError::Denied(denial) => {
                 let problem = Self::new(status, error.code(), denial.code().title());
                 match denial {

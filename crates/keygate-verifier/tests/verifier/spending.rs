@@ -55,7 +55,12 @@ pub async fn a_spend_reports_what_remains_today_and_release_gives_it_back(stores
     assert_eq!(spent, dec("1000.00"), "releasing a verification that spent nothing gives nothing back");
 
     let free = h.verify(&unbounded.token, &paying("999999")).await;
-    assert_eq!(money_view(&free), Ok((None, None)), "a key without a daily volume has nothing to report");
+    assert_eq!(
+        money_view(&free),
+        Ok((None, Some(dec("999999")))),
+        "a key without a daily volume reports no remainder, and its spend is still recorded (releasable)"
+    );
+    assert!(free.unwrap().spend.is_some(), "with a spend id");
 }
 
 pub async fn charge_holds_an_already_verified_key_to_its_limits(stores: Stores) {
