@@ -33,6 +33,10 @@ pub enum DenialCode {
     IpNotAllowed,
     /// The amount exceeds the key's per-operation maximum.
     AmountOverLimit,
+    /// The amount's currency is not in the currency table.
+    UnknownCurrency,
+    /// The amount has more decimals than its currency's scale.
+    AmountPrecision,
     /// The amount is not in the key's currency.
     CurrencyMismatch,
     /// The key's daily volume would be exceeded.
@@ -41,7 +45,7 @@ pub enum DenialCode {
 
 impl DenialCode {
     /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::Malformed,
         Self::NotFound,
         Self::PendingApproval,
@@ -53,6 +57,8 @@ impl DenialCode {
         Self::InsufficientScope,
         Self::IpNotAllowed,
         Self::AmountOverLimit,
+        Self::UnknownCurrency,
+        Self::AmountPrecision,
         Self::CurrencyMismatch,
         Self::DailyVolumeExceeded,
     ];
@@ -71,13 +77,16 @@ impl DenialCode {
             Self::InsufficientScope => "INSUFFICIENT_SCOPE",
             Self::IpNotAllowed => "IP_NOT_ALLOWED",
             Self::AmountOverLimit => "AMOUNT_OVER_LIMIT",
+            Self::UnknownCurrency => "UNKNOWN_CURRENCY",
+            Self::AmountPrecision => "AMOUNT_PRECISION",
             Self::CurrencyMismatch => "CURRENCY_MISMATCH",
             Self::DailyVolumeExceeded => "DAILY_VOLUME_EXCEEDED",
         }
     }
 
     /// The HTTP status: 401 when the credential does not authenticate, 403 when the key authenticates
-    /// but may not do this, 429 when the key's daily volume is used up.
+    /// but may not do this, 400 when the amount itself is not money (an unknown currency, more decimals
+    /// than the currency has), 429 when the key's daily volume is used up.
     pub const fn status(self) -> u16 {
         match self {
             Self::Malformed
@@ -92,6 +101,7 @@ impl DenialCode {
             | Self::IpNotAllowed
             | Self::AmountOverLimit
             | Self::CurrencyMismatch => 403,
+            Self::UnknownCurrency | Self::AmountPrecision => 400,
             Self::DailyVolumeExceeded => 429,
         }
     }
@@ -110,6 +120,8 @@ impl DenialCode {
             Self::InsufficientScope => "The key lacks a required scope",
             Self::IpNotAllowed => "The client address is not allowed for this key",
             Self::AmountOverLimit => "The amount exceeds the key's limit",
+            Self::UnknownCurrency => "The amount's currency is unknown",
+            Self::AmountPrecision => "The amount has more decimals than its currency",
             Self::CurrencyMismatch => "The amount is not in the key's currency",
             Self::DailyVolumeExceeded => "The key's daily volume is used up",
         }
@@ -178,6 +190,20 @@ pub enum Denial {
         /// The most one operation may move.
         max_amount: Amount,
     },
+    /// The amount's currency is not in the currency table.
+    #[error("the currency {currency} is unknown")]
+    UnknownCurrency {
+        /// The currency the request named.
+        currency: Currency,
+    },
+    /// The amount has more decimals than its currency's scale (trailing zeros do not count).
+    #[error("{currency} has {scale} decimal places; the amount has more")]
+    AmountPrecision {
+        /// The currency.
+        currency: Currency,
+        /// Its decimal places.
+        scale: u8,
+    },
     /// The amount is not in the key's currency (or states none).
     #[error("the key only accepts amounts in {expected}")]
     CurrencyMismatch {
@@ -207,6 +233,8 @@ impl Denial {
             Self::InsufficientScope { .. } => DenialCode::InsufficientScope,
             Self::IpNotAllowed => DenialCode::IpNotAllowed,
             Self::AmountOverLimit { .. } => DenialCode::AmountOverLimit,
+            Self::UnknownCurrency { .. } => DenialCode::UnknownCurrency,
+            Self::AmountPrecision { .. } => DenialCode::AmountPrecision,
             Self::CurrencyMismatch { .. } => DenialCode::CurrencyMismatch,
             Self::DailyVolumeExceeded { .. } => DenialCode::DailyVolumeExceeded,
         }

@@ -2,7 +2,7 @@
 //! rule out. It must never read a clock, do I/O, or report more than one reason.
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{Key, KeyState};
+use keygate_domain::{CurrencyTable, Key, KeyState};
 
 use crate::context::RequestContext;
 use crate::denial::{Denial, DenialCode};
@@ -15,7 +15,7 @@ use crate::denial::{Denial, DenialCode};
 /// 3. `DAILY_VOLUME_EXCEEDED`: the verifier, against the store's running total, once `evaluate` allows.
 ///
 /// The three state codes are one step: a key is in only one state.
-pub const fn check_order() -> [DenialCode; 13] {
+pub const fn check_order() -> [DenialCode; 15] {
     [
         DenialCode::Malformed,
         DenialCode::NotFound,
@@ -27,6 +27,8 @@ pub const fn check_order() -> [DenialCode; 13] {
         DenialCode::WrongEnvironment,
         DenialCode::InsufficientScope,
         DenialCode::IpNotAllowed,
+        DenialCode::UnknownCurrency,
+        DenialCode::AmountPrecision,
         DenialCode::CurrencyMismatch,
         DenialCode::AmountOverLimit,
         DenialCode::DailyVolumeExceeded,
@@ -45,8 +47,10 @@ pub const fn check_order() -> [DenialCode; 13] {
 /// 5. scopes: any required scope not granted is [`Denial::InsufficientScope`], listing all of them;
 /// 6. client address: if the key has an allow list, a missing `ctx.client_ip` (fail closed) or one
 ///    outside the list is [`Denial::IpNotAllowed`];
-/// 7. currency: if `ctx.amount` is given and the key has a currency, an amount in another currency or
-///    in none is [`Denial::CurrencyMismatch`]. Strict on purpose: no guessing with money, since an amount
+/// 7. currency: an amount in a currency the currency table does not know is
+///    [`Denial::UnknownCurrency`], one with more decimals than its currency's scale (trailing zeros do
+///    not count: `7.00` XOF is 7 XOF) is [`Denial::AmountPrecision`]; then, if the key has a currency,
+///    an amount in another currency or in none is [`Denial::CurrencyMismatch`]. Strict on purpose: no guessing with money, since an amount
 ///    without a currency compared against a limit in XOF could be euros;
 /// 8. amount: if `ctx.amount` is given and the key has a maximum, more than it is
 ///    [`Denial::AmountOverLimit`] (exactly the maximum is allowed).
@@ -74,6 +78,12 @@ pub fn evaluate(key: &Key, ctx: &RequestContext, now: DateTime<Utc>) -> Result<(
         return Err(Denial::IpNotAllowed);
     }
     if let Some(money) = ctx.amount {
+        if let Some(currency) = money.currency {
+            let spec = CURRENCIES.get(currency).ok_or(Denial::UnknownCurrency { currency })?;
+            if !money.amount.fits_scale(spec.scale()) {
+                return Err(Denial::AmountPrecision { currency, scale: spec.scale() });
+            }
+        }
         if let Some(expected) = limits.currency() {
             if money.currency != Some(expected) {
                 return Err(Denial::CurrencyMismatch { expected });
@@ -87,6 +97,10 @@ pub fn evaluate(key: &Key, ctx: &RequestContext, now: DateTime<Utc>) -> Result<(
     }
     Ok(())
 }
+
+/// The currency table amounts are held to: ISO 4217's fiat scales and the crypto defaults. (A tenant's
+/// own table, changed under dual control, is the next step; until then every tenant has this one.)
+static CURRENCIES: std::sync::LazyLock<CurrencyTable> = std::sync::LazyLock::new(CurrencyTable::builtin);
 
 /// Step 1. Every state is named, so a new state cannot slip through unnoticed.
 fn check_state(state: KeyState) -> Result<(), Denial> {

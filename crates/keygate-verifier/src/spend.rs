@@ -13,16 +13,17 @@ pub fn valid_idempotency_key(key: &str) -> bool {
     (1..=IDEMPOTENCY_KEY_MAX).contains(&key.len()) && key.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
-/// SHA-256 over everything the request asked, in a fixed, length-prefixed order: the API key, the
-/// amount (normalised, so `7.00` and `7` are one request) and its currency, the required scopes (as a
-/// sorted set), the tenant, the client address and the environment.
-pub fn fingerprint(key: KeyId, ctx: &RequestContext, money: Money) -> [u8; 32] {
+/// SHA-256 over everything the request asked, in a fixed, length-prefixed order: the caller, the API
+/// key, the amount (normalised, so `7.00` and `7` are one request) and its currency, the required
+/// scopes (as a sorted set), the tenant, the client address and the environment.
+pub fn fingerprint(key: KeyId, ctx: &RequestContext, money: Money, caller: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     let mut field = |bytes: &[u8]| {
         h.update(u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_be_bytes());
         h.update(bytes);
     };
     field(b"keygate-spend-v1");
+    field(caller.as_bytes());
     field(key.as_bytes());
     field(money.amount.value().normalize().to_string().as_bytes());
     field(money.currency.map(|c| c.to_string()).unwrap_or_default().as_bytes());
@@ -50,15 +51,16 @@ mod tests {
     fn a_retry_has_the_fingerprint_of_its_first_try_and_any_difference_changes_it() {
         let key = KeyId::from_bytes([1; 16]);
         let base = RequestContext::default();
-        let first = fingerprint(key, &base, money("7.00"));
-        assert_eq!(fingerprint(key, &base, money("7")), first, "trailing zeros do not make another request");
+        let first = fingerprint(key, &base, money("7.00"), "gw");
+        assert_eq!(fingerprint(key, &base, money("7"), "gw"), first, "trailing zeros do not make another request");
         let other_tenant = RequestContext { tenant: keygate_domain::TenantId::parse("acme").ok(), ..base.clone() };
         let other_ip = RequestContext { client_ip: "10.0.0.1".parse().ok(), ..base.clone() };
         let cases = [
-            (fingerprint(KeyId::from_bytes([2; 16]), &base, money("7")), "another API key"),
-            (fingerprint(key, &base, money("8")), "another amount"),
-            (fingerprint(key, &other_tenant, money("7")), "another tenant"),
-            (fingerprint(key, &other_ip, money("7")), "another client address"),
+            (fingerprint(KeyId::from_bytes([2; 16]), &base, money("7"), "gw"), "another API key"),
+            (fingerprint(key, &base, money("8"), "gw"), "another amount"),
+            (fingerprint(key, &other_tenant, money("7"), "gw"), "another tenant"),
+            (fingerprint(key, &other_ip, money("7"), "gw"), "another client address"),
+            (fingerprint(key, &base, money("7"), "other-gateway"), "another caller"),
         ];
         for (print, why) in cases {
             assert_ne!(print, first, "{why}");

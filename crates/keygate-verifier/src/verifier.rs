@@ -123,7 +123,8 @@ impl Verifier {
         evaluate(&record.key, ctx, now)?;
         let mut verified = verified(&record.key, ctx);
         if let Some(money) = ctx.amount {
-            self.charge_checked(&record.key, ctx, money, now, options.idempotency, &mut verified).await?;
+            let idempotency = options.idempotency.map(|key| (key, options.caller));
+            self.charge_checked(&record.key, ctx, money, now, idempotency, &mut verified).await?;
         }
         self.inner.usage.record(&record.key.tenant, record.key.id, now, ctx.client_ip);
         Ok(verified)
@@ -199,13 +200,15 @@ impl Verifier {
         ctx: &RequestContext,
         money: Money,
         now: DateTime<Utc>,
-        idempotency: Option<&str>,
+        idempotency: Option<(&str, &str)>,
         verified: &mut Verified,
     ) -> Result<(), VerifyError> {
         let store = &self.inner.store;
         let mut key = cached.clone();
-        let idempotency = idempotency
-            .map(|k| Idempotency { key: k.to_owned(), fingerprint: crate::spend::fingerprint(cached.id, ctx, money) });
+        let idempotency = idempotency.map(|(k, caller)| Idempotency {
+            key: k.to_owned(),
+            fingerprint: crate::spend::fingerprint(cached.id, ctx, money, caller),
+        });
         for _ in 0..3 {
             let day = now.date_naive();
             let spend = NewSpend {
@@ -314,12 +317,14 @@ fn outcome_counter(outcome: &Result<Verified, VerifyError>) -> &'static metrics:
         let codes = std::iter::once("OK")
             .chain(DenialCode::ALL.iter().map(|c| c.as_str()))
             .chain(std::iter::once("STORE_UNAVAILABLE"));
+        let codes = codes.chain(std::iter::once("IDEMPOTENCY_MISMATCH"));
         codes.map(|code| metrics::counter!("keygate_verifications_total", "code" => code)).collect()
     });
     let index = match outcome {
         Ok(_) => 0,
         Err(VerifyError::Denied(denial)) => 1 + DenialCode::ALL.iter().position(|c| *c == denial.code()).unwrap_or(0),
-        Err(VerifyError::Unavailable | VerifyError::IdempotencyMismatch) => 1 + DenialCode::ALL.len(),
+        Err(VerifyError::Unavailable) => 1 + DenialCode::ALL.len(),
+        Err(VerifyError::IdempotencyMismatch) => 2 + DenialCode::ALL.len(),
     };
     &counters[index]
 }
@@ -348,4 +353,7 @@ pub struct VerifyOptions<'a> {
     pub within: Option<&'a [TenantId]>,
     /// A retry of the same request within 24 hours spends once (see [`crate::spend`]).
     pub idempotency: Option<&'a str>,
+    /// Who asks (a service's id): part of what an idempotency key is held to, so two callers sharing
+    /// an API key never replay each other's verdicts.
+    pub caller: &'a str,
 }

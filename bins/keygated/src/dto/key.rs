@@ -49,6 +49,20 @@ fn limits(input: LimitsInput) -> Result<Limits, ApiError> {
     let currency = input.currency.map(|c| field("limits.currency", &c, Currency::parse)).transpose()?;
     let max_amount = amount("max_amount", input.max_amount)?;
     let daily_volume = amount("daily_volume", input.daily_volume)?;
+    // Limits are money in their currency: a currency the table knows, amounts within its decimals.
+    if let Some(currency) = currency {
+        let spec = keygate_domain::CurrencyTable::builtin()
+            .get(currency)
+            .ok_or_else(|| ApiError::invalid("limits.currency", "is not a currency keygate knows"))?;
+        for (name, value) in [("limits.max_amount", max_amount), ("limits.daily_volume", daily_volume)] {
+            if value.is_some_and(|a| !a.fits_scale(spec.scale())) {
+                return Err(ApiError::invalid(
+                    name,
+                    format!("has more than {} decimal places for {currency}", spec.scale()),
+                ));
+            }
+        }
+    }
     let ips = IpAllowList::parse(&input.allowed_ips).map_err(|e| match e {
         keygate_domain::LimitsError::Network { index } => {
             ApiError::invalid(format!("limits.allowed_ips[{index}]"), "is not an IP address or CIDR network")

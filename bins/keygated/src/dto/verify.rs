@@ -12,8 +12,9 @@ use super::field;
 use super::schema::{AmountText, CurrencyText, EnvironmentView, KeyIdText, ScopeText, SecretText, TenantIdText};
 use crate::error::ApiError;
 
-/// The request. Everything but `key` is optional; what is omitted is not checked.
-#[derive(Debug, Deserialize, ToSchema)]
+/// The request. Everything but `key` is optional; what is omitted is not checked. No `Debug`: it holds
+/// the presented key in clear.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({
     "key": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu",

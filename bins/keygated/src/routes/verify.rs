@@ -47,9 +47,11 @@ pub async fn verify(
     }
     let started = Instant::now();
     let verifier = manage.verifier();
+    let caller = service.as_ref().map(|s| s.id.to_string()).unwrap_or_default();
     let options = VerifyOptions {
         within: service.as_ref().and_then(|s| s.tenants.as_deref()),
         idempotency: request.idempotency_key(),
+        caller: &caller,
     };
     let outcome = verifier.verify_with(request.key.as_bytes(), &ctx, options).await;
     metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());

@@ -199,8 +199,11 @@ async fn two_processes_on_one_database_share_limits_dual_control_and_revocations
         )
         .await;
     let retry = json!({"key": retried, "amount": "7", "currency": "XOF", "idempotency_key": "payout-42"});
-    let replies =
-        on_both(both, (0..50).map(|_| (Method::POST, "/v1/verify".to_owned(), None, retry.clone())).collect()).await;
+    // One gateway (one service credential, valid on both processes) retrying: a retry is the same
+    // request from the same caller.
+    let gateway = Some(a.http.service.clone());
+    let requests = (0..50).map(|_| (Method::POST, "/v1/verify".to_owned(), gateway.clone(), retry.clone()));
+    let replies = on_both(both, requests.collect()).await;
     let spends: std::collections::BTreeSet<String> = replies
         .iter()
         .map(|r| match r {

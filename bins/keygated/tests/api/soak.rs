@@ -112,7 +112,7 @@ async fn request(http: &Http, f: &Fixture, n: u64) -> Result<(), String> {
             expect(http.verify(body).await, StatusCode::OK, valid).map(drop)
         }
         11..=13 => {
-            let body = json!({"key": f.paying[pick(f.paying.len())], "amount": "1.25", "currency": "XOF",
+            let body = json!({"key": f.paying[pick(f.paying.len())], "amount": "125", "currency": "XOF",
                               "required_scopes": ["operations:write"]});
             expect(http.verify(body).await, StatusCode::OK, valid).map(drop)
         }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::*;
 
 /// The table as the API documents it, written out independently of the `match`es it checks.
-const TABLE: [(DenialCode, &str, u16); 13] = [
+const TABLE: [(DenialCode, &str, u16); 15] = [
     (DenialCode::Malformed, "MALFORMED", 401),
     (DenialCode::NotFound, "NOT_FOUND", 401),
     (DenialCode::PendingApproval, "PENDING_APPROVAL", 401),
@@ -22,6 +22,8 @@ const TABLE: [(DenialCode, &str, u16); 13] = [
     (DenialCode::InsufficientScope, "INSUFFICIENT_SCOPE", 403),
     (DenialCode::IpNotAllowed, "IP_NOT_ALLOWED", 403),
     (DenialCode::AmountOverLimit, "AMOUNT_OVER_LIMIT", 403),
+    (DenialCode::UnknownCurrency, "UNKNOWN_CURRENCY", 400),
+    (DenialCode::AmountPrecision, "AMOUNT_PRECISION", 400),
     (DenialCode::CurrencyMismatch, "CURRENCY_MISMATCH", 403),
     (DenialCode::DailyVolumeExceeded, "DAILY_VOLUME_EXCEEDED", 429),
 ];
@@ -43,10 +45,10 @@ fn every_code_prints_parses_back_and_answers_its_documented_status() {
     }
     let listed: HashSet<DenialCode> = TABLE.iter().map(|row| row.0).collect();
     let all: HashSet<DenialCode> = DenialCode::ALL.into_iter().collect();
-    assert_eq!(all.len(), 13, "ALL holds thirteen distinct codes");
+    assert_eq!(all.len(), 15, "ALL holds fifteen distinct codes");
     assert_eq!(listed, all, "the documented table covers exactly ALL");
     let titles: HashSet<&str> = DenialCode::ALL.iter().map(|c| c.title()).collect();
-    assert_eq!(titles.len(), 13, "every code has its own title");
+    assert_eq!(titles.len(), 15, "every code has its own title");
 }
 
 #[test]
@@ -71,6 +73,8 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (Denial::InsufficientScope { missing: vec![scope] }, DenialCode::InsufficientScope),
         (Denial::IpNotAllowed, DenialCode::IpNotAllowed),
         (Denial::AmountOverLimit { max_amount: Amount::parse("100").unwrap() }, DenialCode::AmountOverLimit),
+        (Denial::UnknownCurrency { currency: Currency::parse("ZZZ").unwrap() }, DenialCode::UnknownCurrency),
+        (Denial::AmountPrecision { currency: Currency::parse("XOF").unwrap(), scale: 0 }, DenialCode::AmountPrecision),
         (Denial::CurrencyMismatch { expected: Currency::parse("XOF").unwrap() }, DenialCode::CurrencyMismatch),
         (Denial::DailyVolumeExceeded { remaining: Decimal::ZERO }, DenialCode::DailyVolumeExceeded),
     ];

@@ -34,7 +34,7 @@ const CLIENTS: [&str; 8] = [
     "2001:db9::1",
     "::ffff:10.0.1.9",
 ];
-const CURRENCIES: [&str; 2] = ["XOF", "EUR"];
+const CURRENCIES: [&str; 3] = ["XOF", "EUR", "ZZZ"];
 const MAXIMUMS: [&str; 2] = ["100", "250.50"];
 const AMOUNTS: [&str; 6] = ["50", "100", "100.01", "250.5", "250.50", "1000"];
 
@@ -221,6 +221,21 @@ fn broken_rules(k: &KeyModel, r: &RequestModel) -> Vec<Denial> {
     }
     if !k.networks.is_empty() && !r.client.is_some_and(|c| k.networks.iter().any(|n| contains(n, c))) {
         broken.push(Denial::IpNotAllowed);
+    }
+    // Money: a currency the table lacks, then more decimals than the currency has (trailing zeros
+    // do not count), whatever the key's own limits.
+    if let Some((amount, Some(currency))) = r.amount {
+        match currency {
+            "XOF" | "EUR" => {
+                let scale = if currency == "XOF" { 0 } else { 2 };
+                let decimals = amount.split_once('.').map_or(0, |(_, d)| d.trim_end_matches('0').len());
+                if decimals > scale {
+                    let currency = Currency::parse(currency).unwrap();
+                    broken.push(Denial::AmountPrecision { currency, scale: u8::try_from(scale).unwrap() });
+                }
+            }
+            _ => broken.push(Denial::UnknownCurrency { currency: Currency::parse(currency).unwrap() }),
+        }
     }
     if let (Some((amount, currency)), Some((expected, max))) = (r.amount, k.limits) {
         if currency != Some(expected) {

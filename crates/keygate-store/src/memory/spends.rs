@@ -36,9 +36,20 @@ impl State {
         // What PostgreSQL keeps of the instant (microseconds), so the 24 hours are measured alike.
         let at = stored_instant(s.at);
         let claim_key = s.idempotency.as_ref().map(|i| (s.tenant.clone(), s.key, i.key.clone()));
+        // A replay answers for the key as it is now, like a spend: a key changed since the caller's
+        // read (revoked, narrowed) is stale first, so the caller decides again and answers that.
+        if version != s.key_version {
+            return Ok(Recorded::Stale);
+        }
         if let (Some(idempotency), Some(claim_key)) = (&s.idempotency, &claim_key) {
-            // A claim exactly 24 hours old still answers, as PostgreSQL's strict `<` says.
-            let live = self.claims.get(claim_key).filter(|c| at - c.created_at <= claim_lifetime());
+            // A claim exactly 24 hours old still answers, as PostgreSQL's strict `<` says. A claim whose
+            // spend was given back answers nothing: the retry spends anew (a replay that holds no money
+            // would let a released spend be used again and again).
+            let live = self
+                .claims
+                .get(claim_key)
+                .filter(|c| at - c.created_at <= claim_lifetime())
+                .filter(|c| self.spends.get(&c.spend).is_some_and(|spend| spend.state == SpendState::Held));
             if let Some(claim) = live {
                 if claim.fingerprint != idempotency.fingerprint {
                     return Ok(Recorded::Mismatch);
@@ -47,9 +58,6 @@ impl State {
                 let spend = spend.ok_or_else(|| StoreError::Corrupt("a claim names no spend".to_owned()))?;
                 return Ok(Recorded::Replayed { spend });
             }
-        }
-        if version != s.key_version {
-            return Ok(Recorded::Stale);
         }
         let before = self.spent.get(&(s.key, s.day)).copied().unwrap_or(Decimal::ZERO);
         let total =

@@ -20,14 +20,19 @@ use crate::model::{Idempotency, NewSpend, Recorded, SpendRecord, SpendState};
 const COLUMNS: &str = "tenant_id, spend_id, key_id, amount, currency, day, state, created_at";
 
 /// Claims (tenant, key, idempotency key) for spend `$4`, or takes over a claim more than 24 hours older
-/// than `$6`; returns a row if the claim is now this spend's. A racing claim of the same key waits on
+/// than `$6` or whose spend was given back (a retry of a released spend spends anew); returns a row if the claim is now this spend's. A racing claim of the same key waits on
 /// the other transaction's row lock, then sees its committed claim (and gets no row) or, if it rolled
 /// back, inserts. A claim the `WHERE` keeps stays locked until this transaction ends.
 const CLAIM: &str = "INSERT INTO spend_idempotency \
      (tenant_id, key_id, idempotency_key, spend_id, fingerprint, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (tenant_id, key_id, idempotency_key) DO UPDATE \
      SET spend_id = EXCLUDED.spend_id, fingerprint = EXCLUDED.fingerprint, created_at = EXCLUDED.created_at \
-     WHERE spend_idempotency.created_at < EXCLUDED.created_at - interval '24 hours' RETURNING spend_id";
+     WHERE spend_idempotency.created_at < EXCLUDED.created_at - interval '24 hours' \
+        OR EXISTS (SELECT 1 FROM spends s WHERE s.spend_id = spend_idempotency.spend_id AND s.state = 'released') \
+     RETURNING spend_id";
+
+/// The key's version, to hold a replay to the key as it is now.
+const KEY_VERSION: &str = "SELECT version FROM keys WHERE tenant_id = $1 AND key_id = $2";
 
 /// The claim that [`CLAIM`] kept.
 const CLAIMED: &str = "SELECT spend_id, fingerprint FROM spend_idempotency \
@@ -52,6 +57,18 @@ static RELEASE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, StoreError> {
     let mut tx = pool.begin().await.map_err(fail)?;
     if let Some(idempotency) = &s.idempotency {
+        // A replay answers for the key as it is now, like a spend: a key changed since the caller's
+        // read (revoked, narrowed) is stale before any claim is looked at.
+        let version = sqlx::query(KEY_VERSION)
+            .bind(s.tenant.as_str())
+            .bind(s.key.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fail)?
+            .ok_or(StoreError::NotFound)?;
+        if super::convert::from_db(get::<i64>(&version, "version")?, "version")? != s.key_version {
+            return Ok(Recorded::Stale);
+        }
         if let Some(earlier) = claim(&mut tx, s, idempotency).await? {
             return Ok(earlier);
         }

@@ -63,6 +63,7 @@ conformance!(
     a_release_after_the_day_changed_leaves_the_new_days_total_untouched,
     racing_releases_of_one_spend_give_the_amount_back_exactly_once,
     one_idempotency_key_sent_fifty_times_at_once_records_one_spend,
+    a_replay_answers_for_the_key_as_it_is_now,
     a_different_request_under_the_same_idempotency_key_is_a_mismatch_and_records_nothing,
     an_idempotency_key_answers_for_24_hours_then_spends_anew,
     a_refused_or_stale_spend_records_nothing_and_leaves_no_claim,

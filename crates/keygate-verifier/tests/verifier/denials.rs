@@ -180,7 +180,7 @@ pub async fn an_amount_over_the_key_maximum_is_refused(stores: Stores) {
     let cases = [
         (paying("250.00"), Ok(()), "a small amount"),
         (paying("100000.00"), Ok(()), "exactly the maximum"),
-        (paying("100000.01"), over.clone(), "one centime over"),
+        (paying("100001"), over.clone(), "one franc over"),
         (paying("5000000"), over, "far over"),
     ];
     for (ctx, expected, why) in cases {
@@ -211,7 +211,7 @@ pub async fn a_spend_past_the_daily_volume_is_refused_with_what_remains(stores: 
         ("600", Ok(()), "600 of 1000"),
         ("500", Err(Denial::DailyVolumeExceeded { remaining: dec("400") }), "500 with 400 left"),
         ("400", Ok(()), "exactly what is left"),
-        ("0.01", Err(Denial::DailyVolumeExceeded { remaining: dec("0") }), "anything once it is used up"),
+        ("1", Err(Denial::DailyVolumeExceeded { remaining: dec("0") }), "anything once it is used up"),
     ];
     for (amount, expected, why) in cases {
         check(&h, &key.token, &paying(amount), expected, why).await;
@@ -237,13 +237,15 @@ pub async fn a_key_breaking_several_rules_is_told_the_first_in_the_documented_or
         environment: Some(Environment::Test),
         required_scopes: scopes(&["operations:write"]),
         client_ip: Some(ip("192.0.2.1")),
-        amount: Some(money("200", Some("EUR"))),
+        amount: Some(money("200.5", Some("ZZZ"))),
     };
     let tenant_ok = RequestContext { tenant: Some(tenant_id("acme")), ..all_broken.clone() };
     let environment_ok = RequestContext { environment: Some(Environment::Live), ..tenant_ok.clone() };
     let scope_ok = RequestContext { required_scopes: scopes(&["balance:read"]), ..environment_ok.clone() };
     let ip_ok = RequestContext { client_ip: Some(ip("10.0.0.7")), ..scope_ok.clone() };
-    let currency_ok = RequestContext { amount: Some(money("200", Some("XOF"))), ..ip_ok.clone() };
+    let known_ok = RequestContext { amount: Some(money("200.5", Some("XOF"))), ..ip_ok.clone() };
+    let precision_ok = RequestContext { amount: Some(money("200", Some("EUR"))), ..known_ok.clone() };
+    let currency_ok = RequestContext { amount: Some(money("200", Some("XOF"))), ..precision_ok.clone() };
     let amount_ok = RequestContext { amount: Some(money("100", Some("XOF"))), ..currency_ok.clone() };
 
     let cases = [
@@ -256,6 +258,8 @@ pub async fn a_key_breaking_several_rules_is_told_the_first_in_the_documented_or
         (key.token.clone(), environment_ok, "and the right environment"),
         (key.token.clone(), scope_ok, "and the scope it holds"),
         (key.token.clone(), ip_ok, "and an allowed address"),
+        (key.token.clone(), known_ok, "and a currency keygate knows"),
+        (key.token.clone(), precision_ok, "and no more decimals than the currency has"),
         (key.token.clone(), currency_ok, "and its currency"),
         (key.token.clone(), amount_ok.clone(), "and an amount within the maximum, after the day's volume went"),
     ];

@@ -33,7 +33,8 @@ async fn an_operation_is_held_to_the_key_amount_and_currency() {
     let app = spawn_app().await;
     let token = Credential::Bearer(&app.demo_token);
     let cases = [
-        (CASH_IN, operation("100000.01", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-in over the 100,000 maximum"),
+        (CASH_IN, operation("100001", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-in over the 100,000 maximum"),
+        (CASH_IN, operation("100.01", "XOF"), 400, "AMOUNT_PRECISION", "XOF has no decimals"),
         (CASH_OUT, operation("100001", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-out over the maximum"),
         (CASH_IN, operation("250.00", "EUR"), 403, "CURRENCY_MISMATCH", "euros on a XOF key"),
     ];

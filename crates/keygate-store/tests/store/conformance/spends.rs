@@ -196,9 +196,24 @@ pub async fn one_idempotency_key_sent_fifty_times_at_once_records_one_spend(a: S
 
     b.release_spend(first.id).await.unwrap();
     let late = idempotent(new_spend(&key, 50, "25", Some("1000")), "order-42", 7);
-    let replay = replayed(a.record_spend(&late).await.unwrap());
-    assert_eq!(replay, SpendRecord { state: SpendState::Released, ..first.clone() }, "replayed as it is now");
-    assert_eq!(spent_on(&a, &key, today).await, dec("0"), "a replay of a released spend spends nothing");
+    // A released spend answers no replay (that would authorise money nothing holds): the retry spends
+    // anew, under a new spend id.
+    match a.record_spend(&late).await.unwrap() {
+        Recorded::Spent { spend, .. } => assert_eq!(spend.id, late.id, "a new spend"),
+        other => panic!("a retry after a release spends anew, got {other:?}"),
+    }
+    assert_eq!(spent_on(&a, &key, today).await, dec("25"), "and counts again");
+}
+
+pub async fn a_replay_answers_for_the_key_as_it_is_now(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let key = given_key(&*a, &t, "till", daily_limit("100"), true).await;
+    let first = idempotent(new_spend(&key, 1, "10", Some("100")), "order-7", 1);
+    assert!(matches!(a.record_spend(&first).await.unwrap(), Recorded::Spent { .. }));
+    let asked = key.apply(Event::RequestRevocation { reason: reason("stolen") }, &maker(), &t.policy, now()).unwrap();
+    b.commit(&[update(&key, &asked, &maker())]).await.unwrap();
+    let retry = idempotent(new_spend(&key, 2, "10", Some("100")), "order-7", 1);
+    assert_eq!(a.record_spend(&retry).await.unwrap(), Recorded::Stale, "a replay on a changed key is stale");
 }
 
 pub async fn a_different_request_under_the_same_idempotency_key_is_a_mismatch_and_records_nothing(a: Store, b: Store) {

@@ -33,22 +33,27 @@ pub fn forwarded_client<'a>(
     trusted: &[IpNetwork],
 ) -> Option<IpAddr> {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    // A dual-stack listener sees an IPv4 peer as `::ffff:a.b.c.d`: it is that IPv4 address.
+    let peer = unmapped(peer);
     if !is_trusted(peer) {
         return Some(peer);
     }
     let hops: Vec<&str> = lines.flat_map(|line| line.split(',')).collect();
     let mut client = peer;
     for hop in hops.iter().rev() {
-        let ip = hop.trim().parse::<IpAddr>().ok()?;
-        // An IPv4-mapped IPv6 address is the IPv4 client it maps.
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 @ IpAddr::V4(_) => v4,
-        };
+        let ip = unmapped(hop.trim().parse::<IpAddr>().ok()?);
         if !is_trusted(ip) {
             return Some(ip);
         }
         client = ip;
     }
     Some(client)
+}
+
+/// An IPv4-mapped IPv6 address is the IPv4 address it maps.
+fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 @ IpAddr::V4(_) => v4,
+    }
 }

@@ -30,6 +30,8 @@ fn the_walk_takes_the_nearest_untrusted_hop_and_fails_closed_on_garbage() {
     check("10.0.0.1", &["garbage"], None, "an unparsable entry fails closed");
     check("10.0.0.1", &["198.51.100.7, x"], None, "garbage to the right of the client fails closed");
     check("10.0.0.1", &["::ffff:198.51.100.7"], Some("198.51.100.7"), "IPv4-mapped reads as IPv4");
+    check("::ffff:10.0.0.1", &["198.51.100.7"], Some("198.51.100.7"), "a mapped trusted peer is trusted");
+    check("::ffff:203.0.113.9", &["10.0.0.2"], Some("203.0.113.9"), "a mapped untrusted peer is its IPv4 self");
 }
 
 proptest! {
