@@ -156,6 +156,16 @@ pub async fn an_integrator_key_never_lets_its_maker_approve(app: &TestApp) {
     assert_eq!(revoke_self.status, StatusCode::OK, "a key may ask its own revocation: {:?}", revoke_self.body);
     let reject_own = app.post(&format!("{}/revocation/reject", ops.key(&approver_id)), &approver_key, json!({})).await;
     assert_eq!(reject_own.status, StatusCode::FORBIDDEN, "a key never rejects its own revocation");
+    // A key limited to an address range manages nothing from elsewhere (the test client is 127.0.0.1).
+    let fenced = json!({"name": "fenced", "scopes": ["api-keys:read"], "limits": {"allowed_ips": ["10.20.0.0/16"]}});
+    let (_, fenced_key) = app.active_key(&ops, fenced).await;
+    let from_elsewhere = app.get(&ops.keys(), &fenced_key).await;
+    assert_eq!(
+        from_elsewhere.status,
+        StatusCode::FORBIDDEN,
+        "its allow list holds for management: {:?}",
+        from_elsewhere.body
+    );
     // It does not even read the other environment's keys.
     let (live_id, _) =
         app.create_key(&ops, json!({"name": "live-one", "environment": "live", "scopes": ["a:read"]})).await;
