@@ -156,6 +156,9 @@ pub struct RefusedView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<AmountText>)]
     remaining_daily_volume: Option<String>,
+    /// Whole seconds until the spent window resets, for `DAILY_VOLUME_EXCEEDED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
 }
 
 impl From<Verified> for VerifyResponse {
@@ -175,7 +178,7 @@ impl From<Verified> for VerifyResponse {
 
 impl VerifyResponse {
     /// The refusal body, or the error for the store being down.
-    pub fn refused(error: &VerifyError) -> Result<Self, ApiError> {
+    pub fn refused(error: &VerifyError, now: DateTime<Utc>) -> Result<Self, ApiError> {
         let denial = match error {
             VerifyError::Denied(denial) => denial,
             VerifyError::IdempotencyMismatch => return Err(ApiError::IdempotencyMismatch),
@@ -195,6 +198,9 @@ impl VerifyResponse {
                 keygate_policy::Denial::DailyVolumeExceeded { remaining } => Some(remaining.to_string()),
                 _ => None,
             },
+            // Daily volumes are counted per UTC day today: the window resets at the next UTC midnight.
+            retry_after: matches!(denial, keygate_policy::Denial::DailyVolumeExceeded { .. })
+                .then(|| keygate_domain::retry_after(keygate_domain::Timezone::UTC, now, keygate_domain::Window::Day)),
         }))
     }
 }

@@ -132,6 +132,10 @@ pub async fn verify_reports_limits_and_spends_daily_volume(app: &TestApp) {
         if code.is_none() {
             assert_eq!(verdict["remaining_daily_volume"].as_str(), remaining, "{why}: remaining");
         }
+        if code == Some("DAILY_VOLUME_EXCEEDED") {
+            let seconds = verdict["retry_after"].as_u64().expect("a spent volume says when it resets");
+            assert!((1..=86_400).contains(&seconds), "{why}: retry_after {seconds} is within a day");
+        }
     }
     let test_env = app.verify(json!({"key": secret, "environment": "test"})).await;
     assert_eq!(test_env["code"], "WRONG_ENVIRONMENT");

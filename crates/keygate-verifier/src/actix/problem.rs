@@ -3,6 +3,7 @@
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use keygate_domain::Clock as _;
 use keygate_policy::Denial;
 use serde::Serialize;
 
@@ -47,11 +48,15 @@ impl Problem {
         self
     }
 
-    /// The HTTP response: problem+json, and the RFC 6750 challenge on 401.
+    /// The HTTP response: problem+json, the RFC 6750 challenge on 401, and `Retry-After` (RFC 9110) when
+    /// the problem carries a `retry_after`.
     pub fn response(&self) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = HttpResponse::build(status);
         response.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        if let Some(seconds) = self.extra.get("retry_after").and_then(serde_json::Value::as_u64) {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds));
+        }
         if status == StatusCode::UNAUTHORIZED {
             let challenge =
                 if self.code == "MISSING_CREDENTIAL" { "Bearer" } else { r#"Bearer error="invalid_token""# };
@@ -75,7 +80,17 @@ impl From<&VerifyError> for Problem {
                     Denial::InsufficientScope { missing } => {
                         problem.with("missing_scopes", missing.iter().map(ToString::to_string).collect::<Vec<_>>())
                     }
-                    Denial::DailyVolumeExceeded { remaining } => problem.with("remaining", remaining.to_string()),
+                    Denial::DailyVolumeExceeded { remaining } => {
+                        // A spent volume resets with its window (the UTC day today): say when, in the
+                        // body and as `Retry-After`. This is the glue's one wall-clock read.
+                        let now = crate::clock::SystemClock.now();
+                        let seconds = keygate_domain::retry_after(
+                            keygate_domain::Timezone::UTC,
+                            now,
+                            keygate_domain::Window::Day,
+                        );
+                        problem.with("remaining", remaining.to_string()).with("retry_after", seconds)
+                    }
                     Denial::AmountOverLimit { max_amount } => problem.with("max_amount", max_amount.to_string()),
                     Denial::CurrencyMismatch { expected } => problem.with("expected_currency", expected.to_string()),
                     _ => problem,

@@ -73,6 +73,9 @@ async fn an_exhausted_daily_volume_is_too_many_requests() {
     let reply = app.post(CASH_IN, token, &operation("600", "XOF")).await;
     check_problem(&reply, 429, "DAILY_VOLUME_EXCEEDED", "600 more with 400 left");
     assert_eq!(reply.body["remaining"], "400", "the problem says what is left");
+    let retry = reply.retry_after.as_deref().and_then(|v| v.parse::<u64>().ok());
+    assert!(retry.is_some_and(|s| (1..=86_400).contains(&s)), "and Retry-After, when the day resets: {retry:?}");
+    assert_eq!(reply.body["retry_after"].as_u64(), retry, "the same in the body");
     assert_eq!(app.post(CASH_IN, token, &operation("400", "XOF")).await.status, 201, "exactly what is left");
 }
 

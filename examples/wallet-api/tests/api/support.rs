@@ -33,6 +33,7 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub www_authenticate: Option<String>,
+    pub retry_after: Option<String>,
     pub body: Value,
 }
 
@@ -118,10 +119,11 @@ impl TestApp {
         let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
         let content_type = header("content-type").unwrap_or_default();
         let www_authenticate = header("www-authenticate");
+        let retry_after = header("retry-after");
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, content_type, www_authenticate, body }
+        Reply { status, content_type, www_authenticate, retry_after, body }
     }
 }
 
