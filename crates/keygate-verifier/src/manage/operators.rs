@@ -38,6 +38,24 @@ pub struct OperatorDecision {
     pub invitation: Option<Invitation>,
 }
 
+/// The account a new operator asks for, under a fresh id (128 bits from the OS RNG).
+fn account_for(tenant: &TenantId, new: &NewOperator) -> keygate_domain::operator::NewOperator {
+    let id = OperatorId::from_bytes(*Token::generate(Environment::Live).key_id().as_bytes());
+    keygate_domain::operator::NewOperator { id, tenant: tenant.clone(), roles: new.roles }
+}
+
+/// The stored operator a first move made: no token and no invitation yet, never seen.
+fn fresh(moved: &OperatorTransition, new: NewOperator) -> Operator {
+    Operator {
+        account: moved.account.clone(),
+        name: new.name,
+        email: new.email,
+        token_hash: None,
+        invitation_hashes: [None, None],
+        last_seen_at: None,
+    }
+}
+
 impl Management {
     /// The first admin of a new tenant, invited by the system admin with one whole code (the trusted
     /// bootstrap): the operator, its code and its audit entry, for the tenant's creation commit.
@@ -47,17 +65,8 @@ impl Management {
         tenant: &TenantId,
         new: NewOperator,
     ) -> Result<(Operator, Invitation, keygate_store::AuditEntry), ManageError> {
-        let id = OperatorId::from_bytes(*Token::generate(Environment::Live).key_id().as_bytes());
-        let domain_new = keygate_domain::operator::NewOperator { id, tenant: tenant.clone(), roles: new.roles };
-        let moved = OperatorAccount::bootstrap(domain_new, &caller.actor, self.now())?;
-        let mut operator = Operator {
-            account: moved.account.clone(),
-            name: new.name,
-            email: new.email,
-            token_hash: None,
-            invitation_hashes: [None, None],
-            last_seen_at: None,
-        };
+        let moved = OperatorAccount::bootstrap(account_for(tenant, &new), &caller.actor, self.now())?;
+        let mut operator = fresh(&moved, new);
         let invitation =
             self.issue_invitation(&mut operator, moved.issue).ok_or(ManageError::InvalidState("no invitation"))?;
         let entry = self.operator_audit(&operator, caller.actor.id, &moved, None);
@@ -74,17 +83,8 @@ impl Management {
     ) -> Result<OperatorDecision, ManageError> {
         let actor = caller.may(tenant, Permission::Administer)?;
         let policy = self.store().tenant(tenant).await?.policy;
-        let id = OperatorId::from_bytes(*Token::generate(Environment::Live).key_id().as_bytes());
-        let domain_new = keygate_domain::operator::NewOperator { id, tenant: tenant.clone(), roles: new.roles };
-        let moved = OperatorAccount::invite(domain_new, &actor, &policy, self.now())?;
-        let mut operator = Operator {
-            account: moved.account.clone(),
-            name: new.name,
-            email: new.email,
-            token_hash: None,
-            invitation_hashes: [None, None],
-            last_seen_at: None,
-        };
+        let moved = OperatorAccount::invite(account_for(tenant, &new), &actor, &policy, self.now())?;
+        let mut operator = fresh(&moved, new);
         let invitation = self.issue_invitation(&mut operator, moved.issue);
         let entry = self.operator_audit(&operator, actor.id, &moved, None);
         self.store().create_operator(&operator, &entry).await?;
