@@ -160,18 +160,18 @@ fn memory(c: &mut Criterion) {
 fn postgres(c: &mut Criterion) {
     let runtime = Runtime::new().unwrap();
     let Some(db) = runtime.block_on(keygate_store::testing::TestDatabase::create()) else { return };
-    let xof = Currency::parse("XOF").unwrap();
+    let usd = Currency::parse("USD").unwrap();
     let (verifier, token) = runtime.block_on(async {
         let store = Arc::new(db.store());
         let tenant = given_tenant(&*store).await;
         let huge = "100000000000000000".parse().unwrap();
-        let limits = Limits::new(Some(xof), None, Some(huge), IpAllowList::default()).unwrap();
+        let limits = Limits::new(Some(usd), None, Some(huge), IpAllowList::default()).unwrap();
         let (change, token) = active_key(&tenant, 0, limits);
         store.commit(&[change]).await.unwrap();
         (verifier(store), token)
     });
     let ctx = RequestContext {
-        amount: Some(Money { amount: "0.01".parse().unwrap(), currency: Some(xof) }),
+        amount: Some(Money { amount: "0.01".parse().unwrap(), currency: Some(usd) }),
         ..RequestContext::default()
     };
     runtime.block_on(verifier.verify(token.as_bytes(), &ctx)).unwrap();

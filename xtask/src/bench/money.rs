@@ -82,7 +82,7 @@ fn measured_run(s: &Settings, stack: &Stack, label: &str, tokens: &str) -> Resul
     let port = stack.postgres.port;
     let total = || stack.db.query("SELECT COALESCE(sum(spent), 0) FROM daily_spend WHERE tenant_id = 'bench'");
     let (ok0, spent0) = (metric(port, OK_SERIES)?, cents(&total()?)?);
-    let run = wrk_on(s, label, &stack.postgres, "verify_counting.lua", &[tokens, AMOUNT, "XOF"], s.duration)?;
+    let run = wrk_on(s, label, &stack.postgres, "verify_counting.lua", &[tokens, AMOUNT, "USD"], s.duration)?;
     // Let requests that were in flight when wrk stopped finish before reading the totals.
     std::thread::sleep(Duration::from_millis(500));
     let (ok1, spent1) = (metric(port, OK_SERIES)?, cents(&total()?)?);
@@ -122,7 +122,7 @@ pub fn rows(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Stri
         ]
     };
 
-    wrk(s, "warmup-amount", &stack.postgres.url(), "verify.lua", &[&tokens, AMOUNT, "XOF"], s.warmup)?;
+    wrk(s, "warmup-amount", &stack.postgres.url(), "verify.lua", &[&tokens, AMOUNT, "USD"], s.warmup)?;
     pgbench(s, "warmup", &stack.db.name, &script, &defines(&keys), s.warmup)?;
     let (mut random, mut hottest, mut floor_random, mut floor_hot): (
         Vec<Spent>,
@@ -155,7 +155,7 @@ pub fn rows(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Stri
             &stack.postgres,
             &stack.postgres.url(),
             "verify.lua",
-            &[&tokens, AMOUNT, "XOF"],
+            &[&tokens, AMOUNT, "USD"],
         )?;
     }
 
@@ -268,7 +268,7 @@ fn contention(s: &Settings, stack: &Stack) -> Result<Row, String> {
     Ok(Row::new(
         "4c",
         &format!(
-            "Daily volume under contention: one key with 10.00 XOF a day, 1,500 spends of {AMOUNT} at {} at a time",
+            "Daily volume under contention: one key with 10.00 USD a day, 1,500 spends of {AMOUNT} at {} at a time",
             s.connections
         ),
     )

@@ -175,7 +175,7 @@ impl Api {
             "name": name,
             "environment": "live",
             "scopes": ["balance:read", "operations:write"],
-            "limits": { "currency": "XOF", "daily_volume": daily_volume },
+            "limits": { "currency": "USD", "daily_volume": daily_volume },
             "expires_in_days": 90,
         });
         let reply = self.ok(&format!("/v1/tenants/{tenant}/keys"), Some(maker), &body).await?;
@@ -281,7 +281,7 @@ async fn spend_check(flags: &Flags) -> Result<String, String> {
     let requests: usize = flags.or("requests", 1500)?;
     let concurrency: usize = flags.or("concurrency", 16)?;
     let amount = flags.or("amount", "0.01".to_owned())?;
-    let body = json!({ "key": token, "amount": amount, "currency": "XOF" });
+    let body = json!({ "key": token, "amount": amount, "currency": "USD" });
     let replies: Vec<Result<(u16, Value), String>> = stream::iter(0..requests)
         .map(|_| {
             let (api, body) = (api.clone(), body.clone());
