@@ -55,4 +55,4 @@ pub use scope::{Action, Scope, ScopeError, ScopeSet};
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};
 pub use timezone::{timezone_change_effective, ParseTimezoneError, Timezone};
-pub use window::{retry_after, ParseWindowError, Window};
+pub use window::{retry_after, ParseWindowError, PerWindow, Window};

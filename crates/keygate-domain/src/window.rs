@@ -121,3 +121,47 @@ impl fmt::Display for Window {
         f.write_str(self.as_str())
     }
 }
+
+/// One value for each window: a spend's window starts, a key's volume limits, what remains of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PerWindow<T> {
+    /// The day's.
+    pub day: T,
+    /// The ISO week's.
+    pub week: T,
+    /// The calendar month's.
+    pub month: T,
+}
+
+impl<T> PerWindow<T> {
+    /// Builds each window's value from its window.
+    pub fn from_fn(mut f: impl FnMut(Window) -> T) -> Self {
+        Self { day: f(Window::Day), week: f(Window::Week), month: f(Window::Month) }
+    }
+
+    /// The value for `window`.
+    pub fn get(&self, window: Window) -> &T {
+        match window {
+            Window::Day => &self.day,
+            Window::Week => &self.week,
+            Window::Month => &self.month,
+        }
+    }
+
+    /// Each window with its value, shortest first.
+    pub fn iter(&self) -> impl Iterator<Item = (Window, &T)> {
+        Window::ALL.into_iter().map(move |window| (window, self.get(window)))
+    }
+
+    /// Each value mapped.
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> PerWindow<U> {
+        PerWindow { day: f(self.day), week: f(self.week), month: f(self.month) }
+    }
+}
+
+impl PerWindow<chrono::NaiveDate> {
+    /// The local date each window containing `now` starts on in `tz`: the keys its counters are kept under.
+    pub fn starts(tz: Timezone, now: DateTime<Utc>) -> Self {
+        Self::from_fn(|window| window.key(tz, now))
+    }
+}
