@@ -39,7 +39,7 @@ pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
 pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, SpendId, TenantId};
 pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotation};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
-pub use limits::{IpAllowList, Limits, LimitsError};
+pub use limits::{AmountLimit, IpAllowList, Limits, LimitsError};
 pub use money::{
     Amount, AmountError, Currency, CurrencyClass, CurrencyError, CurrencySpec, CurrencySpecError, CurrencyTable,
     ParseCurrencyClassError,
@@ -54,5 +54,5 @@ pub use role::{Role, RoleError, RoleSet, SeparationError};
 pub use scope::{Action, Scope, ScopeError, ScopeSet};
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};
-pub use timezone::{timezone_change_effective, ParseTimezoneError, Timezone};
+pub use timezone::{timezone_change_effective, zone_in_force, ParseTimezoneError, Timezone, TimezoneChange};
 pub use window::{retry_after, ParseWindowError, PerWindow, Window};

@@ -1,10 +1,17 @@
-//! The limits a key is held to: currency, per-operation amount, daily volume and client networks.
+//! The limits a key is held to: per currency, the most one operation may move and the most a day, an
+//! ISO week and a calendar month may move; the class of currency it may move (fiat or crypto); and the
+//! client networks it may be used from.
+//!
+//! Amounts of different currencies are never added up or compared: each limit belongs to one currency.
 
-use std::net::IpAddr;
+mod allow_list;
+#[cfg(test)]
+mod tests;
 
-use ipnetwork::IpNetwork;
+pub use allow_list::IpAllowList;
 
-use crate::money::{Amount, Currency};
+use crate::money::{Amount, Currency, CurrencyClass};
+use crate::window::{PerWindow, Window};
 
 /// Limits broke a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -12,9 +19,29 @@ pub enum LimitsError {
     /// An amount limit without a currency would add up different currencies.
     #[error("currency is required when max_amount or daily_volume is set")]
     CurrencyRequired,
-    /// One operation could never fit in a day.
-    #[error("max_amount must not exceed daily_volume")]
-    MaxAboveDaily,
+    /// A smaller bound above a larger one (one operation above a day, a day above its week, ...): the
+    /// larger could never be reached.
+    #[error("{currency}: {smaller} must not exceed {larger}")]
+    Order {
+        /// The currency whose entry is incoherent.
+        currency: Currency,
+        /// The field that must be the smaller.
+        smaller: &'static str,
+        /// The field it exceeds.
+        larger: &'static str,
+    },
+    /// Two entries for one currency.
+    #[error("amounts has two entries for {currency}")]
+    DuplicateCurrency {
+        /// The repeated currency.
+        currency: Currency,
+    },
+    /// More currencies than a key may hold.
+    #[error("at most {max} amounts entries")]
+    TooManyCurrencies {
+        /// The limit.
+        max: usize,
+    },
     /// An entry was neither an IP address nor a CIDR network.
     #[error("allowed_ips[{index}] is not an IP address or CIDR network")]
     Network {
@@ -29,107 +56,35 @@ pub enum LimitsError {
     },
 }
 
-/// The client networks a key may be used from. Empty means any address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct IpAllowList(Vec<IpNetwork>);
-
-impl IpAllowList {
-    /// The most entries one key may hold.
-    pub const MAX: usize = 256;
-
-    /// Parses addresses (`192.168.1.100`, `2001:db8::1`) and networks (`10.0.0.0/8`).
-    pub fn parse<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> Result<Self, LimitsError> {
-        let nets = texts
-            .into_iter()
-            .enumerate()
-            .map(|(index, t)| t.as_ref().trim().parse::<IpNetwork>().map_err(|_| LimitsError::Network { index }))
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(nets)
-    }
-
-    /// Builds the list from parsed networks. An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) is
-    /// kept as its IPv4 form, as clients are matched by their IPv4 form.
-    pub fn new(nets: Vec<IpNetwork>) -> Result<Self, LimitsError> {
-        if nets.len() > Self::MAX {
-            return Err(LimitsError::TooManyNetworks { max: Self::MAX });
-        }
-        let mut nets: Vec<IpNetwork> = nets.into_iter().map(unmap).collect();
-        nets.sort();
-        nets.dedup();
-        Ok(Self(nets))
-    }
-
-    /// Whether a client at `ip` may use the key. An IPv4-mapped IPv6 address counts as its IPv4 form.
-    pub fn allows(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 @ IpAddr::V4(_) => v4,
-        };
-        self.0.is_empty() || self.0.iter().any(|net| net.contains(ip))
-    }
-
-    /// The networks, sorted.
-    pub fn networks(&self) -> &[IpNetwork] {
-        &self.0
-    }
-
-    /// Whether every address `self` allows is also allowed by `other`.
-    pub fn is_within(&self, other: &Self) -> bool {
-        if other.0.is_empty() {
-            return true;
-        }
-        !self.0.is_empty()
-            && self.0.iter().all(|inner| {
-                other.0.iter().any(|outer| outer.prefix() <= inner.prefix() && outer.contains(inner.network()))
-            })
-    }
-}
-
-/// `::ffff:a.b.c.d/n` (n >= 96) as `a.b.c.d/(n - 96)`; anything else unchanged.
-fn unmap(net: IpNetwork) -> IpNetwork {
-    let IpNetwork::V6(v6) = net else { return net };
-    match (v6.ip().to_ipv4_mapped(), v6.prefix().checked_sub(96)) {
-        (Some(v4), Some(prefix)) => ipnetwork::Ipv4Network::new(v4, prefix).map_or(net, IpNetwork::V4),
-        _ => net,
-    }
-}
-
-/// What a key may spend and from where.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Limits {
-    currency: Option<Currency>,
+/// What a key may move in one currency: per operation and per window. Every bound is optional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct AmountLimit {
     max_amount: Option<Amount>,
-    daily_volume: Option<Amount>,
-    allowed_ips: IpAllowList,
+    volumes: PerWindow<Option<Amount>>,
 }
 
-impl Limits {
-    /// Checks that the parts fit together.
+impl AmountLimit {
+    /// The wire names of the bounds, smallest window first, as errors name them.
+    const NAMES: [&'static str; 4] = ["max_amount", "daily_volume", "weekly_volume", "monthly_volume"];
+
+    /// Checks that each bound fits under every larger one (`max_amount <= daily <= weekly <= monthly`,
+    /// among those set).
     pub fn new(
-        currency: Option<Currency>,
+        currency: Currency,
         max_amount: Option<Amount>,
-        daily_volume: Option<Amount>,
-        allowed_ips: IpAllowList,
+        volumes: PerWindow<Option<Amount>>,
     ) -> Result<Self, LimitsError> {
-        if currency.is_none() && (max_amount.is_some() || daily_volume.is_some()) {
-            return Err(LimitsError::CurrencyRequired);
-        }
-        if let (Some(max), Some(daily)) = (max_amount, daily_volume) {
-            if max > daily {
-                return Err(LimitsError::MaxAboveDaily);
+        let bounds = [max_amount, volumes.day, volumes.week, volumes.month];
+        for (i, smaller) in bounds.iter().enumerate() {
+            for (j, larger) in bounds.iter().enumerate().skip(i + 1) {
+                if let (Some(s), Some(l)) = (smaller, larger) {
+                    if s > l {
+                        return Err(LimitsError::Order { currency, smaller: Self::NAMES[i], larger: Self::NAMES[j] });
+                    }
+                }
             }
         }
-        Ok(Self { currency, max_amount, daily_volume, allowed_ips })
-    }
-
-    /// No limits at all.
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// The only currency amounts may be in, if set.
-    pub fn currency(&self) -> Option<Currency> {
-        self.currency
+        Ok(Self { max_amount, volumes })
     }
 
     /// The most one operation may move.
@@ -137,9 +92,99 @@ impl Limits {
         self.max_amount
     }
 
-    /// The most all operations of one UTC day may move.
-    pub fn daily_volume(&self) -> Option<Amount> {
-        self.daily_volume
+    /// The most all operations of each window may move.
+    pub fn volumes(&self) -> PerWindow<Option<Amount>> {
+        self.volumes
+    }
+
+    /// The most all operations of `window` may move.
+    pub fn volume(&self, window: Window) -> Option<Amount> {
+        *self.volumes.get(window)
+    }
+
+    /// Whether `self` allows nothing `other` forbids: each bound as low or lower, none removed.
+    pub fn is_within(&self, other: &Self) -> bool {
+        let tighter = |new: Option<Amount>, old: Option<Amount>| match (new, old) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(n), Some(o)) => n <= o,
+        };
+        tighter(self.max_amount, other.max_amount)
+            && Window::ALL.into_iter().all(|w| tighter(self.volume(w), other.volume(w)))
+    }
+}
+
+/// What a key may spend and from where.
+///
+/// With `amounts` entries, a key moves only the currencies they name; with none, any currency (of its
+/// class, if it has one) and no amount limit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Limits {
+    /// Sorted by currency, one entry per currency.
+    amounts: Vec<(Currency, AmountLimit)>,
+    currency_class: Option<CurrencyClass>,
+    allowed_ips: IpAllowList,
+}
+
+impl Limits {
+    /// The most currencies one key may carry limits for.
+    pub const MAX_CURRENCIES: usize = 32;
+
+    /// Checks that the parts fit together: one entry per currency, at most [`Self::MAX_CURRENCIES`].
+    /// (Whether each currency is known, and of the key's class, is for the tenant's currency table to
+    /// say: see `CurrencyTable`.)
+    pub fn new(
+        mut amounts: Vec<(Currency, AmountLimit)>,
+        currency_class: Option<CurrencyClass>,
+        allowed_ips: IpAllowList,
+    ) -> Result<Self, LimitsError> {
+        if amounts.len() > Self::MAX_CURRENCIES {
+            return Err(LimitsError::TooManyCurrencies { max: Self::MAX_CURRENCIES });
+        }
+        amounts.sort_by_key(|(currency, _)| *currency);
+        if let Some(pair) = amounts.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            return Err(LimitsError::DuplicateCurrency { currency: pair[0].0 });
+        }
+        Ok(Self { amounts, currency_class, allowed_ips })
+    }
+
+    /// The single-currency shorthand: one currency with a per-operation maximum and a daily volume.
+    /// A maximum or volume without a currency is [`LimitsError::CurrencyRequired`].
+    pub fn single(
+        currency: Option<Currency>,
+        max_amount: Option<Amount>,
+        daily_volume: Option<Amount>,
+        allowed_ips: IpAllowList,
+    ) -> Result<Self, LimitsError> {
+        let amounts = match currency {
+            None if max_amount.is_some() || daily_volume.is_some() => return Err(LimitsError::CurrencyRequired),
+            None => Vec::new(),
+            Some(currency) => {
+                let volumes = PerWindow { day: daily_volume, ..PerWindow::default() };
+                vec![(currency, AmountLimit::new(currency, max_amount, volumes)?)]
+            }
+        };
+        Self::new(amounts, None, allowed_ips)
+    }
+
+    /// No limits at all.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The per-currency limits, in currency order.
+    pub fn amounts(&self) -> &[(Currency, AmountLimit)] {
+        &self.amounts
+    }
+
+    /// The limits for `currency`, if the key has an entry for it.
+    pub fn amount_limit(&self, currency: Currency) -> Option<&AmountLimit> {
+        self.amounts.binary_search_by_key(&currency, |(c, _)| *c).ok().map(|i| &self.amounts[i].1)
+    }
+
+    /// The only class of currency the key may move, if it is bound to one.
+    pub fn currency_class(&self) -> Option<CurrencyClass> {
+        self.currency_class
     }
 
     /// Where the key may be used from.
@@ -147,87 +192,20 @@ impl Limits {
         &self.allowed_ips
     }
 
-    /// Whether `self` allows nothing that `other` forbids. Changing the currency is never a narrowing.
+    /// Whether `self` allows nothing that `other` forbids: no currency `other` refuses (a key with
+    /// entries refuses every currency it has none for), every bound as tight, the same class or a class
+    /// where there was none, and no wider network.
     pub fn is_within(&self, other: &Self) -> bool {
-        let tighter = |new: Option<Amount>, old: Option<Amount>| match (new, old) {
-            (_, None) => true,
-            (None, Some(_)) => false,
-            (Some(n), Some(o)) => n <= o,
+        let class_ok = other.currency_class.is_none() || self.currency_class == other.currency_class;
+        // With no entries, `self` moves any currency; inside `other` only if `other` has none either.
+        let currencies_ok = if self.amounts.is_empty() {
+            other.amounts.is_empty()
+        } else {
+            self.amounts.iter().all(|(currency, limit)| match other.amount_limit(*currency) {
+                Some(old) => limit.is_within(old),
+                None => other.amounts.is_empty(),
+            })
         };
-        let currency_ok = other.currency.is_none() || self.currency == other.currency;
-        currency_ok
-            && tighter(self.max_amount, other.max_amount)
-            && tighter(self.daily_volume, other.daily_volume)
-            && self.allowed_ips.is_within(&other.allowed_ips)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn amount(s: &str) -> Option<Amount> {
-        Amount::parse(s).ok()
-    }
-
-    fn xof() -> Option<Currency> {
-        Currency::parse("XOF").ok()
-    }
-
-    #[test]
-    fn allow_lists_match_addresses_and_networks() {
-        let list = IpAllowList::parse(["192.168.1.100", "10.0.0.0/8", "2001:db8::/32"]).unwrap();
-        let cases = [
-            ("192.168.1.100", true),
-            ("192.168.1.101", false),
-            ("10.200.3.4", true),
-            ("11.0.0.1", false),
-            ("2001:db8::42", true),
-            ("2001:db9::1", false),
-            ("::ffff:10.1.2.3", true),
-        ];
-        let mapped = IpAllowList::parse(["::ffff:172.16.0.0/108"]).unwrap();
-        assert!(mapped.allows("172.16.5.5".parse().unwrap()), "a mapped network matches its IPv4 clients");
-        assert_eq!(mapped.networks()[0].to_string(), "172.16.0.0/12", "and is kept in its IPv4 form");
-        for (ip, allowed) in cases {
-            assert_eq!(list.allows(ip.parse().unwrap()), allowed, "client {ip}");
-        }
-        assert!(IpAllowList::default().allows("8.8.8.8".parse().unwrap()), "empty list allows any");
-        assert_eq!(IpAllowList::parse(["10.0.0.0/8", "nope"]), Err(LimitsError::Network { index: 1 }));
-    }
-
-    #[test]
-    fn limits_refuse_incoherent_combinations() {
-        let none = IpAllowList::default();
-        assert_eq!(Limits::new(None, amount("10"), None, none.clone()), Err(LimitsError::CurrencyRequired));
-        assert_eq!(Limits::new(xof(), amount("10"), amount("5"), none.clone()), Err(LimitsError::MaxAboveDaily));
-        assert!(Limits::new(xof(), amount("100000"), amount("1000000"), none).is_ok());
-    }
-
-    #[test]
-    fn narrowing_is_recognised_and_widening_is_not() {
-        let ips = |v: &[&str]| IpAllowList::parse(v.iter().copied()).unwrap();
-        let old = Limits::new(xof(), amount("100"), amount("1000"), ips(&["10.0.0.0/8"])).unwrap();
-        let cases = [
-            (
-                Limits::new(xof(), amount("50"), amount("1000"), ips(&["10.1.0.0/16"])).unwrap(),
-                true,
-                "lower max, smaller net",
-            ),
-            (old.clone(), true, "unchanged"),
-            (Limits::new(xof(), amount("150"), amount("1000"), ips(&["10.0.0.0/8"])).unwrap(), false, "higher max"),
-            (Limits::new(xof(), None, amount("1000"), ips(&["10.0.0.0/8"])).unwrap(), false, "max removed"),
-            (Limits::new(xof(), amount("100"), amount("1000"), ips(&[])).unwrap(), false, "any address"),
-            (Limits::new(xof(), amount("100"), amount("1000"), ips(&["0.0.0.0/0"])).unwrap(), false, "wider net"),
-            (
-                Limits::new(Some(Currency::parse("EUR").unwrap()), amount("100"), amount("1000"), ips(&["10.0.0.1"]))
-                    .unwrap(),
-                false,
-                "other currency",
-            ),
-        ];
-        for (new, within, why) in cases {
-            assert_eq!(new.is_within(&old), within, "{why}");
-        }
+        class_ok && currencies_ok && self.allowed_ips.is_within(&other.allowed_ips)
     }
 }

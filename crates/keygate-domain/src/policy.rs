@@ -4,11 +4,13 @@
 use chrono::{DateTime, Utc};
 
 use crate::expiry::{self, Expiry, ExpiryError, ExpiryRequest};
+use crate::money::{Currency, CurrencySpec, CurrencyTable};
+use crate::timezone::Timezone;
 
 /// A tenant's policy.
 // Each flag is an independent setting with its own narrowing direction; an enum would hide that.
 #[allow(clippy::struct_excessive_bools)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantPolicy {
     /// Creation, revocation and privilege widening need a second operator (maker-checker).
     pub dual_control: bool,
@@ -21,6 +23,10 @@ pub struct TenantPolicy {
     /// Integrator API keys holding `api-keys:approve` may approve and reject. Off by default: approvals
     /// are for people unless the tenant says otherwise.
     pub integrator_approvals: bool,
+    /// The zone whose calendar bounds every volume window (day, ISO week, month). `UTC` by default.
+    pub timezone: Timezone,
+    /// The tenant's own currency entries, over keygate's built-in table (see [`Self::currency_table`]).
+    pub currencies: CurrencyTable,
 }
 
 impl Default for TenantPolicy {
@@ -31,11 +37,24 @@ impl Default for TenantPolicy {
 }
 
 impl TenantPolicy {
+    /// The currencies amounts are held to: keygate's built-in table with the tenant's own entries over it.
+    pub fn currency_table(&self) -> CurrencyTable {
+        self.currencies.iter().fold(CurrencyTable::builtin(), |table, (code, spec)| table.with(code, spec))
+    }
+
+    /// What the tenant's table says of `code`: its own entry, else the built-in one.
+    pub fn currency(&self, code: Currency) -> Option<CurrencySpec> {
+        self.currencies.get(code).or_else(|| BUILTIN.get(code))
+    }
+
     /// Turns a maker's expiry request into an expiry under this policy, at `now`.
     pub fn resolve_expiry(&self, request: ExpiryRequest, now: DateTime<Utc>) -> Result<Expiry, ExpiryError> {
         expiry::resolve(request, self.allow_never_expiring, self.max_key_lifetime_days, now)
     }
 }
+
+/// The built-in table, built once.
+static BUILTIN: std::sync::LazyLock<CurrencyTable> = std::sync::LazyLock::new(CurrencyTable::builtin);
 
 #[cfg(test)]
 mod tests {
@@ -51,8 +70,8 @@ mod tests {
         let day = |d: i64| Expiry::At(now + Duration::days(d));
         let cases = [
             (TenantPolicy::default(), ExpiryRequest::Default, Ok(day(365)), "default is 365 days"),
-            (capped, ExpiryRequest::Default, Ok(day(90)), "default shortened to the cap"),
-            (capped, ExpiryRequest::InDays(91), Err(ExpiryError::TooLong { max_days: 90 }), "over the cap"),
+            (capped.clone(), ExpiryRequest::Default, Ok(day(90)), "default shortened to the cap"),
+            (capped.clone(), ExpiryRequest::InDays(91), Err(ExpiryError::TooLong { max_days: 90 }), "over the cap"),
             (capped, ExpiryRequest::InDays(90), Ok(day(90)), "at the cap"),
             (
                 TenantPolicy::default(),
@@ -60,9 +79,9 @@ mod tests {
                 Err(ExpiryError::NeverNotAllowed),
                 "never refused by default",
             ),
-            (open, ExpiryRequest::Never, Ok(Expiry::Never), "never allowed when enabled"),
-            (open, ExpiryRequest::At(now), Err(ExpiryError::InThePast), "now is not the future"),
-            (open, ExpiryRequest::InDays(0), Err(ExpiryError::ZeroDays), "zero days"),
+            (open.clone(), ExpiryRequest::Never, Ok(Expiry::Never), "never allowed when enabled"),
+            (open.clone(), ExpiryRequest::At(now), Err(ExpiryError::InThePast), "now is not the future"),
+            (open.clone(), ExpiryRequest::InDays(0), Err(ExpiryError::ZeroDays), "zero days"),
             (open, ExpiryRequest::InDays(5000), Err(ExpiryError::TooLong { max_days: 3650 }), "ten-year ceiling"),
         ];
         for (policy, request, expected, why) in cases {

@@ -9,7 +9,9 @@
 #[cfg(test)]
 mod tests;
 
+use crate::money::{Currency, CurrencySpec};
 use crate::policy::TenantPolicy;
+use crate::timezone::Timezone;
 
 /// One tenant setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,16 +26,24 @@ pub enum Setting {
     AllowNeverExpiring,
     /// [`TenantPolicy::integrator_approvals`]: off narrows.
     IntegratorApprovals,
+    /// [`TenantPolicy::timezone`]: every change widens, as it moves where each window ends (a shorter
+    /// day in between).
+    Timezone,
+    /// [`TenantPolicy::currencies`]: a currency added, another class, or more decimals widens; fewer
+    /// decimals narrows.
+    Currencies,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
         Self::AllowNeverExpiring,
         Self::IntegratorApprovals,
+        Self::Timezone,
+        Self::Currencies,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -44,6 +54,8 @@ impl Setting {
             Self::MaxKeyLifetimeDays => "max_key_lifetime_days",
             Self::AllowNeverExpiring => "allow_never_expiring",
             Self::IntegratorApprovals => "integrator_approvals",
+            Self::Timezone => "timezone",
+            Self::Currencies => "currencies",
         }
     }
 
@@ -92,17 +104,59 @@ fn cap(from: Option<u32>, to: Option<u32>) -> Direction {
     }
 }
 
+/// Any change widens (a time zone has no narrow end).
+fn any_change_widens<T: PartialEq>(from: &T, to: &T) -> Direction {
+    if from == to {
+        Direction::Unchanged
+    } else {
+        Direction::Widens
+    }
+}
+
+/// One currency's description, from what the table said before to what it says after.
+fn currency(from: Option<CurrencySpec>, to: Option<CurrencySpec>) -> Direction {
+    match (from, to) {
+        (a, b) if a == b => Direction::Unchanged,
+        (Some(a), Some(b)) if a.class() == b.class() && b.scale() < a.scale() => Direction::Narrows,
+        (Some(_), None) => Direction::Narrows,
+        // A currency added, another class (the other class's keys may now move it), more decimals.
+        _ => Direction::Widens,
+    }
+}
+
+/// The currency tables: widens if any currency widens, else narrows if any narrows.
+fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
+    let codes = from.currencies.iter().chain(to.currencies.iter()).map(|(code, _)| code);
+    let moves: Vec<Direction> = codes.map(|code| currency(from.currency(code), to.currency(code))).collect();
+    if moves.contains(&Direction::Widens) {
+        Direction::Widens
+    } else if moves.contains(&Direction::Narrows) {
+        Direction::Narrows
+    } else {
+        Direction::Unchanged
+    }
+}
+
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 5] {
-    let TenantPolicy { dual_control, live_enabled, max_key_lifetime_days, allow_never_expiring, integrator_approvals } =
-        *to;
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 7] {
+    let TenantPolicy {
+        dual_control,
+        live_enabled,
+        max_key_lifetime_days,
+        allow_never_expiring,
+        integrator_approvals,
+        timezone,
+        currencies: _,
+    } = to;
     [
-        (Setting::DualControl, on_narrows(from.dual_control, dual_control)),
-        (Setting::LiveEnabled, off_narrows(from.live_enabled, live_enabled)),
-        (Setting::MaxKeyLifetimeDays, cap(from.max_key_lifetime_days, max_key_lifetime_days)),
-        (Setting::AllowNeverExpiring, off_narrows(from.allow_never_expiring, allow_never_expiring)),
-        (Setting::IntegratorApprovals, off_narrows(from.integrator_approvals, integrator_approvals)),
+        (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
+        (Setting::LiveEnabled, off_narrows(from.live_enabled, *live_enabled)),
+        (Setting::MaxKeyLifetimeDays, cap(from.max_key_lifetime_days, *max_key_lifetime_days)),
+        (Setting::AllowNeverExpiring, off_narrows(from.allow_never_expiring, *allow_never_expiring)),
+        (Setting::IntegratorApprovals, off_narrows(from.integrator_approvals, *integrator_approvals)),
+        (Setting::Timezone, any_change_widens(&from.timezone, timezone)),
+        (Setting::Currencies, currencies(from, to)),
     ]
 }
 
@@ -119,6 +173,10 @@ pub struct PolicyPatch {
     pub allow_never_expiring: Option<bool>,
     /// Integrator keys may approve and reject.
     pub integrator_approvals: Option<bool>,
+    /// The time zone of the tenant's windows.
+    pub timezone: Option<Timezone>,
+    /// One currency of the tenant's table described anew (added or replaced).
+    pub currency: Option<(Currency, CurrencySpec)>,
 }
 
 impl PolicyPatch {
@@ -129,14 +187,26 @@ impl PolicyPatch {
 
     /// `policy` with every setting of this patch applied, as asked.
     pub fn apply_to(&self, policy: &TenantPolicy) -> TenantPolicy {
-        let Self { dual_control, live_enabled, max_key_lifetime_days, allow_never_expiring, integrator_approvals } =
-            *self;
+        let Self {
+            dual_control,
+            live_enabled,
+            max_key_lifetime_days,
+            allow_never_expiring,
+            integrator_approvals,
+            timezone,
+            currency,
+        } = *self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
             live_enabled: live_enabled.unwrap_or(policy.live_enabled),
             max_key_lifetime_days: max_key_lifetime_days.unwrap_or(policy.max_key_lifetime_days),
             allow_never_expiring: allow_never_expiring.unwrap_or(policy.allow_never_expiring),
             integrator_approvals: integrator_approvals.unwrap_or(policy.integrator_approvals),
+            timezone: timezone.unwrap_or(policy.timezone),
+            currencies: match currency {
+                Some((code, spec)) => policy.currencies.with(code, spec),
+                None => policy.currencies.clone(),
+            },
         }
     }
 
@@ -150,6 +220,8 @@ impl PolicyPatch {
             Setting::MaxKeyLifetimeDays => one.max_key_lifetime_days = self.max_key_lifetime_days,
             Setting::AllowNeverExpiring => one.allow_never_expiring = self.allow_never_expiring,
             Setting::IntegratorApprovals => one.integrator_approvals = self.integrator_approvals,
+            Setting::Timezone => one.timezone = self.timezone,
+            Setting::Currencies => one.currency = self.currency,
         }
         one
     }
@@ -163,12 +235,14 @@ impl PolicyPatch {
             max_key_lifetime_days: other.max_key_lifetime_days.or(self.max_key_lifetime_days),
             allow_never_expiring: other.allow_never_expiring.or(self.allow_never_expiring),
             integrator_approvals: other.integrator_approvals.or(self.integrator_approvals),
+            timezone: other.timezone.or(self.timezone),
+            currency: other.currency.or(self.currency),
         }
     }
 }
 
 /// A patch split by direction: what holds at once, and what waits for a second person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicySplit {
     /// The policy with every narrowing (and unchanged) setting of the patch applied.
     pub now: TenantPolicy,
@@ -186,6 +260,8 @@ impl TenantPolicy {
             max_key_lifetime_days: Some(crate::ExpiryRequest::DEFAULT_DAYS),
             allow_never_expiring: false,
             integrator_approvals: false,
+            timezone: Timezone::UTC,
+            currencies: crate::money::CurrencyTable::empty(),
         }
     }
 
@@ -193,7 +269,7 @@ impl TenantPolicy {
     /// widening is held in `pending`. Dual control does not change this: loosening a tenant always
     /// takes two persons.
     pub fn split(&self, patch: &PolicyPatch) -> PolicySplit {
-        let mut now = *self;
+        let mut now = self.clone();
         let mut pending = PolicyPatch::default();
         for setting in Setting::ALL {
             let one = patch.only(setting);
@@ -213,7 +289,7 @@ impl TenantPolicy {
     /// a longer cap waited) is dropped rather than applied, so an approval never narrows by surprise.
     #[must_use]
     pub fn apply_pending(&self, pending: &PolicyPatch) -> Self {
-        Setting::ALL.into_iter().fold(*self, |policy, setting| {
+        Setting::ALL.into_iter().fold(self.clone(), |policy, setting| {
             let one = pending.only(setting);
             if setting.direction(self, &one.apply_to(self)) == Direction::Widens {
                 one.apply_to(&policy)

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
-pub use change::timezone_change_effective;
+pub use change::{timezone_change_effective, zone_in_force, TimezoneChange};
 
 /// A time zone name did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -181,7 +181,7 @@ fn act() -> impl Strategy<Value = Act> {
         1 => i.clone().prop_map(|key| Act::ApproveRevocation { key }),
         3 => (i.clone(), b).prop_map(|(key, privs)| Act::ChangeKey { key, privs }),
         5 => i.prop_map(|key| Act::ApproveChange { key }),
-        4 => (0u8..5, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
+        4 => (0u8..7, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
         4 => Just(Act::ApprovePolicy),
         1 => Just(Act::RejectPolicy),
     ]
@@ -204,6 +204,7 @@ fn policy() -> impl Strategy<Value = TenantPolicy> {
                 max_key_lifetime_days,
                 allow_never_expiring,
                 integrator_approvals,
+                ..TenantPolicy::narrowest()
             }
         },
     )
@@ -323,7 +324,7 @@ fn checks(event: &Event) -> bool {
 impl World {
     /// The world of `start`, as the two setup admins (persons 1 and 2) agreed it.
     fn new(start: &Start, fault: Fault) -> Self {
-        let policy = start.policy;
+        let policy = start.policy.clone();
         let system = Actor::new(ActorId::System, RoleSet::of([Role::Admin, Role::Auditor]));
         // The trusted setup: persons 1 and 2 are admins; person 1 also holds a maker account and
         // person 2 a checker account; persons 3 and 4 are makers and checkers.
@@ -377,7 +378,7 @@ impl World {
 
     fn key_apply(&self, key: &Key, event: Event, actor: &Actor) -> Result<Transition, TransitionError> {
         let mut actor = actor.clone();
-        let mut policy = self.policy;
+        let mut policy = self.policy.clone();
         if checks(&event) {
             match self.fault {
                 // Comparing ids only is comparing with a principal that is the actor's own id.
@@ -593,7 +594,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
     // A key's say in an approval counts only where the tenant lets keys approve.
     let checker = if actor.is_key() && !world.policy.integrator_approvals { Persons::new() } else { me.clone() };
     let is_person = !actor.is_key();
-    let policy = world.policy;
+    let policy = world.policy.clone();
     let alone = world.alone(&me);
     match (s.act, target) {
         (Act::Invite { roles: r }, _) => {
@@ -815,7 +816,16 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 1 => patch.live_enabled = Some(widen),
                 2 => patch.max_key_lifetime_days = Some(if widen { None } else { Some(30) }),
                 3 => patch.allow_never_expiring = Some(widen),
-                _ => patch.integrator_approvals = Some(widen),
+                4 => patch.integrator_approvals = Some(widen),
+                // A zone has no narrow end: any other zone widens, the same one changes nothing.
+                5 => patch.timezone = Some(if widen { zone("Pacific/Kiritimati") } else { policy.timezone }),
+                _ => {
+                    let usdt = Currency::parse("USDT").map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let scale = if widen { 8 } else { 2 };
+                    let spec = CurrencySpec::new(CurrencyClass::Crypto, scale)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    patch.currency = Some((usdt, spec));
+                }
             }
             let split = world.split(&patch);
             prop_assert!(
@@ -827,7 +837,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 split.now
             );
             if classify(&policy, &patch.apply_to(&policy)).iter().all(|(_, d)| *d != Direction::Widens) {
-                prop_assert_eq!(split.now, patch.apply_to(&policy), "step {}: one admin may always narrow", n);
+                prop_assert_eq!(&split.now, &patch.apply_to(&policy), "step {}: one admin may always narrow", n);
             }
             world.policy = split.now;
             if let Some(pending) = split.pending {
@@ -958,4 +968,9 @@ fn a_maker_cannot_launder_a_key_approval_through_a_key_it_holds() {
         TransitionError::SelfApproval,
         "even in its environment, the maker's key is the maker"
     );
+}
+
+/// A zone the tz database has.
+fn zone(name: &str) -> Timezone {
+    Timezone::parse(name).unwrap_or(Timezone::UTC)
 }

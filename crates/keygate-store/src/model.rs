@@ -61,6 +61,9 @@ pub struct Tenant {
     pub policy: TenantPolicy,
     /// A widening of the policy asked by one admin, waiting for another.
     pub pending_policy: Option<PendingPolicy>,
+    /// An approved change of `policy.timezone` that has not yet taken effect: windows are reckoned in
+    /// its `from` zone until its instant (see `keygate_domain::zone_in_force`).
+    pub timezone_change: Option<keygate_domain::TimezoneChange>,
     /// Creation instant.
     pub created_at: DateTime<Utc>,
     /// Last change.

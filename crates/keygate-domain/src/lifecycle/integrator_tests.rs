@@ -169,7 +169,7 @@ fn rotation_waits_for_pending_requests_and_never_outlives_the_original() {
     let later = now() + Duration::days(10);
     let successor = p.resolve_expiry(active.successor_expiry(), later).unwrap();
     assert_eq!(successor, Expiry::At(later + Duration::days(30)), "counted from the successor's creation");
-    let capped = TenantPolicy { max_key_lifetime_days: Some(7), ..p };
+    let capped = TenantPolicy { max_key_lifetime_days: Some(7), ..p.clone() };
     assert_eq!(
         capped.resolve_expiry(active.successor_expiry(), later),
         Ok(Expiry::At(later + Duration::days(7))),

@@ -12,7 +12,17 @@ fn widened(setting: Setting) -> TenantPolicy {
         Setting::MaxKeyLifetimeDays => TenantPolicy { max_key_lifetime_days: Some(400), ..n },
         Setting::AllowNeverExpiring => TenantPolicy { allow_never_expiring: true, ..n },
         Setting::IntegratorApprovals => TenantPolicy { integrator_approvals: true, ..n },
+        Setting::Timezone => TenantPolicy { timezone: Timezone::parse("Asia/Singapore").unwrap(), ..n },
+        Setting::Currencies => TenantPolicy { currencies: CurrencyTable::empty().with(matic(), spec(18)), ..n },
     }
+}
+
+fn matic() -> Currency {
+    Currency::parse("MATIC").unwrap()
+}
+
+fn spec(scale: u8) -> CurrencySpec {
+    CurrencySpec::new(CurrencyClass::Crypto, scale).unwrap()
 }
 
 #[test]
@@ -28,7 +38,9 @@ fn every_setting_is_classified_both_ways() {
             let expected = if other == setting { Direction::Widens } else { Direction::Unchanged };
             assert_eq!(direction, expected, "{} widened, row {}", setting.as_str(), other.as_str());
         }
-        assert_eq!(setting.direction(&w, &n), Direction::Narrows, "{}: back to narrowest narrows", setting.as_str());
+        // A time zone has no narrow end: going back is a change like any other.
+        let back = if setting == Setting::Timezone { Direction::Widens } else { Direction::Narrows };
+        assert_eq!(setting.direction(&w, &n), back, "{}: back to narrowest", setting.as_str());
     }
     assert_eq!(TenantPolicy::default(), n, "a tenant is born narrow");
 }
@@ -60,14 +72,14 @@ fn a_patch_splits_into_what_applies_now_and_what_waits() {
             "switching dual control off waits; an unchanged setting needs nobody",
         ),
         (
-            open,
+            open.clone(),
             PolicyPatch { dual_control: Some(true), live_enabled: Some(false), ..PolicyPatch::default() },
             TenantPolicy::narrowest(),
             None,
             "narrowing applies at once, even without dual control",
         ),
         (
-            open,
+            open.clone(),
             PolicyPatch {
                 max_key_lifetime_days: Some(Some(30)),
                 integrator_approvals: Some(true),
@@ -89,15 +101,15 @@ fn approval_applies_what_still_widens_as_asked() {
     let n = TenantPolicy::narrowest();
     let asked =
         PolicyPatch { live_enabled: Some(true), max_key_lifetime_days: Some(Some(400)), ..PolicyPatch::default() };
-    let uncapped = TenantPolicy { max_key_lifetime_days: None, ..n };
+    let uncapped = TenantPolicy { max_key_lifetime_days: None, ..n.clone() };
     let cases = [
-        (n, TenantPolicy { live_enabled: true, max_key_lifetime_days: Some(400), ..n }, "both widen"),
+        (n.clone(), TenantPolicy { live_enabled: true, max_key_lifetime_days: Some(400), ..n.clone() }, "both widen"),
         (
-            TenantPolicy { max_key_lifetime_days: Some(30), ..n },
-            TenantPolicy { live_enabled: true, max_key_lifetime_days: Some(400), ..n },
+            TenantPolicy { max_key_lifetime_days: Some(30), ..n.clone() },
+            TenantPolicy { live_enabled: true, max_key_lifetime_days: Some(400), ..n.clone() },
             "a narrowing meanwhile is replaced by the approved value",
         ),
-        (uncapped, TenantPolicy { live_enabled: true, ..uncapped }, "a cap already removed is not put back"),
+        (uncapped.clone(), TenantPolicy { live_enabled: true, ..uncapped }, "a cap already removed is not put back"),
     ];
     for (current, expected, why) in cases {
         assert_eq!(current.apply_pending(&asked), expected, "{why}");
@@ -143,4 +155,38 @@ fn a_policy_request_needs_another_admin() {
         assert_eq!(got, expected, "approve: {why}");
         assert_eq!(request.reject(&who), expected.map(|_| ()), "reject: {why}");
     }
+}
+
+#[test]
+fn currencies_widen_when_added_reclassed_or_made_finer_and_narrow_when_coarser() {
+    let with = |code: &str, class, scale| TenantPolicy {
+        currencies: CurrencyTable::empty()
+            .with(Currency::parse(code).unwrap(), CurrencySpec::new(class, scale).unwrap()),
+        ..TenantPolicy::narrowest()
+    };
+    let n = TenantPolicy::narrowest();
+    let (fiat, crypto) = (CurrencyClass::Fiat, CurrencyClass::Crypto);
+    let cases = [
+        (&n, with("MATIC", crypto, 18), Direction::Widens, "a currency the built-in table lacks"),
+        (&n, with("USDT", crypto, 6), Direction::Unchanged, "the built-in description, written out"),
+        (&n, with("USDT", crypto, 8), Direction::Widens, "more decimals"),
+        (&n, with("USDT", crypto, 2), Direction::Narrows, "fewer decimals"),
+        (&n, with("USDT", fiat, 2), Direction::Widens, "another class, even with fewer decimals"),
+        (&n, with("XOF", fiat, 2), Direction::Widens, "XOF with cents"),
+    ];
+    for (from, to, expected, why) in cases {
+        assert_eq!(Setting::Currencies.direction(from, &to), expected, "{why}");
+    }
+    let patch = PolicyPatch {
+        currency: Some((matic(), spec(18))),
+        timezone: Some(Timezone::parse("Africa/Dakar").unwrap()),
+        ..PolicyPatch::default()
+    };
+    let split = n.split(&patch);
+    assert_eq!(split.now, n, "neither applies at once");
+    assert_eq!(split.pending, Some(patch), "both wait for a second admin");
+    let approved = n.apply_pending(&patch);
+    assert_eq!(approved.currency(matic()), Some(spec(18)), "the tenant's entry is in its table");
+    assert_eq!(approved.currency_table().get(matic()), Some(spec(18)));
+    assert_eq!(approved.currency(Currency::parse("XOF").unwrap()).map(CurrencySpec::scale), Some(0), "built-ins stay");
 }

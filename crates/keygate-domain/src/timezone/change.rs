@@ -23,3 +23,34 @@ pub fn timezone_change_effective(from: Timezone, to: Timezone, now: DateTime<Utc
     let (_, new_midnight) = Window::Day.bounds(to, now);
     old_midnight.max(new_midnight)
 }
+
+/// A change of time zone that has been decided but has not yet taken effect: until `effective_at`,
+/// windows are still reckoned in `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimezoneChange {
+    /// The zone in force until the change.
+    pub from: Timezone,
+    /// When the new zone takes over ([`timezone_change_effective`]).
+    pub effective_at: DateTime<Utc>,
+}
+
+impl TimezoneChange {
+    /// The change from the zone in force at `now` (`current`, under `pending`, a change not yet in
+    /// effect) to `to`; `None` when `to` is already in force and nothing waits.
+    pub fn schedule(current: Timezone, pending: Option<Self>, to: Timezone, now: DateTime<Utc>) -> Option<Self> {
+        let in_force = zone_in_force(current, pending, now);
+        if in_force == to {
+            return None;
+        }
+        Some(Self { from: in_force, effective_at: timezone_change_effective(in_force, to, now) })
+    }
+}
+
+/// The zone windows are reckoned in at `now`: `configured`, unless a change to it has not yet taken
+/// effect.
+pub fn zone_in_force(configured: Timezone, pending: Option<TimezoneChange>, now: DateTime<Utc>) -> Timezone {
+    match pending {
+        Some(change) if now < change.effective_at => change.from,
+        _ => configured,
+    }
+}

@@ -191,3 +191,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_scheduled_change_keeps_the_old_zone_until_it_takes_effect() {
+    let (dakar, singapore) = (Timezone::parse("Africa/Dakar").unwrap(), Timezone::parse("Asia/Singapore").unwrap());
+    // 2026-03-10 20:00 UTC: 20:00 in Dakar (UTC+0), 04:00 on the 11th in Singapore (UTC+8).
+    let now = chrono::Utc.with_ymd_and_hms(2026, 3, 10, 20, 0, 0).unwrap();
+    let change = TimezoneChange::schedule(dakar, None, singapore, now).unwrap();
+    let dakar_midnight = chrono::Utc.with_ymd_and_hms(2026, 3, 11, 0, 0, 0).unwrap();
+    let singapore_midnight = chrono::Utc.with_ymd_and_hms(2026, 3, 11, 16, 0, 0).unwrap();
+    assert_eq!(change, TimezoneChange { from: dakar, effective_at: dakar_midnight.max(singapore_midnight) });
+    let before = singapore_midnight - chrono::Duration::seconds(1);
+    assert_eq!(zone_in_force(singapore, Some(change), before), dakar, "the old zone until the later midnight");
+    assert_eq!(zone_in_force(singapore, Some(change), singapore_midnight), singapore, "then the new one");
+    assert_eq!(TimezoneChange::schedule(singapore, Some(change), dakar, now), None, "back before it took effect");
+    assert_eq!(TimezoneChange::schedule(dakar, None, dakar, now), None, "no change");
+}
