@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use keygate_domain::{Amount, Currency, Scope};
+use keygate_domain::{Amount, Currency, CurrencyClass, Scope, Window};
 use rust_decimal::Decimal;
 
 /// The stable name of a denial reason, as services, logs and documentation show it.
@@ -41,11 +41,15 @@ pub enum DenialCode {
     CurrencyMismatch,
     /// The key's daily volume would be exceeded.
     DailyVolumeExceeded,
+    /// 429: the key's weekly volume would be exceeded.
+    WeeklyVolumeExceeded,
+    /// 429: the key's monthly volume would be exceeded.
+    MonthlyVolumeExceeded,
 }
 
 impl DenialCode {
     /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 17] = [
         Self::Malformed,
         Self::NotFound,
         Self::PendingApproval,
@@ -61,6 +65,8 @@ impl DenialCode {
         Self::AmountPrecision,
         Self::CurrencyMismatch,
         Self::DailyVolumeExceeded,
+        Self::WeeklyVolumeExceeded,
+        Self::MonthlyVolumeExceeded,
     ];
 
     /// The code's stable text (`"REVOKED"`).
@@ -81,6 +87,8 @@ impl DenialCode {
             Self::AmountPrecision => "AMOUNT_PRECISION",
             Self::CurrencyMismatch => "CURRENCY_MISMATCH",
             Self::DailyVolumeExceeded => "DAILY_VOLUME_EXCEEDED",
+            Self::WeeklyVolumeExceeded => "WEEKLY_VOLUME_EXCEEDED",
+            Self::MonthlyVolumeExceeded => "MONTHLY_VOLUME_EXCEEDED",
         }
     }
 
@@ -102,7 +110,7 @@ impl DenialCode {
             | Self::AmountOverLimit
             | Self::CurrencyMismatch => 403,
             Self::UnknownCurrency | Self::AmountPrecision => 400,
-            Self::DailyVolumeExceeded => 429,
+            Self::DailyVolumeExceeded | Self::WeeklyVolumeExceeded | Self::MonthlyVolumeExceeded => 429,
         }
     }
 
@@ -122,8 +130,10 @@ impl DenialCode {
             Self::AmountOverLimit => "The amount exceeds the key's limit",
             Self::UnknownCurrency => "The amount's currency is unknown",
             Self::AmountPrecision => "The amount has more decimals than its currency",
-            Self::CurrencyMismatch => "The amount is not in the key's currency",
+            Self::CurrencyMismatch => "The amount is not in a currency the key may move",
             Self::DailyVolumeExceeded => "The key's daily volume is used up",
+            Self::WeeklyVolumeExceeded => "The key's weekly volume is used up",
+            Self::MonthlyVolumeExceeded => "The key's monthly volume is used up",
         }
     }
 }
@@ -204,17 +214,25 @@ pub enum Denial {
         /// Its decimal places.
         scale: u8,
     },
-    /// The amount is not in the key's currency (or states none).
-    #[error("the key only accepts amounts in {expected}")]
+    /// The amount is in a currency the key may not move (another class, one it has no limits for
+    /// while it has limits for others), or states none to a key that needs one.
+    #[error("{}", mismatch(.accepted, *.class))]
     CurrencyMismatch {
-        /// The key's currency.
-        expected: Currency,
+        /// The currencies the key has limits for (empty: any of its class).
+        accepted: Vec<Currency>,
+        /// The class of currency the key is bound to, if any.
+        class: Option<CurrencyClass>,
     },
-    /// The key's daily volume would be exceeded (produced by the verifier).
-    #[error("the key's daily volume is used up ({remaining} remains today)")]
-    DailyVolumeExceeded {
-        /// What the key may still move today; may be zero.
+    /// One of the key's volumes would be exceeded (produced by the verifier, against the store's
+    /// totals): the shortest window that would go over.
+    #[error("the key's {} volume is used up ({remaining} remains until it resets in {retry_after} s)", adjective(*.window))]
+    VolumeExceeded {
+        /// The window: day, ISO week or month, in the tenant's time zone.
+        window: Window,
+        /// What the key may still move in that window; may be zero.
         remaining: Decimal,
+        /// Whole seconds until the window resets (at least 1).
+        retry_after: u64,
     },
 }
 
@@ -236,13 +254,32 @@ impl Denial {
             Self::UnknownCurrency { .. } => DenialCode::UnknownCurrency,
             Self::AmountPrecision { .. } => DenialCode::AmountPrecision,
             Self::CurrencyMismatch { .. } => DenialCode::CurrencyMismatch,
-            Self::DailyVolumeExceeded { .. } => DenialCode::DailyVolumeExceeded,
+            Self::VolumeExceeded { window: Window::Day, .. } => DenialCode::DailyVolumeExceeded,
+            Self::VolumeExceeded { window: Window::Week, .. } => DenialCode::WeeklyVolumeExceeded,
+            Self::VolumeExceeded { window: Window::Month, .. } => DenialCode::MonthlyVolumeExceeded,
         }
     }
 
     /// The HTTP status of the reason's code.
     pub fn status(&self) -> u16 {
         self.code().status()
+    }
+}
+
+fn adjective(window: Window) -> &'static str {
+    match window {
+        Window::Day => "daily",
+        Window::Week => "weekly",
+        Window::Month => "monthly",
+    }
+}
+
+fn mismatch(accepted: &[Currency], class: Option<CurrencyClass>) -> String {
+    let codes = accepted.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    match (codes.is_empty(), class) {
+        (false, _) => format!("the key only moves {codes}"),
+        (true, Some(class)) => format!("the key only moves {class} currencies"),
+        (true, None) => "the key moves no such currency".to_owned(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! rule out. It must never read a clock, do I/O, or report more than one reason.
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{CurrencyTable, Key, KeyState};
+use keygate_domain::{CurrencyTable, Key, KeyState, Limits};
 
 use crate::context::RequestContext;
 use crate::denial::{Denial, DenialCode};
@@ -12,10 +12,12 @@ use crate::denial::{Denial, DenialCode};
 /// 1. `MALFORMED`, `NOT_FOUND`: the verifier, before a key exists;
 /// 2. `PENDING_APPROVAL`, `REJECTED`, `REVOKED`, `EXPIRED`, `WRONG_TENANT`, `WRONG_ENVIRONMENT`,
 ///    `INSUFFICIENT_SCOPE`, `IP_NOT_ALLOWED`, `CURRENCY_MISMATCH`, `AMOUNT_OVER_LIMIT`: [`evaluate`];
-/// 3. `DAILY_VOLUME_EXCEEDED`: the verifier, against the store's running total, once `evaluate` allows.
+/// 3. `DAILY_VOLUME_EXCEEDED`, `WEEKLY_VOLUME_EXCEEDED`, `MONTHLY_VOLUME_EXCEEDED`: the verifier, against
+///    the store's running totals, once `evaluate` allows (all windows are charged at once; the
+///    shortest that would go over is named).
 ///
 /// The three state codes are one step: a key is in only one state.
-pub const fn check_order() -> [DenialCode; 15] {
+pub const fn check_order() -> [DenialCode; 17] {
     [
         DenialCode::Malformed,
         DenialCode::NotFound,
@@ -32,6 +34,8 @@ pub const fn check_order() -> [DenialCode; 15] {
         DenialCode::CurrencyMismatch,
         DenialCode::AmountOverLimit,
         DenialCode::DailyVolumeExceeded,
+        DenialCode::WeeklyVolumeExceeded,
+        DenialCode::MonthlyVolumeExceeded,
     ]
 }
 
@@ -47,17 +51,19 @@ pub const fn check_order() -> [DenialCode; 15] {
 /// 5. scopes: any required scope not granted is [`Denial::InsufficientScope`], listing all of them;
 /// 6. client address: if the key has an allow list, a missing `ctx.client_ip` (fail closed) or one
 ///    outside the list is [`Denial::IpNotAllowed`];
-/// 7. currency: an amount in a currency the currency table does not know is
+/// 7. currency: an amount in a currency the tenant's `currencies` table does not know is
 ///    [`Denial::UnknownCurrency`], one with more decimals than its currency's scale (trailing zeros do
-///    not count: `7.00` XOF is 7 XOF) is [`Denial::AmountPrecision`]; then, if the key has a currency,
-///    an amount in another currency or in none is [`Denial::CurrencyMismatch`]. Strict on purpose: no guessing with money, since an amount
-///    without a currency compared against a limit in XOF could be euros;
-/// 8. amount: if `ctx.amount` is given and the key has a maximum, more than it is
-///    [`Denial::AmountOverLimit`] (exactly the maximum is allowed).
+///    not count: `7.00` XOF is 7 XOF) is [`Denial::AmountPrecision`]; then an amount in a currency of
+///    another class than the key's, in one the key has no entry for while it has entries for others,
+///    or in none at all to a key with a class or entries, is [`Denial::CurrencyMismatch`]. Strict on
+///    purpose: no guessing with money, since an amount without a currency compared against a limit in
+///    XOF could be euros;
+/// 8. amount: if `ctx.amount` is given and the key's entry for its currency has a maximum, more than
+///    it is [`Denial::AmountOverLimit`] (exactly the maximum is allowed).
 ///
-/// Daily volume is not checked here: it needs the store's running total, so the verifier checks it after
-/// this allows. See [`check_order`] for the full list of codes.
-pub fn evaluate(key: &Key, ctx: &RequestContext, now: DateTime<Utc>) -> Result<(), Denial> {
+/// Volumes are not checked here: they need the store's running totals, so the verifier checks them
+/// after this allows. See [`check_order`] for the full list of codes.
+pub fn evaluate(key: &Key, ctx: &RequestContext, now: DateTime<Utc>, currencies: &CurrencyTable) -> Result<(), Denial> {
     check_state(key.state)?;
     if key.is_expired(now) {
         return Err(Denial::Expired);
@@ -78,29 +84,38 @@ pub fn evaluate(key: &Key, ctx: &RequestContext, now: DateTime<Utc>) -> Result<(
         return Err(Denial::IpNotAllowed);
     }
     if let Some(money) = ctx.amount {
-        if let Some(currency) = money.currency {
-            let spec = CURRENCIES.get(currency).ok_or(Denial::UnknownCurrency { currency })?;
-            if !money.amount.fits_scale(spec.scale()) {
-                return Err(Denial::AmountPrecision { currency, scale: spec.scale() });
+        let max_amount = match money.currency {
+            Some(currency) => {
+                let spec = currencies.get(currency).ok_or(Denial::UnknownCurrency { currency })?;
+                if !money.amount.fits_scale(spec.scale()) {
+                    return Err(Denial::AmountPrecision { currency, scale: spec.scale() });
+                }
+                let class_ok = limits.currency_class().is_none_or(|class| class == spec.class());
+                let entry = limits.amount_limit(currency);
+                if !class_ok || (entry.is_none() && !limits.amounts().is_empty()) {
+                    return Err(mismatch(limits));
+                }
+                entry.and_then(keygate_domain::AmountLimit::max_amount)
             }
-        }
-        if let Some(expected) = limits.currency() {
-            if money.currency != Some(expected) {
-                return Err(Denial::CurrencyMismatch { expected });
+            None if limits.currency_class().is_some() || !limits.amounts().is_empty() => {
+                return Err(mismatch(limits));
             }
-        }
-        if let Some(max_amount) = limits.max_amount() {
-            if money.amount > max_amount {
-                return Err(Denial::AmountOverLimit { max_amount });
-            }
+            None => None,
+        };
+        if let Some(max_amount) = max_amount.filter(|max| money.amount > *max) {
+            return Err(Denial::AmountOverLimit { max_amount });
         }
     }
     Ok(())
 }
 
-/// The currency table amounts are held to: ISO 4217's fiat scales and the crypto defaults. (A tenant's
-/// own table, changed under dual control, is the next step; until then every tenant has this one.)
-static CURRENCIES: std::sync::LazyLock<CurrencyTable> = std::sync::LazyLock::new(CurrencyTable::builtin);
+/// The refusal of a currency the key may not move, naming what it may.
+fn mismatch(limits: &Limits) -> Denial {
+    Denial::CurrencyMismatch {
+        accepted: limits.amounts().iter().map(|(currency, _)| *currency).collect(),
+        class: limits.currency_class(),
+    }
+}
 
 /// Step 1. Every state is named, so a new state cannot slip through unnoticed.
 fn check_state(state: KeyState) -> Result<(), Denial> {

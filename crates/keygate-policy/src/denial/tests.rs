@@ -4,13 +4,13 @@
 
 use std::collections::HashSet;
 
-use keygate_domain::{Amount, Currency, Scope};
+use keygate_domain::{Amount, Currency, CurrencyClass, Scope, Window};
 use rust_decimal::Decimal;
 
 use super::*;
 
 /// The table as the API documents it, written out independently of the `match`es it checks.
-const TABLE: [(DenialCode, &str, u16); 15] = [
+const TABLE: [(DenialCode, &str, u16); 17] = [
     (DenialCode::Malformed, "MALFORMED", 401),
     (DenialCode::NotFound, "NOT_FOUND", 401),
     (DenialCode::PendingApproval, "PENDING_APPROVAL", 401),
@@ -26,6 +26,8 @@ const TABLE: [(DenialCode, &str, u16); 15] = [
     (DenialCode::AmountPrecision, "AMOUNT_PRECISION", 400),
     (DenialCode::CurrencyMismatch, "CURRENCY_MISMATCH", 403),
     (DenialCode::DailyVolumeExceeded, "DAILY_VOLUME_EXCEEDED", 429),
+    (DenialCode::WeeklyVolumeExceeded, "WEEKLY_VOLUME_EXCEEDED", 429),
+    (DenialCode::MonthlyVolumeExceeded, "MONTHLY_VOLUME_EXCEEDED", 429),
 ];
 
 fn check(code: DenialCode, text: &str, status: u16) {
@@ -45,10 +47,10 @@ fn every_code_prints_parses_back_and_answers_its_documented_status() {
     }
     let listed: HashSet<DenialCode> = TABLE.iter().map(|row| row.0).collect();
     let all: HashSet<DenialCode> = DenialCode::ALL.into_iter().collect();
-    assert_eq!(all.len(), 15, "ALL holds fifteen distinct codes");
+    assert_eq!(all.len(), 17, "ALL holds seventeen distinct codes");
     assert_eq!(listed, all, "the documented table covers exactly ALL");
     let titles: HashSet<&str> = DenialCode::ALL.iter().map(|c| c.title()).collect();
-    assert_eq!(titles.len(), 15, "every code has its own title");
+    assert_eq!(titles.len(), 17, "every code has its own title");
 }
 
 #[test]
@@ -75,8 +77,10 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (Denial::AmountOverLimit { max_amount: Amount::parse("100").unwrap() }, DenialCode::AmountOverLimit),
         (Denial::UnknownCurrency { currency: Currency::parse("ZZZ").unwrap() }, DenialCode::UnknownCurrency),
         (Denial::AmountPrecision { currency: Currency::parse("XOF").unwrap(), scale: 0 }, DenialCode::AmountPrecision),
-        (Denial::CurrencyMismatch { expected: Currency::parse("XOF").unwrap() }, DenialCode::CurrencyMismatch),
-        (Denial::DailyVolumeExceeded { remaining: Decimal::ZERO }, DenialCode::DailyVolumeExceeded),
+        (Denial::CurrencyMismatch { accepted: vec![Currency::parse("XOF").unwrap()], class: None }, DenialCode::CurrencyMismatch),
+        (volume(Window::Day, Decimal::ZERO), DenialCode::DailyVolumeExceeded),
+        (volume(Window::Week, Decimal::ZERO), DenialCode::WeeklyVolumeExceeded),
+        (volume(Window::Month, Decimal::ZERO), DenialCode::MonthlyVolumeExceeded),
     ];
     for (denial, code) in &cases {
         assert_eq!(denial.code(), *code, "{denial:?} has code {code:?}");
@@ -94,10 +98,16 @@ fn denial_messages_name_the_details_a_caller_can_act_on() {
     let cases = [
         (Denial::InsufficientScope { missing: scopes }, "payouts:write, balances:read", "every missing scope"),
         (Denial::AmountOverLimit { max_amount: Amount::parse("250.50").unwrap() }, "250.50", "the maximum"),
-        (Denial::CurrencyMismatch { expected: Currency::parse("XOF").unwrap() }, "XOF", "the expected currency"),
-        (Denial::DailyVolumeExceeded { remaining: Decimal::new(1250, 2) }, "12.50", "what remains today"),
+        (Denial::CurrencyMismatch { accepted: vec![Currency::parse("XOF").unwrap()], class: None }, "XOF", "the expected currency"),
+        (Denial::CurrencyMismatch { accepted: vec![], class: Some(CurrencyClass::Fiat) }, "fiat", "the key's class"),
+        (volume(Window::Day, Decimal::new(1250, 2)), "12.50", "what remains today"),
+        (volume(Window::Week, Decimal::ONE), "weekly", "which window"),
     ];
     for (denial, detail, why) in cases {
         assert!(denial.to_string().contains(detail), "{denial:?} message names {why}: {detail}");
     }
+}
+
+fn volume(window: Window, remaining: Decimal) -> Denial {
+    Denial::VolumeExceeded { window, remaining, retry_after: 60 }
 }

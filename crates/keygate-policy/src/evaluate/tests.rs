@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_domain::{
-    ActorId, Amount, Currency, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Privileges,
-    Scope, ScopeSet, TenantId,
+    ActorId, Amount, AmountLimit, Currency, CurrencyClass, CurrencySpec, Environment, Expiry, IpAllowList, Key, KeyId,
+    KeyName, KeyState, Limits, PerWindow, Privileges, Scope, ScopeSet, TenantId,
 };
 
 use super::*;
@@ -38,7 +38,7 @@ fn money(value: &str, code: Option<&str>) -> Money {
 
 fn limits(code: Option<&str>, max_amount: Option<&str>, networks: &[&str]) -> Limits {
     let ips = IpAllowList::parse(networks.iter().copied()).unwrap();
-    Limits::new(code.map(currency), max_amount.map(amount), None, ips).unwrap()
+    Limits::single(code.map(currency), max_amount.map(amount), None, ips).unwrap()
 }
 
 /// The baseline: an active, live, never-expiring key of tenant `acme`, with no limits and every scope
@@ -81,7 +81,7 @@ fn request() -> RequestContext {
 }
 
 fn check(key: &Key, ctx: &RequestContext, now: DateTime<Utc>, expected: &Result<(), Denial>, why: &str) {
-    assert_eq!(&evaluate(key, ctx, now), expected, "{why}");
+    assert_eq!(&evaluate(key, ctx, now, &CurrencyTable::builtin()), expected, "{why}");
 }
 
 /// A description, one change to the baseline key or request, and the expected decision.
@@ -201,12 +201,12 @@ fn amounts_must_be_in_the_keys_currency_and_state_it() {
         (
             "key in EUR, amount in XOF",
             |k, _| k.privileges.limits = limits(Some("EUR"), None, &[]),
-            Err(Denial::CurrencyMismatch { expected: currency("EUR") }),
+            Err(Denial::CurrencyMismatch { accepted: vec![currency("EUR")], class: None }),
         ),
         (
             "key in XOF, amount without currency",
             |k, c| (k.privileges.limits, c.amount) = (limits(Some("XOF"), None, &[]), Some(money("100", None))),
-            Err(Denial::CurrencyMismatch { expected: currency("XOF") }),
+            Err(Denial::CurrencyMismatch { accepted: vec![currency("XOF")], class: None }),
         ),
         ("key without currency, amount without currency", |_, c| c.amount = Some(money("100", None)), Ok(())),
         (
@@ -215,6 +215,85 @@ fn amounts_must_be_in_the_keys_currency_and_state_it() {
             Ok(()),
         ),
     ]);
+}
+
+fn entry(code: &str, max: Option<&str>) -> (Currency, AmountLimit) {
+    (currency(code), AmountLimit::new(currency(code), max.map(amount), PerWindow::default()).unwrap())
+}
+
+fn multi(entries: Vec<(Currency, AmountLimit)>, class: Option<CurrencyClass>) -> Limits {
+    Limits::new(entries, class, IpAllowList::default()).unwrap()
+}
+
+#[test]
+fn a_key_moves_only_its_class_and_the_currencies_it_has_entries_for() {
+    fn stable(k: &mut Key) {
+        k.privileges.limits = multi(vec![entry("USDT", Some("5")), entry("BTC", None)], None);
+    }
+    fn fiat_only(k: &mut Key) {
+        k.privileges.limits = multi(vec![], Some(CurrencyClass::Fiat));
+    }
+    fn in_usdt(c: &mut RequestContext, value: &str) {
+        c.amount = Some(money(value, Some("USDT")));
+    }
+    check_cases(&[
+        ("USDT with 6 decimals", |k, c| (stable(k), in_usdt(c, "4.123456")).1, Ok(())),
+        (
+            "USDT with 7 decimals",
+            |k, c| (stable(k), in_usdt(c, "4.1234567")).1,
+            Err(Denial::AmountPrecision { currency: currency("USDT"), scale: 6 }),
+        ),
+        (
+            "USDT over its own maximum",
+            |k, c| (stable(k), in_usdt(c, "5.000001")).1,
+            Err(Denial::AmountOverLimit { max_amount: amount("5") }),
+        ),
+        ("BTC with 8 decimals", |k, c| (stable(k), c.amount = Some(money("0.00000001", Some("BTC")))).1, Ok(())),
+        (
+            "BTC with 9 decimals",
+            |k, c| (stable(k), c.amount = Some(money("0.000000001", Some("BTC")))).1,
+            Err(Denial::AmountPrecision { currency: currency("BTC"), scale: 8 }),
+        ),
+        (
+            "a currency the key has no entry for",
+            |k, _| stable(k),
+            Err(Denial::CurrencyMismatch { accepted: vec![currency("BTC"), currency("USDT")], class: None }),
+        ),
+        (
+            "1.001 USD",
+            |_, c| c.amount = Some(money("1.001", Some("USD"))),
+            Err(Denial::AmountPrecision { currency: currency("USD"), scale: 2 }),
+        ),
+        ("a fiat-only key moves XOF", |k, _| fiat_only(k), Ok(())),
+        (
+            "a fiat-only key refuses a crypto currency",
+            |k, c| (fiat_only(k), in_usdt(c, "1")).1,
+            Err(Denial::CurrencyMismatch { accepted: vec![], class: Some(CurrencyClass::Fiat) }),
+        ),
+        (
+            "a fiat-only key refuses an amount without currency",
+            |k, c| (fiat_only(k), c.amount = Some(money("1", None))).1,
+            Err(Denial::CurrencyMismatch { accepted: vec![], class: Some(CurrencyClass::Fiat) }),
+        ),
+    ]);
+}
+
+#[test]
+fn the_tenant_table_decides_what_a_currency_is() {
+    let (key, mut ctx) = (active_key(), request());
+    ctx.amount = Some(money("1.5", Some("MATIC")));
+    let builtin = CurrencyTable::builtin();
+    let unknown = Err(Denial::UnknownCurrency { currency: currency("MATIC") });
+    assert_eq!(evaluate(&key, &ctx, now(), &builtin), unknown, "MATIC is not built in");
+    let with_matic = builtin.with(currency("MATIC"), CurrencySpec::new(CurrencyClass::Crypto, 18).unwrap());
+    assert_eq!(evaluate(&key, &ctx, now(), &with_matic), Ok(()), "a tenant's own entry");
+    ctx.amount = Some(money("7.5", Some("XOF")));
+    let xof_cents = builtin.with(currency("XOF"), CurrencySpec::new(CurrencyClass::Fiat, 2).unwrap());
+    assert_eq!(evaluate(&key, &ctx, now(), &xof_cents), Ok(()), "a tenant's scale replaces the built-in");
+    let precision = Err(Denial::AmountPrecision { currency: currency("XOF"), scale: 0 });
+    assert_eq!(evaluate(&key, &ctx, now(), &builtin), precision, "7.50 XOF has cents");
+    ctx.amount = Some(money("7.00", Some("XOF")));
+    assert_eq!(evaluate(&key, &ctx, now(), &builtin), Ok(()), "trailing zeros do not count");
 }
 
 #[test]
@@ -263,12 +342,18 @@ fn rules_are_checked_in_the_documented_order() {
         // Act: one denial per fix, until the request is allowed.
         let mut seen = Vec::new();
         for fix in fixes {
-            seen.push(evaluate(&key, &ctx, now()).map_err(|d| d.code()));
+            seen.push(evaluate(&key, &ctx, now(), &CurrencyTable::builtin()).map_err(|d| d.code()));
             fix(&mut key, &mut ctx);
         }
-        seen.push(evaluate(&key, &ctx, now()).map_err(|d| d.code()));
+        seen.push(evaluate(&key, &ctx, now(), &CurrencyTable::builtin()).map_err(|d| d.code()));
         // Assert: the documented order, minus the codes the verifier produces and the other two states.
-        let verifier = [DenialCode::Malformed, DenialCode::NotFound, DenialCode::DailyVolumeExceeded];
+        let verifier = [
+            DenialCode::Malformed,
+            DenialCode::NotFound,
+            DenialCode::DailyVolumeExceeded,
+            DenialCode::WeeklyVolumeExceeded,
+            DenialCode::MonthlyVolumeExceeded,
+        ];
         let other_states = states.map(|(_, code)| code).into_iter().filter(|code| *code != state_code);
         let skipped: Vec<DenialCode> = verifier.into_iter().chain(other_states).collect();
         let mut expected: Vec<_> = check_order().into_iter().filter(|c| !skipped.contains(c)).map(Err).collect();
@@ -286,5 +371,6 @@ fn the_check_order_lists_every_code_once_from_the_verifier_s_first_to_its_last()
     all.sort_unstable();
     assert_eq!(sorted, all, "check_order is a permutation of ALL");
     assert_eq!(order[..2], [DenialCode::Malformed, DenialCode::NotFound], "parsing and look-up come first");
-    assert_eq!(order[order.len() - 1], DenialCode::DailyVolumeExceeded, "daily volume comes last");
+    let volumes = [DenialCode::DailyVolumeExceeded, DenialCode::WeeklyVolumeExceeded, DenialCode::MonthlyVolumeExceeded];
+    assert_eq!(order[order.len() - 3..], volumes, "volumes come last, shortest window first");
 }

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_domain::{
-    ActorId, Amount, Currency, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Privileges,
+    ActorId, Amount, Currency, CurrencyTable, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Privileges,
     Scope, ScopeSet, TenantId,
 };
 use keygate_policy::{evaluate, Denial, Money, RequestContext};
@@ -122,7 +122,7 @@ fn build_key(m: &KeyModel) -> Key {
         environment: m.environment,
         privileges: Privileges {
             scopes: ScopeSet::parse(m.scopes.iter().copied()).unwrap(),
-            limits: Limits::new(currency, max_amount, None, ips).unwrap(),
+            limits: Limits::single(currency, max_amount, None, ips).unwrap(),
         },
         expiry: m.expires_in.map_or(Expiry::Never, |s| Expiry::At(now() + Duration::seconds(s))),
         state: m.state,
@@ -239,7 +239,7 @@ fn broken_rules(k: &KeyModel, r: &RequestModel) -> Vec<Denial> {
     }
     if let (Some((amount, currency)), Some((expected, max))) = (r.amount, k.limits) {
         if currency != Some(expected) {
-            broken.push(Denial::CurrencyMismatch { expected: Currency::parse(expected).unwrap() });
+            broken.push(Denial::CurrencyMismatch { accepted: vec![Currency::parse(expected).unwrap()], class: None });
         }
         let decimal = |text: &str| Decimal::from_str_exact(text).unwrap();
         if let Some(max) = max.filter(|max| decimal(amount) > decimal(max)) {
@@ -259,7 +259,7 @@ proptest! {
         ) {
         let broken = broken_rules(&key, &request);
         let expected = broken.first().cloned().map_or(Ok(()), Err);
-        let decision = evaluate(&build_key(&key), &build_request(&request), now());
+        let decision = evaluate(&build_key(&key), &build_request(&request), now(), &CurrencyTable::builtin());
         prop_assert_eq!(decision, expected, "every broken rule, in order: {:?}", broken);
     }
 }
