@@ -46,7 +46,7 @@ pub fn active_key(verifier: &Verifier, tenant: &TenantId, n: usize) -> Result<(K
     let token = Token::generate(Environment::Live);
     let xof = Currency::parse("XOF").map_err(|e| e.to_string())?;
     let volume = "100000000000000".parse().map_err(|_| "bad volume".to_owned())?;
-    let limits = Limits::new(Some(xof), None, Some(volume), IpAllowList::default()).map_err(|e| e.to_string())?;
+    let limits = Limits::single(Some(xof), None, Some(volume), IpAllowList::default()).map_err(|e| e.to_string())?;
     let new = NewKey {
         id: token.key_id(),
         tenant: tenant.clone(),

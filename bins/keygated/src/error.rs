@@ -167,7 +167,7 @@ impl From<ManageError> for ApiError {
             ManageError::Unauthenticated => Self::Unauthenticated,
             ManageError::Forbidden(why) => Self::Forbidden(why.to_owned()),
             ManageError::NotFound => Self::NotFound,
-            ManageError::Invalid { field, message } => Self::Invalid { field: field.to_owned(), message },
+            ManageError::Invalid { field, message } => Self::Invalid { field, message },
             ManageError::SelfApproval
             | ManageError::Transition(TransitionError::SelfApproval)
             | ManageError::Operator(Op::SelfApproval) => Self::SelfApproval,

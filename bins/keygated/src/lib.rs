@@ -12,4 +12,4 @@ pub mod startup;
 pub mod telemetry;
 
 pub use config::Config;
-pub use startup::{start, Running, StartError};
+pub use startup::{start, start_at, Running, StartError};

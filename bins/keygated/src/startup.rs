@@ -72,6 +72,11 @@ fn secret(
 
 /// Builds everything and binds the listener.
 pub async fn start(config: Config) -> Result<Running, StartError> {
+    start_at(config, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with another clock: the one seam for tests that must cross a midnight or a week on cue.
+pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> Result<Running, StartError> {
     telemetry::init_metrics();
     let store: Arc<dyn KeyStore> = match &config.database_url {
         None => Arc::new(MemoryStore::new()),
@@ -99,7 +104,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         cache_capacity: config.cache_capacity,
         cache_ttl: config.cache_ttl(),
     };
-    let verifier = Verifier::new(store, verifier_config, Arc::new(SystemClock));
+    let verifier = Verifier::new(store, verifier_config, clock);
     let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)));
     let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
     let verify_auth = web::Data::new(routes::VerifyAuth { required: config.verify_auth_required() });

@@ -167,6 +167,13 @@ impl Limits {
         Self::new(amounts, None, allowed_ips)
     }
 
+    /// These limits bound to `class` (`None`: any class).
+    #[must_use]
+    pub fn with_currency_class(mut self, class: Option<CurrencyClass>) -> Self {
+        self.currency_class = class;
+        self
+    }
+
     /// No limits at all.
     pub fn none() -> Self {
         Self::default()

@@ -165,7 +165,7 @@ fn postgres(c: &mut Criterion) {
         let store = Arc::new(db.store());
         let tenant = given_tenant(&*store).await;
         let huge = "100000000000000000".parse().unwrap();
-        let limits = Limits::new(Some(usd), None, Some(huge), IpAllowList::default()).unwrap();
+        let limits = Limits::single(Some(usd), None, Some(huge), IpAllowList::default()).unwrap();
         let (change, token) = active_key(&tenant, 0, limits);
         store.commit(&[change]).await.unwrap();
         (verifier(store), token)

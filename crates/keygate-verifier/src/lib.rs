@@ -15,6 +15,7 @@ mod config;
 pub mod manage;
 mod outcome;
 pub mod spend;
+pub mod tenant_rules;
 mod verifier;
 
 pub use clock::SystemClock;

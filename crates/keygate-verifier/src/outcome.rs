@@ -20,13 +20,18 @@ pub struct Verified {
     pub scopes: ScopeSet,
     /// When it expires (`None`: never).
     pub expires_at: Option<DateTime<Utc>>,
-    /// What remains of today's volume after this request's spend, when the key has a daily volume and
-    /// an amount was spent.
+    /// What remains of today's volume after this request's spend, when the key has a daily volume for
+    /// the currency and an amount was spent.
     pub remaining_daily_volume: Option<Decimal>,
+    /// What remains of this ISO week's volume, likewise.
+    pub remaining_weekly_volume: Option<Decimal>,
+    /// What remains of this month's volume, likewise.
+    pub remaining_monthly_volume: Option<Decimal>,
     /// The amount spent by this verification (to give back with [`crate::Verifier::release`] if the
     /// operation then fails).
     pub spent: Option<Money>,
-    /// The UTC day the amount was spent on (a release gives it back to that day, even after midnight).
+    /// The local date (in the tenant's zone) of the day the amount was spent on; a release gives it back
+    /// to that day, week and month, even after they closed (where it then changes nothing new).
     pub spent_on: Option<NaiveDate>,
     /// The client address the verification was made for (a later `charge` is held to it too).
     pub client_ip: Option<IpAddr>,

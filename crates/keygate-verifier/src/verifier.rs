@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use keygate_credential::{SecretHash, SecretHasher, Token, TokenPrefix};
-use keygate_domain::{Clock, Key, KeyId, SpendId, TenantId};
+use keygate_domain::{retry_after, Clock, CurrencyTable, Key, KeyId, PerWindow, SpendId, TenantId};
 use keygate_policy::{evaluate, Denial, DenialCode, Money, RequestContext};
 use keygate_store::{
     Idempotency, KeyRecord, KeyStore, NewSpend, Recorded, SpendRecord, StoreError, UsageBuffer, UsageBufferOptions,
@@ -14,6 +14,7 @@ use rand_core::{OsRng, RngCore};
 use crate::cache::{Entry, KeyCache};
 use crate::config::VerifierConfig;
 use crate::outcome::{Verified, VerifyError};
+use crate::tenant_rules::{RulesCache, TenantRules};
 
 struct Inner {
     store: Arc<dyn KeyStore>,
@@ -22,6 +23,7 @@ struct Inner {
     prefix: TokenPrefix,
     cache: KeyCache,
     usage: UsageBuffer,
+    rules: RulesCache,
     /// Compared against when the id is unknown, so an unknown id costs what a wrong secret costs.
     decoy: SecretHash,
 }
@@ -53,6 +55,7 @@ impl Verifier {
             prefix: config.prefix,
             cache,
             usage,
+            rules: RulesCache::default(),
             decoy: SecretHash::from_bytes(decoy),
         };
         Self { inner: Arc::new(inner) }
@@ -120,11 +123,16 @@ impl Verifier {
             return Err(Denial::NotFound.into());
         }
         let now = self.inner.clock.now();
-        evaluate(&record.key, ctx, now)?;
         let mut verified = verified(&record.key, ctx);
-        if let Some(money) = ctx.amount {
-            let idempotency = options.idempotency.map(|key| (key, options.caller));
-            self.charge_checked(&record.key, ctx, money, now, idempotency, &mut verified).await?;
+        match ctx.amount {
+            // Only money needs the tenant's rules, so a plain verification never reads them.
+            None => evaluate(&record.key, ctx, now, &NO_CURRENCIES)?,
+            Some(money) => {
+                let rules = self.rules(&record.key.tenant).await?;
+                evaluate(&record.key, ctx, now, &rules.currencies)?;
+                let idempotency = options.idempotency.map(|key| (key, options.caller));
+                self.charge_checked(&record.key, &rules, ctx, money, now, idempotency, &mut verified).await?;
+            }
         }
         self.inner.usage.record(&record.key.tenant, record.key.id, now, ctx.client_ip);
         Ok(verified)
@@ -143,9 +151,10 @@ impl Verifier {
             amount: Some(money),
             ..RequestContext::default()
         };
-        evaluate(&record.key, &ctx, now)?;
+        let rules = self.rules(&record.key.tenant).await?;
+        evaluate(&record.key, &ctx, now, &rules.currencies)?;
         let mut charged = verified.clone();
-        self.charge_checked(&record.key, &ctx, money, now, None, &mut charged).await?;
+        self.charge_checked(&record.key, &rules, &ctx, money, now, None, &mut charged).await?;
         Ok(charged)
     }
 
@@ -183,6 +192,24 @@ impl Verifier {
         self.inner.cache.evict(keygate_store::Invalidation::Key(id));
     }
 
+    /// Drops the cached rules of `tenant` (its currency table and time zone), at once. Management calls
+    /// it after each change of the tenant; other processes read them again within
+    /// [`crate::tenant_rules::RULES_TTL`].
+    pub fn forget_tenant(&self, tenant: &TenantId) {
+        self.inner.rules.forget(tenant);
+    }
+
+    /// The rules of `tenant`, cached.
+    async fn rules(&self, tenant: &TenantId) -> Result<Arc<TenantRules>, VerifyError> {
+        if let Some(rules) = self.inner.rules.get(tenant) {
+            return Ok(rules);
+        }
+        let read = self.inner.store.tenant(tenant).await.map_err(store_error)?;
+        let rules = Arc::new(TenantRules::of(&read));
+        self.inner.rules.put(tenant.clone(), rules.clone());
+        Ok(rules)
+    }
+
     /// Writes the usage still buffered (call on graceful shutdown).
     pub async fn shutdown(&self) {
         if let Err(error) = self.inner.usage.shutdown().await {
@@ -191,12 +218,14 @@ impl Verifier {
     }
 
     /// Money never rides on a cached answer alone: an amount-bearing request always makes one store
-    /// round trip. With a daily volume it is the atomic spend, which also checks that the key's stored
-    /// version is the one decided on; a key changed since (revoked, narrowed) is read again and decided
-    /// anew. Without one it is a fresh read of the key, decided anew.
+    /// round trip, the atomic spend, which charges the day, week and month (in the tenant's zone) at
+    /// once under the key's volumes for the currency, and checks that the key's stored version is the
+    /// one decided on; a key changed since (revoked, narrowed) is read again and decided anew.
+    #[allow(clippy::too_many_arguments)] // One decision's inputs, each used once; a struct would only rename them.
     async fn charge_checked(
         &self,
         cached: &Key,
+        rules: &TenantRules,
         ctx: &RequestContext,
         money: Money,
         now: DateTime<Utc>,
@@ -209,37 +238,44 @@ impl Verifier {
             key: k.to_owned(),
             fingerprint: crate::spend::fingerprint(cached.id, ctx, money, caller),
         });
+        let zone = rules.zone_at(now);
+        let starts = PerWindow::starts(zone, now);
         for _ in 0..3 {
-            let day = now.date_naive();
+            let entry = money.currency.and_then(|currency| key.privileges.limits.amount_limit(currency).copied());
             let spend = NewSpend {
                 id: new_spend_id(),
                 tenant: key.tenant.clone(),
                 key: key.id,
                 key_version: key.version,
-                day,
                 amount: money.amount.value(),
                 currency: money.currency,
-                limit: key.privileges.limits.daily_volume().map(keygate_domain::Amount::value),
+                starts,
+                limits: PerWindow::from_fn(|w| entry.and_then(|e| e.volume(w)).map(keygate_domain::Amount::value)),
                 idempotency: idempotency.clone(),
                 at: now,
             };
             match store.record_spend(&spend).await.map_err(store_error)? {
                 Recorded::Spent { spend, remaining } => {
-                    verified.remaining_daily_volume = remaining;
+                    verified.remaining_daily_volume = remaining.day;
+                    verified.remaining_weekly_volume = remaining.week;
+                    verified.remaining_monthly_volume = remaining.month;
                     verified.spent = Some(money);
-                    verified.spent_on = Some(day);
+                    verified.spent_on = Some(spend.starts.day);
                     verified.spend = Some(spend.id);
                     return Ok(());
                 }
                 Recorded::Replayed { spend } => {
                     verified.spent = Some(money);
-                    verified.spent_on = Some(spend.day);
+                    verified.spent_on = Some(spend.starts.day);
                     verified.spend = Some(spend.id);
                     return Ok(());
                 }
                 Recorded::Mismatch => return Err(VerifyError::IdempotencyMismatch),
-                Recorded::Refused { remaining } => return Err(Denial::DailyVolumeExceeded { remaining }.into()),
-                Recorded::Stale => key = self.refresh(key.id, ctx, now, true).await?,
+                Recorded::Refused { window, remaining } => {
+                    let retry_after = retry_after(zone, now, window);
+                    return Err(Denial::VolumeExceeded { window, remaining, retry_after }.into());
+                }
+                Recorded::Stale => key = self.refresh(key.id, &rules.currencies, ctx, now, true).await?,
             }
         }
         // The key changed under us three times in a row: let the caller retry rather than guess.
@@ -251,6 +287,7 @@ impl Verifier {
     async fn refresh(
         &self,
         id: KeyId,
+        currencies: &CurrencyTable,
         ctx: &RequestContext,
         now: DateTime<Utc>,
         stale: bool,
@@ -263,7 +300,7 @@ impl Verifier {
         let entry = self.inner.store.find_key(id).await.map_err(store_error)?.map(Arc::new);
         cache.insert(id, entry.clone(), generation);
         let record = entry.ok_or(Denial::NotFound)?;
-        evaluate(&record.key, ctx, now)?;
+        evaluate(&record.key, ctx, now, currencies)?;
         Ok(record.key.clone())
     }
 
@@ -301,6 +338,8 @@ fn verified(key: &Key, ctx: &RequestContext) -> Verified {
         scopes: key.privileges.scopes.clone(),
         expires_at: key.expiry.at(),
         remaining_daily_volume: None,
+        remaining_weekly_volume: None,
+        remaining_monthly_volume: None,
         spent: None,
         spent_on: None,
         client_ip: ctx.client_ip,
@@ -328,6 +367,9 @@ fn outcome_counter(outcome: &Result<Verified, VerifyError>) -> &'static metrics:
     };
     &counters[index]
 }
+
+/// The table a verification without an amount is evaluated against: it is never consulted.
+static NO_CURRENCIES: std::sync::LazyLock<CurrencyTable> = std::sync::LazyLock::new(CurrencyTable::empty);
 
 /// A fresh spend id: 128 bits from the OS RNG.
 fn new_spend_id() -> SpendId {

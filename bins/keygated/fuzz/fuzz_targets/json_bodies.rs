@@ -90,15 +90,23 @@ fn scopes_json(scopes: &ScopeSet) -> Value {
 
 fn limits_json(limits: &Limits) -> Value {
     let mut out = Map::new();
-    if let Some(currency) = limits.currency() {
-        out.insert("currency".into(), currency.as_str().into());
-    }
-    if let Some(max) = limits.max_amount() {
-        out.insert("max_amount".into(), max.to_string().into());
-    }
-    if let Some(daily) = limits.daily_volume() {
-        out.insert("daily_volume".into(), daily.to_string().into());
-    }
+    let entries: Vec<Value> = limits
+        .amounts()
+        .iter()
+        .map(|(currency, entry)| {
+            let mut e = Map::new();
+            e.insert("currency".into(), currency.as_str().into());
+            let named = [("max_amount", entry.max_amount()), ("daily_volume", entry.volumes().day)];
+            let named = named.into_iter().chain([("weekly_volume", entry.volumes().week), ("monthly_volume", entry.volumes().month)]);
+            for (name, amount) in named {
+                if let Some(amount) = amount {
+                    e.insert(name.into(), amount.to_string().into());
+                }
+            }
+            Value::Object(e)
+        })
+        .collect();
+    out.insert("amounts".into(), entries.into());
     let ips: Vec<String> = limits.allowed_ips().networks().iter().map(ToString::to_string).collect();
     out.insert("allowed_ips".into(), ips.into());
     Value::Object(out)
@@ -113,6 +121,9 @@ fn key_spec_json(spec: &KeySpec) -> Value {
     });
     if let Some(notes) = &spec.notes {
         body["notes"] = notes.as_str().into();
+    }
+    if let Some(class) = spec.privileges.limits.currency_class() {
+        body["currency_class"] = class.as_str().into();
     }
     match spec.expiry {
         ExpiryRequest::Default => {}
@@ -135,6 +146,9 @@ fn key_patch_json(patch: &KeyPatch) -> Value {
     }
     if let Some(limits) = &patch.limits {
         body["limits"] = limits_json(limits);
+    }
+    if let Some(class) = patch.currency_class {
+        body["currency_class"] = class.map_or(Value::Null, |c| c.as_str().into());
     }
     body
 }

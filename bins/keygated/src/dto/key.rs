@@ -2,75 +2,19 @@
 //! secret once.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{
-    Amount, Currency, Environment, ExpiryRequest, IpAllowList, Key, KeyName, Limits, Notes, Privileges, Reason,
-    ScopeSet,
-};
+use keygate_domain::{Environment, ExpiryRequest, Key, KeyName, Notes, Privileges, Reason, ScopeSet};
 use keygate_store::{KeyRecord, KeyUsage};
 use keygate_verifier::manage::{KeyPatch, KeySpec};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::limits::{currency_class, limits, LimitsInput, LimitsView};
 use super::schema::{
-    ActorText, AmountText, CurrencyText, CursorText, EnvironmentView, KeyIdText, KeyNameText, KeyStateView, MaskedText,
+    ActorText, CurrencyClassView, CursorText, EnvironmentView, KeyIdText, KeyNameText, KeyStateView, MaskedText,
     NotesText, ReasonText, ScopeText, SecretText, TenantIdText,
 };
 use super::{field, Nullable};
 use crate::error::ApiError;
-
-/// Limits as sent: amounts are JSON strings (`"100000.00"`), never numbers. An amount limit needs a
-/// currency, and `max_amount` may not exceed `daily_volume`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = LimitsInput, examples(json!({"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": ["10.20.0.0/16"]})))]
-pub struct LimitsInput {
-    /// The currency of `max_amount` and `daily_volume`.
-    #[serde(default)]
-    #[schema(value_type = Option<CurrencyText>)]
-    currency: Option<String>,
-    /// The most one request may move.
-    #[serde(default)]
-    #[schema(value_type = Option<AmountText>)]
-    max_amount: Option<String>,
-    /// The most all requests may move in a UTC day.
-    #[serde(default)]
-    #[schema(value_type = Option<AmountText>)]
-    daily_volume: Option<String>,
-    /// IPv4/IPv6 addresses or CIDR networks the key may be used from; empty means any.
-    #[serde(default)]
-    #[schema(max_items = 256, examples(json!(["10.20.0.0/16", "2001:db8::/32"])))]
-    allowed_ips: Vec<String>,
-}
-
-fn limits(input: LimitsInput) -> Result<Limits, ApiError> {
-    let amount = |name: &str, text: Option<String>| {
-        text.map(|t| field(&format!("limits.{name}"), &t, Amount::parse)).transpose()
-    };
-    let currency = input.currency.map(|c| field("limits.currency", &c, Currency::parse)).transpose()?;
-    let max_amount = amount("max_amount", input.max_amount)?;
-    let daily_volume = amount("daily_volume", input.daily_volume)?;
-    // Limits are money in their currency: a currency the table knows, amounts within its decimals.
-    if let Some(currency) = currency {
-        let spec = keygate_domain::CurrencyTable::builtin()
-            .get(currency)
-            .ok_or_else(|| ApiError::invalid("limits.currency", "is not a currency keygate knows"))?;
-        for (name, value) in [("limits.max_amount", max_amount), ("limits.daily_volume", daily_volume)] {
-            if value.is_some_and(|a| !a.fits_scale(spec.scale())) {
-                return Err(ApiError::invalid(
-                    name,
-                    format!("has more than {} decimal places for {currency}", spec.scale()),
-                ));
-            }
-        }
-    }
-    let ips = IpAllowList::parse(&input.allowed_ips).map_err(|e| match e {
-        keygate_domain::LimitsError::Network { index } => {
-            ApiError::invalid(format!("limits.allowed_ips[{index}]"), "is not an IP address or CIDR network")
-        }
-        other => ApiError::invalid("limits.allowed_ips", other),
-    })?;
-    Limits::new(currency, max_amount, daily_volume, ips).map_err(|e| ApiError::invalid("limits", e))
-}
 
 fn scopes(texts: &[String]) -> Result<ScopeSet, ApiError> {
     let parsed = texts
@@ -114,6 +58,10 @@ pub struct CreateKey {
     /// Amount, volume and address limits.
     #[serde(default)]
     limits: LimitsInput,
+    /// The only class of currency the key may move (`fiat` or `crypto`); absent: any.
+    #[serde(default)]
+    #[schema(value_type = Option<CurrencyClassView>)]
+    currency_class: Option<String>,
     /// An instant in the future.
     #[serde(default)]
     expires_at: Option<DateTime<Utc>>,
@@ -145,7 +93,10 @@ impl TryFrom<CreateKey> for KeySpec {
             name: field("name", &body.name, KeyName::parse)?,
             notes: body.notes.map(|n| field("notes", &n, Notes::parse)).transpose()?,
             environment: environment(body.environment.as_deref())?,
-            privileges: Privileges { scopes: scopes(&body.scopes)?, limits: limits(body.limits)? },
+            privileges: Privileges {
+                scopes: scopes(&body.scopes)?,
+                limits: limits(body.limits, currency_class(body.currency_class.as_deref())?)?,
+            },
             expiry,
         })
     }
@@ -172,6 +123,10 @@ pub struct PatchKey {
     /// The whole new limits.
     #[serde(default)]
     limits: Option<LimitsInput>,
+    /// The key's new currency class; `null` lets it move any class. Absent keeps it.
+    #[serde(default)]
+    #[schema(value_type = Option<CurrencyClassView>)]
+    currency_class: Nullable<String>,
 }
 
 impl TryFrom<PatchKey> for KeyPatch {
@@ -183,7 +138,8 @@ impl TryFrom<PatchKey> for KeyPatch {
         Ok(Self {
             notes: body.notes.map_some(|n| field("notes", &n, Notes::parse))?,
             scopes: body.scopes.as_deref().map(scopes).transpose()?,
-            limits: body.limits.map(limits).transpose()?,
+            limits: body.limits.map(|l| limits(l, None)).transpose()?,
+            currency_class: body.currency_class.map_some(|c| field("currency_class", &c, str::parse))?,
         })
     }
 }
@@ -258,7 +214,8 @@ pub struct ListKeys {
 #[schema(as = Key, examples(json!({
     "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "name": "POS Integration", "notes": null,
     "environment": "live", "state": "active", "scopes": ["balance:read", "operations:write"],
-    "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": []},
+    "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
+    "currency_class": null,
     "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
     "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": "operator:3mC9dLq0Xv7tRb2Nw8Yk1e",
     "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:41:00Z", "last_used_at": null,
@@ -280,6 +237,9 @@ pub struct KeyView {
     #[schema(value_type = Vec<ScopeText>)]
     scopes: Vec<String>,
     limits: LimitsView,
+    /// The only class of currency the key may move; `null`: any.
+    #[schema(value_type = Option<CurrencyClassView>)]
+    currency_class: Option<&'static str>,
     /// `null` for a key that never expires.
     expires_at: Option<DateTime<Utc>>,
     /// Whether `expires_at` has passed (an expired key no longer authenticates, whatever its state).
@@ -304,31 +264,20 @@ pub struct KeyView {
     rotation: Option<RotationView>,
 }
 
-/// Limits in force. Amounts are exact decimal strings.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Limits, examples(json!({"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": []})))]
-struct LimitsView {
-    #[schema(value_type = Option<CurrencyText>)]
-    currency: Option<String>,
-    #[schema(value_type = Option<AmountText>)]
-    max_amount: Option<String>,
-    #[schema(value_type = Option<AmountText>)]
-    daily_volume: Option<String>,
-    /// Empty means any address.
-    allowed_ips: Vec<String>,
-}
-
 /// A privilege change waiting for a checker who is not the one who asked.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PendingChange, examples(json!({
     "scopes": ["balance:read", "operations:write", "payouts:write"],
-    "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "2000000.00", "allowed_ips": []},
+    "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "2000000.00"}], "allowed_ips": []},
+    "currency_class": null,
     "requested_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "requested_at": "2026-11-28T18:45:00Z"
 })))]
 struct PendingChangeView {
     #[schema(value_type = Vec<ScopeText>)]
     scopes: Vec<String>,
     limits: LimitsView,
+    #[schema(value_type = Option<CurrencyClassView>)]
+    currency_class: Option<&'static str>,
     #[schema(value_type = ActorText)]
     requested_by: String,
     requested_at: DateTime<Utc>,
@@ -358,15 +307,6 @@ struct RotationView {
     overlap_seconds: u32,
 }
 
-fn limits_view(l: &Limits) -> LimitsView {
-    LimitsView {
-        currency: l.currency().map(|c| c.to_string()),
-        max_amount: l.max_amount().map(|a| a.to_string()),
-        daily_volume: l.daily_volume().map(|a| a.to_string()),
-        allowed_ips: l.allowed_ips().networks().iter().map(ToString::to_string).collect(),
-    }
-}
-
 fn scope_texts(s: &ScopeSet) -> Vec<String> {
     s.iter().map(ToString::to_string).collect()
 }
@@ -383,7 +323,8 @@ impl KeyView {
             environment: key.environment.as_str(),
             state: key.state.as_str(),
             scopes: scope_texts(&key.privileges.scopes),
-            limits: limits_view(&key.privileges.limits),
+            limits: LimitsView::new(&key.privileges.limits),
+            currency_class: key.privileges.limits.currency_class().map(|c| c.as_str()),
             expires_at: key.expiry.at(),
             expired: key.is_expired(now),
             masked: record.masked.clone(),
@@ -394,7 +335,8 @@ impl KeyView {
             last_used_at: record.last_used_at,
             pending_change: key.pending_change.as_ref().map(|c| PendingChangeView {
                 scopes: scope_texts(&c.privileges.scopes),
-                limits: limits_view(&c.privileges.limits),
+                limits: LimitsView::new(&c.privileges.limits),
+                currency_class: c.privileges.limits.currency_class().map(|c| c.as_str()),
                 requested_by: c.requested_by.to_string(),
                 requested_at: c.requested_at,
             }),
@@ -416,7 +358,8 @@ impl KeyView {
     "key": {
         "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "name": "POS Integration", "notes": null,
         "environment": "live", "state": "pending_approval", "scopes": ["balance:read", "operations:write"],
-        "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00", "allowed_ips": []},
+        "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
+    "currency_class": null,
         "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
         "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": null,
         "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z", "last_used_at": null,

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod key;
+pub mod limits;
 mod nullable;
 pub mod operator;
 pub mod problem;

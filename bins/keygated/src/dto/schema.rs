@@ -56,6 +56,14 @@ string_schema!(
 );
 
 string_schema!(
+    /// An IANA time zone name.
+    TimezoneText,
+    "IANA time zone name, as the tz database spells it (`UTC`, `Africa/Dakar`, `Asia/Singapore`)",
+    pattern = Some("^[A-Za-z0-9_+/-]{1,64}$"),
+    example = "Africa/Dakar"
+);
+
+string_schema!(
     /// A scope.
     ScopeText,
     "`resource:action`; resource `[a-z0-9-]{1,48}`, action `read`, `write` (implies read), `approve` or `*`",
@@ -206,6 +214,14 @@ enum_schema!(
     "`test` keys for integration, `live` keys for real money (only where the tenant enabled them)",
     keygate_domain::Environment::ALL.map(keygate_domain::Environment::as_str),
     example = "live"
+);
+
+enum_schema!(
+    /// A currency's class.
+    CurrencyClassView as "CurrencyClass",
+    "`fiat` (ISO 4217 money) or `crypto` (tokens and coins)",
+    keygate_domain::CurrencyClass::ALL.map(keygate_domain::CurrencyClass::as_str),
+    example = "fiat"
 );
 
 enum_schema!(

@@ -1,13 +1,13 @@
 //! Tenants and their policy on the wire.
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{TenantId, TenantName};
+use keygate_domain::{Currency, CurrencyClass, CurrencySpec, TenantId, TenantName, Timezone};
 use keygate_store::Tenant;
 use keygate_verifier::manage::{NewOperator, TenantPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::schema::{DisplayNameText, TenantIdText};
+use super::schema::{CurrencyClassView, CurrencyText, DisplayNameText, TenantIdText, TimezoneText};
 use super::{field, Nullable};
 use crate::error::ApiError;
 
@@ -66,6 +66,11 @@ pub struct PolicyInput {
     /// Integrator keys holding `api-keys:approve` may approve and reject.
     #[serde(default)]
     integrator_approvals: Option<bool>,
+    /// The IANA zone whose day, ISO week and month bound every volume. Any change waits for a second
+    /// admin, then takes effect at the later of the old and new zone's next midnight.
+    #[serde(default)]
+    #[schema(value_type = Option<TimezoneText>)]
+    timezone: Option<String>,
 }
 
 fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiError> {
@@ -83,7 +88,53 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
         max_key_lifetime_days,
         allow_never_expiring: policy.allow_never_expiring,
         integrator_approvals: policy.integrator_approvals,
+        timezone: policy.timezone.map(|z| field("policy.timezone", &z, Timezone::parse)).transpose()?,
+        currency: None,
     })
+}
+
+/// `PUT /v1/tenants/{tenant}/currencies/{code}`: one currency of the tenant's table.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CurrencyInput, examples(json!({"class": "crypto", "scale": 18})))]
+pub struct PutCurrency {
+    /// `fiat` or `crypto`.
+    #[schema(value_type = CurrencyClassView)]
+    class: String,
+    /// Decimal places an amount may have, 0 to 18.
+    #[schema(minimum = 0, maximum = 18)]
+    scale: u32,
+}
+
+impl PutCurrency {
+    /// The description, checked.
+    pub fn spec(&self) -> Result<CurrencySpec, ApiError> {
+        let class: CurrencyClass = field("class", &self.class, str::parse)?;
+        let scale = u8::try_from(self.scale).map_err(|_| ApiError::invalid("scale", "must be at most 18"))?;
+        CurrencySpec::new(class, scale).map_err(|e| ApiError::invalid("scale", e))
+    }
+}
+
+/// The `{code}` of a currency route.
+pub fn currency_code(text: &str) -> Result<Currency, ApiError> {
+    field("code", text, Currency::parse)
+}
+
+/// One currency of a tenant's table.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CurrencyEntry, examples(json!({"currency": "MATIC", "class": "crypto", "scale": 18})))]
+pub struct CurrencyView {
+    #[schema(value_type = CurrencyText)]
+    currency: String,
+    #[schema(value_type = CurrencyClassView)]
+    class: &'static str,
+    scale: u8,
+}
+
+impl CurrencyView {
+    fn new(code: Currency, spec: CurrencySpec) -> Self {
+        Self { currency: code.to_string(), class: spec.class().as_str(), scale: spec.scale() }
+    }
 }
 
 impl TryFrom<CreateTenant> for (TenantId, TenantPatch, Vec<NewOperator>) {
@@ -106,8 +157,8 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false},
-    "pending_policy": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "currencies": []},
+    "pending_policy": null, "timezone_change": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
     #[schema(value_type = TenantIdText)]
@@ -117,6 +168,9 @@ pub struct TenantView {
     policy: PolicyView,
     /// A widening asked by one admin, waiting for another (`POST .../policy/approve`).
     pending_policy: Option<PendingPolicyView>,
+    /// An approved change of time zone that has not yet taken effect: windows stay in `from` until
+    /// `effective_at`.
+    timezone_change: Option<TimezoneChangeView>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -130,6 +184,15 @@ struct PendingPolicyView {
     #[schema(value_type = super::schema::ActorText)]
     requested_by: String,
     requested_at: DateTime<Utc>,
+}
+
+/// A change of time zone waiting for its midnight.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = TimezoneChange, examples(json!({"from": "UTC", "effective_at": "2026-11-29T00:00:00Z"})))]
+struct TimezoneChangeView {
+    #[schema(value_type = TimezoneText)]
+    from: &'static str,
+    effective_at: DateTime<Utc>,
 }
 
 /// `POST /v1/tenants`: the tenant, and its first admins' invitations, shown once.
@@ -146,7 +209,7 @@ pub struct CreatedTenant {
 
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
 // The policy's settings as they are on the wire: one boolean each, by design.
 #[allow(clippy::struct_excessive_bools)]
 struct PolicyView {
@@ -155,6 +218,11 @@ struct PolicyView {
     max_key_lifetime_days: Option<u32>,
     allow_never_expiring: bool,
     integrator_approvals: bool,
+    #[schema(value_type = TimezoneText)]
+    timezone: &'static str,
+    /// The tenant's own currency entries, over keygate's built-in table (ISO 4217 fiat scales; `BTC` 8,
+    /// `ETH` 18, `USDT` 6, `USDC` 6).
+    currencies: Vec<CurrencyView>,
 }
 
 impl From<&Tenant> for TenantView {
@@ -168,6 +236,8 @@ impl From<&Tenant> for TenantView {
                 max_key_lifetime_days: t.policy.max_key_lifetime_days,
                 allow_never_expiring: t.policy.allow_never_expiring,
                 integrator_approvals: t.policy.integrator_approvals,
+                timezone: t.policy.timezone.as_str(),
+                currencies: t.policy.currencies.iter().map(|(code, spec)| CurrencyView::new(code, spec)).collect(),
             },
             pending_policy: t.pending_policy.as_ref().map(|p| {
                 let w = &p.request.patch;
@@ -185,12 +255,20 @@ impl From<&Tenant> for TenantView {
                     "max_key_lifetime_days",
                     w.max_key_lifetime_days.map(|d| d.map_or(serde_json::Value::Null, Into::into)),
                 );
+                put("timezone", w.timezone.map(|z| z.as_str().into()));
+                put(
+                    "currency",
+                    w.currency.and_then(|(code, spec)| serde_json::to_value(CurrencyView::new(code, spec)).ok()),
+                );
                 PendingPolicyView {
                     settings: serde_json::Value::Object(settings),
                     requested_by: p.request.requested_by.to_string(),
                     requested_at: p.requested_at,
                 }
             }),
+            timezone_change: t
+                .timezone_change
+                .map(|c| TimezoneChangeView { from: c.from.as_str(), effective_at: c.effective_at }),
             created_at: t.created_at,
             updated_at: t.updated_at,
         }

@@ -3,8 +3,8 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{Amount, Currency, Environment, Scope, TenantId};
-use keygate_verifier::{Money, RequestContext, Verified, VerifyError};
+use keygate_domain::{Amount, Currency, Environment, Scope, TenantId, Window};
+use keygate_verifier::{Denial, Money, RequestContext, Verified, VerifyError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -113,7 +113,7 @@ pub enum VerifyResponse {
 #[schema(as = Verified, examples(json!({
     "valid": true, "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "environment": "live",
     "scopes": ["balance:read", "operations:write"], "expires_at": "2027-02-26T18:40:00Z",
-    "remaining_daily_volume": "999750.00"
+    "remaining_daily_volume": "999750.00", "remaining_weekly_volume": "4999750.00", "spend_id": "7YtZ2mK9pQ4rLx8vNb3cDe"
 })))]
 pub struct VerifiedView {
     #[schema(schema_with = super::schema::valid_true)]
@@ -132,6 +132,14 @@ pub struct VerifiedView {
     /// Today's remaining volume after this spend, when an amount was spent against a daily volume.
     #[schema(value_type = Option<AmountText>)]
     remaining_daily_volume: Option<String>,
+    /// This ISO week's remaining volume after this spend, when the key has a weekly volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AmountText>)]
+    remaining_weekly_volume: Option<String>,
+    /// This month's remaining volume after this spend, when the key has a monthly volume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AmountText>)]
+    remaining_monthly_volume: Option<String>,
     /// The recorded spend, when an amount was spent: `POST /v1/spends/{spend_id}/release` gives it back.
     #[serde(skip_serializing_if = "Option::is_none")]
     spend_id: Option<String>,
@@ -156,9 +164,26 @@ pub struct RefusedView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<AmountText>)]
     remaining_daily_volume: Option<String>,
-    /// Whole seconds until the spent window resets, for `DAILY_VOLUME_EXCEEDED`.
+    /// What is left of this ISO week's volume, for `WEEKLY_VOLUME_EXCEEDED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AmountText>)]
+    remaining_weekly_volume: Option<String>,
+    /// What is left of this month's volume, for `MONTHLY_VOLUME_EXCEEDED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AmountText>)]
+    remaining_monthly_volume: Option<String>,
+    /// Whole seconds until the spent window resets (in the tenant's time zone), for the
+    /// `..._VOLUME_EXCEEDED` codes.
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after: Option<u64>,
+    /// The currencies the key may move, for `CURRENCY_MISMATCH` (empty: any of its class).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<CurrencyText>>)]
+    accepted_currencies: Option<Vec<String>>,
+    /// The class of currency the key may move, for `CURRENCY_MISMATCH` when it is bound to one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::schema::CurrencyClassView>)]
+    currency_class: Option<&'static str>,
 }
 
 impl From<Verified> for VerifyResponse {
@@ -171,6 +196,8 @@ impl From<Verified> for VerifyResponse {
             scopes: v.scopes.iter().map(ToString::to_string).collect(),
             expires_at: v.expires_at,
             remaining_daily_volume: v.remaining_daily_volume.map(|d| d.to_string()),
+            remaining_weekly_volume: v.remaining_weekly_volume.map(|d| d.to_string()),
+            remaining_monthly_volume: v.remaining_monthly_volume.map(|d| d.to_string()),
             spend_id: v.spend.map(|s| s.to_string()),
         })
     }
@@ -178,7 +205,7 @@ impl From<Verified> for VerifyResponse {
 
 impl VerifyResponse {
     /// The refusal body, or the error for the store being down.
-    pub fn refused(error: &VerifyError, now: DateTime<Utc>) -> Result<Self, ApiError> {
+    pub fn refused(error: &VerifyError) -> Result<Self, ApiError> {
         let denial = match error {
             VerifyError::Denied(denial) => denial,
             VerifyError::IdempotencyMismatch => return Err(ApiError::IdempotencyMismatch),
@@ -194,14 +221,30 @@ impl VerifyResponse {
                 }
                 _ => None,
             },
-            remaining_daily_volume: match denial {
-                keygate_policy::Denial::DailyVolumeExceeded { remaining } => Some(remaining.to_string()),
+            remaining_daily_volume: remaining(denial, Window::Day),
+            remaining_weekly_volume: remaining(denial, Window::Week),
+            remaining_monthly_volume: remaining(denial, Window::Month),
+            retry_after: match denial {
+                Denial::VolumeExceeded { retry_after, .. } => Some(*retry_after),
                 _ => None,
             },
-            // Daily volumes are counted per UTC day today: the window resets at the next UTC midnight.
-            retry_after: matches!(denial, keygate_policy::Denial::DailyVolumeExceeded { .. })
-                .then(|| keygate_domain::retry_after(keygate_domain::Timezone::UTC, now, keygate_domain::Window::Day)),
+            accepted_currencies: match denial {
+                Denial::CurrencyMismatch { accepted, .. } => Some(accepted.iter().map(ToString::to_string).collect()),
+                _ => None,
+            },
+            currency_class: match denial {
+                Denial::CurrencyMismatch { class, .. } => class.map(|c| c.as_str()),
+                _ => None,
+            },
         }))
+    }
+}
+
+/// What remains of `window`'s volume, when `denial` refused for that window.
+fn remaining(denial: &Denial, window: Window) -> Option<String> {
+    match denial {
+        Denial::VolumeExceeded { window: w, remaining, .. } if *w == window => Some(remaining.to_string()),
+        _ => None,
     }
 }
 
@@ -228,7 +271,7 @@ impl ReleasedView {
             released,
             amount: record.amount.normalize().to_string(),
             currency: record.currency.map(|c| c.to_string()),
-            day: record.day,
+            day: record.starts.day,
         }
     }
 }

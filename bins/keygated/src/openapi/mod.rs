@@ -43,6 +43,7 @@ use crate::routes;
         routes::operators::replace_token,
         routes::tenants::approve_policy,
         routes::tenants::reject_policy,
+        routes::tenants::put_currency,
         routes::keys::create,
         routes::keys::list,
         routes::keys::get,

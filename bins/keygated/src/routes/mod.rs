@@ -42,6 +42,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/tenants/{tenant}/operators/{id}/invite"),
     ("POST", "/v1/tenants/{tenant}/policy/approve"),
     ("POST", "/v1/tenants/{tenant}/policy/reject"),
+    ("PUT", "/v1/tenants/{tenant}/currencies/{code}"),
     ("POST", "/v1/operators/claim"),
     ("POST", "/v1/operators/me/token"),
     ("POST", "/v1/tenants/{tenant}/keys"),
@@ -73,7 +74,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// Registers every route of [`ROUTES`].
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, patch, post};
+    use web::{delete, get, patch, post, put};
     // The hot route first: actix tries resources in registration order (and `match_pattern`, which the
     // metrics middleware calls, walks them again), and every `{param}` pattern is a regex match. No
     // other pattern can match `/v1/verify`, so the order changes no answer, only what a verify costs.
@@ -85,6 +86,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/tenants/{tenant}", [get().to(tenants::get), patch().to(tenants::update)]))
         .service(resource("/v1/tenants/{tenant}/policy/approve", [post().to(tenants::approve_policy)]))
         .service(resource("/v1/tenants/{tenant}/policy/reject", [post().to(tenants::reject_policy)]))
+        .service(resource("/v1/tenants/{tenant}/currencies/{code}", [put().to(tenants::put_currency)]))
         .service(resource("/v1/tenants/{tenant}/operators", [post().to(operators::create), get().to(operators::list)]))
         .service(resource("/v1/operators/claim", [post().to(operators::claim)]))
         .service(resource("/v1/operators/me/token", [post().to(operators::replace_token)]))

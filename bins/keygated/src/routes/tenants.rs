@@ -9,7 +9,8 @@ use crate::body::Body;
 use crate::dto::audit::{AuditList, AuditQuery, AuditView, ChainView};
 use crate::dto::operator::{InvitedOperator, OperatorView};
 use crate::dto::schema::TenantIdText;
-use crate::dto::tenant::{CreateTenant, CreatedTenant, TenantView, UpdateTenant};
+use crate::dto::schema::CurrencyText;
+use crate::dto::tenant::{currency_code, CreateTenant, CreatedTenant, PutCurrency, TenantView, UpdateTenant};
 use crate::error::ApiError;
 
 /// Create a tenant (system admin).
@@ -87,6 +88,27 @@ pub async fn update(
     let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Administer).await?;
     let changes = TenantPatch::try_from(body.json::<UpdateTenant>()?)?;
     Ok(HttpResponse::Ok().json(TenantView::from(&manage.update_tenant(&who, &tenant, changes).await?)))
+}
+
+/// Describe one currency of the tenant's table (admin): its class and decimal places. Fewer decimals
+/// apply at once; a new currency, another class or more decimals is a pending policy change for
+/// another admin to approve (`POST .../policy/approve`).
+#[utoipa::path(operation_id = "putCurrency", put, path = "/v1/tenants/{tenant}/currencies/{code}", tag = "tenants",
+    params(("tenant" = TenantIdText, Path, description = "The tenant"), ("code" = CurrencyText, Path, description = "The currency code")),
+    request_body = PutCurrency,
+    responses((status = 200, description = "The tenant: the entry in force, or waiting in `pending_policy`", body = TenantView),
+        (status = 409, description = "INVALID_STATE, CONFLICT")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn put_currency(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Administer).await?;
+    let code = currency_code(&path.1)?;
+    let spec = body.json::<PutCurrency>()?.spec()?;
+    Ok(HttpResponse::Ok().json(TenantView::from(&manage.put_currency(&who, &tenant, code, spec).await?)))
 }
 
 /// The tenant's audit log, newest first.

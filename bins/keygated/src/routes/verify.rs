@@ -57,7 +57,7 @@ pub async fn verify(
     metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());
     let verdict = match outcome {
         Ok(allowed) => VerifyResponse::from(allowed),
-        Err(error) => VerifyResponse::refused(&error, verifier.clock().now())?,
+        Err(error) => VerifyResponse::refused(&error)?,
     };
     Ok(HttpResponse::Ok().json(verdict))
 }

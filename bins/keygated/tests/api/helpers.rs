@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use keygate_credential::{Pepper, SecretHasher, Token, TokenPrefix};
-use keygated::{start, Config};
+use keygated::Config;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -78,12 +78,25 @@ pub async fn spawn_app(database_url: Option<&str>) -> TestApp {
 
 /// [`spawn_app`] with settings changed by `adjust`.
 pub async fn spawn_app_with(database_url: Option<&str>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(database_url, adjust, Arc::new(keygate_verifier::SystemClock)).await
+}
+
+/// [`spawn_app`] on `clock`, for tests that cross a midnight on cue.
+pub async fn spawn_app_at(database_url: Option<&str>, clock: Arc<dyn keygate_domain::Clock>) -> TestApp {
+    spawn(database_url, |_| {}, clock).await
+}
+
+async fn spawn(
+    database_url: Option<&str>,
+    adjust: impl FnOnce(&mut Config),
+    clock: Arc<dyn keygate_domain::Clock>,
+) -> TestApp {
     let _ = logs();
     let mut config = Config::for_tests(ADMIN);
     config.database_url = database_url.map(str::to_owned);
     adjust(&mut config);
     let pepper = config.pepper.clone();
-    let running = start(config).await.expect("server starts");
+    let running = keygated::start_at(config, clock).await.expect("server starts");
     let handle = running.server.handle();
     tokio::spawn(running.server);
     let mut app = TestApp {

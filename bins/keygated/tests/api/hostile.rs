@@ -304,7 +304,7 @@ async fn protected_service(trusted: Vec<ipnetwork::IpNetwork>) -> (SocketAddr, S
         environment: Environment::Test,
         privileges: Privileges {
             scopes: ScopeSet::parse(["balance:read"]).unwrap(),
-            limits: Limits::new(None, None, None, IpAllowList::parse(["10.0.0.0/8"]).unwrap()).unwrap(),
+            limits: Limits::single(None, None, None, IpAllowList::parse(["10.0.0.0/8"]).unwrap()).unwrap(),
         },
         expiry: ExpiryRequest::Default,
     };

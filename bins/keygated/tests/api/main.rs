@@ -13,6 +13,7 @@ mod hostile;
 mod isolation;
 mod isolation_property;
 mod lifecycle;
+mod money;
 mod openapi;
 mod own_postgres;
 mod processes;
@@ -74,4 +75,43 @@ on_both_backends!(
     services::only_a_service_asks_and_only_about_its_tenants,
     currencies::a_key_can_be_limited_in_a_crypto_currency,
     currencies::a_spend_is_released_once_and_a_retry_spends_once,
+    money::every_currency_is_held_to_its_decimals_and_a_key_to_its_currencies,
+    money::a_tenants_currency_table_changes_under_dual_control,
+);
+
+/// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server
+/// whose clock the scenario moves ([`money::start`] is where it starts).
+macro_rules! on_both_backends_clocked {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod clocked_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let clock = crate::money::start();
+                    let app = crate::helpers::spawn_app_at(None, clock.clone()).await;
+                    crate::$module::$name(&app, &clock).await;
+                    app.assert_no_secret_leaked();
+                }
+            )*
+        }
+        mod clocked_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+                    let clock = crate::money::start();
+                    let app = crate::helpers::spawn_app_at(Some(db.url()), clock.clone()).await;
+                    crate::$module::$name(&app, &clock).await;
+                    app.assert_no_secret_leaked();
+                    app.stop().await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends_clocked!(
+    money::the_tightest_window_wins_and_a_refusal_charges_nothing,
+    money::a_thousand_spends_across_a_local_midnight_spend_each_days_limit,
 );

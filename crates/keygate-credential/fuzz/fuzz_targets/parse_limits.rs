@@ -1,4 +1,4 @@
-//! `IpAllowList::parse` and `Limits::new` on any text: a typed error or a value, never a panic.
+//! `IpAllowList::parse` and `Limits::single` on any text: a typed error or a value, never a panic.
 //!
 //! The input is read as lines: currency, max_amount, daily_volume (an empty line means absent), then
 //! one allow-list entry per line.
@@ -42,11 +42,13 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    let Ok(limits) = Limits::new(currency, max_amount, daily_volume, list) else { return };
-    let has_amount = limits.max_amount().is_some() || limits.daily_volume().is_some();
-    assert!(!has_amount || limits.currency().is_some(), "an amount limit has a currency");
-    if let (Some(max), Some(daily)) = (limits.max_amount(), limits.daily_volume()) {
-        assert!(max <= daily, "max_amount ≤ daily_volume");
+    let Ok(limits) = Limits::single(currency, max_amount, daily_volume, list) else { return };
+    let has_amount = max_amount.is_some() || daily_volume.is_some();
+    assert!(!has_amount || limits.amounts().len() == 1, "an amount limit has its currency's entry");
+    for (_, entry) in limits.amounts() {
+        if let (Some(max), Some(daily)) = (entry.max_amount(), entry.volumes().day) {
+            assert!(max <= daily, "max_amount ≤ daily_volume");
+        }
     }
     assert!(limits.is_within(&limits), "limits are within themselves");
 });

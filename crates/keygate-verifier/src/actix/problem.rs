@@ -3,7 +3,6 @@
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use keygate_domain::Clock as _;
 use keygate_policy::Denial;
 use serde::Serialize;
 
@@ -80,24 +79,32 @@ impl From<&VerifyError> for Problem {
                     Denial::InsufficientScope { missing } => {
                         problem.with("missing_scopes", missing.iter().map(ToString::to_string).collect::<Vec<_>>())
                     }
-                    Denial::DailyVolumeExceeded { remaining } => {
-                        // A spent volume resets with its window (the UTC day today): say when, in the
-                        // body and as `Retry-After`. This is the glue's one wall-clock read.
-                        let now = crate::clock::SystemClock.now();
-                        let seconds = keygate_domain::retry_after(
-                            keygate_domain::Timezone::UTC,
-                            now,
-                            keygate_domain::Window::Day,
-                        );
-                        problem.with("remaining", remaining.to_string()).with("retry_after", seconds)
+                    // A spent volume resets with its window, in the tenant's zone: say when, in the body
+                    // and as `Retry-After`.
+                    Denial::VolumeExceeded { remaining, retry_after, .. } => {
+                        problem.with("remaining", remaining.to_string()).with("retry_after", *retry_after)
                     }
                     Denial::AmountOverLimit { max_amount } => problem.with("max_amount", max_amount.to_string()),
-                    Denial::CurrencyMismatch { expected } => problem.with("expected_currency", expected.to_string()),
+                    Denial::CurrencyMismatch { accepted, class } => mismatch(problem, accepted, *class),
                     _ => problem,
                 }
             }
         }
     }
+}
+
+/// `accepted_currencies` (and `expected_currency` when there is one) and `currency_class`: what the key
+/// may move instead.
+fn mismatch(problem: Problem, accepted: &[keygate_domain::Currency], class: Option<keygate_domain::CurrencyClass>) -> Problem {
+    let problem = match accepted {
+        [only] => problem.with("expected_currency", only.to_string()),
+        _ => problem,
+    };
+    let problem = match class {
+        Some(class) => problem.with("currency_class", class.as_str()),
+        None => problem,
+    };
+    problem.with("accepted_currencies", accepted.iter().map(ToString::to_string).collect::<Vec<_>>())
 }
 
 impl ResponseError for VerifyError {

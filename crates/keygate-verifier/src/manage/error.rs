@@ -18,8 +18,8 @@ pub enum ManageError {
     /// A field breaks a rule; names the field.
     #[error("{field}: {message}")]
     Invalid {
-        /// The request field.
-        field: &'static str,
+        /// The request field (a JSON path: `limits.amounts[1].max_amount`).
+        field: String,
         /// What is wrong with it.
         message: String,
     },
@@ -51,8 +51,8 @@ pub enum ManageError {
 
 impl ManageError {
     /// An invalid field.
-    pub fn invalid(field: &'static str, message: impl ToString) -> Self {
-        Self::Invalid { field, message: message.to_string() }
+    pub fn invalid(field: impl Into<String>, message: impl ToString) -> Self {
+        Self::Invalid { field: field.into(), message: message.to_string() }
     }
 }
 

@@ -31,6 +31,7 @@ impl Management {
         spec: KeySpec,
         rotation: Option<Rotation>,
     ) -> Result<(KeyRecord, PlainToken), ManageError> {
+        super::currencies::check_limits(policy, &spec.privileges.limits)?;
         let token = Token::generate(spec.environment);
         let new = NewKey {
             id: token.key_id(),
@@ -139,11 +140,12 @@ impl Management {
             changes.push(update(&key, &moved, actor.clone()));
             key = moved.key;
         }
-        if patch.scopes.is_some() || patch.limits.is_some() {
-            let privileges = Privileges {
-                scopes: patch.scopes.unwrap_or_else(|| key.privileges.scopes.clone()),
-                limits: patch.limits.unwrap_or_else(|| key.privileges.limits.clone()),
-            };
+        if patch.scopes.is_some() || patch.limits.is_some() || patch.currency_class.is_some() {
+            let class = patch.currency_class.unwrap_or_else(|| key.privileges.limits.currency_class());
+            let limits = patch.limits.unwrap_or_else(|| key.privileges.limits.clone()).with_currency_class(class);
+            super::currencies::check_limits(&policy, &limits)?;
+            let privileges =
+                Privileges { scopes: patch.scopes.unwrap_or_else(|| key.privileges.scopes.clone()), limits };
             let moved = key.apply(Event::RequestChange { privileges }, &actor, &policy, now)?;
             changes.push(update(&key, &moved, actor));
             key = moved.key;

@@ -6,6 +6,7 @@
 //! [`PlainToken`], and only their hashes are stored.
 
 mod caller;
+mod currencies;
 mod error;
 mod keys;
 mod operators;

@@ -1,8 +1,8 @@
 //! Already-parsed inputs of management operations (the server converts JSON into these).
 
 use keygate_domain::{
-    Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName, PolicyPatch, Privileges, RoleSet,
-    ScopeSet, TenantName,
+    Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName, PolicyPatch,
+    Privileges, RoleSet, ScopeSet, TenantName, Timezone,
 };
 
 /// A new key as the maker asks for it.
@@ -27,8 +27,10 @@ pub struct KeyPatch {
     pub notes: Option<Option<Notes>>,
     /// New scopes.
     pub scopes: Option<ScopeSet>,
-    /// New limits.
+    /// New limits (their currency class is `currency_class`'s, or the key's).
     pub limits: Option<Limits>,
+    /// A new currency class (`Some(None)`: any class).
+    pub currency_class: Option<Option<CurrencyClass>>,
 }
 
 /// A tenant's name and policy settings; `None` leaves a setting as it is.
@@ -46,6 +48,10 @@ pub struct TenantPatch {
     pub allow_never_expiring: Option<bool>,
     /// Integrator keys holding `api-keys:approve` may approve.
     pub integrator_approvals: Option<bool>,
+    /// The zone of the tenant's volume windows.
+    pub timezone: Option<Timezone>,
+    /// One currency of the tenant's table, described anew.
+    pub currency: Option<(Currency, CurrencySpec)>,
 }
 
 impl TenantPatch {
@@ -57,6 +63,8 @@ impl TenantPatch {
             max_key_lifetime_days: self.max_key_lifetime_days,
             allow_never_expiring: self.allow_never_expiring,
             integrator_approvals: self.integrator_approvals,
+            timezone: self.timezone,
+            currency: self.currency,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Tenants and their policy. A tenant is born narrow; narrowing applies at once; widening waits for a
 //! second admin (the system admin counts as one person like any other).
 
-use keygate_domain::{ActorId, PolicyRequest, Role, TenantId, TenantPolicy};
+use keygate_domain::{ActorId, PolicyPatch, PolicyRequest, Role, TenantId, TenantPolicy, TimezoneChange};
 use keygate_store::{AuditKind, Operator, PendingPolicy, Tenant};
 
 use super::operators::Invitation;
@@ -38,6 +38,7 @@ impl Management {
             name,
             policy: split.now,
             pending_policy: pending,
+            timezone_change: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -131,10 +132,17 @@ impl Management {
         actor: ActorId,
         kind: AuditKind,
     ) -> Result<Tenant, ManageError> {
+        let now = self.now();
+        if next.policy.timezone != current.policy.timezone {
+            // A new zone waits for the later of the two zones' next midnight, so no window reopens.
+            next.timezone_change =
+                TimezoneChange::schedule(current.policy.timezone, current.timezone_change, next.policy.timezone, now);
+        }
         next.version += 1;
-        next.updated_at = self.now();
+        next.updated_at = now;
         let entry = self.audit_with(&next.id, actor, kind, Some(policy_details(Some(current), &next)));
         self.store().update_tenant(&next, current.version, &entry).await?;
+        self.verifier.forget_tenant(&next.id);
         Ok(next)
     }
 }
@@ -151,33 +159,53 @@ fn policy_error(e: keygate_domain::PolicyError) -> ManageError {
 fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
     let show = |t: &Tenant| {
         let p = &t.policy;
-        format!(
-            "{{\"dual_control\":{},\"live_enabled\":{},\"max_key_lifetime_days\":{},\"allow_never_expiring\":{},\"integrator_approvals\":{}}}",
-            p.dual_control,
-            p.live_enabled,
-            p.max_key_lifetime_days.map_or_else(|| "null".to_owned(), |d| d.to_string()),
-            p.allow_never_expiring,
-            p.integrator_approvals
-        )
+        serde_json::json!({
+            "dual_control": p.dual_control,
+            "live_enabled": p.live_enabled,
+            "max_key_lifetime_days": p.max_key_lifetime_days,
+            "allow_never_expiring": p.allow_never_expiring,
+            "integrator_approvals": p.integrator_approvals,
+            "timezone": p.timezone.as_str(),
+            "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
+            "timezone_change": t.timezone_change.map(|c| serde_json::json!({
+                "from": c.from.as_str(),
+                "effective_at": c.effective_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            })),
+        })
     };
-    let pending = after.pending_policy.as_ref().map_or_else(|| "null".to_owned(), |p| {
-        let w = &p.request.patch;
-        let opt = |v: Option<bool>| v.map_or_else(|| "null".to_owned(), |b| b.to_string());
-        format!(
-            "{{\"dual_control\":{},\"live_enabled\":{},\"allow_never_expiring\":{},\"integrator_approvals\":{},\"max_key_lifetime_days\":{}}}",
-            opt(w.dual_control),
-            opt(w.live_enabled),
-            opt(w.allow_never_expiring),
-            opt(w.integrator_approvals),
-            match w.max_key_lifetime_days {
-                None => "\"unchanged\"".to_owned(),
-                Some(None) => "null".to_owned(),
-                Some(Some(d)) => d.to_string(),
-            }
-        )
+    let pending = after.pending_policy.as_ref().map(|p| {
+        let PolicyPatch {
+            dual_control,
+            live_enabled,
+            max_key_lifetime_days,
+            allow_never_expiring,
+            integrator_approvals,
+            timezone,
+            currency: one,
+        } = p.request.patch;
+        serde_json::json!({
+            "dual_control": dual_control,
+            "live_enabled": live_enabled,
+            "allow_never_expiring": allow_never_expiring,
+            "integrator_approvals": integrator_approvals,
+            "max_key_lifetime_days": match max_key_lifetime_days {
+                None => serde_json::json!("unchanged"),
+                Some(days) => serde_json::json!(days),
+            },
+            "timezone": timezone.map(|z| z.as_str()),
+            "currency": one.map(|(code, spec)| currency(code, spec)),
+        })
     });
-    match before {
-        Some(b) => format!("{{\"before\":{},\"after\":{},\"pending\":{pending}}}", show(b), show(after)),
-        None => format!("{{\"after\":{},\"pending\":{pending}}}", show(after)),
+    let mut details = serde_json::Map::new();
+    if let Some(b) = before {
+        details.insert("before".to_owned(), show(b));
     }
+    details.insert("after".to_owned(), show(after));
+    details.insert("pending".to_owned(), pending.unwrap_or(serde_json::Value::Null));
+    serde_json::Value::Object(details).to_string()
+}
+
+/// One currency entry as the audit log shows it.
+fn currency(code: keygate_domain::Currency, spec: keygate_domain::CurrencySpec) -> serde_json::Value {
+    serde_json::json!({"currency": code.as_str(), "class": spec.class().as_str(), "scale": spec.scale()})
 }

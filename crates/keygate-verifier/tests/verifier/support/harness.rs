@@ -74,7 +74,7 @@ pub fn money(amount: &str, currency: Option<&str>) -> Money {
 
 /// Limits: currency, per-operation maximum, daily volume, allowed networks.
 pub fn limits(currency: Option<&str>, max: Option<&str>, daily: Option<&str>, ips: &[&str]) -> Limits {
-    Limits::new(
+    Limits::single(
         currency.map(|c| Currency::parse(c).unwrap()),
         max.map(|m| m.parse().unwrap()),
         daily.map(|d| d.parse().unwrap()),

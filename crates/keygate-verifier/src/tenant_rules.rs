@@ -1,0 +1,68 @@
+//! What a spend needs to know of its key's tenant: the currency table amounts are held to and the time
+//! zone its windows are reckoned in. Read from the store once per tenant and kept for at most
+//! [`RULES_TTL`], so money-moving verifications do not read the tenant every time.
+//!
+//! Bounded staleness is safe here: a change of time zone takes effect at a future midnight that the
+//! stored schedule names (never at once), and a tenant's own process forgets its copy when it changes
+//! the tenant; only a currency narrowed on another process can be seen up to [`RULES_TTL`] late.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use keygate_domain::{zone_in_force, CurrencyTable, TenantId, Timezone, TimezoneChange};
+use keygate_store::Tenant;
+
+/// The longest a tenant's rules are used without reading them again.
+pub const RULES_TTL: Duration = Duration::from_secs(5);
+
+/// A tenant's rules for money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantRules {
+    /// Keygate's built-in currencies with the tenant's own entries over them.
+    pub currencies: CurrencyTable,
+    timezone: Timezone,
+    change: Option<TimezoneChange>,
+}
+
+impl TenantRules {
+    /// The rules of `tenant` as stored.
+    pub fn of(tenant: &Tenant) -> Self {
+        Self {
+            currencies: tenant.policy.currency_table(),
+            timezone: tenant.policy.timezone,
+            change: tenant.timezone_change,
+        }
+    }
+
+    /// The zone windows are reckoned in at `now` (the configured one, or the one before it while a
+    /// change waits for its midnight).
+    pub fn zone_at(&self, now: DateTime<Utc>) -> Timezone {
+        zone_in_force(self.timezone, self.change, now)
+    }
+}
+
+/// Tenants' rules recently read, by tenant.
+#[derive(Default)]
+pub(crate) struct RulesCache(RwLock<HashMap<TenantId, (Arc<TenantRules>, Instant)>>);
+
+impl RulesCache {
+    pub fn get(&self, tenant: &TenantId) -> Option<Arc<TenantRules>> {
+        let map = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        map.get(tenant).filter(|(_, read)| read.elapsed() < RULES_TTL).map(|(rules, _)| rules.clone())
+    }
+
+    pub fn put(&self, tenant: TenantId, rules: Arc<TenantRules>) {
+        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        // Tenants are few next to keys; the bound only keeps the map from growing without end.
+        if map.len() >= 100_000 {
+            map.clear();
+        }
+        map.insert(tenant, (rules, Instant::now()));
+    }
+
+    pub fn forget(&self, tenant: &TenantId) {
+        self.0.write().unwrap_or_else(PoisonError::into_inner).remove(tenant);
+    }
+}
