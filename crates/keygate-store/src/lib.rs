@@ -5,9 +5,9 @@
 //! The store persists and queries. It enforces no lifecycle or policy rule beyond atomicity: every key
 //! write is a compare-and-set on the version the caller read, every audit entry is written in the same
 //! transaction as the change it records and chained to the tenant's previous entry by a hash (see
-//! [`AuditHash`]; [`KeyStore::verify_audit`] re-computes the chain), a daily spend never takes a
-//! (key, day) over its limit, an idempotency key claims one spend, and a recorded spend is released
-//! at most once.
+//! [`AuditHash`]; [`KeyStore::verify_audit`] re-computes the chain), a spend is charged to its day,
+//! week and month all or none and never takes one over its limit, an idempotency key claims one spend,
+//! and a recorded spend is released at most once.
 //! Only this crate knows SQL. It never logs a secret or a hash.
 
 mod audit_chain;
@@ -29,8 +29,7 @@ pub use invalidations::{InvalidationSender, Invalidations};
 pub use memory::MemoryStore;
 pub use model::{
     AuditEntry, AuditKind, DayUsage, Idempotency, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite,
-    NewSpend, Operator, Page, PendingPolicy, Recorded, Service, SpendOutcome, SpendRecord, SpendState, Tenant,
-    UsageRecord,
+    NewSpend, Operator, Page, PendingPolicy, Recorded, Service, SpendRecord, SpendState, Tenant, UsageRecord,
 };
 pub use pg::{PgStore, PgStoreOptions};
 pub use store::KeyStore;

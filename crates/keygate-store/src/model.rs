@@ -7,8 +7,8 @@ use keygate_credential::SecretHash;
 use keygate_domain::operator::{OperatorAccount, OperatorAction};
 use keygate_domain::PolicyRequest;
 use keygate_domain::{
-    ActorId, AuditAction, Currency, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, Reason,
-    ServiceId, SpendId, TenantId, TenantName, TenantPolicy,
+    ActorId, AuditAction, Currency, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, PerWindow,
+    Reason, ServiceId, SpendId, TenantId, TenantName, TenantPolicy, Window,
 };
 use rust_decimal::Decimal;
 
@@ -279,26 +279,9 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
-/// The result of a daily spend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpendOutcome {
-    /// Recorded; this much of the day's limit remains.
-    Spent {
-        /// What remains today.
-        remaining: Decimal,
-    },
-    /// Refused: it would have gone over the limit. Nothing was recorded.
-    Refused {
-        /// What remains today.
-        remaining: Decimal,
-    },
-    /// The key changed since the caller read it (revoked, limits changed): nothing was recorded; read
-    /// the key again and decide anew.
-    Stale,
-}
-
-/// A spend to record: an amount held against a key's daily volume, kept as a [`SpendRecord`] so it can
-/// be released by id, and optionally claimed under an idempotency key so a retried request spends once.
+/// A spend to record: an amount charged to the key's day, ISO week and month (per currency), kept as a
+/// [`SpendRecord`] so it can be released by id, and optionally claimed under an idempotency key so a
+/// retried request spends once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSpend {
     /// Its id, drawn by the caller; the id of the record if this spend is recorded.
@@ -309,14 +292,15 @@ pub struct NewSpend {
     pub key: KeyId,
     /// The key's version the caller decided on; a key changed since makes the spend `Stale`.
     pub key_version: u64,
-    /// The UTC day the amount counts against.
-    pub day: NaiveDate,
     /// The amount (positive).
     pub amount: Decimal,
-    /// Its currency, kept with the record.
+    /// Its currency: the windows' totals are kept per currency, and `None` is a currency of its own.
     pub currency: Option<Currency>,
-    /// The day's volume limit; `None`: no limit, the amount is only added up.
-    pub limit: Option<Decimal>,
+    /// The local date each window containing `at` starts on, in the tenant's time zone (the caller
+    /// computes it, with `PerWindow::starts`).
+    pub starts: PerWindow<NaiveDate>,
+    /// Each window's volume limit for this currency; `None`: no limit, the amount is only counted.
+    pub limits: PerWindow<Option<Decimal>>,
     /// Makes a retry of the same request answer with the first spend instead of spending again.
     pub idempotency: Option<Idempotency>,
     /// When (the record's creation instant, and the start of its idempotency claim's 24 hours).
@@ -335,7 +319,7 @@ pub struct Idempotency {
 /// Where a recorded spend stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpendState {
-    /// Counted against its day's volume.
+    /// Counted in its windows' totals.
     Held,
     /// Given back: no longer counted (a release happens once).
     Released,
@@ -373,8 +357,8 @@ pub struct SpendRecord {
     pub amount: Decimal,
     /// Its currency.
     pub currency: Option<Currency>,
-    /// The UTC day it counts (or counted) against.
-    pub day: NaiveDate,
+    /// The windows it was charged to: the local date each starts on.
+    pub starts: PerWindow<NaiveDate>,
     /// Held or released.
     pub state: SpendState,
     /// When it was recorded (kept to the microsecond).
@@ -384,12 +368,12 @@ pub struct SpendRecord {
 /// What [`crate::KeyStore::record_spend`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
-    /// Recorded now.
+    /// Recorded now, in all three windows.
     Spent {
         /// The new record.
         spend: SpendRecord,
-        /// What remains of the day's limit, if there is one.
-        remaining: Option<Decimal>,
+        /// What remains of each window's limit (`None` where the window has no limit).
+        remaining: PerWindow<Option<Decimal>>,
     },
     /// The same idempotency key with the same fingerprint was claimed within 24 hours: nothing was
     /// spent again.
@@ -399,9 +383,12 @@ pub enum Recorded {
     },
     /// The same idempotency key was claimed within 24 hours for a different request: nothing recorded.
     Mismatch,
-    /// It would have gone over the day's limit: nothing recorded, not even the idempotency claim.
+    /// It would have taken a window over its limit: nothing recorded in any window, not even the
+    /// idempotency claim.
     Refused {
-        /// What remains today.
+        /// The shortest window the amount would take over its limit.
+        window: Window,
+        /// What remains of that window's limit (never below zero).
         remaining: Decimal,
     },
     /// The key changed since the caller read it: nothing recorded, not even the idempotency claim.
@@ -425,7 +412,7 @@ pub struct UsageRecord {
     pub last_used_ip: Option<IpAddr>,
 }
 
-/// A key's usage: last use, and per UTC day the requests counted and volume spent (newest day first).
+/// A key's usage: last use, and per day the requests counted and volume spent (newest day first).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KeyUsage {
     /// Last verification.
@@ -439,12 +426,16 @@ pub struct KeyUsage {
 /// One day of a key's usage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayUsage {
-    /// The UTC day.
+    /// The day: the UTC day verifications were counted on, and the local day window spends were
+    /// charged to (the same date for a tenant in UTC).
     pub day: NaiveDate,
     /// Verifications counted.
     pub requests: u64,
-    /// Volume spent.
+    /// Volume spent that day, all currencies added up: meaningful for a key that spends in one
+    /// currency (read `spent_by_currency` otherwise).
     pub spent: Decimal,
+    /// Volume spent that day per currency (`None`: spends without one), sorted by currency.
+    pub spent_by_currency: Vec<(Option<Currency>, Decimal)>,
 }
 
 /// Cached key records that another writer may have changed.

@@ -1,17 +1,15 @@
 //! The `KeyStore` trait: what keygate needs from storage, whatever the backend.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
-use rust_decimal::Decimal;
 
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::Invalidations;
 use crate::model::{
-    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendOutcome,
-    SpendRecord, Tenant, UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord,
+    Tenant, UsageRecord,
 };
 
 /// Storage for tenants, operators, keys, spends, usage and the audit log.
@@ -92,41 +90,25 @@ pub trait KeyStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Page<KeyRecord, KeyCursor>, StoreError>;
 
-    /// Atomically adds `amount` to the key's spend for `day` unless that would exceed `limit`, and only
-    /// while the key's stored version is still `key_version` (the record the caller decided on): a key
-    /// revoked or changed since is `Stale` and nothing is recorded. Never lets the sum for a (key, day)
-    /// go over the limit, however many callers race.
-    async fn spend(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        key_version: u64,
-        day: NaiveDate,
-        amount: Decimal,
-        limit: Decimal,
-    ) -> Result<SpendOutcome, StoreError>;
-
-    /// Gives back an amount spent for an operation that then failed; returns what is now spent that day.
-    /// Never takes the day's total below zero.
-    async fn release(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        day: NaiveDate,
-        amount: Decimal,
-    ) -> Result<Decimal, StoreError>;
-
     /// Records a spend, all or nothing, in one transaction:
     ///
     /// 1. If it carries an idempotency key, claims (tenant, key, idempotency key). A claim made within
     ///    the 24 hours up to `spend.at` (24 hours old included) answers `Replayed` with the first spend
-    ///    (same fingerprint) or `Mismatch` (another fingerprint) and writes nothing; an older claim is
-    ///    replaced. However many callers race with one idempotency key, one spends and the others
-    ///    replay it.
-    /// 2. Adds the amount to the key's total for `day` as [`KeyStore::spend`] does: only while the key's
-    ///    version is still `key_version` (else `Stale`) and never over `limit` (else `Refused`); with no
-    ///    limit, the amount is only added. A stale or refused spend leaves no claim behind.
-    /// 3. Keeps the spend as a held [`SpendRecord`] (`AlreadyExists` if its id is taken).
+    ///    (same fingerprint) or `Mismatch` (another fingerprint) and writes nothing; an older claim, or
+    ///    one whose spend was released, is replaced. However many callers race with one idempotency
+    ///    key, one spends and the others replay it.
+    /// 2. Charges the amount to the three windows containing `spend.at`: the totals of (tenant, key,
+    ///    currency, window, `spend.starts` of that window), for the day, the ISO week and the month.
+    ///    The amount is always counted in all three, whether or not the window has a limit, so a limit
+    ///    set mid-week sees what was spent earlier that week. Totals are kept per currency, and a
+    ///    spend without a currency (`None`) counts in a currency of its own. Only while the key's
+    ///    version is still `key_version` (else `Stale`). All three windows are charged or none is: if
+    ///    the amount would take any window with a limit over it, nothing is written (no claim, no
+    ///    total, no record) and the answer is `Refused` with the shortest such window and what remains
+    ///    of it. Exact however many callers race, in this process or others sharing the store: no
+    ///    window's total ever goes over the limit the spends charging it were given.
+    /// 3. Keeps the spend as a held [`SpendRecord`] with its window starts (`AlreadyExists` if its id
+    ///    is taken).
     ///
     /// `NotFound` if the tenant has no such key.
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError>;
@@ -134,16 +116,18 @@ pub trait KeyStore: Send + Sync + 'static {
     /// A recorded spend by id, whatever its tenant.
     async fn spend_record(&self, id: SpendId) -> Result<SpendRecord, StoreError>;
 
-    /// Releases a held spend: marks it released and gives its amount back to its own day's total (never
-    /// below zero), so a release after that day closed leaves the new day alone. Answers the record
-    /// and whether this call released it: however many callers race, one gets `true`, and a later
-    /// call gets `false` and changes nothing.
+    /// Releases a held spend: marks it released and gives its amount back to each of the three
+    /// windows it was charged to (its own `starts` and currency; never below zero), so a release after
+    /// its day closed leaves the new day alone but still gives back to a week or month still running.
+    /// Answers the record and whether this call released it: however many callers race, one gets
+    /// `true`, and a later call gets `false` and changes nothing.
     async fn release_spend(&self, id: SpendId) -> Result<(SpendRecord, bool), StoreError>;
 
     /// Adds a batch of aggregated usage (request counts, last use). Called by the usage buffer.
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError>;
 
-    /// A key's usage: last use and, per day (newest first, at most `days`), requests and spend.
+    /// A key's usage: last use and, per day (newest first, at most `days`), requests and the day
+    /// windows' spend totals (added up, and per currency).
     async fn usage(&self, tenant: &TenantId, key: KeyId, days: u32) -> Result<KeyUsage, StoreError>;
 
     /// A tenant's audit log, newest first, optionally for one key, before `cursor`.

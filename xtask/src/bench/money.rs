@@ -80,7 +80,7 @@ struct Spent {
 
 fn measured_run(s: &Settings, stack: &Stack, label: &str, tokens: &str) -> Result<Spent, String> {
     let port = stack.postgres.port;
-    let total = || stack.db.query("SELECT COALESCE(sum(spent), 0) FROM daily_spend WHERE tenant_id = 'bench'");
+    let total = || stack.db.query("SELECT COALESCE(sum(spent), 0) FROM spend_totals WHERE tenant_id = 'bench' AND window_kind = 'day'");
     let (ok0, spent0) = (metric(port, OK_SERIES)?, cents(&total()?)?);
     let run = wrk_on(s, label, &stack.postgres, "verify_counting.lua", &[tokens, AMOUNT, "USD"], s.duration)?;
     // Let requests that were in flight when wrk stopped finish before reading the totals.
@@ -256,8 +256,8 @@ fn contention(s: &Settings, stack: &Stack) -> Result<Row, String> {
         Duration::from_secs(300),
     )?;
     let limited = cents(&stack.db.query(
-        "SELECT COALESCE(sum(s.spent), 0) FROM daily_spend s JOIN keys k USING (tenant_id, key_id) \
-         WHERE k.tenant_id = 'bench' AND k.name = 'limited'",
+        "SELECT COALESCE(sum(s.spent), 0) FROM spend_totals s JOIN keys k USING (tenant_id, key_id) \
+         WHERE k.tenant_id = 'bench' AND k.name = 'limited' AND s.window_kind = 'day'",
     )?)?;
     let acknowledged = field(&check, "acknowledged")?;
     #[allow(clippy::cast_possible_truncation)]

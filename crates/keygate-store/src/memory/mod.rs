@@ -6,12 +6,12 @@
 mod spends;
 mod state;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{PoisonError, RwLock};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
+use keygate_domain::{Currency, KeyId, OperatorId, ServiceId, SpendId, TenantId, Window};
 use rust_decimal::Decimal;
 
 use self::state::State;
@@ -21,7 +21,7 @@ use crate::error::StoreError;
 use crate::invalidations::{InvalidationSender, Invalidations};
 use crate::model::{
     AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, NewSpend, Operator, Page,
-    Recorded, Service, SpendOutcome, SpendRecord, Tenant, UsageRecord,
+    Recorded, Service, SpendRecord, Tenant, UsageRecord,
 };
 use crate::store::KeyStore;
 
@@ -58,11 +58,6 @@ impl MemoryStore {
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// Whether `tenant` has the key `key`.
-fn owns(state: &State, tenant: &TenantId, key: KeyId) -> bool {
-    state.keys.get(&key).is_some_and(|r| &r.key.tenant == tenant)
 }
 
 fn page_limit(limit: u32) -> usize {
@@ -260,47 +255,6 @@ impl KeyStore for MemoryStore {
         Ok(Page { items, next })
     }
 
-    async fn spend(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        key_version: u64,
-        day: NaiveDate,
-        amount: Decimal,
-        limit: Decimal,
-    ) -> Result<SpendOutcome, StoreError> {
-        let mut state = self.write();
-        let Some(record) = state.keys.get(&key).filter(|r| &r.key.tenant == tenant) else {
-            return Err(StoreError::NotFound);
-        };
-        if record.key.version != key_version {
-            return Ok(SpendOutcome::Stale);
-        }
-        let spent = state.spent.entry((key, day)).or_default();
-        if *spent + amount <= limit {
-            *spent += amount;
-            Ok(SpendOutcome::Spent { remaining: limit - *spent })
-        } else {
-            Ok(SpendOutcome::Refused { remaining: (limit - *spent).max(Decimal::ZERO) })
-        }
-    }
-
-    async fn release(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        day: NaiveDate,
-        amount: Decimal,
-    ) -> Result<Decimal, StoreError> {
-        let mut state = self.write();
-        if !owns(&state, tenant, key) {
-            return Err(StoreError::NotFound);
-        }
-        let Some(spent) = state.spent.get_mut(&(key, day)) else { return Ok(Decimal::ZERO) };
-        *spent = (*spent - amount).max(Decimal::ZERO);
-        Ok(*spent)
-    }
-
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {
         self.write().record_spend(spend)
     }
@@ -324,18 +278,30 @@ impl KeyStore for MemoryStore {
     async fn usage(&self, tenant: &TenantId, key: KeyId, days: u32) -> Result<KeyUsage, StoreError> {
         let state = self.read();
         let record = state.keys.get(&key).filter(|r| &r.key.tenant == tenant).ok_or(StoreError::NotFound)?;
-        let mut all: BTreeSet<NaiveDate> = state.spent.keys().filter(|(k, _)| *k == key).map(|(_, d)| *d).collect();
+        // Per day, its day windows' totals sorted by currency (`None` first, as PostgreSQL's '').
+        let mut spent: BTreeMap<NaiveDate, BTreeMap<Option<Currency>, Decimal>> = BTreeMap::new();
+        for ((k, currency, window, day), total) in &state.spent {
+            if *k == key && *window == Window::Day {
+                spent.entry(*day).or_default().insert(*currency, *total);
+            }
+        }
+        let mut all: BTreeSet<NaiveDate> = spent.keys().copied().collect();
         all.extend(state.requests.keys().filter(|(k, _)| *k == key).map(|(_, d)| *d));
         let days = all
             .into_iter()
             .rev()
             .take(page_limit(days))
-            .map(|day| DayUsage {
-                day,
-                requests: state.requests.get(&(key, day)).copied().unwrap_or(0),
-                spent: state.spent.get(&(key, day)).copied().unwrap_or(Decimal::ZERO),
+            .map(|day| {
+                let spent_by_currency: Vec<_> = spent.get(&day).into_iter().flatten().map(|(c, s)| (*c, *s)).collect();
+                let total = spent_by_currency.iter().try_fold(Decimal::ZERO, |sum, (_, s)| sum.checked_add(*s));
+                Ok(DayUsage {
+                    day,
+                    requests: state.requests.get(&(key, day)).copied().unwrap_or(0),
+                    spent: total.ok_or_else(|| StoreError::Corrupt("spent: out of range".to_owned()))?,
+                    spent_by_currency,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(KeyUsage { last_used_at: record.last_used_at, last_used_ip: record.last_used_ip, days })
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use keygate_domain::{KeyId, KeyName, OperatorId, ServiceId, SpendId, TenantId};
 use rust_decimal::Decimal;
 
-use super::spends::{Claim, ClaimKey};
+use super::spends::{Claim, ClaimKey, TotalKey};
 use crate::audit_chain::{chain_hash, stored_instant, AuditHash};
 use crate::error::StoreError;
 use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, SpendRecord, Tenant, UsageRecord};
@@ -20,7 +20,8 @@ pub(super) struct State {
     /// Per tenant, the listing order (`created_at`, id).
     pub order: HashMap<TenantId, BTreeSet<(DateTime<Utc>, KeyId)>>,
     pub names: HashSet<(TenantId, KeyName)>,
-    pub spent: HashMap<(KeyId, NaiveDate), Decimal>,
+    /// Each window's running total.
+    pub spent: HashMap<TotalKey, Decimal>,
     pub requests: HashMap<(KeyId, NaiveDate), u64>,
     /// Recorded spends, by id (unique across tenants, as in PostgreSQL).
     pub spends: HashMap<SpendId, SpendRecord>,

@@ -3,10 +3,10 @@
 //!
 //! One idea per file: `connect` (options, pool, migrations), `keys` (the transactional commit and key
 //! reads), `tenants` (tenants, created with their first admins), `operators` (operator accounts),
-//! `spend` (the atomic daily spend), `spends` (recorded spends, their idempotency claims and releases),
-//! `usage`, `audit` (the hash-chained log and its verification), `listen` (invalidations),
-//! `key_params`/`key_row`/`tenant_row`/`operator_row`/`rows` (model to and from columns), `failure`
-//! (error mapping), `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL is
+//! `totals` (a spend's all-or-nothing charge to its day, week and month, and its give-back), `spends`
+//! (recorded spends, their idempotency claims and releases), `usage`, `audit` (the hash-chained log and
+//! its verification), `listen` (invalidations), `key_params`/`key_row`/`tenant_row`/`operator_row`/
+//! `rows` (model to and from columns), `failure` (error mapping), `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL is
 //! ever built from a value.
 //!
 //! It must never enforce a lifecycle or policy rule (that is the domain's job), never leave a partial
@@ -26,11 +26,11 @@ mod operator_row;
 mod operators;
 mod rows;
 mod services;
-mod spend;
 mod spends;
 mod store;
 mod tenant_row;
 mod tenants;
+mod totals;
 pub(crate) mod url;
 mod usage;
 

@@ -2,22 +2,24 @@
 //! read by id, and the release that gives an amount back exactly once.
 //!
 //! It must never read and then decide outside a lock: the claim is an upsert whose row lock makes
-//! racing retries of one request wait for each other, the add is `spend`'s conditional upsert, and the
-//! release is a conditional update, so however many callers race each outcome happens once. Locks are
-//! always taken in the same order (claim, day's total, spend row), so these writes cannot deadlock.
+//! racing retries of one request wait for each other, the charge is `totals`' conditional upsert, and
+//! the release is a conditional update, so however many callers race each outcome happens once. Locks
+//! are always taken in the same order (claim, then the windows' totals day, week, month, then the new
+//! spend row; a release: its spend row, then its totals day, week, month), so these writes cannot
+//! deadlock.
 
-use keygate_domain::{Currency, KeyId, SpendId, TenantId};
+use keygate_domain::{Currency, KeyId, PerWindow, SpendId, TenantId};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool};
 
 use super::failure::{corrupt, fail, violation, Violation};
 use super::rows::{get, parsed, parsed_opt};
-use super::spend::{add, remaining, Added, Spend};
+use super::totals::{charge, give_back, Charged};
 use crate::error::StoreError;
 use crate::model::{Idempotency, NewSpend, Recorded, SpendRecord, SpendState};
 
 /// The columns [`spend_record`] reads.
-const COLUMNS: &str = "tenant_id, spend_id, key_id, amount, currency, day, state, created_at";
+const COLUMNS: &str = "tenant_id, spend_id, key_id, amount, currency, day, week, month, state, created_at";
 
 /// Claims (tenant, key, idempotency key) for spend `$4`, or takes over a claim more than 24 hours older
 /// than `$6` or whose spend was given back (a retry of a released spend spends anew); returns a row if the claim is now this spend's. A racing claim of the same key waits on
@@ -31,28 +33,25 @@ const CLAIM: &str = "INSERT INTO spend_idempotency \
         OR EXISTS (SELECT 1 FROM spends s WHERE s.spend_id = spend_idempotency.spend_id AND s.state = 'released') \
      RETURNING spend_id";
 
-/// The key's version, to hold a replay to the key as it is now.
-const KEY_VERSION: &str = "SELECT version FROM keys WHERE tenant_id = $1 AND key_id = $2";
+/// The key's version, to hold a replay to the key as it is now (no row if the tenant has no such key).
+pub(super) const KEY_VERSION: &str = "SELECT version FROM keys WHERE tenant_id = $1 AND key_id = $2";
 
 /// The claim that [`CLAIM`] kept.
 const CLAIMED: &str = "SELECT spend_id, fingerprint FROM spend_idempotency \
      WHERE tenant_id = $1 AND key_id = $2 AND idempotency_key = $3";
 
-/// Gives a held spend back once: the conditional update lets one of any number of racing releases
-/// through (the others wait on its row lock, then find it released), and the amount goes back to the
-/// spend's own day in the same statement. `released_at` is the database's clock: the trait takes no
-/// instant for a release, and the store only keeps the column for people reading the table.
+/// Marks a held spend released once: the conditional update lets one of any number of racing releases
+/// through (the others wait on its row lock, then find it released). `released_at` is the database's
+/// clock: the trait takes no instant for a release, and the store only keeps the column for people
+/// reading the table.
 static RELEASE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "WITH released AS (UPDATE spends SET state = 'released', released_at = now() \
-         WHERE spend_id = $1 AND state = 'held' RETURNING {COLUMNS}), \
-         given_back AS (UPDATE daily_spend d SET spent = GREATEST(d.spent - r.amount, 0) FROM released r \
-         WHERE d.tenant_id = r.tenant_id AND d.key_id = r.key_id AND d.day = r.day) \
-         SELECT {COLUMNS} FROM released"
+        "UPDATE spends SET state = 'released', released_at = now() WHERE spend_id = $1 AND state = 'held' \
+         RETURNING {COLUMNS}"
     )
 });
 
-/// Records a spend in one transaction: claim, add, row. Any early return drops the transaction, which
+/// Records a spend in one transaction: claim, charge, row. Any early return drops the transaction, which
 /// rolls back whatever it wrote (the claim included).
 pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, StoreError> {
     let mut tx = pool.begin().await.map_err(fail)?;
@@ -73,18 +72,10 @@ pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, Stor
             return Ok(earlier);
         }
     }
-    let args = Spend {
-        tenant: &s.tenant,
-        key: s.key,
-        key_version: s.key_version,
-        day: s.day,
-        amount: s.amount,
-        limit: s.limit,
-    };
-    let remaining = match add(&mut tx, &args).await? {
-        Added::Spent(spent) => s.limit.map(|limit| remaining(limit, spent)).transpose()?,
-        Added::Refused(remaining) => return Ok(Recorded::Refused { remaining }),
-        Added::Stale => return Ok(Recorded::Stale),
+    let remaining = match charge(&mut tx, s).await? {
+        Charged::Spent { remaining } => remaining,
+        Charged::Refused { window, remaining } => return Ok(Recorded::Refused { window, remaining }),
+        Charged::Stale => return Ok(Recorded::Stale),
     };
     let spend = insert(&mut tx, s).await?;
     tx.commit().await.map_err(fail)?;
@@ -131,15 +122,17 @@ async fn claim(conn: &mut PgConnection, s: &NewSpend, i: &Idempotency) -> Result
 
 async fn insert(conn: &mut PgConnection, s: &NewSpend) -> Result<SpendRecord, StoreError> {
     let row = sqlx::query(&format!(
-        "INSERT INTO spends (tenant_id, spend_id, key_id, amount, currency, day, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'held', $7) RETURNING {COLUMNS}"
+        "INSERT INTO spends (tenant_id, spend_id, key_id, amount, currency, day, week, month, state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'held', $9) RETURNING {COLUMNS}"
     ))
     .bind(s.tenant.as_str())
     .bind(s.id.to_string())
     .bind(s.key.to_string())
     .bind(s.amount)
     .bind(s.currency.as_ref().map(Currency::as_str))
-    .bind(s.day)
+    .bind(s.starts.day)
+    .bind(s.starts.week)
+    .bind(s.starts.month)
     .bind(s.at)
     .fetch_one(conn)
     .await
@@ -166,13 +159,19 @@ async fn find(conn: &mut PgConnection, id: SpendId) -> Result<Option<SpendRecord
     row.as_ref().map(spend_record).transpose()
 }
 
-/// Releases a held spend; `true` if this call did.
+/// Releases a held spend and gives its amount back to its windows, in one transaction; `true` if this
+/// call did.
 pub(super) async fn release(pool: &PgPool, id: SpendId) -> Result<(SpendRecord, bool), StoreError> {
-    let row = sqlx::query(&RELEASE).bind(id.to_string()).fetch_optional(pool).await.map_err(fail)?;
-    if let Some(row) = row {
-        return Ok((spend_record(&row)?, true));
-    }
-    Ok((get_spend(pool, id).await?, false))
+    let mut tx = pool.begin().await.map_err(fail)?;
+    let row = sqlx::query(&RELEASE).bind(id.to_string()).fetch_optional(&mut *tx).await.map_err(fail)?;
+    let Some(row) = row else {
+        drop(tx);
+        return Ok((get_spend(pool, id).await?, false));
+    };
+    let spend = spend_record(&row)?;
+    give_back(&mut tx, &spend).await?;
+    tx.commit().await.map_err(fail)?;
+    Ok((spend, true))
 }
 
 /// A `spends` row.
@@ -183,7 +182,7 @@ fn spend_record(row: &PgRow) -> Result<SpendRecord, StoreError> {
         key: parsed(row, "key_id", KeyId::parse)?,
         amount: get(row, "amount")?,
         currency: parsed_opt(row, "currency", Currency::parse)?,
-        day: get(row, "day")?,
+        starts: PerWindow { day: get(row, "day")?, week: get(row, "week")?, month: get(row, "month")? },
         state: parsed(row, "state", |text| SpendState::parse(text).ok_or("unknown state"))?,
         created_at: get(row, "created_at")?,
     })

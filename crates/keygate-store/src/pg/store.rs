@@ -3,18 +3,16 @@
 //! It must never hold logic of its own beyond the hand-over, so each rule lives in one place.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
-use rust_decimal::Decimal;
 
 use super::failure::fail;
-use super::{audit, keys, operators, services, spend, spends, tenants, usage, PgStore};
+use super::{audit, keys, operators, services, spends, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::model::{
-    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendOutcome,
-    SpendRecord, Tenant, UsageRecord,
+    AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord,
+    Tenant, UsageRecord,
 };
 use crate::store::KeyStore;
 
@@ -103,28 +101,6 @@ impl KeyStore for PgStore {
         limit: u32,
     ) -> Result<Page<KeyRecord, KeyCursor>, StoreError> {
         keys::keys(self.pool(), tenant, filter, cursor, limit).await
-    }
-
-    async fn spend(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        key_version: u64,
-        day: NaiveDate,
-        amount: Decimal,
-        limit: Decimal,
-    ) -> Result<SpendOutcome, StoreError> {
-        spend::spend(self.pool(), spend::Spend { tenant, key, key_version, day, amount, limit: Some(limit) }).await
-    }
-
-    async fn release(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        day: NaiveDate,
-        amount: Decimal,
-    ) -> Result<Decimal, StoreError> {
-        spend::release(self.pool(), tenant, key, day, amount).await
     }
 
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {

@@ -1,5 +1,5 @@
 //! Usage: adding the usage buffer's batches (request counts per day, last use) and reading a key's
-//! usage back with its daily spend.
+//! usage back with its day windows' spend totals.
 //!
 //! It must never count a batch twice or half: one batch is one transaction. It never moves a key's
 //! last use backwards, and never touches a key's version (usage is not a key transition).
@@ -7,11 +7,13 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{KeyId, TenantId};
+use keygate_domain::{Currency, KeyId, TenantId};
+use rust_decimal::Decimal;
+use sqlx::postgres::PgRow;
 use sqlx::PgPool;
 
 use super::convert::{from_db, to_db};
-use super::failure::fail;
+use super::failure::{corrupt, fail};
 use super::rows::{get, ip};
 use crate::error::StoreError;
 use crate::model::{DayUsage, KeyUsage, UsageRecord};
@@ -42,12 +44,18 @@ const SET_LAST_USED: &str = "UPDATE keys k SET last_used_at = u.at, last_used_ip
 const KEY_LAST_USED: &str =
     "SELECT last_used_at, host(last_used_ip) AS last_used_ip FROM keys WHERE tenant_id = $1 AND key_id = $2";
 
-/// Days with requests or spend, newest first; each with both (0 where one has no row).
-const DAYS: &str = "SELECT d.day, COALESCE(u.requests, 0) AS requests, COALESCE(s.spent, 0) AS spent \
+/// Days with requests or spend, newest first; each with both (0 where one has no row), the day
+/// windows' totals added up, and per currency (sorted: `''`, no currency, first, as `None` sorts in
+/// Rust; the column's "C" collation orders codes as their text, as `Currency` does).
+const DAYS: &str = "SELECT d.day, COALESCE(u.requests, 0) AS requests, COALESCE(s.spent, 0) AS spent, \
+       COALESCE(s.currencies, ARRAY[]::text[]) AS currencies, COALESCE(s.amounts, ARRAY[]::numeric[]) AS amounts \
      FROM (SELECT day FROM key_usage WHERE tenant_id = $1 AND key_id = $2 \
-           UNION SELECT day FROM daily_spend WHERE tenant_id = $1 AND key_id = $2) d \
+           UNION SELECT starts_on FROM spend_totals WHERE tenant_id = $1 AND key_id = $2 AND window_kind = 'day') d \
      LEFT JOIN key_usage u ON u.tenant_id = $1 AND u.key_id = $2 AND u.day = d.day \
-     LEFT JOIN daily_spend s ON s.tenant_id = $1 AND s.key_id = $2 AND s.day = d.day \
+     LEFT JOIN (SELECT starts_on, sum(spent) AS spent, array_agg(currency ORDER BY currency) AS currencies, \
+                       array_agg(spent ORDER BY currency) AS amounts \
+                FROM spend_totals WHERE tenant_id = $1 AND key_id = $2 AND window_kind = 'day' \
+                GROUP BY starts_on) s ON s.starts_on = d.day \
      ORDER BY d.day DESC LIMIT $3";
 
 /// Adds a batch in one transaction.
@@ -100,15 +108,29 @@ pub(super) async fn usage(pool: &PgPool, tenant: &TenantId, key: KeyId, days: u3
         .fetch_all(pool)
         .await
         .map_err(fail)?;
-    let days = rows
+    let days = rows.iter().map(day_usage).collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(KeyUsage { last_used_at: get(&row, "last_used_at")?, last_used_ip: ip(&row, "last_used_ip")?, days })
+}
+
+/// A [`DAYS`] row.
+fn day_usage(row: &PgRow) -> Result<DayUsage, StoreError> {
+    let currencies: Vec<String> = get(row, "currencies")?;
+    let amounts: Vec<Decimal> = get(row, "amounts")?;
+    if currencies.len() != amounts.len() {
+        return Err(corrupt("spend_totals", "currencies and amounts differ in number"));
+    }
+    let spent_by_currency = currencies
         .iter()
-        .map(|r| {
-            Ok(DayUsage {
-                day: get(r, "day")?,
-                requests: from_db(get(r, "requests")?, "requests")?,
-                spent: get(r, "spent")?,
-            })
+        .zip(amounts)
+        .map(|(code, spent)| {
+            let currency = Some(code).filter(|code| !code.is_empty()).map(|code| Currency::parse(code)).transpose();
+            Ok((currency.map_err(|e| corrupt("currency", e))?, spent))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(KeyUsage { last_used_at: get(&row, "last_used_at")?, last_used_ip: ip(&row, "last_used_ip")?, days })
+    Ok(DayUsage {
+        day: get(row, "day")?,
+        requests: from_db(get(row, "requests")?, "requests")?,
+        spent: get(row, "spent")?,
+        spent_by_currency,
+    })
 }

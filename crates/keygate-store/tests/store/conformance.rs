@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{Duration as Days, NaiveDate};
+use chrono::Duration as Days;
 use keygate_domain::{ActorId, Environment, Event, KeyState, Notes, Rotation, TenantPolicy};
 use keygate_store::{
-    AuditKind, Invalidation, KeyFilter, KeyStore, KeyWrite, SpendOutcome, StoreError, UsageBuffer, UsageBufferOptions,
+    AuditKind, Invalidation, KeyFilter, KeyStore, KeyWrite, StoreError, UsageBuffer, UsageBufferOptions,
 };
 use rust_decimal::Decimal;
 
@@ -19,11 +19,13 @@ mod operators;
 mod principals;
 mod services;
 mod spends;
+mod windows;
 pub use audit_chain::*;
 pub use operators::*;
 pub use principals::*;
 pub use services::*;
 pub use spends::*;
+pub use windows::*;
 
 type Store = Arc<dyn KeyStore>;
 
@@ -108,8 +110,9 @@ pub async fn tenants_never_see_each_others_data(a: Store, b: Store) {
     let audit = b.audit(&globex.id, None, None, 100).await.unwrap();
     assert!(audit.items.iter().all(|e| e.tenant == globex.id), "audit of another tenant");
     assert!(audit.items.iter().all(|e| e.key != Some(acme_key.id)), "no entry about acme's key");
-    let spend = b.spend(&acme.id, globex_key.id, globex_key.version, now().date_naive(), dec("1"), dec("100")).await;
-    assert!(matches!(spend, Err(StoreError::NotFound)), "spending another tenant's key");
+    let spend =
+        keygate_store::NewSpend { tenant: acme.id.clone(), ..spends::new_spend(&globex_key, 1, "1", Some("100")) };
+    assert!(matches!(b.record_spend(&spend).await, Err(StoreError::NotFound)), "spending another tenant's key");
     assert!(matches!(b.usage(&acme.id, globex_key.id, 7).await, Err(StoreError::NotFound)), "usage across tenants");
     let approved =
         acme_key.apply(Event::RequestRevocation { reason: reason("x") }, &maker(), &acme.policy, now()).unwrap();
@@ -146,59 +149,6 @@ pub async fn concurrent_approvals_give_exactly_one_success(a: Store, b: Store) {
     let n = approvals.iter().filter(|e| e.action == AuditKind::Key(keygate_domain::AuditAction::Approved)).count();
     assert_eq!(n, 1, "the audit log holds exactly one approval");
     assert_eq!(a.key(&t.id, pending.id).await.unwrap().key.state, KeyState::Active);
-}
-
-pub async fn concurrent_spends_never_exceed_the_daily_limit(a: Store, b: Store) {
-    let t = given_tenant(&*a, "acme").await;
-    let key = given_key(&*a, &t, "till", daily_limit("1000.00"), true).await;
-    let day = now().date_naive();
-    let mut tasks = Vec::new();
-    for task in 0..16 {
-        let store = if task % 2 == 0 { a.clone() } else { b.clone() };
-        let tenant = t.id.clone();
-        // 1,000 spends over 16 tasks: 62 or 63 each.
-        let n = 1000 / 16 + usize::from(task < 1000 % 16);
-        tasks.push(tokio::spawn(async move {
-            let mut spent = 0;
-            for _ in 0..n {
-                match store.spend(&tenant, key.id, key.version, day, dec("7.00"), dec("1000.00")).await.unwrap() {
-                    SpendOutcome::Spent { .. } => spent += 1,
-                    SpendOutcome::Refused { remaining } => assert!(remaining < dec("7.00"), "refused with room left"),
-                    SpendOutcome::Stale => panic!("the key did not change"),
-                }
-            }
-            spent
-        }));
-    }
-    let mut succeeded = 0;
-    for task in tasks {
-        succeeded += task.await.unwrap();
-    }
-    assert_eq!(succeeded, 142, "exactly floor(1000 / 7) spends succeed");
-    let usage = b.usage(&t.id, key.id, 7).await.unwrap();
-    assert_eq!(usage.days[0].spent, dec("994.00"), "the stored total");
-
-    assert_eq!(a.release(&t.id, key.id, day, dec("7.00")).await.unwrap(), dec("987.00"), "release gives back");
-    let again = b.spend(&t.id, key.id, key.version, day, dec("13.00"), dec("1000.00")).await.unwrap();
-    assert_eq!(again, SpendOutcome::Spent { remaining: dec("0.00") }, "the released amount can be spent again");
-    let SpendOutcome::Spent { remaining } = again else { unreachable!() };
-    assert_eq!(remaining.to_string(), "0.00", "what remains keeps the scale of the amounts");
-    let next_day = day + Days::days(1);
-    let fresh = a.spend(&t.id, key.id, key.version, next_day, dec("1000.00"), dec("1000.00")).await.unwrap();
-    assert_eq!(fresh, SpendOutcome::Spent { remaining: dec("0") }, "a new UTC day starts at zero");
-    let over = a
-        .spend(&t.id, key.id, key.version, NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), dec("1000.01"), dec("1000"))
-        .await;
-    assert_eq!(
-        over.unwrap(),
-        SpendOutcome::Refused { remaining: dec("1000") },
-        "one spend over the limit on an empty day"
-    );
-    assert_eq!(
-        a.release(&t.id, key.id, next_day, dec("5000")).await.unwrap(),
-        dec("0"),
-        "release never goes below zero"
-    );
 }
 
 pub async fn a_stale_write_is_a_conflict_and_changes_nothing(a: Store, b: Store) {
@@ -354,21 +304,4 @@ pub async fn operators_are_unique_by_email_within_a_tenant(a: Store, b: Store) {
     let ghost = operator(&tenant_id("ghost"), 4, "a@b.test");
     assert!(matches!(b.create_operator(&ghost, &entry).await, Err(StoreError::NotFound)), "unknown tenant");
     assert!(matches!(b.operator(keygate_domain::OperatorId::from_bytes([99; 16])).await, Err(StoreError::NotFound)));
-}
-
-pub async fn a_spend_on_a_key_changed_since_it_was_read_is_stale_and_records_nothing(a: Store, b: Store) {
-    let t = given_tenant(&*a, "acme").await;
-    let key = given_key(&*a, &t, "till", daily_limit("100"), true).await;
-    let day = now().date_naive();
-    let first = b.spend(&t.id, key.id, key.version, day, dec("10"), dec("100")).await.unwrap();
-    assert_eq!(first, SpendOutcome::Spent { remaining: dec("90") }, "the current version spends");
-    let asked = key.apply(Event::RequestRevocation { reason: reason("stolen") }, &maker(), &t.policy, now()).unwrap();
-    a.commit(&[update(&key, &asked, &maker())]).await.unwrap();
-    let done = asked.key.apply(Event::ApproveRevocation, &checker(5), &t.policy, now()).unwrap();
-    a.commit(&[update(&asked.key, &done, &checker(5))]).await.unwrap();
-    for (amount, why) in [("10", "within the limit"), ("1000", "over the limit too")] {
-        let stale = b.spend(&t.id, key.id, key.version, day, dec(amount), dec("100")).await.unwrap();
-        assert_eq!(stale, SpendOutcome::Stale, "a cached read of a revoked key cannot spend ({why})");
-    }
-    assert_eq!(a.usage(&t.id, key.id, 1).await.unwrap().days[0].spent, dec("10"), "nothing was recorded");
 }

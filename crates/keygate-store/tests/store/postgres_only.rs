@@ -3,9 +3,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use keygate_domain::{ActorId, OperatorState, TenantId};
+use chrono::NaiveDate;
+use keygate_domain::{ActorId, Currency, OperatorState, PerWindow, SpendId, TenantId};
 use keygate_store::testing::TestDatabase;
 use keygate_store::{AuditChainReport, AuditKind, KeyStore, PgStore, PgStoreOptions, StoreError};
+use rust_decimal::Decimal;
 use sqlx::migrate::Migrator;
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -205,6 +207,100 @@ async fn rows_written_before_operator_accounts_read_back_as_the_accounts_and_pri
     assert_eq!(revocation, Some((asker.parse().unwrap(), asker.parse().unwrap())), "so does the asker");
     let made = store.key(&acme, made).await.unwrap().key;
     assert_eq!(made.created_for, asker.parse().unwrap(), "a key made by a key counts as the person behind that key");
+
+    store.pool().close().await;
+    admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();
+}
+
+/// The migration that charges spends to day, week and month windows.
+const SPEND_WINDOWS_MIGRATION: i64 = 20_261_128_000_007;
+
+#[tokio::test]
+async fn daily_totals_written_before_spend_windows_carry_over_to_days_weeks_and_months_and_release_from_there() {
+    let Ok(admin_url) = std::env::var(keygate_store::testing::DATABASE_URL_VAR) else { return };
+    let name = format!("keygate_test_prewindows_{}_{}", std::process::id(), now().timestamp_subsec_nanos());
+    let url = match admin_url.split_once('?') {
+        Some((base, query)) => format!("{}/{name}?{query}", base.rsplit_once('/').unwrap().0),
+        None => format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0),
+    };
+    let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+
+    // Arrange: the schema of one UTC day per key, with three days' totals and two held spends, the
+    // second larger than what its day still holds (an older `release` took the day down).
+    let mut migrator = Migrator::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.unwrap();
+    let before: Vec<_> = migrator.migrations.iter().filter(|m| m.version < SPEND_WINDOWS_MIGRATION).cloned().collect();
+    migrator.migrations = before.into();
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    migrator.run(&mut conn).await.unwrap();
+    let key = keygate_domain::KeyId::from_bytes([9; 16]);
+    let (monday, tuesday) = (SpendId::from_bytes([1; 16]), SpendId::from_bytes([2; 16]));
+    let seed = format!(
+        "INSERT INTO tenants (tenant_id, name, dual_control, live_enabled, allow_never_expiring, version, created_at, \
+         updated_at, integrator_approvals) VALUES ('acme', 'Acme', true, true, false, 1, now(), now(), false); \
+         INSERT INTO keys (tenant_id, key_id, name, environment, scopes, allowed_ips, state, created_by, created_for, \
+         created_at, updated_at, version, secret_hash, masked, currency, daily_volume) VALUES ('acme', '{key}', 'till', \
+         'live', ARRAY['operations:write'], '{{}}', 'active', 'system', 'system', now(), now(), 1, '\\x{hash}', \
+         'kg_live_x', 'XOF', 1000); \
+         INSERT INTO daily_spend VALUES ('acme', '{key}', '2026-11-23', 30), ('acme', '{key}', '2026-11-24', 20), \
+         ('acme', '{key}', '2026-12-01', 5); \
+         INSERT INTO spends (tenant_id, spend_id, key_id, amount, currency, day, state, created_at) VALUES \
+         ('acme', '{monday}', '{key}', 10, 'XOF', '2026-11-23', 'held', now()), \
+         ('acme', '{tuesday}', '{key}', 50, 'XOF', '2026-11-24', 'held', now());",
+        hash = "ab".repeat(32),
+    );
+    conn.execute(seed.as_str()).await.unwrap();
+    conn.close().await.unwrap();
+
+    // Act: the rest of the migrations, as a new release would run them.
+    let store = PgStore::connect(PgStoreOptions::new(&url)).await.unwrap();
+
+    // Assert: each day is a day window in the key's currency, weeks and months add them up, and a
+    // release gives back to the windows of its day, never below zero.
+    let acme = TenantId::parse("acme").unwrap();
+    let xof = Some(Currency::parse("XOF").unwrap());
+    let date = |d: &str| d.parse::<NaiveDate>().unwrap();
+    let usage = store.usage(&acme, key, 7).await.unwrap();
+    let days: Vec<_> = usage.days.iter().map(|d| (d.day, d.spent, d.spent_by_currency.clone())).collect();
+    let expected: Vec<_> = [("2026-12-01", 5), ("2026-11-24", 20), ("2026-11-23", 30)]
+        .into_iter()
+        .map(|(day, spent)| (date(day), Decimal::from(spent), vec![(xof, Decimal::from(spent))]))
+        .collect();
+    assert_eq!(days, expected, "every day kept, in the key's currency");
+    let starts = store.spend_record(monday).await.unwrap().starts;
+    let expected = PerWindow { day: date("2026-11-23"), week: date("2026-11-23"), month: date("2026-11-01") };
+    assert_eq!(starts, expected, "a spend's week and month are those of its day");
+    let totals = [
+        (
+            "before any release",
+            None,
+            ["day 2026-11-23 30", "day 2026-11-24 20", "week 2026-11-23 50", "month 2026-11-01 50"],
+        ),
+        (
+            "Monday's 10 released",
+            Some(monday),
+            ["day 2026-11-23 20", "day 2026-11-24 20", "week 2026-11-23 40", "month 2026-11-01 40"],
+        ),
+        (
+            "Tuesday's 50 released",
+            Some(tuesday),
+            ["day 2026-11-23 20", "day 2026-11-24 0", "week 2026-11-23 0", "month 2026-11-01 0"],
+        ),
+    ];
+    for (what, release, expected) in totals {
+        if let Some(id) = release {
+            assert!(store.release_spend(id).await.unwrap().1, "{what}: released");
+        }
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT window_kind || ' ' || starts_on || ' ' || spent FROM spend_totals \
+             WHERE currency = 'XOF' AND starts_on < '2026-11-30' ORDER BY array_position(ARRAY['day', 'week', 'month'], window_kind), starts_on",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let rows: Vec<String> = rows.into_iter().map(|(row,)| row).collect();
+        assert_eq!(rows, expected, "{what}");
+    }
 
     store.pool().close().await;
     admin.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();

@@ -2,53 +2,64 @@
 //! key for 24 hours however many retries race, and never recorded (not even their claim) when refused
 //! or stale.
 
-use chrono::{Duration, NaiveDate};
-use keygate_domain::{Currency, Event, Key, SpendId};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use keygate_domain::{Currency, Event, Key, PerWindow, SpendId, Timezone, Window};
 use keygate_store::{Idempotency, NewSpend, Recorded, SpendRecord, SpendState, StoreError};
 use rust_decimal::Decimal;
 
 use super::{dec, Store};
 use crate::fixtures::*;
 
-fn spend_id(n: u32) -> SpendId {
+pub(super) fn spend_id(n: u32) -> SpendId {
     let mut bytes = [0x5e; 16];
     bytes[12..].copy_from_slice(&n.to_be_bytes());
     SpendId::from_bytes(bytes)
 }
 
-/// Spend number `n` of `amount` XOF on `key` today, at the key's current version.
-fn new_spend(key: &Key, n: u32, amount: &str, limit: Option<&str>) -> NewSpend {
+/// The windows containing `at`, for a tenant in UTC.
+pub(super) fn starts(at: DateTime<Utc>) -> PerWindow<NaiveDate> {
+    PerWindow::starts(Timezone::UTC, at)
+}
+
+/// Limits for the day, week and month (`None`: that window has none).
+pub(super) fn limits(day: Option<&str>, week: Option<&str>, month: Option<&str>) -> PerWindow<Option<Decimal>> {
+    PerWindow { day: day.map(dec), week: week.map(dec), month: month.map(dec) }
+}
+
+/// Spend number `n` of `amount` XOF on `key` now (a Monday), at the key's current version, under a
+/// day limit only.
+pub(super) fn new_spend(key: &Key, n: u32, amount: &str, day_limit: Option<&str>) -> NewSpend {
     NewSpend {
         id: spend_id(n),
         tenant: key.tenant.clone(),
         key: key.id,
         key_version: key.version,
-        day: now().date_naive(),
         amount: dec(amount),
         currency: Some(Currency::parse("XOF").unwrap()),
-        limit: limit.map(dec),
+        starts: starts(now()),
+        limits: limits(day_limit, None, None),
         idempotency: None,
         at: now(),
     }
 }
 
-/// The same spend sent under an idempotency key, for request number `request` (its fingerprint).
-fn idempotent(spend: NewSpend, key: &str, request: u8) -> NewSpend {
+/// The same spend under an idempotency key, for request number `request` (its fingerprint).
+pub(super) fn idempotent(spend: NewSpend, key: &str, request: u8) -> NewSpend {
     NewSpend { idempotency: Some(Idempotency { key: key.to_owned(), fingerprint: [request; 32] }), ..spend }
 }
 
-/// The same spend, sent `later`.
-fn sent_later(spend: NewSpend, later: Duration) -> NewSpend {
-    NewSpend { at: now() + later, day: (now() + later).date_naive(), ..spend }
+/// The same spend, sent `later` (in that instant's windows).
+pub(super) fn sent_later(spend: NewSpend, later: Duration) -> NewSpend {
+    NewSpend { at: now() + later, starts: starts(now() + later), ..spend }
 }
 
-/// What the key's usage shows as spent on `day`.
-async fn spent_on(store: &Store, key: &Key, day: NaiveDate) -> Decimal {
+/// What the key's usage shows as spent on `day`, all currencies.
+pub(super) async fn spent_on(store: &Store, key: &Key, day: NaiveDate) -> Decimal {
     let usage = store.usage(&key.tenant, key.id, 30).await.unwrap();
     usage.days.iter().find(|d| d.day == day).map_or(Decimal::ZERO, |d| d.spent)
 }
 
-fn spent(recorded: Recorded) -> (SpendRecord, Option<Decimal>) {
+pub(super) fn spent(recorded: Recorded) -> (SpendRecord, PerWindow<Option<Decimal>>) {
     match recorded {
         Recorded::Spent { spend, remaining } => (spend, remaining),
         other => panic!("expected a spend, got {other:?}"),
@@ -76,19 +87,22 @@ pub async fn a_recorded_spend_reads_back_from_the_other_handle_and_counts_agains
         key: key.id,
         amount: dec("10.50"),
         currency: first.currency,
-        day: today,
+        starts: PerWindow { day: today, week: today, month: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() },
         state: SpendState::Held,
         created_at: now(),
     };
     assert_eq!(spend, expected, "every field of the new record");
-    assert_eq!(remaining, Some(dec("89.50")), "what remains of the day's limit");
+    assert_eq!(remaining, limits(Some("89.50"), None, None), "what remains of the day's limit, and no other");
     assert_eq!(b.spend_record(first.id).await.unwrap(), expected, "read back by id from the other handle");
     assert_eq!(spent_on(&b, &key, today).await, dec("10.50"), "counted in the day's total");
 
     let unbounded = NewSpend { currency: None, ..new_spend(&key, 2, "1000", None) };
     let (spend, remaining) = spent(b.record_spend(&unbounded).await.unwrap());
-    assert_eq!((spend.currency, remaining), (None, None), "no currency, and no limit to report on");
+    assert_eq!((spend.currency, remaining), (None, PerWindow::default()), "no currency, and no limit to report on");
     assert_eq!(spent_on(&a, &key, today).await, dec("1010.50"), "an unbounded spend is added up too");
+    let usage = a.usage(&t.id, key.id, 1).await.unwrap();
+    let by_currency = vec![(None, dec("1000")), (first.currency, dec("10.50"))];
+    assert_eq!(usage.days[0].spent_by_currency, by_currency, "and per currency, no currency first");
 
     let taken = new_spend(&key, 1, "1", Some("2000"));
     assert!(matches!(b.record_spend(&taken).await, Err(StoreError::AlreadyExists)), "a spend id is taken once");
@@ -100,6 +114,8 @@ pub async fn a_recorded_spend_reads_back_from_the_other_handle_and_counts_agains
     let foreign = idempotent(foreign, "retry-1", 1);
     assert!(matches!(b.record_spend(&foreign).await, Err(StoreError::NotFound)), "with an idempotency key too");
     assert!(matches!(a.spend_record(foreign.id).await, Err(StoreError::NotFound)), "nothing was recorded");
+    let unknown = NewSpend { key: keygate_domain::KeyId::from_bytes([0xee; 16]), ..new_spend(&key, 4, "1", None) };
+    assert!(matches!(b.record_spend(&unknown).await, Err(StoreError::NotFound)), "a key nobody has");
 }
 
 pub async fn a_release_gives_the_amount_back_once(a: Store, b: Store) {
@@ -160,6 +176,12 @@ pub async fn racing_releases_of_one_spend_give_the_amount_back_exactly_once(a: S
 
     assert_eq!(released, 1, "exactly one of 20 racing releases released it");
     assert_eq!(spent_on(&b, &key, today).await, dec("7"), "the day's total dropped by the amount once");
+    let later = sent_later(
+        NewSpend { limits: limits(None, Some("100"), None), ..new_spend(&key, 3, "1", None) },
+        Duration::days(1),
+    );
+    let (_, remaining) = spent(b.record_spend(&later).await.unwrap());
+    assert_eq!(remaining.week, Some(dec("92")), "and so did the week's, once");
 }
 
 pub async fn one_idempotency_key_sent_fifty_times_at_once_records_one_spend(a: Store, b: Store) {
@@ -262,11 +284,12 @@ pub async fn a_refused_or_stale_spend_records_nothing_and_leaves_no_claim(a: Sto
     spent(a.record_spend(&new_spend(&key, 1, "90", Some("100"))).await.unwrap());
 
     let over = idempotent(new_spend(&key, 2, "20", Some("100")), "order-1", 1);
-    assert_eq!(b.record_spend(&over).await.unwrap(), Recorded::Refused { remaining: dec("10") }, "over the limit");
+    let refused = Recorded::Refused { window: Window::Day, remaining: dec("10") };
+    assert_eq!(b.record_spend(&over).await.unwrap(), refused, "over the limit");
     assert!(matches!(a.spend_record(over.id).await, Err(StoreError::NotFound)), "a refusal records nothing");
     let smaller = idempotent(new_spend(&key, 3, "5", Some("100")), "order-1", 2);
     let (_, remaining) = spent(a.record_spend(&smaller).await.unwrap());
-    assert_eq!(remaining, Some(dec("5")), "the same idempotency key spends after a refusal: no claim was left");
+    assert_eq!(remaining.day, Some(dec("5")), "the same idempotency key spends after a refusal: no claim was left");
 
     let notes = key.apply(Event::UpdateNotes { notes: None }, &maker(), &t.policy, now()).unwrap();
     a.commit(&[update(&key, &notes, &maker())]).await.unwrap();
@@ -287,15 +310,17 @@ pub async fn concurrent_recorded_spends_never_exceed_the_daily_limit(a: Store, b
             let store = if task % 2 == 0 { a.clone() } else { b.clone() };
             let key = key.clone();
             tokio::spawn(async move {
-                let mut recorded = 0;
+                let mut recorded = Vec::new();
                 // 1,000 spends over 16 tasks: 62 or 63 each; every other one under an idempotency key
                 // of its own, so claims race alongside the totals.
                 for n in (task..1000).step_by(16) {
                     let spend = new_spend(&key, n, "7.00", Some("1000.00"));
                     let spend = if n % 2 == 0 { idempotent(spend, &format!("order-{n}"), 1) } else { spend };
                     match store.record_spend(&spend).await.unwrap() {
-                        Recorded::Spent { .. } => recorded += 1,
-                        Recorded::Refused { remaining } => assert!(remaining < dec("7"), "refused with room left"),
+                        Recorded::Spent { spend, .. } => recorded.push(spend.id),
+                        Recorded::Refused { window: Window::Day, remaining } => {
+                            assert!(remaining < dec("7"), "refused with room left");
+                        }
                         other => panic!("unexpected {other:?}"),
                     }
                 }
@@ -303,10 +328,44 @@ pub async fn concurrent_recorded_spends_never_exceed_the_daily_limit(a: Store, b
             })
         })
         .collect();
-    let mut recorded = 0;
+    let mut recorded = Vec::new();
     for task in tasks {
-        recorded += task.await.unwrap();
+        recorded.extend(task.await.unwrap());
     }
-    assert_eq!(recorded, 142, "exactly floor(1000 / 7) spends are recorded");
+    assert_eq!(recorded.len(), 142, "exactly floor(1000 / 7) spends are recorded");
     assert_eq!(spent_on(&b, &key, today).await, dec("994.00"), "the stored total");
+
+    a.release_spend(recorded[0]).await.unwrap();
+    assert_eq!(spent_on(&b, &key, today).await, dec("987.00"), "a release gives back");
+    let (_, remaining) = spent(b.record_spend(&new_spend(&key, 2000, "13.00", Some("1000.00"))).await.unwrap());
+    assert_eq!(remaining.day.map(|r| r.to_string()), Some("0.00".to_owned()), "the released amount spends again");
+    let next_day = sent_later(new_spend(&key, 2001, "1000.00", Some("1000.00")), Duration::days(1));
+    let (_, remaining) = spent(a.record_spend(&next_day).await.unwrap());
+    assert_eq!(remaining.day, Some(dec("0")), "a new day starts at zero");
+    let far = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap().and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let over = NewSpend { at: far, starts: starts(far), ..new_spend(&key, 2002, "1000.01", Some("1000")) };
+    let refused = Recorded::Refused { window: Window::Day, remaining: dec("1000") };
+    assert_eq!(a.record_spend(&over).await.unwrap(), refused, "one spend over the limit on an empty day");
+}
+
+pub async fn a_spend_on_a_key_changed_since_it_was_read_is_stale_and_records_nothing(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let key = given_key(&*a, &t, "till", daily_limit("100"), true).await;
+    let first = b.record_spend(&new_spend(&key, 1, "10", Some("100"))).await.unwrap();
+    assert_eq!(spent(first).1.day, Some(dec("90")), "the current version spends");
+    let asked = key.apply(Event::RequestRevocation { reason: reason("stolen") }, &maker(), &t.policy, now()).unwrap();
+    a.commit(&[update(&key, &asked, &maker())]).await.unwrap();
+    let done = asked.key.apply(Event::ApproveRevocation, &checker(5), &t.policy, now()).unwrap();
+    a.commit(&[update(&asked.key, &done, &checker(5))]).await.unwrap();
+    let cases = [
+        (2, "10", None, "within the limit"),
+        (3, "1000", Some("100"), "over the limit too"),
+        (4, "1", None, "no limit"),
+    ];
+    for (n, amount, limit, why) in cases {
+        let stale = b.record_spend(&new_spend(&key, n, amount, limit)).await.unwrap();
+        assert_eq!(stale, Recorded::Stale, "a cached read of a revoked key cannot spend ({why})");
+        assert!(matches!(a.spend_record(spend_id(n)).await, Err(StoreError::NotFound)), "no record ({why})");
+    }
+    assert_eq!(spent_on(&a, &key, now().date_naive()).await, dec("10"), "nothing was added");
 }
