@@ -68,4 +68,6 @@ conformance!(
     an_idempotency_key_answers_for_24_hours_then_spends_anew,
     a_refused_or_stale_spend_records_nothing_and_leaves_no_claim,
     concurrent_recorded_spends_never_exceed_the_daily_limit,
+    a_key_with_limits_in_several_currencies_and_a_class_round_trips_with_its_pending_change,
+    a_tenants_time_zone_currencies_pending_settings_and_scheduled_change_round_trip,
 );
