@@ -17,6 +17,7 @@ pub fn policy() -> TenantPolicy {
         max_key_lifetime_days: None,
         allow_never_expiring: false,
         integrator_approvals: false,
+        ..TenantPolicy::narrowest()
     }
 }
 
@@ -30,6 +31,7 @@ pub async fn create_tenant(verifier: &Verifier, id: &str) -> Result<TenantId, St
         name,
         policy: policy(),
         pending_policy: None,
+        timezone_change: None,
         created_at: now,
         updated_at: now,
         version: 1,

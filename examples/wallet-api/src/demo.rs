@@ -45,7 +45,7 @@ pub struct KeyRequest<'a> {
 pub fn xof_limits(max_amount: &str, daily_volume: &str) -> Result<Limits, DemoError> {
     let amount = |text: &str| text.parse().map_err(|_| DemoError::Invalid("amount"));
     let xof = Currency::parse("XOF").map_err(|_| DemoError::Invalid("currency"))?;
-    Limits::new(Some(xof), Some(amount(max_amount)?), Some(amount(daily_volume)?), IpAllowList::default())
+    Limits::single(Some(xof), Some(amount(max_amount)?), Some(amount(daily_volume)?), IpAllowList::default())
         .map_err(|_| DemoError::Invalid("limits"))
 }
 
@@ -70,6 +70,7 @@ pub async fn create_tenant(verifier: &Verifier, id: &str) -> Result<TenantId, De
         max_key_lifetime_days: Some(Some(365)),
         allow_never_expiring: Some(false),
         integrator_approvals: None,
+        ..TenantPatch::default()
     };
     // A tenant is born narrow: live keys are a widening the system admin asks for and one of the
     // tenant's admins approves (a second person, as for every widening).

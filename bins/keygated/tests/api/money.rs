@@ -92,12 +92,12 @@ pub async fn every_currency_is_held_to_its_decimals_and_a_key_to_its_currencies(
 pub async fn a_tenants_currency_table_changes_under_dual_control(app: &TestApp) {
     let ops = app.tenant("acme", live_policy()).await;
     let path = "/v1/tenants/acme/currencies/MATIC";
-    let put = |token: &str, body: Value| app.raw(reqwest::Method::PUT, path, Some(token), Some(body));
-    let asked = put(&ops.admin, json!({"class": "crypto", "scale": 18})).await;
+    let matic = json!({"class": "crypto", "scale": 18});
+    let asked = app.raw(reqwest::Method::PUT, path, Some(&ops.admin), Some(matic.clone())).await;
     assert_eq!(asked.status, StatusCode::OK, "{:?}", asked.body);
     assert_eq!(asked.body["pending_policy"]["settings"]["currency"]["currency"], "MATIC", "{:?}", asked.body);
     assert_eq!(asked.body["policy"]["currencies"], json!([]), "not in force yet");
-    let maker = put(&ops.maker, json!({"class": "crypto", "scale": 18})).await;
+    let maker = app.raw(reqwest::Method::PUT, path, Some(&ops.maker), Some(matic)).await;
     assert_eq!(maker.status, StatusCode::FORBIDDEN, "only an admin: {:?}", maker.body);
     let own = app.post("/v1/tenants/acme/policy/approve", &ops.admin, json!({})).await;
     assert_eq!((own.status, own.code()), (StatusCode::FORBIDDEN, "SELF_APPROVAL"));
@@ -174,7 +174,8 @@ pub async fn a_thousand_spends_across_a_local_midnight_spend_each_days_limit(app
     let mut answered = 0;
     let mut remaining: Vec<u64> = Vec::new();
     let mut refused = 0;
-    let mut verdicts = stream::iter(0..1000).map(|_| app.verify(spend.clone())).buffer_unordered(48);
+    let one = &spend;
+    let mut verdicts = stream::iter(0..1000).map(|_| app.verify(one.clone())).buffer_unordered(48);
     while let Some(verdict) = verdicts.next().await {
         answered += 1;
         if answered == 500 {
@@ -190,7 +191,8 @@ pub async fn a_thousand_spends_across_a_local_midnight_spend_each_days_limit(app
     let each_day_once: Vec<u64> = (0..300).flat_map(|r| [r, r]).collect();
     assert_eq!(remaining, each_day_once, "each local day spent exactly 300, each unit once");
     assert_eq!(refused, 400);
-    let after = app.verify(spend).await;
+    drop(verdicts);
+    let after = app.verify(spend.clone()).await;
     assert_eq!(after["retry_after"], 86_400 - 30, "until Kiritimati's next midnight: {after:?}");
 }
 

@@ -1,29 +1,29 @@
-//! A [`Key`] as the query parameters that write it: text, arrays and decimals in the column order of
-//! [`KEY_FIELDS`], so the insert and the compare-and-set update bind exactly the same values.
+//! A [`Key`] as the query parameters that write it: text, arrays and jsonb values in the column order
+//! of [`KEY_FIELDS`], so the insert and the compare-and-set update bind exactly the same values.
 //!
 //! It must never write a value the reader in `key_row` could not parse back into the same `Key`.
 
 use chrono::{DateTime, Utc};
 use keygate_domain::{Key, Limits};
-use rust_decimal::Decimal;
+use serde_json::Value;
 use sqlx::postgres::{PgArguments, Postgres};
 use sqlx::query::Query;
 
 use super::convert::to_db;
+use super::json::amounts_value;
 use crate::error::StoreError;
 
-/// The columns every key write sets, in the order `$1..$32` of [`KeyParams::bind`]. The two `inet[]`
-/// columns are bound as text and cast in SQL (`$10::text[]::inet[]`, `$24::text[]::inet[]`).
-pub(super) const KEY_FIELDS: [&str; 32] = [
+/// The columns every key write sets, in the order `$1..$30` of [`KeyParams::bind`]. The two `inet[]`
+/// columns are bound as text and cast in SQL (`$9::text[]::inet[]`, `$22::text[]::inet[]`).
+pub(super) const KEY_FIELDS: [&str; 30] = [
     "key_id",
     "tenant_id",
     "name",
     "notes",
     "environment",
     "scopes",
-    "currency",
-    "max_amount",
-    "daily_volume",
+    "amounts",
+    "currency_class",
     "allowed_ips",
     "expires_at",
     "state",
@@ -35,9 +35,8 @@ pub(super) const KEY_FIELDS: [&str; 32] = [
     "revocation_reason",
     "revocation_requested_at",
     "pending_scopes",
-    "pending_currency",
-    "pending_max_amount",
-    "pending_daily_volume",
+    "pending_amounts",
+    "pending_currency_class",
     "pending_allowed_ips",
     "pending_requested_by",
     "pending_requested_at",
@@ -62,20 +61,20 @@ pub(super) fn key_field_value(index: usize) -> String {
 
 /// Limits as column values.
 struct LimitParams {
-    currency: Option<String>,
-    max_amount: Option<Decimal>,
-    daily_volume: Option<Decimal>,
+    amounts: Value,
+    currency_class: Option<&'static str>,
     allowed_ips: Vec<String>,
 }
 
 impl LimitParams {
-    fn new(limits: &Limits) -> Self {
-        Self {
-            currency: limits.currency().map(|c| c.as_str().to_owned()),
-            max_amount: limits.max_amount().map(keygate_domain::Amount::value),
-            daily_volume: limits.daily_volume().map(keygate_domain::Amount::value),
+    /// `limits` as the values of the columns `amounts`, `currency_class` and `allowed_ips` carrying
+    /// `prefix` (`""` or `"pending_"`).
+    fn new(limits: &Limits, prefix: &str) -> Result<Self, StoreError> {
+        Ok(Self {
+            amounts: amounts_value(limits.amounts(), &format!("{prefix}amounts"))?,
+            currency_class: limits.currency_class().map(keygate_domain::CurrencyClass::as_str),
             allowed_ips: limits.allowed_ips().networks().iter().map(ToString::to_string).collect(),
-        }
+        })
     }
 }
 
@@ -120,7 +119,7 @@ impl KeyParams {
             notes: key.notes.as_ref().map(|n| n.as_str().to_owned()),
             environment: key.environment.as_str(),
             scopes: key.privileges.scopes.iter().map(ToString::to_string).collect(),
-            limits: LimitParams::new(&key.privileges.limits),
+            limits: LimitParams::new(&key.privileges.limits, "")?,
             expires_at: key.expiry.at(),
             state: key.state.as_str(),
             created_by: key.created_by.to_string(),
@@ -131,7 +130,7 @@ impl KeyParams {
             revocation_reason: key.revocation.as_ref().map(|r| r.reason.as_str().to_owned()),
             revocation_requested_at: key.revocation.as_ref().map(|r| r.requested_at),
             pending_scopes: pending.map(|p| p.privileges.scopes.iter().map(ToString::to_string).collect()),
-            pending_limits: pending.map(|p| LimitParams::new(&p.privileges.limits)),
+            pending_limits: pending.map(|p| LimitParams::new(&p.privileges.limits, "pending_")).transpose()?,
             pending_requested_by: pending.map(|p| p.requested_by.to_string()),
             pending_requested_at: pending.map(|p| p.requested_at),
             replaces_key_id: key.rotation.map(|r| r.replaces.to_string()),
@@ -153,7 +152,7 @@ impl KeyParams {
         &self.tenant_id
     }
 
-    /// Binds `$1..$32` in the order of [`KEY_FIELDS`].
+    /// Binds `$1..$30` in the order of [`KEY_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let pending = self.pending_limits.as_ref();
         query
@@ -163,9 +162,8 @@ impl KeyParams {
             .bind(&self.notes)
             .bind(self.environment)
             .bind(&self.scopes)
-            .bind(&self.limits.currency)
-            .bind(self.limits.max_amount)
-            .bind(self.limits.daily_volume)
+            .bind(&self.limits.amounts)
+            .bind(self.limits.currency_class)
             .bind(&self.limits.allowed_ips)
             .bind(self.expires_at)
             .bind(self.state)
@@ -177,9 +175,8 @@ impl KeyParams {
             .bind(&self.revocation_reason)
             .bind(self.revocation_requested_at)
             .bind(&self.pending_scopes)
-            .bind(pending.and_then(|l| l.currency.as_deref()))
-            .bind(pending.and_then(|l| l.max_amount))
-            .bind(pending.and_then(|l| l.daily_volume))
+            .bind(pending.map(|l| &l.amounts))
+            .bind(pending.and_then(|l| l.currency_class))
             .bind(pending.map(|l| &l.allowed_ips))
             .bind(&self.pending_requested_by)
             .bind(self.pending_requested_at)

@@ -6,14 +6,15 @@
 
 use chrono::{DateTime, Utc};
 use keygate_domain::{
-    ActorId, Amount, Currency, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Notes,
+    ActorId, CurrencyClass, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Notes,
     PendingChange, Privileges, Reason, RevocationRequest, Rotation, ScopeSet, TenantId,
 };
-use rust_decimal::Decimal;
+use serde_json::Value;
 use sqlx::postgres::PgRow;
 
 use super::convert::{from_db, from_db_u32};
 use super::failure::corrupt;
+use super::json::amounts;
 use super::rows::{get, hash, ip, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::KeyRecord;
@@ -22,10 +23,10 @@ use crate::model::KeyRecord;
 /// `inet` values come back as text (no sqlx network feature needed); `host()` drops the `/32`.
 macro_rules! key_columns {
     () => {
-        "key_id, tenant_id, name, notes, environment, scopes, currency, max_amount, daily_volume, \
+        "key_id, tenant_id, name, notes, environment, scopes, amounts, currency_class, \
          allowed_ips::text[] AS allowed_ips, expires_at, state, created_by, approved_by, created_at, updated_at, \
-         revocation_requested_by, revocation_reason, revocation_requested_at, pending_scopes, pending_currency, \
-         pending_max_amount, pending_daily_volume, pending_allowed_ips::text[] AS pending_allowed_ips, \
+         revocation_requested_by, revocation_reason, revocation_requested_at, pending_scopes, pending_amounts, \
+         pending_currency_class, pending_allowed_ips::text[] AS pending_allowed_ips, \
          pending_requested_by, pending_requested_at, replaces_key_id, rotation_overlap_seconds, version, \
          created_for, revocation_requested_for, pending_requested_for, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
     };
@@ -41,10 +42,11 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
         notes: parsed_opt(row, "notes", Notes::parse)?,
         environment: parsed(row, "environment", str::parse::<Environment>)?,
         privileges: privileges(
-            row,
             get(row, "scopes")?,
-            ["currency", "max_amount", "daily_volume"],
+            get(row, "amounts")?,
+            parsed_opt(row, "currency_class", str::parse::<CurrencyClass>)?,
             get(row, "allowed_ips")?,
+            "",
         )?,
         expiry: get::<Option<DateTime<Utc>>>(row, "expires_at")?.map_or(Expiry::Never, Expiry::At),
         state: parsed(row, "state", str::parse::<KeyState>)?,
@@ -67,25 +69,23 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
     })
 }
 
-/// Scopes and limits from their columns (`limit_columns`: currency, max amount, daily volume).
+/// Scopes and limits from the values of their columns, whose names carry `prefix` (`""` or
+/// `"pending_"`).
 fn privileges(
-    row: &PgRow,
     scopes: Vec<String>,
-    limit_columns: [&str; 3],
+    amount_limits: Value,
+    currency_class: Option<CurrencyClass>,
     allowed_ips: Vec<String>,
+    prefix: &str,
 ) -> Result<Privileges, StoreError> {
-    let [currency, max_amount, daily_volume] = limit_columns;
-    let scopes = ScopeSet::parse(&scopes).map_err(|e| corrupt("scopes", e))?;
-    let amount_at = |name: &str| -> Result<Option<Amount>, StoreError> {
-        get::<Option<Decimal>>(row, name)?.map(Amount::new).transpose().map_err(|e| corrupt(name, e))
-    };
+    let column = |name: &str| format!("{prefix}{name}");
+    let scopes = ScopeSet::parse(&scopes).map_err(|e| corrupt(&column("scopes"), e))?;
     let limits = Limits::new(
-        parsed_opt(row, currency, Currency::parse)?,
-        amount_at(max_amount)?,
-        amount_at(daily_volume)?,
-        IpAllowList::parse(&allowed_ips).map_err(|e| corrupt("allowed_ips", e))?,
+        amounts(amount_limits, &column("amounts"))?,
+        currency_class,
+        IpAllowList::parse(&allowed_ips).map_err(|e| corrupt(&column("allowed_ips"), e))?,
     )
-    .map_err(|e| corrupt("limits", e))?;
+    .map_err(|e| corrupt(&column("amounts"), e))?;
     Ok(Privileges { scopes, limits })
 }
 
@@ -105,17 +105,26 @@ fn revocation(row: &PgRow) -> Result<Option<RevocationRequest>, StoreError> {
 
 fn pending_change(row: &PgRow) -> Result<Option<PendingChange>, StoreError> {
     let scopes = get::<Option<Vec<String>>>(row, "pending_scopes")?;
+    let amount_limits = get::<Option<Value>>(row, "pending_amounts")?;
+    let currency_class = parsed_opt(row, "pending_currency_class", str::parse::<CurrencyClass>)?;
     let allowed_ips = get::<Option<Vec<String>>>(row, "pending_allowed_ips")?;
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;
     let requested_at = get(row, "pending_requested_at")?;
-    match (scopes, allowed_ips, requested_by, requested_for, requested_at) {
-        (Some(scopes), Some(allowed_ips), Some(requested_by), Some(requested_for), Some(requested_at)) => {
-            let columns = ["pending_currency", "pending_max_amount", "pending_daily_volume"];
-            let privileges = privileges(row, scopes, columns, allowed_ips)?;
+    match (scopes, amount_limits, allowed_ips, requested_by, requested_for, requested_at) {
+        (
+            Some(scopes),
+            Some(amount_limits),
+            Some(allowed_ips),
+            Some(requested_by),
+            Some(requested_for),
+            Some(requested_at),
+        ) => {
+            let privileges = privileges(scopes, amount_limits, currency_class, allowed_ips, "pending_")?;
             Ok(Some(PendingChange { privileges, requested_by, requested_for, requested_at }))
         }
-        (None, None, None, None, None) => Ok(None),
+        // A class is only ever part of a pending change: alone, it is a leftover.
+        (None, None, None, None, None, None) if currency_class.is_none() => Ok(None),
         _ => Err(corrupt("pending change", "partly set")),
     }
 }

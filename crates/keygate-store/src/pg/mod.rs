@@ -6,8 +6,9 @@
 //! `totals` (a spend's all-or-nothing charge to its day, week and month, and its give-back), `spends`
 //! (recorded spends, their idempotency claims and releases), `usage`, `audit` (the hash-chained log and
 //! its verification), `listen` (invalidations), `key_params`/`key_row`/`tenant_row`/`operator_row`/
-//! `rows` (model to and from columns), `failure` (error mapping), `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL is
-//! ever built from a value.
+//! `rows` (model to and from columns), `json` (the jsonb columns' shapes), `failure` (error mapping),
+//! `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL is ever built from
+//! a value.
 //!
 //! It must never enforce a lifecycle or policy rule (that is the domain's job), never leave a partial
 //! write, never report an unreachable database as `NotFound` (it is `Unavailable`, so callers fail
@@ -18,6 +19,7 @@ mod audit;
 mod connect;
 mod convert;
 mod failure;
+mod json;
 mod key_params;
 mod key_row;
 mod keys;

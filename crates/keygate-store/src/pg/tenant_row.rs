@@ -1,23 +1,30 @@
-//! A [`Tenant`] to and from its `tenants` columns: the policy, and the pending policy widening with
-//! who asked, for whom and when.
+//! A [`Tenant`] to and from its `tenants` columns: the policy (its time zone and currency entries
+//! included), the pending policy widening with who asked, for whom and when, and a scheduled change of
+//! time zone.
 //!
 //! It must never write a value [`tenant`] could not read back into the same `Tenant`, and never
-//! guess: a pending policy that is partly there is `StoreError::Corrupt`.
+//! guess: a pending policy, a pending currency entry or a scheduled change that is partly there is
+//! `StoreError::Corrupt`.
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{ActorId, PolicyPatch, PolicyRequest, TenantId, TenantName, TenantPolicy};
+use keygate_domain::{
+    ActorId, Currency, CurrencySpec, PolicyPatch, PolicyRequest, TenantId, TenantName, TenantPolicy, Timezone,
+    TimezoneChange,
+};
+use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgRow, Postgres};
 use sqlx::query::Query;
 
 use super::convert::{from_db, from_db_u32, to_db};
 use super::failure::corrupt;
+use super::json::{currencies, currencies_value, currency_spec};
 use super::rows::{get, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::{PendingPolicy, Tenant};
 
-/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$19` of
+/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$27` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 19] = [
+pub(super) const TENANT_FIELDS: [&str; 27] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -25,15 +32,23 @@ pub(super) const TENANT_FIELDS: [&str; 19] = [
     "max_key_lifetime_days",
     "allow_never_expiring",
     "integrator_approvals",
+    "timezone",
+    "currencies",
     "pending_dual_control",
     "pending_live_enabled",
     "pending_max_key_lifetime_set",
     "pending_max_key_lifetime_days",
     "pending_allow_never_expiring",
     "pending_integrator_approvals",
+    "pending_timezone",
+    "pending_currency",
+    "pending_currency_class",
+    "pending_currency_scale",
     "pending_requested_by",
     "pending_requested_for",
     "pending_requested_at",
+    "timezone_from",
+    "timezone_effective_at",
     "version",
     "created_at",
     "updated_at",
@@ -44,10 +59,12 @@ pub(super) struct TenantParams {
     id: String,
     name: String,
     policy: TenantPolicy,
+    currencies: Value,
     patch: Option<PolicyPatch>,
     requested_by: Option<String>,
     requested_for: Option<String>,
     requested_at: Option<DateTime<Utc>>,
+    timezone_change: Option<TimezoneChange>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -60,23 +77,26 @@ impl TenantParams {
         Ok(Self {
             id: t.id.as_str().to_owned(),
             name: t.name.as_str().to_owned(),
-            policy: t.policy,
+            policy: t.policy.clone(),
+            currencies: currencies_value(&t.policy.currencies, "currencies")?,
             patch: pending.map(|p| p.request.patch),
             requested_by: pending.map(|p| p.request.requested_by.to_string()),
             requested_for: pending.map(|p| p.request.requested_for.to_string()),
             requested_at: pending.map(|p| p.requested_at),
+            timezone_change: t.timezone_change,
             version: to_db(t.version, "version")?,
             created_at: t.created_at,
             updated_at: t.updated_at,
         })
     }
 
-    /// Binds `$1..$19` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$27` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let patch = self.patch.unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
         let lifetime_set = patch.max_key_lifetime_days.map(|_| true);
         let lifetime_days = patch.max_key_lifetime_days.flatten().map(i64::from);
+        let (currency, spec) = patch.currency.unzip();
         query
             .bind(&self.id)
             .bind(&self.name)
@@ -85,15 +105,23 @@ impl TenantParams {
             .bind(self.policy.max_key_lifetime_days.map(i64::from))
             .bind(self.policy.allow_never_expiring)
             .bind(self.policy.integrator_approvals)
+            .bind(self.policy.timezone.as_str())
+            .bind(&self.currencies)
             .bind(patch.dual_control)
             .bind(patch.live_enabled)
             .bind(lifetime_set)
             .bind(lifetime_days)
             .bind(patch.allow_never_expiring)
             .bind(patch.integrator_approvals)
+            .bind(patch.timezone.map(|tz| tz.as_str()))
+            .bind(currency.map(|code| code.as_str().to_owned()))
+            .bind(spec.map(|spec| spec.class().as_str()))
+            .bind(spec.map(|spec| i16::from(spec.scale())))
             .bind(&self.requested_by)
             .bind(&self.requested_for)
             .bind(self.requested_at)
+            .bind(self.timezone_change.map(|change| change.from.as_str()))
+            .bind(self.timezone_change.map(|change| change.effective_at))
             .bind(self.version)
             .bind(self.created_at)
             .bind(self.updated_at)
@@ -111,8 +139,11 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             max_key_lifetime_days: days(row, "max_key_lifetime_days")?,
             allow_never_expiring: get(row, "allow_never_expiring")?,
             integrator_approvals: get(row, "integrator_approvals")?,
+            timezone: parsed(row, "timezone", Timezone::parse)?,
+            currencies: currencies(get(row, "currencies")?, "currencies")?,
         },
         pending_policy: pending_policy(row)?,
+        timezone_change: timezone_change(row)?,
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
         version: from_db(get(row, "version")?, "version")?,
@@ -136,6 +167,8 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         max_key_lifetime_days: lifetime,
         allow_never_expiring: get(row, "pending_allow_never_expiring")?,
         integrator_approvals: get(row, "pending_integrator_approvals")?,
+        timezone: parsed_opt(row, "pending_timezone", Timezone::parse)?,
+        currency: pending_currency(row)?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;
@@ -146,5 +179,31 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         }
         (None, None, None) if patch.is_empty() => Ok(None),
         _ => Err(corrupt("pending policy", "partly set")),
+    }
+}
+
+/// The one currency entry a pending policy asks for: code, class and scale, or none of them.
+fn pending_currency(row: &PgRow) -> Result<Option<(Currency, CurrencySpec)>, StoreError> {
+    let code = parsed_opt(row, "pending_currency", Currency::parse)?;
+    let class = get::<Option<&str>>(row, "pending_currency_class")?;
+    let scale = get::<Option<i16>>(row, "pending_currency_scale")?;
+    match (code, class, scale) {
+        (Some(code), Some(class), Some(scale)) => {
+            let scale = u8::try_from(scale).map_err(|e| corrupt("pending_currency_scale", e))?;
+            Ok(Some((code, currency_spec(class, scale, "pending_currency")?)))
+        }
+        (None, None, None) => Ok(None),
+        _ => Err(corrupt("pending currency", "partly set")),
+    }
+}
+
+/// A decided change of time zone not yet in effect: the zone in force and the instant, or neither.
+fn timezone_change(row: &PgRow) -> Result<Option<TimezoneChange>, StoreError> {
+    let from = parsed_opt(row, "timezone_from", Timezone::parse)?;
+    let effective_at = get::<Option<DateTime<Utc>>>(row, "timezone_effective_at")?;
+    match (from, effective_at) {
+        (Some(from), Some(effective_at)) => Ok(Some(TimezoneChange { from, effective_at })),
+        (None, None) => Ok(None),
+        _ => Err(corrupt("timezone change", "partly set")),
     }
 }

@@ -26,11 +26,12 @@ static INSERT_TENANT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO tenants ({}) VALUES ({})", TENANT_FIELDS.join(", "), placeholders(TENANT_FIELDS.len()))
 });
 
-/// Sets every field but the id if the version is still `$20`.
+/// Sets every field but the id if the version is still the parameter after the fields.
 static UPDATE_TENANT: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> =
         TENANT_FIELDS.iter().enumerate().skip(1).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
-    format!("UPDATE tenants SET {} WHERE tenant_id = $1 AND version = $20", sets.join(", "))
+    let expected = TENANT_FIELDS.len() + 1;
+    format!("UPDATE tenants SET {} WHERE tenant_id = $1 AND version = ${expected}", sets.join(", "))
 });
 
 static SELECT_TENANT: LazyLock<String> =

@@ -15,12 +15,14 @@ use rust_decimal::Decimal;
 use crate::fixtures::*;
 
 mod audit_chain;
+mod currencies;
 mod operators;
 mod principals;
 mod services;
 mod spends;
 mod windows;
 pub use audit_chain::*;
+pub use currencies::*;
 pub use operators::*;
 pub use principals::*;
 pub use services::*;
@@ -75,8 +77,8 @@ pub async fn every_field_round_trips(a: Store, b: Store) {
     assert_eq!(stored.key, revoking.key, "approved_by, pending change, revocation request survive the round trip");
     assert_eq!(stored.secret_hash, record.secret_hash, "the hash is untouched by updates");
     assert_eq!(stored.key.privileges, widened, "CIDR networks and exact decimals unchanged");
-    let limits = &stored.key.privileges.limits;
-    let printed = (limits.max_amount().map(|a| a.to_string()), limits.daily_volume().map(|a| a.to_string()));
+    let xof = stored.key.privileges.limits.amount_limit(keygate_domain::Currency::parse("XOF").unwrap()).unwrap();
+    let printed = (xof.max_amount().map(|a| a.to_string()), xof.volumes().day.map(|a| a.to_string()));
     let expected = (Some("100000.25".to_owned()), Some("1000000.000000000000000001".to_owned()));
     assert_eq!(printed, expected, "amounts keep the scale they were written with");
 }
@@ -129,7 +131,7 @@ pub async fn concurrent_approvals_give_exactly_one_success(a: Store, b: Store) {
     let mut tasks = Vec::new();
     for i in 0..64u8 {
         let store = if i % 2 == 0 { a.clone() } else { b.clone() };
-        let (pending, policy) = (pending.clone(), t.policy);
+        let (pending, policy) = (pending.clone(), t.policy.clone());
         tasks.push(tokio::spawn(async move {
             let by = checker(10 + i);
             let approved = pending.apply(Event::Approve, &by, &policy, now()).unwrap();
@@ -280,7 +282,7 @@ pub async fn updates_are_announced_to_every_process_sharing_the_store(a: Store, 
 pub async fn tenant_policy_updates_are_compare_and_set(a: Store, b: Store) {
     let t = given_tenant(&*a, "acme").await;
     let mut changed = t.clone();
-    changed.policy = TenantPolicy { dual_control: false, ..t.policy };
+    changed.policy = TenantPolicy { dual_control: false, ..t.policy.clone() };
     changed.version = 2;
     let entry = audit(&t.id, None, ActorId::System, AuditKind::TenantUpdated);
     a.update_tenant(&changed, 1, &entry).await.unwrap();

@@ -4,9 +4,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_credential::SecretHash;
 use keygate_credential::{SecretHasher, Token, TokenPrefix};
 use keygate_domain::{
-    Actor, ActorId, Currency, Email, Environment, Event, InvitationTerms, IpAllowList, Key, KeyId, KeyName, Limits,
-    NewKey, OperatorAccount, OperatorAction, OperatorId, OperatorName, OperatorState, Privileges, Reason, Role,
-    RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy, Transition,
+    Actor, ActorId, Currency, CurrencyTable, Email, Environment, Event, InvitationTerms, IpAllowList, Key, KeyId,
+    KeyName, Limits, NewKey, OperatorAccount, OperatorAction, OperatorId, OperatorName, OperatorState, Privileges,
+    Reason, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy, Timezone, Transition,
 };
 use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Operator, Tenant};
 
@@ -28,8 +28,11 @@ pub fn tenant(id: &str) -> Tenant {
             max_key_lifetime_days: Some(400),
             allow_never_expiring: false,
             integrator_approvals: false,
+            timezone: Timezone::UTC,
+            currencies: CurrencyTable::empty(),
         },
         pending_policy: None,
+        timezone_change: None,
         created_at: now(),
         updated_at: now(),
         version: 1,
@@ -114,7 +117,7 @@ pub fn operator_audit(o: &Operator, actor: ActorId, action: OperatorAction) -> A
 pub fn rich_privileges() -> Privileges {
     Privileges {
         scopes: ScopeSet::parse(["balance:read", "operations:write", "payouts:*"]).unwrap(),
-        limits: Limits::new(
+        limits: Limits::single(
             Some(Currency::parse("XOF").unwrap()),
             Some("100000.25".parse().unwrap()),
             Some("1000000.000000000000000001".parse().unwrap()),
@@ -127,7 +130,7 @@ pub fn rich_privileges() -> Privileges {
 pub fn daily_limit(amount: &str) -> Privileges {
     Privileges {
         scopes: ScopeSet::parse(["operations:write"]).unwrap(),
-        limits: Limits::new(
+        limits: Limits::single(
             Some(Currency::parse("XOF").unwrap()),
             None,
             Some(amount.parse().unwrap()),

@@ -76,4 +76,6 @@ conformance!(
     windows_that_are_not_those_of_one_instant_are_refused_and_record_nothing,
     concurrent_spends_against_a_weekly_limit_give_exactly_as_many_as_it_allows,
     spends_and_releases_racing_on_shared_windows_never_deadlock_or_overspend,
+    a_key_with_limits_in_several_currencies_and_a_class_round_trips_with_its_pending_change,
+    a_tenants_time_zone_currencies_pending_settings_and_scheduled_change_round_trip,
 );

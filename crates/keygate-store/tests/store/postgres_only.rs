@@ -1,5 +1,7 @@
 //! Behaviours only a networked backend has.
 
+mod settings;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -192,7 +192,7 @@ pub async fn an_amount_in_another_currency_is_refused(stores: Stores) {
     let h = Harness::start(stores.first).await;
     let key = h.issue(KeySpec::active("xof-only").limits(limits(Some("XOF"), Some("1000"), None, &[]))).await;
     let paying = |currency: Option<&str>| RequestContext { amount: Some(money("10", currency)), ..acme() };
-    let mismatch = Err(Denial::CurrencyMismatch { expected: Currency::parse("XOF").unwrap() });
+    let mismatch = Err(Denial::CurrencyMismatch { accepted: vec![Currency::parse("XOF").unwrap()], class: None });
     let cases = [
         (paying(Some("XOF")), Ok(()), "the key's currency"),
         (paying(Some("EUR")), mismatch.clone(), "another currency"),
@@ -209,9 +209,9 @@ pub async fn a_spend_past_the_daily_volume_is_refused_with_what_remains(stores: 
     let paying = |amount: &str| RequestContext { amount: Some(money(amount, Some("XOF"))), ..acme() };
     let cases = [
         ("600", Ok(()), "600 of 1000"),
-        ("500", Err(Denial::DailyVolumeExceeded { remaining: dec("400") }), "500 with 400 left"),
+        ("500", Err(h.daily_exceeded(dec("400"))), "500 with 400 left"),
         ("400", Ok(()), "exactly what is left"),
-        ("1", Err(Denial::DailyVolumeExceeded { remaining: dec("0") }), "anything once it is used up"),
+        ("1", Err(h.daily_exceeded(dec("0"))), "anything once it is used up"),
     ];
     for (amount, expected, why) in cases {
         check(&h, &key.token, &paying(amount), expected, why).await;

@@ -3,7 +3,9 @@
 //! maker and behind each pending request.
 
 use chrono::Duration;
-use keygate_domain::{ActorId, Event, PolicyPatch, PolicyRequest, TenantPolicy};
+use keygate_domain::{
+    ActorId, Currency, CurrencyClass, CurrencySpec, Event, PolicyPatch, PolicyRequest, TenantPolicy, Timezone,
+};
 use keygate_store::{AuditKind, PendingPolicy};
 
 use super::Store;
@@ -21,6 +23,8 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         max_key_lifetime_days: Some(None),
         allow_never_expiring: Some(true),
         integrator_approvals: Some(true),
+        timezone: Some(Timezone::parse("America/New_York").unwrap()),
+        currency: Some((Currency::parse("USDT").unwrap(), CurrencySpec::new(CurrencyClass::Crypto, 8).unwrap())),
     };
     let cases = [
         ("every setting, the cap removed", Some(everything)),
@@ -33,7 +37,8 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         let mut next = current.clone();
         next.version += 1;
         next.updated_at = current.updated_at + Duration::seconds(1);
-        next.policy = TenantPolicy { integrator_approvals: !current.policy.integrator_approvals, ..current.policy };
+        next.policy =
+            TenantPolicy { integrator_approvals: !current.policy.integrator_approvals, ..current.policy.clone() };
         next.pending_policy = patch.map(|patch| PendingPolicy {
             request: PolicyRequest { patch, requested_by: person(1), requested_for: person(2) },
             requested_at: next.updated_at,

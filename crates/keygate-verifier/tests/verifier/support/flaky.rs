@@ -6,14 +6,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use keygate_store::{
     AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
-    KeyRecord, KeyStore, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendOutcome, SpendRecord, StoreError,
+    KeyRecord, KeyStore, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord, StoreError,
     Tenant, UsageRecord,
 };
-use rust_decimal::Decimal;
 
 /// The error a switched-off store answers with.
 #[derive(Debug, thiserror::Error)]
@@ -146,28 +144,6 @@ impl KeyStore for FlakyStore {
         limit: u32,
     ) -> Result<Page<KeyRecord, KeyCursor>, StoreError> {
         self.enter()?.keys(tenant, filter, cursor, limit).await
-    }
-
-    async fn spend(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        key_version: u64,
-        day: NaiveDate,
-        amount: Decimal,
-        limit: Decimal,
-    ) -> Result<SpendOutcome, StoreError> {
-        self.enter()?.spend(tenant, key, key_version, day, amount, limit).await
-    }
-
-    async fn release(
-        &self,
-        tenant: &TenantId,
-        key: KeyId,
-        day: NaiveDate,
-        amount: Decimal,
-    ) -> Result<Decimal, StoreError> {
-        self.enter()?.release(tenant, key, day, amount).await
     }
 
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {

@@ -205,13 +205,15 @@ impl Harness {
             max_key_lifetime_days: None,
             allow_never_expiring: false,
             integrator_approvals: false,
+            ..TenantPolicy::narrowest()
         };
         for id in ["acme", "globex"] {
             let tenant = Tenant {
                 id: tenant_id(id),
                 name: TenantName::parse(id).unwrap(),
-                policy,
+                policy: policy.clone(),
                 pending_policy: None,
+                timezone_change: None,
                 created_at: t0(),
                 updated_at: t0(),
                 version: 1,
@@ -302,6 +304,13 @@ impl Harness {
     /// Moves the clock.
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);
+    }
+
+    /// The refusal of a spend past the day's volume (the tenants are in UTC), at the clock's instant.
+    pub fn daily_exceeded(&self, remaining: rust_decimal::Decimal) -> keygate_verifier::Denial {
+        let now = keygate_domain::Clock::now(&*self.clock);
+        let retry_after = keygate_domain::retry_after(keygate_domain::Timezone::UTC, now, keygate_domain::Window::Day);
+        keygate_verifier::Denial::VolumeExceeded { window: keygate_domain::Window::Day, remaining, retry_after }
     }
 }
 
