@@ -39,6 +39,7 @@ fn policy() -> TenantPolicy {
         max_key_lifetime_days: None,
         allow_never_expiring: false,
         integrator_approvals: false,
+        ..TenantPolicy::narrowest()
     }
 }
 
@@ -49,6 +50,7 @@ async fn given_tenant(store: &dyn KeyStore) -> TenantId {
         name: TenantName::parse("Bench").unwrap(),
         policy: policy(),
         pending_policy: None,
+        timezone_change: None,
         created_at: now(),
         updated_at: now(),
         version: 1,

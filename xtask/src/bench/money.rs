@@ -80,7 +80,11 @@ struct Spent {
 
 fn measured_run(s: &Settings, stack: &Stack, label: &str, tokens: &str) -> Result<Spent, String> {
     let port = stack.postgres.port;
-    let total = || stack.db.query("SELECT COALESCE(sum(spent), 0) FROM spend_totals WHERE tenant_id = 'bench' AND window_kind = 'day'");
+    let total = || {
+        stack
+            .db
+            .query("SELECT COALESCE(sum(spent), 0) FROM spend_totals WHERE tenant_id = 'bench' AND window_kind = 'day'")
+    };
     let (ok0, spent0) = (metric(port, OK_SERIES)?, cents(&total()?)?);
     let run = wrk_on(s, label, &stack.postgres, "verify_counting.lua", &[tokens, AMOUNT, "USD"], s.duration)?;
     // Let requests that were in flight when wrk stopped finish before reading the totals.

@@ -324,7 +324,7 @@ impl KeyView {
             state: key.state.as_str(),
             scopes: scope_texts(&key.privileges.scopes),
             limits: LimitsView::new(&key.privileges.limits),
-            currency_class: key.privileges.limits.currency_class().map(|c| c.as_str()),
+            currency_class: key.privileges.limits.currency_class().map(keygate_domain::CurrencyClass::as_str),
             expires_at: key.expiry.at(),
             expired: key.is_expired(now),
             masked: record.masked.clone(),
@@ -336,7 +336,7 @@ impl KeyView {
             pending_change: key.pending_change.as_ref().map(|c| PendingChangeView {
                 scopes: scope_texts(&c.privileges.scopes),
                 limits: LimitsView::new(&c.privileges.limits),
-                currency_class: c.privileges.limits.currency_class().map(|c| c.as_str()),
+                currency_class: c.privileges.limits.currency_class().map(keygate_domain::CurrencyClass::as_str),
                 requested_by: c.requested_by.to_string(),
                 requested_at: c.requested_at,
             }),

@@ -3,9 +3,7 @@
 //! (`currency`, `max_amount`, `daily_volume`) is still accepted and is shown in the list form.
 //! Whether a currency is in the tenant's table, and amounts fit its decimals, is management's to say.
 
-use keygate_domain::{
-    Amount, AmountLimit, Currency, CurrencyClass, IpAllowList, Limits, LimitsError, PerWindow,
-};
+use keygate_domain::{Amount, AmountLimit, Currency, CurrencyClass, IpAllowList, Limits, LimitsError, PerWindow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -85,12 +83,17 @@ pub fn limits(input: LimitsInput, class: Option<CurrencyClass>) -> Result<Limits
             text.map(|t| field(&format!("limits.{name}"), &t, Amount::parse)).transpose()
         };
         let currency = input.currency.map(|c| field("limits.currency", &c, Currency::parse)).transpose()?;
-        let (max_amount, daily_volume) = (amount("max_amount", input.max_amount)?, amount("daily_volume", input.daily_volume)?);
-        let single = Limits::single(currency, max_amount, daily_volume, ips).map_err(|e| ApiError::invalid("limits", e))?;
+        let (max_amount, daily_volume) =
+            (amount("max_amount", input.max_amount)?, amount("daily_volume", input.daily_volume)?);
+        let single =
+            Limits::single(currency, max_amount, daily_volume, ips).map_err(|e| ApiError::invalid("limits", e))?;
         return Ok(single.with_currency_class(class));
     };
     if shorthand {
-        return Err(ApiError::invalid("limits.amounts", "give either amounts or currency/max_amount/daily_volume, not both"));
+        return Err(ApiError::invalid(
+            "limits.amounts",
+            "give either amounts or currency/max_amount/daily_volume, not both",
+        ));
     }
     let parsed = entries.into_iter().enumerate().map(|(i, e)| entry(i, e)).collect::<Result<Vec<_>, _>>()?;
     Limits::new(parsed, class, ips).map_err(|e| ApiError::invalid("limits.amounts", e))

@@ -233,7 +233,7 @@ impl VerifyResponse {
                 _ => None,
             },
             currency_class: match denial {
-                Denial::CurrencyMismatch { class, .. } => class.map(|c| c.as_str()),
+                Denial::CurrencyMismatch { class, .. } => class.map(keygate_domain::CurrencyClass::as_str),
                 _ => None,
             },
         }))

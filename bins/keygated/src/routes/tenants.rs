@@ -8,8 +8,8 @@ use super::{caller, page_limit, query, tenant_caller};
 use crate::body::Body;
 use crate::dto::audit::{AuditList, AuditQuery, AuditView, ChainView};
 use crate::dto::operator::{InvitedOperator, OperatorView};
-use crate::dto::schema::TenantIdText;
 use crate::dto::schema::CurrencyText;
+use crate::dto::schema::TenantIdText;
 use crate::dto::tenant::{currency_code, CreateTenant, CreatedTenant, PutCurrency, TenantView, UpdateTenant};
 use crate::error::ApiError;
 

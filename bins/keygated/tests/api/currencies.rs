@@ -11,7 +11,7 @@ pub async fn a_key_can_be_limited_in_a_crypto_currency(app: &TestApp) {
     let limits = json!({"currency": "USDT", "max_amount": "500.000001", "daily_volume": "1000"});
     let (id, secret) = app.active_key(&ops, json!({"name": "wallet", "scopes": ["a:read"], "limits": limits})).await;
     let read = app.get(&ops.key(&id), &ops.auditor).await;
-    assert_eq!(read.body["limits"]["currency"], "USDT", "{:?}", read.body);
+    assert_eq!(read.body["limits"]["amounts"][0]["currency"], "USDT", "shown in the list form: {:?}", read.body);
     let verdict = app.verify(json!({"key": secret, "amount": "250.5", "currency": "USDT"})).await;
     assert_eq!(verdict["valid"], true, "{verdict:?}");
     assert_eq!(verdict["remaining_daily_volume"], "749.5");

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{live_policy, Operators, TestApp};
 
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, min, s).unwrap()
+fn at(year: i32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, hour, minute, second).unwrap()
 }
 
 /// An active key of `ops`'s tenant with `limits` (and `currency_class`, if given); its secret.
@@ -74,7 +74,11 @@ pub async fn every_currency_is_held_to_its_decimals_and_a_key_to_its_currencies(
         (json!({"currency": "XOF", "daily_volume": "7.5"}), None, "limits.amounts[0].daily_volume"),
         (json!({"amounts": [{"currency": "BTC"}]}), Some("fiat"), "limits.amounts[0].currency"),
         (json!({"amounts": [{"currency": "MATIC"}]}), None, "limits.amounts[0].currency"),
-        (json!({"amounts": [{"currency": "USD", "daily_volume": "9", "weekly_volume": "8"}]}), None, "limits.amounts[0]"),
+        (
+            json!({"amounts": [{"currency": "USD", "daily_volume": "9", "weekly_volume": "8"}]}),
+            None,
+            "limits.amounts[0]",
+        ),
         (json!({"amounts": [], "currency": "USD"}), None, "limits.amounts"),
     ];
     for (limits, class, field) in refused {
@@ -109,7 +113,14 @@ pub async fn a_tenants_currency_table_changes_under_dual_control(app: &TestApp) 
     assert_eq!(approved.body["policy"]["currencies"], json!([{"currency": "MATIC", "class": "crypto", "scale": 18}]));
     assert_eq!(outcome(&app.verify(matic).await), (true, "OK"), "in force once approved");
 
-    let coarser = app.raw(reqwest::Method::PUT, "/v1/tenants/acme/currencies/USDT", Some(&ops.admin), Some(json!({"class": "crypto", "scale": 2}))).await;
+    let coarser = app
+        .raw(
+            reqwest::Method::PUT,
+            "/v1/tenants/acme/currencies/USDT",
+            Some(&ops.admin),
+            Some(json!({"class": "crypto", "scale": 2})),
+        )
+        .await;
     assert_eq!(coarser.status, StatusCode::OK, "{:?}", coarser.body);
     assert!(coarser.body["pending_policy"].is_null(), "fewer decimals narrow at once: {:?}", coarser.body);
     let usdt = app.verify(json!({"key": wallet, "amount": "1.001", "currency": "USDT"})).await;
@@ -119,8 +130,15 @@ pub async fn a_tenants_currency_table_changes_under_dual_control(app: &TestApp) 
         ("USDT", json!({"class": "gold", "scale": 2}), "class"),
         ("USDT", json!({"class": "crypto", "scale": 19}), "scale"),
     ] {
-        let reply = app.raw(reqwest::Method::PUT, &format!("/v1/tenants/acme/currencies/{code}"), Some(&ops.admin), Some(body)).await;
-        assert_eq!((reply.status, reply.body["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{:?}", reply.body);
+        let reply = app
+            .raw(reqwest::Method::PUT, &format!("/v1/tenants/acme/currencies/{code}"), Some(&ops.admin), Some(body))
+            .await;
+        assert_eq!(
+            (reply.status, reply.body["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{:?}",
+            reply.body
+        );
     }
 }
 

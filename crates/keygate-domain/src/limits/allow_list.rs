@@ -71,4 +71,3 @@ fn unmap(net: IpNetwork) -> IpNetwork {
         _ => net,
     }
 }
-

@@ -45,7 +45,10 @@ fn limits_refuse_incoherent_combinations() {
     let none = IpAllowList::default();
     assert_eq!(Limits::single(None, amount("10"), None, none.clone()), Err(LimitsError::CurrencyRequired));
     let order = |smaller, larger| LimitsError::Order { currency: code("XOF"), smaller, larger };
-    assert_eq!(Limits::single(xof(), amount("10"), amount("5"), none.clone()), Err(order("max_amount", "daily_volume")));
+    assert_eq!(
+        Limits::single(xof(), amount("10"), amount("5"), none.clone()),
+        Err(order("max_amount", "daily_volume"))
+    );
     assert!(Limits::single(xof(), amount("100000"), amount("1000000"), none.clone()).is_ok());
     let week_under_day = PerWindow { day: amount("100"), week: amount("50"), month: None };
     assert_eq!(AmountLimit::new(code("XOF"), None, week_under_day), Err(order("daily_volume", "weekly_volume")));

@@ -77,7 +77,10 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (Denial::AmountOverLimit { max_amount: Amount::parse("100").unwrap() }, DenialCode::AmountOverLimit),
         (Denial::UnknownCurrency { currency: Currency::parse("ZZZ").unwrap() }, DenialCode::UnknownCurrency),
         (Denial::AmountPrecision { currency: Currency::parse("XOF").unwrap(), scale: 0 }, DenialCode::AmountPrecision),
-        (Denial::CurrencyMismatch { accepted: vec![Currency::parse("XOF").unwrap()], class: None }, DenialCode::CurrencyMismatch),
+        (
+            Denial::CurrencyMismatch { accepted: vec![Currency::parse("XOF").unwrap()], class: None },
+            DenialCode::CurrencyMismatch,
+        ),
         (volume(Window::Day, Decimal::ZERO), DenialCode::DailyVolumeExceeded),
         (volume(Window::Week, Decimal::ZERO), DenialCode::WeeklyVolumeExceeded),
         (volume(Window::Month, Decimal::ZERO), DenialCode::MonthlyVolumeExceeded),
@@ -98,7 +101,11 @@ fn denial_messages_name_the_details_a_caller_can_act_on() {
     let cases = [
         (Denial::InsufficientScope { missing: scopes }, "payouts:write, balances:read", "every missing scope"),
         (Denial::AmountOverLimit { max_amount: Amount::parse("250.50").unwrap() }, "250.50", "the maximum"),
-        (Denial::CurrencyMismatch { accepted: vec![Currency::parse("XOF").unwrap()], class: None }, "XOF", "the expected currency"),
+        (
+            Denial::CurrencyMismatch { accepted: vec![Currency::parse("XOF").unwrap()], class: None },
+            "XOF",
+            "the expected currency",
+        ),
         (Denial::CurrencyMismatch { accepted: vec![], class: Some(CurrencyClass::Fiat) }, "fiat", "the key's class"),
         (volume(Window::Day, Decimal::new(1250, 2)), "12.50", "what remains today"),
         (volume(Window::Week, Decimal::ONE), "weekly", "which window"),

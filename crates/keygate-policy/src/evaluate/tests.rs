@@ -371,6 +371,7 @@ fn the_check_order_lists_every_code_once_from_the_verifier_s_first_to_its_last()
     all.sort_unstable();
     assert_eq!(sorted, all, "check_order is a permutation of ALL");
     assert_eq!(order[..2], [DenialCode::Malformed, DenialCode::NotFound], "parsing and look-up come first");
-    let volumes = [DenialCode::DailyVolumeExceeded, DenialCode::WeeklyVolumeExceeded, DenialCode::MonthlyVolumeExceeded];
+    let volumes =
+        [DenialCode::DailyVolumeExceeded, DenialCode::WeeklyVolumeExceeded, DenialCode::MonthlyVolumeExceeded];
     assert_eq!(order[order.len() - 3..], volumes, "volumes come last, shortest window first");
 }

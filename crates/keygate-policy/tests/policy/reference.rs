@@ -12,8 +12,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_domain::{
-    ActorId, Amount, Currency, CurrencyTable, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Privileges,
-    Scope, ScopeSet, TenantId,
+    ActorId, Amount, Currency, CurrencyTable, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits,
+    Privileges, Scope, ScopeSet, TenantId,
 };
 use keygate_policy::{evaluate, Denial, Money, RequestContext};
 use proptest::prelude::*;

@@ -95,7 +95,11 @@ impl From<&VerifyError> for Problem {
 
 /// `accepted_currencies` (and `expected_currency` when there is one) and `currency_class`: what the key
 /// may move instead.
-fn mismatch(problem: Problem, accepted: &[keygate_domain::Currency], class: Option<keygate_domain::CurrencyClass>) -> Problem {
+fn mismatch(
+    problem: Problem,
+    accepted: &[keygate_domain::Currency],
+    class: Option<keygate_domain::CurrencyClass>,
+) -> Problem {
     let problem = match accepted {
         [only] => problem.with("expected_currency", only.to_string()),
         _ => problem,

@@ -28,9 +28,9 @@ impl Management {
 pub(super) fn check_limits(policy: &TenantPolicy, limits: &Limits) -> Result<(), ManageError> {
     for (i, (currency, limit)) in limits.amounts().iter().enumerate() {
         let field = |name: &str| format!("limits.amounts[{i}].{name}");
-        let spec = policy
-            .currency(*currency)
-            .ok_or_else(|| ManageError::invalid(field("currency"), format!("{currency} is not in the tenant's currency table")))?;
+        let spec = policy.currency(*currency).ok_or_else(|| {
+            ManageError::invalid(field("currency"), format!("{currency} is not in the tenant's currency table"))
+        })?;
         if let Some(class) = limits.currency_class().filter(|class| *class != spec.class()) {
             return Err(ManageError::invalid(field("currency"), format!("{currency} is not a {class} currency")));
         }

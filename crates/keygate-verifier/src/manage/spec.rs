@@ -1,8 +1,8 @@
 //! Already-parsed inputs of management operations (the server converts JSON into these).
 
 use keygate_domain::{
-    Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName, PolicyPatch,
-    Privileges, RoleSet, ScopeSet, TenantName, Timezone,
+    Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName,
+    PolicyPatch, Privileges, RoleSet, ScopeSet, TenantName, Timezone,
 };
 
 /// A new key as the maker asks for it.

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use keygate_credential::{Token, TokenPrefix};
-use keygate_domain::{Amount, Currency, Environment, KeyState};
+use keygate_domain::{Amount, AmountLimit, Currency, Environment, IpAllowList, KeyState, Limits, PerWindow};
 use keygate_policy::check_order;
 use keygate_verifier::{Denial, DenialCode, RequestContext, VerifyError};
 use rust_decimal::Decimal;
@@ -225,7 +225,13 @@ pub async fn a_spend_past_the_daily_volume_is_refused_with_what_remains(stores: 
 /// the code reported must be the one at that position.
 pub async fn a_key_breaking_several_rules_is_told_the_first_in_the_documented_order(stores: Stores) {
     let h = Harness::start(stores.first).await;
-    let strict = limits(Some("XOF"), Some("100"), Some("150"), &["10.0.0.0/8"]);
+    // t0 is a Monday; the key is used from Wednesday. Every volume is 150, so 100 + 100 goes over the
+    // day first, then (a day later) the week, then (the next Monday) the month.
+    let xof = Currency::parse("XOF").unwrap();
+    let volume = Some(Amount::parse("150").unwrap());
+    let volumes = PerWindow { day: volume, week: volume, month: volume };
+    let entry = AmountLimit::new(xof, Some(Amount::parse("100").unwrap()), volumes).unwrap();
+    let strict = Limits::new(vec![(xof, entry)], None, IpAllowList::parse(["10.0.0.0/8"]).unwrap()).unwrap();
     let spec = |name: &str| KeySpec::active(name).scopes(&["balance:read"]).limits(strict.clone());
     let revoked = h.issue(spec("revoked").state(KeyState::Revoked).expires_in_days(1)).await;
     let expired = h.issue(spec("expired").expires_in_days(1)).await;
@@ -268,6 +274,10 @@ pub async fn a_key_breaking_several_rules_is_told_the_first_in_the_documented_or
     for (token, ctx, why) in cases {
         let code = h.verify(&token, &ctx).await.map(|_| ()).map_err(|e| e.code());
         reported.push((code, why));
+    }
+    for (days, why) in [(1, "the next day, past the week's volume"), (4, "the next Monday, past the month's")] {
+        h.advance(Duration::days(days));
+        reported.push((h.verify(&key.token, &amount_ok).await.map(|_| ()).map_err(|e| e.code()), why));
     }
     // The three state codes are one step: a key is in one state only.
     let expected: Vec<&str> = check_order()

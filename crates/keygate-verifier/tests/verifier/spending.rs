@@ -80,11 +80,7 @@ pub async fn charge_holds_an_already_verified_key_to_its_limits(stores: Stores) 
             "in another currency",
         ),
         (money("500", Some("XOF")), Ok((Some(dec("100")), Some(dec("500")))), "the maximum again"),
-        (
-            money("200", Some("XOF")),
-            Err(VerifyError::Denied(h.daily_exceeded(dec("100")))),
-            "past the daily volume",
-        ),
+        (money("200", Some("XOF")), Err(VerifyError::Denied(h.daily_exceeded(dec("100")))), "past the daily volume"),
     ];
     let mut last = None;
     for (amount, expected, why) in cases {

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use keygate_store::{
     AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
-    KeyRecord, KeyStore, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord, StoreError,
-    Tenant, UsageRecord,
+    KeyRecord, KeyStore, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord, StoreError, Tenant,
+    UsageRecord,
 };
 
 /// The error a switched-off store answers with.
