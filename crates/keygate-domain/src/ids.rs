@@ -194,6 +194,9 @@ pub enum ActorId {
     Operator(OperatorId),
     /// An API key holding `api-keys:*` scopes, acting on its own tenant.
     Key(KeyId),
+    /// A signed leak report (a secret-scanning partner, or the platform's own scanner through a service
+    /// credential): it may only stop keys, and asks their revocation where the tenant says so.
+    LeakReport,
 }
 
 impl FromStr for ActorId {
@@ -201,6 +204,8 @@ impl FromStr for ActorId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "system" {
             Ok(Self::System)
+        } else if s == "leak-report" {
+            Ok(Self::LeakReport)
         } else if let Some(id) = s.strip_prefix("operator:") {
             OperatorId::parse(id).map(Self::Operator)
         } else if let Some(id) = s.strip_prefix("key:") {
@@ -215,6 +220,7 @@ impl fmt::Display for ActorId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::System => f.write_str("system"),
+            Self::LeakReport => f.write_str("leak-report"),
             Self::Operator(id) => write!(f, "operator:{id}"),
             Self::Key(id) => write!(f, "key:{id}"),
         }

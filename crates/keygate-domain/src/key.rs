@@ -41,6 +41,35 @@ pub struct RevocationRequest {
     pub requested_at: DateTime<Utc>,
 }
 
+/// A key stopped at once by one person: it authenticates nothing until a resume is approved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspension {
+    /// Who suspended it.
+    pub suspended_by: ActorId,
+    /// The person behind `suspended_by`; may not approve the resume.
+    pub suspended_for: ActorId,
+    /// Why.
+    pub reason: Reason,
+    /// When.
+    pub suspended_at: DateTime<Utc>,
+    /// A resume asked by a maker or admin, waiting for a checker who neither asked it nor suspended
+    /// the key.
+    pub resume: Option<ResumeRequest>,
+}
+
+/// A request to resume a suspended key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumeRequest {
+    /// Who asked.
+    pub requested_by: ActorId,
+    /// The person behind `requested_by`.
+    pub requested_for: ActorId,
+    /// Why.
+    pub reason: Reason,
+    /// When.
+    pub requested_at: DateTime<Utc>,
+}
+
 /// A widening of privileges on an active key, waiting for a checker. The key keeps its old
 /// privileges meanwhile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +127,8 @@ pub struct Key {
     pub revocation: Option<RevocationRequest>,
     /// A privilege change waiting for a checker.
     pub pending_change: Option<PendingChange>,
+    /// Set while the key is `suspended`: who stopped it and why, and a resume waiting for a checker.
+    pub suspension: Option<Suspension>,
     /// The key this one replaces, if it was made by a rotation.
     pub rotation: Option<Rotation>,
     /// Bumped by every transition; the store's compare-and-set token.

@@ -20,6 +20,7 @@ mod key;
 pub mod lifecycle;
 mod limits;
 mod money;
+mod on_leak;
 pub mod operator;
 mod policy;
 mod policy_request;
@@ -37,13 +38,14 @@ pub use clock::{Clock, ManualClock};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
 pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, SpendId, TenantId};
-pub use key::{Key, NewKey, PendingChange, Privileges, RevocationRequest, Rotation};
+pub use key::{Key, NewKey, PendingChange, Privileges, ResumeRequest, RevocationRequest, Rotation, Suspension};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{AmountLimit, IpAllowList, Limits, LimitsError};
 pub use money::{
     Amount, AmountError, Currency, CurrencyClass, CurrencyError, CurrencySpec, CurrencySpecError, CurrencyTable,
     ParseCurrencyClassError,
 };
+pub use on_leak::{OnLeak, ParseOnLeakError};
 pub use operator::{
     InvitationIssue, InvitationTerms, NewOperator, OperatorAccount, OperatorAction, OperatorError, OperatorEvent,
     OperatorRequest, OperatorState, OperatorTransition, ParseOperatorError, RequestKind,

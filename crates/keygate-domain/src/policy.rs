@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::expiry::{self, Expiry, ExpiryError, ExpiryRequest};
 use crate::money::{Currency, CurrencySpec, CurrencyTable};
+use crate::on_leak::OnLeak;
 use crate::timezone::Timezone;
 
 /// A tenant's policy.
@@ -27,6 +28,9 @@ pub struct TenantPolicy {
     pub timezone: Timezone,
     /// The tenant's own currency entries, over keygate's built-in table (see [`Self::currency_table`]).
     pub currencies: CurrencyTable,
+    /// What a key reported leaked gets: suspended (default), suspended with its revocation asked, or
+    /// only recorded.
+    pub on_leak: OnLeak,
 }
 
 impl Default for TenantPolicy {

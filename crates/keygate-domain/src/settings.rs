@@ -10,6 +10,7 @@
 mod tests;
 
 use crate::money::{Currency, CurrencySpec};
+use crate::on_leak::OnLeak;
 use crate::policy::TenantPolicy;
 use crate::timezone::Timezone;
 
@@ -32,11 +33,14 @@ pub enum Setting {
     /// [`TenantPolicy::currencies`]: a currency added, another class, or more decimals widens; fewer
     /// decimals narrows.
     Currencies,
+    /// [`TenantPolicy::on_leak`]: `notify` (a leaked key keeps working) is the wide end; moving between
+    /// the two that stop the key narrows (neither lets it work).
+    OnLeak,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -44,6 +48,7 @@ impl Setting {
         Self::IntegratorApprovals,
         Self::Timezone,
         Self::Currencies,
+        Self::OnLeak,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -56,6 +61,7 @@ impl Setting {
             Self::IntegratorApprovals => "integrator_approvals",
             Self::Timezone => "timezone",
             Self::Currencies => "currencies",
+            Self::OnLeak => "on_leak",
         }
     }
 
@@ -124,6 +130,15 @@ fn currency(from: Option<CurrencySpec>, to: Option<CurrencySpec>) -> Direction {
     }
 }
 
+/// `notify` is the wide end; every other move narrows.
+fn leak(from: OnLeak, to: OnLeak) -> Direction {
+    match (from, to) {
+        (a, b) if a == b => Direction::Unchanged,
+        (_, OnLeak::Notify) => Direction::Widens,
+        _ => Direction::Narrows,
+    }
+}
+
 /// The currency tables: widens if any currency widens, else narrows if any narrows.
 fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
     let codes = from.currencies.iter().chain(to.currencies.iter()).map(|(code, _)| code);
@@ -139,7 +154,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 7] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 8] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -148,6 +163,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         integrator_approvals,
         timezone,
         currencies: _,
+        on_leak,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -157,6 +173,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         (Setting::IntegratorApprovals, off_narrows(from.integrator_approvals, *integrator_approvals)),
         (Setting::Timezone, any_change_widens(&from.timezone, timezone)),
         (Setting::Currencies, currencies(from, to)),
+        (Setting::OnLeak, leak(from.on_leak, *on_leak)),
     ]
 }
 
@@ -177,6 +194,8 @@ pub struct PolicyPatch {
     pub timezone: Option<Timezone>,
     /// One currency of the tenant's table described anew (added or replaced).
     pub currency: Option<(Currency, CurrencySpec)>,
+    /// What a leaked key gets.
+    pub on_leak: Option<OnLeak>,
 }
 
 impl PolicyPatch {
@@ -195,6 +214,7 @@ impl PolicyPatch {
             integrator_approvals,
             timezone,
             currency,
+            on_leak,
         } = *self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
@@ -207,6 +227,7 @@ impl PolicyPatch {
                 Some((code, spec)) => policy.currencies.with(code, spec),
                 None => policy.currencies.clone(),
             },
+            on_leak: on_leak.unwrap_or(policy.on_leak),
         }
     }
 
@@ -222,6 +243,7 @@ impl PolicyPatch {
             Setting::IntegratorApprovals => one.integrator_approvals = self.integrator_approvals,
             Setting::Timezone => one.timezone = self.timezone,
             Setting::Currencies => one.currency = self.currency,
+            Setting::OnLeak => one.on_leak = self.on_leak,
         }
         one
     }
@@ -237,6 +259,7 @@ impl PolicyPatch {
             integrator_approvals: other.integrator_approvals.or(self.integrator_approvals),
             timezone: other.timezone.or(self.timezone),
             currency: other.currency.or(self.currency),
+            on_leak: other.on_leak.or(self.on_leak),
         }
     }
 }
@@ -262,6 +285,7 @@ impl TenantPolicy {
             integrator_approvals: false,
             timezone: Timezone::UTC,
             currencies: crate::money::CurrencyTable::empty(),
+            on_leak: OnLeak::Suspend,
         }
     }
 

@@ -1,13 +1,14 @@
 //! The product's invariant as a property test over a small world of one tenant.
 //!
 //! No single person, holding every credential ever shown to them (their operator token, the secrets of
-//! keys they created, invitation halves they received), can activate or widen a key, re-enable an
-//! operator, make an operator who can approve, or loosen the tenant's policy. Each step records which
+//! keys they created, invitation halves they received), can activate or widen a key, resume a
+//! suspended one, re-enable an operator, make an operator who can approve, or loosen the tenant's policy. Each step records which
 //! persons took part (provenance): the person acting, the persons who made the operator account they
 //! act through, and, for a step taken alone while dual control is off, the persons who loosened the
 //! policy. A key acting as integrator adds only its holder (that is the attack this file exists to
 //! refuse), and adds nobody at all to an approval while the tenant keeps approvals for people
-//! (`integrator_approvals` off). Narrowing by one person must always succeed.
+//! (`integrator_approvals` off). Narrowing by one person must always succeed, and so must stopping a
+//! key (suspending it).
 //!
 //! The generator is aimed: every action names its target by a small index into the things that exist
 //! *and* are in a state the move applies to (pending keys for an approval, invitations for a claim,
@@ -132,6 +133,9 @@ enum Act {
     ApproveRevocation { key: u8 },
     ChangeKey { key: u8, privs: u8 },
     ApproveChange { key: u8 },
+    Suspend { key: u8 },
+    Resume { key: u8 },
+    ApproveResume { key: u8 },
     Patch { setting: u8, widen: bool },
     ApprovePolicy,
     RejectPolicy,
@@ -180,8 +184,11 @@ fn act() -> impl Strategy<Value = Act> {
         2 => i.clone().prop_map(|key| Act::Revoke { key }),
         1 => i.clone().prop_map(|key| Act::ApproveRevocation { key }),
         3 => (i.clone(), b).prop_map(|(key, privs)| Act::ChangeKey { key, privs }),
-        5 => i.prop_map(|key| Act::ApproveChange { key }),
-        4 => (0u8..7, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
+        5 => i.clone().prop_map(|key| Act::ApproveChange { key }),
+        2 => i.clone().prop_map(|key| Act::Suspend { key }),
+        3 => i.clone().prop_map(|key| Act::Resume { key }),
+        5 => i.prop_map(|key| Act::ApproveResume { key }),
+        4 => (0u8..8, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
         4 => Just(Act::ApprovePolicy),
         1 => Just(Act::RejectPolicy),
     ]
@@ -245,6 +252,8 @@ struct KeyEntry {
     create_by: Persons,
     change_by: Persons,
     revoke_by: Persons,
+    suspend_by: Persons,
+    resume_by: Persons,
     /// The person who holds its secret: whoever created it.
     holder: usize,
 }
@@ -300,10 +309,16 @@ fn union(a: &Persons, b: &Persons) -> Persons {
 fn needs(act: Act) -> Option<Role> {
     match act {
         Act::Claim { .. } | Act::GiveHalves { .. } => None,
-        Act::CreateKey { .. } | Act::Revoke { .. } | Act::ChangeKey { .. } => Some(Role::Maker),
-        Act::ApproveKey { .. } | Act::RejectKey { .. } | Act::ApproveRevocation { .. } | Act::ApproveChange { .. } => {
-            Some(Role::Checker)
-        }
+        Act::CreateKey { .. }
+        | Act::Revoke { .. }
+        | Act::ChangeKey { .. }
+        | Act::Suspend { .. }
+        | Act::Resume { .. } => Some(Role::Maker),
+        Act::ApproveKey { .. }
+        | Act::RejectKey { .. }
+        | Act::ApproveRevocation { .. }
+        | Act::ApproveChange { .. }
+        | Act::ApproveResume { .. } => Some(Role::Checker),
         _ => Some(Role::Admin),
     }
 }
@@ -318,6 +333,8 @@ fn checks(event: &Event) -> bool {
             | Event::RejectRevocation { .. }
             | Event::ApproveChange
             | Event::RejectChange { .. }
+            | Event::ApproveResume
+            | Event::RejectResume { .. }
     )
 }
 
@@ -368,6 +385,8 @@ impl World {
                 create_by: Persons::from([holder]),
                 change_by: Persons::new(),
                 revoke_by: Persons::new(),
+                suspend_by: Persons::new(),
+                resume_by: Persons::new(),
                 holder,
             });
         }
@@ -506,6 +525,13 @@ impl World {
             Act::Revoke { key } | Act::ChangeKey { key, .. } => {
                 Target::Key(pick(keys, key, |k| k.key.state == KeyState::Active)?)
             }
+            Act::Suspend { key } => Target::Key(pick(keys, key, |k| k.key.state.authenticates())?),
+            Act::Resume { key } => {
+                Target::Key(pick(keys, key, |k| k.key.suspension.as_ref().is_some_and(|s| s.resume.is_none()))?)
+            }
+            Act::ApproveResume { key } => {
+                Target::Key(pick(keys, key, |k| k.key.suspension.as_ref().is_some_and(|s| s.resume.is_some()))?)
+            }
             Act::ApprovePolicy | Act::RejectPolicy => {
                 self.pending.as_ref()?;
                 Target::Policy
@@ -532,6 +558,8 @@ impl World {
                 let by = match act {
                     Act::ApproveRevocation { .. } => &entry.revoke_by,
                     Act::ApproveChange { .. } => &entry.change_by,
+                    Act::ApproveResume { .. } => &entry.resume_by,
+                    Act::Resume { .. } => &entry.suspend_by,
                     // Approving or rejecting its creation, or changing or revoking it.
                     _ => &entry.create_by,
                 };
@@ -581,6 +609,9 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 Act::ApproveKey { .. } | Act::RejectKey { .. } => Some(key.created_by),
                 Act::ApproveChange { .. } => key.pending_change.as_ref().map(|c| c.requested_by),
                 Act::ApproveRevocation { .. } => key.revocation.as_ref().map(|r| r.requested_by),
+                Act::ApproveResume { .. } => {
+                    key.suspension.as_ref().and_then(|s| s.resume.as_ref()).map(|r| r.requested_by)
+                }
                 _ => None,
             }
         }
@@ -752,6 +783,8 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                     create_by: me.clone(),
                     change_by: Persons::new(),
                     revoke_by: Persons::new(),
+                    suspend_by: Persons::new(),
+                    resume_by: Persons::new(),
                     holder: person,
                 });
             }
@@ -762,7 +795,10 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             | Act::Revoke { .. }
             | Act::ApproveRevocation { .. }
             | Act::ApproveChange { .. }
-            | Act::ChangeKey { .. },
+            | Act::ChangeKey { .. }
+            | Act::Suspend { .. }
+            | Act::Resume { .. }
+            | Act::ApproveResume { .. },
             Target::Key(k),
         ) => {
             let before = world.keys[k].key.clone();
@@ -773,6 +809,9 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 Act::ApproveRevocation { .. } => Event::ApproveRevocation,
                 Act::ApproveChange { .. } => Event::ApproveChange,
                 Act::ChangeKey { privs: p, .. } => Event::RequestChange { privileges: privs(p) },
+                Act::Suspend { .. } => Event::Suspend { reason: reason() },
+                Act::Resume { .. } => Event::RequestResume { reason: reason() },
+                Act::ApproveResume { .. } => Event::ApproveResume,
                 _ => return Ok(()),
             };
             let narrowing =
@@ -786,6 +825,10 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             {
                 prop_assert!(got.is_ok(), "step {}: without dual control one maker revokes: {:?}", n, got);
             }
+            let stops = [Role::Maker, Role::Checker, Role::Admin].iter().any(|r| actor.roles.has(*r));
+            if is_person && stops && matches!(s.act, Act::Suspend { .. }) {
+                prop_assert!(got.is_ok(), "step {}: one person may always stop a key: {:?}", n, got);
+            }
             let Ok(t) = got else { return Ok(()) };
             let entry = &mut world.keys[k];
             match t.action {
@@ -794,6 +837,16 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 }
                 AuditAction::ChangeRequested => entry.change_by = me.clone(),
                 AuditAction::RevocationRequested => entry.revoke_by = me.clone(),
+                AuditAction::Suspended => entry.suspend_by = me.clone(),
+                AuditAction::ResumeRequested => entry.resume_by = me.clone(),
+                AuditAction::Resumed => {
+                    let who = if matches!(s.act, Act::ApproveResume { .. }) {
+                        union(&entry.resume_by, &checker)
+                    } else {
+                        alone
+                    };
+                    at_least_two(&who, "a suspended key was resumed", n)?;
+                }
                 AuditAction::ChangeApplied if !t.key.privileges.is_within(&before.privileges) => {
                     let who = if matches!(s.act, Act::ApproveChange { .. }) {
                         union(&entry.change_by, &checker)
@@ -819,6 +872,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 4 => patch.integrator_approvals = Some(widen),
                 // A zone has no narrow end: any other zone widens, the same one changes nothing.
                 5 => patch.timezone = Some(if widen { zone("Pacific/Kiritimati") } else { policy.timezone }),
+                6 => patch.on_leak = Some(if widen { OnLeak::Notify } else { OnLeak::SuspendAndRevoke }),
                 _ => {
                     let usdt = Currency::parse("USDT").map_err(|e| TestCaseError::fail(e.to_string()))?;
                     let scale = if widen { 8 } else { 2 };

@@ -21,6 +21,8 @@ pub enum DenialCode {
     Rejected,
     /// The key is revoked.
     Revoked,
+    /// The key is suspended: stopped at once by one person, until a resume is approved.
+    Suspended,
     /// The key is past its expiry.
     Expired,
     /// The key belongs to another tenant.
@@ -49,12 +51,13 @@ pub enum DenialCode {
 
 impl DenialCode {
     /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Malformed,
         Self::NotFound,
         Self::PendingApproval,
         Self::Rejected,
         Self::Revoked,
+        Self::Suspended,
         Self::Expired,
         Self::WrongTenant,
         Self::WrongEnvironment,
@@ -77,6 +80,7 @@ impl DenialCode {
             Self::PendingApproval => "PENDING_APPROVAL",
             Self::Rejected => "REJECTED",
             Self::Revoked => "REVOKED",
+            Self::Suspended => "SUSPENDED",
             Self::Expired => "EXPIRED",
             Self::WrongTenant => "WRONG_TENANT",
             Self::WrongEnvironment => "WRONG_ENVIRONMENT",
@@ -102,6 +106,7 @@ impl DenialCode {
             | Self::PendingApproval
             | Self::Rejected
             | Self::Revoked
+            | Self::Suspended
             | Self::Expired => 401,
             Self::WrongTenant
             | Self::WrongEnvironment
@@ -122,6 +127,7 @@ impl DenialCode {
             Self::PendingApproval => "The key is waiting for approval",
             Self::Rejected => "The key was rejected",
             Self::Revoked => "The key is revoked",
+            Self::Suspended => "The key is suspended",
             Self::Expired => "The key is expired",
             Self::WrongTenant => "The key belongs to another tenant",
             Self::WrongEnvironment => "The key belongs to another environment",
@@ -176,6 +182,9 @@ pub enum Denial {
     /// The key is revoked.
     #[error("the key is revoked")]
     Revoked,
+    /// The key is suspended.
+    #[error("the key is suspended")]
+    Suspended,
     /// The key is past its expiry.
     #[error("the key is expired")]
     Expired,
@@ -245,6 +254,7 @@ impl Denial {
             Self::PendingApproval => DenialCode::PendingApproval,
             Self::Rejected => DenialCode::Rejected,
             Self::Revoked => DenialCode::Revoked,
+            Self::Suspended => DenialCode::Suspended,
             Self::Expired => DenialCode::Expired,
             Self::WrongTenant => DenialCode::WrongTenant,
             Self::WrongEnvironment => DenialCode::WrongEnvironment,

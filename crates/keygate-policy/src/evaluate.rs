@@ -10,20 +10,21 @@ use crate::denial::{Denial, DenialCode};
 /// Every [`DenialCode`] in the order keygate checks it, so a service and the docs can show it:
 ///
 /// 1. `MALFORMED`, `NOT_FOUND`: the verifier, before a key exists;
-/// 2. `PENDING_APPROVAL`, `REJECTED`, `REVOKED`, `EXPIRED`, `WRONG_TENANT`, `WRONG_ENVIRONMENT`,
+/// 2. `PENDING_APPROVAL`, `REJECTED`, `REVOKED`, `SUSPENDED`, `EXPIRED`, `WRONG_TENANT`, `WRONG_ENVIRONMENT`,
 ///    `INSUFFICIENT_SCOPE`, `IP_NOT_ALLOWED`, `CURRENCY_MISMATCH`, `AMOUNT_OVER_LIMIT`: [`evaluate`];
 /// 3. `DAILY_VOLUME_EXCEEDED`, `WEEKLY_VOLUME_EXCEEDED`, `MONTHLY_VOLUME_EXCEEDED`: the verifier, against
 ///    the store's running totals, once `evaluate` allows (all windows are charged at once; the
 ///    shortest that would go over is named).
 ///
-/// The three state codes are one step: a key is in only one state.
-pub const fn check_order() -> [DenialCode; 17] {
+/// The four state codes are one step: a key is in only one state.
+pub const fn check_order() -> [DenialCode; 18] {
     [
         DenialCode::Malformed,
         DenialCode::NotFound,
         DenialCode::PendingApproval,
         DenialCode::Rejected,
         DenialCode::Revoked,
+        DenialCode::Suspended,
         DenialCode::Expired,
         DenialCode::WrongTenant,
         DenialCode::WrongEnvironment,
@@ -43,8 +44,9 @@ pub const fn check_order() -> [DenialCode; 17] {
 /// this order:
 ///
 /// 1. state: `pending_approval` is [`Denial::PendingApproval`], `rejected` is [`Denial::Rejected`],
-///    `revoked` is [`Denial::Revoked`]; `active` and `revocation_pending` pass (a key awaiting revocation
-///    keeps working until a checker approves the revocation);
+///    `revoked` is [`Denial::Revoked`], `suspended` is [`Denial::Suspended`]; `active` and
+///    `revocation_pending` pass (a key awaiting revocation keeps working until a checker approves the
+///    revocation, unless someone suspends it meanwhile);
 /// 2. expiry: expired at `now` (that is, `now >= expires_at`) is [`Denial::Expired`];
 /// 3. tenant: `ctx.tenant` given and not the key's is [`Denial::WrongTenant`];
 /// 4. environment: `ctx.environment` given and not the key's is [`Denial::WrongEnvironment`];
@@ -124,6 +126,7 @@ fn check_state(state: KeyState) -> Result<(), Denial> {
         KeyState::PendingApproval => Err(Denial::PendingApproval),
         KeyState::Rejected => Err(Denial::Rejected),
         KeyState::Revoked => Err(Denial::Revoked),
+        KeyState::Suspended => Err(Denial::Suspended),
     }
 }
 

@@ -7,6 +7,7 @@
 //! the tenant; only a currency narrowed on another process can be seen up to [`RULES_TTL`] late.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -43,19 +44,33 @@ impl TenantRules {
     }
 }
 
-/// Tenants' rules recently read, by tenant.
+/// Tenants' rules recently read, by tenant. As in the key cache, a generation counter keeps a read
+/// that raced a change (read before, stored after the change was forgotten) from being kept.
 #[derive(Default)]
-pub(crate) struct RulesCache(RwLock<HashMap<TenantId, (Arc<TenantRules>, Instant)>>);
+pub(crate) struct RulesCache {
+    entries: RwLock<HashMap<TenantId, (Arc<TenantRules>, Instant)>>,
+    generation: AtomicU64,
+}
 
 impl RulesCache {
     pub fn get(&self, tenant: &TenantId) -> Option<Arc<TenantRules>> {
-        let map = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        let map = self.entries.read().unwrap_or_else(PoisonError::into_inner);
         map.get(tenant).filter(|(_, read)| read.elapsed() < RULES_TTL).map(|(rules, _)| rules.clone())
     }
 
-    pub fn put(&self, tenant: TenantId, rules: Arc<TenantRules>) {
-        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        // Tenants are few next to keys; the bound only keeps the map from growing without end.
+    /// The generation to pass to [`RulesCache::put`] for a read that starts now.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps `rules` unless a tenant was forgotten since `generation` was read.
+    pub fn put(&self, tenant: TenantId, rules: Arc<TenantRules>, generation: u64) {
+        let mut map = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        if self.generation() != generation {
+            return;
+        }
+        // Only tenants that exist get here, and they are few next to keys; the bound only keeps the
+        // map from growing without end.
         if map.len() >= 100_000 {
             map.clear();
         }
@@ -63,6 +78,8 @@ impl RulesCache {
     }
 
     pub fn forget(&self, tenant: &TenantId) {
-        self.0.write().unwrap_or_else(PoisonError::into_inner).remove(tenant);
+        let mut map = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        map.remove(tenant);
     }
 }

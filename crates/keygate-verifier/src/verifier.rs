@@ -204,9 +204,10 @@ impl Verifier {
         if let Some(rules) = self.inner.rules.get(tenant) {
             return Ok(rules);
         }
+        let generation = self.inner.rules.generation();
         let read = self.inner.store.tenant(tenant).await.map_err(store_error)?;
         let rules = Arc::new(TenantRules::of(&read));
-        self.inner.rules.put(tenant.clone(), rules.clone());
+        self.inner.rules.put(tenant.clone(), rules.clone(), generation);
         Ok(rules)
     }
 

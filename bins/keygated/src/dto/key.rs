@@ -168,6 +168,28 @@ impl ReasonBody {
     }
 }
 
+/// `{"reason": "...", "suspend": true}` for revoke: the reason is required; `suspend` also stops the key
+/// at once, in the same commit.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Revoke, examples(json!({"reason": "the secret was pasted in a public repository", "suspend": true})))]
+pub struct RevokeBody {
+    /// Why; kept in the audit log.
+    #[schema(value_type = ReasonText)]
+    reason: Option<String>,
+    /// Suspend the key at once as well (default `false`).
+    #[serde(default)]
+    pub suspend: Option<bool>,
+}
+
+impl RevokeBody {
+    /// The reason, required.
+    pub fn reason(&self) -> Result<Reason, ApiError> {
+        let text = self.reason.as_deref().ok_or_else(|| ApiError::invalid("reason", "is required"))?;
+        field("reason", text, Reason::parse)
+    }
+}
+
 /// `{"overlap_seconds": 3600}` for rotate.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -219,7 +241,7 @@ pub struct ListKeys {
     "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
     "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": "operator:3mC9dLq0Xv7tRb2Nw8Yk1e",
     "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:41:00Z", "last_used_at": null,
-    "pending_change": null, "revocation": null, "rotation": null
+    "pending_change": null, "revocation": null, "suspension": null, "rotation": null
 })))]
 pub struct KeyView {
     #[schema(value_type = KeyIdText)]
@@ -258,8 +280,11 @@ pub struct KeyView {
     last_used_at: Option<DateTime<Utc>>,
     /// A widening of scopes or limits waiting for a checker; the key keeps its current ones meanwhile.
     pending_change: Option<PendingChangeView>,
-    /// The revocation asked (state `revocation_pending`) or approved (state `revoked`).
+    /// The revocation asked (state `revocation_pending`, or `suspended` with a revocation waiting) or
+    /// approved (state `revoked`).
     revocation: Option<RevocationView>,
+    /// Set while the key is `suspended`: who stopped it, why, and a resume waiting for a checker.
+    suspension: Option<SuspensionView>,
     /// Set when this key was made by rotating another.
     rotation: Option<RotationView>,
 }
@@ -295,6 +320,22 @@ struct RevocationView {
     #[schema(value_type = ReasonText)]
     reason: String,
     requested_at: DateTime<Utc>,
+}
+
+/// A suspension, and the resume asked, if any.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Suspension, examples(json!({
+    "suspended_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "reason": "secret found in a public repository",
+    "suspended_at": "2026-11-28T18:50:00Z", "resume": null
+})))]
+struct SuspensionView {
+    #[schema(value_type = ActorText)]
+    suspended_by: String,
+    #[schema(value_type = ReasonText)]
+    reason: String,
+    suspended_at: DateTime<Utc>,
+    /// A resume asked by a maker, waiting for a checker who neither asked it nor suspended the key.
+    resume: Option<RevocationView>,
 }
 
 /// The key this one replaces.
@@ -345,6 +386,16 @@ impl KeyView {
                 reason: r.reason.to_string(),
                 requested_at: r.requested_at,
             }),
+            suspension: key.suspension.as_ref().map(|s| SuspensionView {
+                suspended_by: s.suspended_by.to_string(),
+                reason: s.reason.to_string(),
+                suspended_at: s.suspended_at,
+                resume: s.resume.as_ref().map(|r| RevocationView {
+                    requested_by: r.requested_by.to_string(),
+                    reason: r.reason.to_string(),
+                    requested_at: r.requested_at,
+                }),
+            }),
             rotation: key
                 .rotation
                 .map(|r| RotationView { replaces: r.replaces.to_string(), overlap_seconds: r.overlap_seconds }),
@@ -363,7 +414,7 @@ impl KeyView {
         "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
         "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": null,
         "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z", "last_used_at": null,
-        "pending_change": null, "revocation": null, "rotation": null
+        "pending_change": null, "revocation": null, "suspension": null, "rotation": null
     },
     "secret": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu"
 })))]
@@ -401,15 +452,19 @@ pub struct UsageView {
     days: Vec<DayView>,
 }
 
-/// One UTC day of a key's use.
+/// One day of a key's use: requests are counted per UTC day, spends per day of the tenant's zone.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = UsageDay, examples(json!({"day": "2026-11-28", "requests": 12, "spent": "250.00"})))]
+#[schema(as = UsageDay, examples(json!({"day": "2026-11-28", "requests": 12, "spent": "250.00", "spent_by_currency": {"XOF": "250.00"}})))]
 struct DayView {
     day: NaiveDate,
     /// Verifications answered.
     requests: u64,
-    /// Amount spent that day (`"0"` when none), exact decimal string.
+    /// Amount spent that day (`"0"` when none), exact decimal string: meaningful for a key that
+    /// moves one currency (it adds every currency up); read `spent_by_currency` otherwise.
     spent: String,
+    /// Amount spent that day per currency (`""` for amounts sent without one).
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
+    spent_by_currency: std::collections::BTreeMap<String, String>,
 }
 
 impl UsageView {
@@ -422,7 +477,16 @@ impl UsageView {
             days: usage
                 .days
                 .iter()
-                .map(|d| DayView { day: d.day, requests: d.requests, spent: d.spent.to_string() })
+                .map(|d| DayView {
+                    day: d.day,
+                    requests: d.requests,
+                    spent: d.spent.to_string(),
+                    spent_by_currency: d
+                        .spent_by_currency
+                        .iter()
+                        .map(|(c, amount)| (c.map(|c| c.to_string()).unwrap_or_default(), amount.to_string()))
+                        .collect(),
+                })
                 .collect(),
         }
     }

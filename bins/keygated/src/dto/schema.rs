@@ -225,6 +225,14 @@ enum_schema!(
 );
 
 enum_schema!(
+    /// A tenant's answer to a leaked key.
+    OnLeakView as "OnLeak",
+    "`suspend` stops the key at once; `suspend_and_revoke` also asks its revocation; `notify` only records",
+    keygate_domain::OnLeak::ALL.map(keygate_domain::OnLeak::as_str),
+    example = "suspend"
+);
+
+enum_schema!(
     /// A key's state.
     KeyStateView as "KeyState",
     "Where the key is in its lifecycle: `pending_approval` waits for a checker; `active` and \

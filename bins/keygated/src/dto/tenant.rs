@@ -7,7 +7,7 @@ use keygate_verifier::manage::{NewOperator, TenantPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::schema::{CurrencyClassView, CurrencyText, DisplayNameText, TenantIdText, TimezoneText};
+use super::schema::{CurrencyClassView, CurrencyText, DisplayNameText, OnLeakView, TenantIdText, TimezoneText};
 use super::{field, Nullable};
 use crate::error::ApiError;
 
@@ -71,6 +71,11 @@ pub struct PolicyInput {
     #[serde(default)]
     #[schema(value_type = Option<TimezoneText>)]
     timezone: Option<String>,
+    /// What a key reported leaked gets: `suspend` (default), `suspend_and_revoke` or `notify` (record
+    /// only: the widest, so moving to it waits for a second admin).
+    #[serde(default)]
+    #[schema(value_type = Option<OnLeakView>)]
+    on_leak: Option<String>,
 }
 
 fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiError> {
@@ -90,6 +95,7 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
         integrator_approvals: policy.integrator_approvals,
         timezone: policy.timezone.map(|z| field("policy.timezone", &z, Timezone::parse)).transpose()?,
         currency: None,
+        on_leak: policy.on_leak.map(|v| field("policy.on_leak", &v, str::parse)).transpose()?,
     })
 }
 
@@ -157,7 +163,7 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "currencies": []},
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "currencies": []},
     "pending_policy": null, "timezone_change": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
@@ -209,7 +215,7 @@ pub struct CreatedTenant {
 
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
 // The policy's settings as they are on the wire: one boolean each, by design.
 #[allow(clippy::struct_excessive_bools)]
 struct PolicyView {
@@ -220,6 +226,8 @@ struct PolicyView {
     integrator_approvals: bool,
     #[schema(value_type = TimezoneText)]
     timezone: &'static str,
+    #[schema(value_type = OnLeakView)]
+    on_leak: &'static str,
     /// The tenant's own currency entries, over keygate's built-in table (ISO 4217 fiat scales; `BTC` 8,
     /// `ETH` 18, `USDT` 6, `USDC` 6).
     currencies: Vec<CurrencyView>,
@@ -237,6 +245,7 @@ impl From<&Tenant> for TenantView {
                 allow_never_expiring: t.policy.allow_never_expiring,
                 integrator_approvals: t.policy.integrator_approvals,
                 timezone: t.policy.timezone.as_str(),
+                on_leak: t.policy.on_leak.as_str(),
                 currencies: t.policy.currencies.iter().map(|(code, spec)| CurrencyView::new(code, spec)).collect(),
             },
             pending_policy: t.pending_policy.as_ref().map(|p| {
@@ -256,6 +265,7 @@ impl From<&Tenant> for TenantView {
                     w.max_key_lifetime_days.map(|d| d.map_or(serde_json::Value::Null, Into::into)),
                 );
                 put("timezone", w.timezone.map(|z| z.as_str().into()));
+                put("on_leak", w.on_leak.map(|v| v.as_str().into()));
                 put(
                     "currency",
                     w.currency.and_then(|(code, spec)| serde_json::to_value(CurrencyView::new(code, spec)).ok()),

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use super::{key_id, query, tenant_caller};
 use crate::body::Body;
 use crate::dto::field;
-use crate::dto::key::{KeyView, ReasonBody};
+use crate::dto::key::{KeyView, ReasonBody, RevokeBody};
 use crate::dto::schema::{KeyIdText, ReasonText, TenantIdText};
 use crate::error::ApiError;
 
@@ -42,15 +42,31 @@ pub async fn reject(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: B
     apply(m, r, p, b, Permission::Approve, |b, _| Ok(Event::Reject { reason: b.required()? })).await
 }
 
-/// Ask to revoke an active key (maker), with a reason; without dual control it is revoked at once.
+/// Ask to revoke an active or suspended key (maker), with a reason; without dual control it is revoked
+/// at once. With `"suspend": true` the key is also suspended at once, in the same commit: refused from
+/// this instant while the revocation waits for a checker.
 #[utoipa::path(operation_id = "revokeKey", post, path = "/v1/tenants/{tenant}/keys/{id}/revoke", tag = "lifecycle",
     params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
-    request_body(content = ReasonBody, description = "`reason` is required"),
-    responses((status = 200, description = "The key, revocation pending (or revoked)", body = KeyView),
+    request_body(content = RevokeBody, description = "`reason` is required"),
+    responses((status = 200, description = "The key, revocation pending (or revoked), suspended if asked", body = KeyView),
         (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
-pub async fn revoke(m: web::Data<Management>, r: HttpRequest, p: TenantKey, b: Body) -> Result<HttpResponse, ApiError> {
-    apply(m, r, p, b, Permission::Request, |b, _| Ok(Event::RequestRevocation { reason: b.required()? })).await
+pub async fn revoke(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: TenantKey,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Request).await?;
+    let id = key_id(&path.1)?;
+    let body = body.json::<RevokeBody>()?;
+    let reason = body.reason()?;
+    let record = if body.suspend.unwrap_or(false) {
+        manage.suspend_and_revoke(&who, &tenant, id, reason).await?
+    } else {
+        manage.transition(&who, &tenant, id, Event::RequestRevocation { reason }).await?
+    };
+    Ok(HttpResponse::Ok().json(KeyView::new(&record, manage.verifier().clock().now())))
 }
 
 /// `DELETE .../keys/{id}` query: the reason may come here instead of in a body.
@@ -150,7 +166,7 @@ pub async fn reject_change(
 
 /// Authenticates and authorizes the caller for the tenant before the body is parsed, then applies the
 /// event the body makes.
-async fn apply(
+pub(super) async fn apply(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: TenantKey,

@@ -6,6 +6,7 @@ pub(crate) mod keys;
 pub(crate) mod lifecycle;
 pub(crate) mod operators;
 pub(crate) mod services;
+pub(crate) mod suspension;
 pub(crate) mod tenants;
 pub(crate) mod verify;
 
@@ -19,7 +20,7 @@ use keygate_verifier::manage::{Caller, Management, Permission};
 use crate::body::Body;
 use crate::error::ApiError;
 
-/// A lifecycle handler, boxed so the seven `POST .../keys/{id}/<action>` routes register in one loop.
+/// A lifecycle handler, boxed so the eleven `POST .../keys/{id}/<action>` routes register in one loop.
 type Handler = fn(
     web::Data<Management>,
     HttpRequest,
@@ -53,6 +54,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/tenants/{tenant}/keys/{id}/approve"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/reject"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/revoke"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/suspend"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/resume"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/resume/approve"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/resume/reject"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/revocation/approve"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/revocation/reject"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/change/approve"),
@@ -101,7 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/v1/tenants/{tenant}/keys/{id}",
             [get().to(keys::get), patch().to(keys::patch), delete().to(lifecycle::delete)],
         ));
-    let actions: [(&str, Handler); 7] = [
+    let actions: [(&str, Handler); 11] = [
         ("approve", |m, r, p, b| Box::pin(lifecycle::approve(m, r, p, b))),
         ("reject", |m, r, p, b| Box::pin(lifecycle::reject(m, r, p, b))),
         ("revoke", |m, r, p, b| Box::pin(lifecycle::revoke(m, r, p, b))),
@@ -109,6 +114,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("revocation/reject", |m, r, p, b| Box::pin(lifecycle::reject_revocation(m, r, p, b))),
         ("change/approve", |m, r, p, b| Box::pin(lifecycle::approve_change(m, r, p, b))),
         ("change/reject", |m, r, p, b| Box::pin(lifecycle::reject_change(m, r, p, b))),
+        ("suspend", |m, r, p, b| Box::pin(suspension::suspend(m, r, p, b))),
+        ("resume", |m, r, p, b| Box::pin(suspension::resume(m, r, p, b))),
+        ("resume/approve", |m, r, p, b| Box::pin(suspension::approve_resume(m, r, p, b))),
+        ("resume/reject", |m, r, p, b| Box::pin(suspension::reject_resume(m, r, p, b))),
     ];
     for (path, handler) in actions {
         cfg.service(resource(&format!("/v1/tenants/{{tenant}}/keys/{{id}}/{path}"), [post().to(handler)]));

@@ -6,13 +6,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::guard::{approvals_allowed, not_self, require, within_bounds};
+use super::guard::{approvals_allowed, not_self, require, require_any, within_bounds};
 use super::{AuditAction, Event, KeyState, Transition, TransitionError};
 use crate::actor::Actor;
 use crate::environment::Environment;
 use crate::expiry::Expiry;
 use crate::ids::ActorId;
-use crate::key::{Key, NewKey, PendingChange, RevocationRequest};
+use crate::key::{Key, NewKey, PendingChange, ResumeRequest, RevocationRequest, Suspension};
 use crate::policy::TenantPolicy;
 use crate::role::Role;
 use crate::text::Reason;
@@ -53,6 +53,7 @@ impl Key {
             updated_at: now,
             revocation: None,
             pending_change: None,
+            suspension: None,
             rotation: new.rotation,
             version: 1,
         };
@@ -78,10 +79,11 @@ impl Key {
             }
         };
         // A key never approves, rejects or changes anything about itself; it may only narrow itself by
-        // asking its own revocation. The consequences of a checked move (supersede, predecessor
-        // revoked) only narrow, and are attributed to whoever made that move.
+        // asking its own revocation or suspending itself. The consequences of a checked move
+        // (supersede, predecessor revoked) only narrow, and are attributed to whoever made that move.
         let consequence = matches!(event, Event::Supersede { .. } | Event::PredecessorRevoked);
-        if actor.id == ActorId::Key(self.id) && !consequence && !matches!(event, Event::RequestRevocation { .. }) {
+        let narrows_itself = matches!(event, Event::RequestRevocation { .. } | Event::Suspend { .. });
+        if actor.id == ActorId::Key(self.id) && !consequence && !narrows_itself {
             return Err(TransitionError::OwnKey);
         }
         let mut next = self.clone();
@@ -116,7 +118,9 @@ impl Key {
             Event::RequestRevocation { reason: why } => {
                 require(actor, Role::Maker)?;
                 within_bounds(actor, self.environment, None)?;
-                if self.state != KeyState::Active {
+                // A suspended key may be revoked as an active one; it stays suspended meanwhile.
+                let suspended_without_request = self.state == KeyState::Suspended && self.revocation.is_none();
+                if self.state != KeyState::Active && !suspended_without_request {
                     return Err(wrong_state());
                 }
                 next.revocation = Some(RevocationRequest {
@@ -127,11 +131,12 @@ impl Key {
                 });
                 reason = Some(why);
                 if policy.dual_control {
-                    next.state = KeyState::RevocationPending;
+                    if self.state == KeyState::Active {
+                        next.state = KeyState::RevocationPending;
+                    }
                     AuditAction::RevocationRequested
                 } else {
-                    next.state = KeyState::Revoked;
-                    next.pending_change = None;
+                    revoke(&mut next);
                     AuditAction::Revoked
                 }
             }
@@ -139,19 +144,94 @@ impl Key {
                 require(actor, Role::Checker)?;
                 approvals_allowed(actor, policy)?;
                 within_bounds(actor, self.environment, None)?;
-                let (KeyState::RevocationPending, Some(request)) = (&self.state, &self.revocation) else {
+                let (KeyState::RevocationPending | KeyState::Suspended, Some(request)) =
+                    (&self.state, &self.revocation)
+                else {
                     return Err(wrong_state());
                 };
                 not_self(actor, &[request.requested_by, request.requested_for])?;
                 if let Event::RejectRevocation { reason: why } = event {
-                    next.state = KeyState::Active;
+                    // A suspended key stays suspended: refusing the revocation restarts nothing.
+                    if self.state == KeyState::RevocationPending {
+                        next.state = KeyState::Active;
+                    }
                     next.revocation = None;
                     reason = why;
                     AuditAction::RevocationRejected
                 } else {
-                    next.state = KeyState::Revoked;
-                    next.pending_change = None;
+                    revoke(&mut next);
                     AuditAction::Revoked
+                }
+            }
+            Event::Suspend { reason: why } => {
+                require_any(actor, &[Role::Maker, Role::Checker, Role::Admin])?;
+                within_bounds(actor, self.environment, None)?;
+                if !matches!(self.state, KeyState::Active | KeyState::RevocationPending) {
+                    return Err(wrong_state());
+                }
+                next.state = KeyState::Suspended;
+                next.suspension = Some(Suspension {
+                    suspended_by: actor.id,
+                    suspended_for: actor.principal,
+                    reason: why.clone(),
+                    suspended_at: now,
+                    resume: None,
+                });
+                reason = Some(why);
+                AuditAction::Suspended
+            }
+            Event::RequestResume { reason: why } => {
+                // A maker only, not an admin: one human may hold an admin account and a checker
+                // account (keygate cannot tell two accounts of one person apart), and with admins
+                // asking, that person alone could restart a stopped key. The world test found it.
+                require(actor, Role::Maker)?;
+                within_bounds(actor, self.environment, None)?;
+                let (KeyState::Suspended, Some(suspension)) = (&self.state, &self.suspension) else {
+                    return Err(wrong_state());
+                };
+                if suspension.resume.is_some() {
+                    return Err(TransitionError::RequestPending);
+                }
+                reason = Some(why.clone());
+                if policy.dual_control {
+                    let request = ResumeRequest {
+                        requested_by: actor.id,
+                        requested_for: actor.principal,
+                        reason: why,
+                        requested_at: now,
+                    };
+                    next.suspension = Some(Suspension { resume: Some(request), ..suspension.clone() });
+                    AuditAction::ResumeRequested
+                } else {
+                    resume(&mut next);
+                    AuditAction::Resumed
+                }
+            }
+            Event::ApproveResume | Event::RejectResume { .. } => {
+                require(actor, Role::Checker)?;
+                approvals_allowed(actor, policy)?;
+                within_bounds(actor, self.environment, None)?;
+                let (KeyState::Suspended, Some(suspension)) = (&self.state, &self.suspension) else {
+                    return Err(wrong_state());
+                };
+                let Some(request) = &suspension.resume else {
+                    return Err(TransitionError::NoPendingResume);
+                };
+                // Neither the person who asked nor the one who stopped it: restarting a key always
+                // takes someone who had no hand in either side.
+                let involved =
+                    [request.requested_by, request.requested_for, suspension.suspended_by, suspension.suspended_for];
+                not_self(actor, &involved)?;
+                if let Event::RejectResume { reason: why } = event {
+                    next.suspension = Some(Suspension { resume: None, ..suspension.clone() });
+                    reason = why;
+                    AuditAction::ResumeRejected
+                } else {
+                    if self.is_expired(now) {
+                        return Err(TransitionError::Expired);
+                    }
+                    resume(&mut next);
+                    AuditAction::Resumed
                 }
             }
             Event::RequestChange { privileges } => {
@@ -226,7 +306,8 @@ impl Key {
                 AuditAction::Rejected
             }
             Event::Supersede { overlap_seconds, .. } => {
-                if !self.state.authenticates() {
+                // A suspended predecessor is shortened too: the successor's activation narrows it.
+                if !self.state.authenticates() && self.state != KeyState::Suspended {
                     return Err(wrong_state());
                 }
                 next.expiry = self.expiry.min(Expiry::At(now + Duration::seconds(i64::from(overlap_seconds))));
@@ -235,4 +316,17 @@ impl Key {
         };
         Ok(Transition { key: next, action, reason })
     }
+}
+
+/// Revoked for good: nothing is pending any more, and no suspension can be lifted.
+fn revoke(key: &mut Key) {
+    key.state = KeyState::Revoked;
+    key.pending_change = None;
+    key.suspension = None;
+}
+
+/// Back to where the suspension found it: awaiting revocation if one is pending, else active.
+fn resume(key: &mut Key) {
+    key.state = if key.revocation.is_some() { KeyState::RevocationPending } else { KeyState::Active };
+    key.suspension = None;
 }

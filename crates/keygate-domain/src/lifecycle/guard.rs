@@ -17,6 +17,14 @@ pub(crate) fn require(actor: &Actor, role: Role) -> Result<(), TransitionError> 
     }
 }
 
+/// The actor holds at least one of `roles`; the refusal names the first.
+pub(crate) fn require_any(actor: &Actor, roles: &[Role]) -> Result<(), TransitionError> {
+    match roles.iter().find(|role| actor.roles.has(**role)) {
+        Some(_) => Ok(()),
+        None => Err(TransitionError::MissingRole(roles[0])),
+    }
+}
+
 /// Maker-checker by person: the approver's id or principal must be neither the requester's id nor
 /// its principal, so a person approving through a key they hold is still the same person.
 pub(crate) fn not_self(actor: &Actor, requester: &[ActorId]) -> Result<(), TransitionError> {

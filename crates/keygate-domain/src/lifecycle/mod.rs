@@ -2,12 +2,21 @@
 //!
 //! ```text
 //! pending_approval --approve--> active --request revocation--> revocation_pending --approve--> revoked
-//!        |                        ^                                   |
-//!        +--reject--> rejected    +------------reject revocation------+
+//!        |                      ^   |  ^                                 |   |                  ^
+//!        +--reject--> rejected  |   |  +-------reject revocation--------+   |                  |
+//!                               |   suspend (one person, at once)            suspend             |
+//!                               |   v                                        v                  |
+//!                               +-- suspended <------------------------------+                  |
+//!            resume (asked, then  |  (a revocation may be asked and approved from here too) ----+
+//!            approved by a third person)
 //! ```
 //!
-//! Without dual control, creation lands in `active` and a revocation request in `revoked`. Expiry is
-//! not a state: it is read from the clock the caller passes in. `rejected` and `revoked` are terminal.
+//! Without dual control, creation lands in `active`, a revocation request in `revoked` and a resume
+//! request back where the key was. Stopping a key takes one person and applies at once; starting it
+//! again takes two (the checker is neither the one who asked the resume nor the one who suspended).
+//! A suspended key keeps a pending revocation (`revocation` is set): approving it revokes, rejecting it
+//! leaves the key suspended, and a resume returns it to `revocation_pending`. Expiry is not a state: it
+//! is read from the clock the caller passes in. `rejected` and `revoked` are terminal.
 //!
 //! Maker-checker compares persons (principals), not ids: a key acting as integrator counts as the
 //! person behind it. A key never approves, rejects or changes anything about itself. This module never
@@ -43,12 +52,15 @@ pub enum KeyState {
     RevocationPending,
     /// Revoked for good. Terminal.
     Revoked,
+    /// Stopped at once by one person (a leak, an incident); authenticates nothing until a resume is
+    /// approved by a second.
+    Suspended,
 }
 
 impl KeyState {
     /// Every state.
-    pub const ALL: [Self; 5] =
-        [Self::PendingApproval, Self::Active, Self::Rejected, Self::RevocationPending, Self::Revoked];
+    pub const ALL: [Self; 6] =
+        [Self::PendingApproval, Self::Active, Self::Rejected, Self::RevocationPending, Self::Revoked, Self::Suspended];
 
     /// The state's name on the wire and in the database.
     pub const fn as_str(self) -> &'static str {
@@ -58,6 +70,7 @@ impl KeyState {
             Self::Rejected => "rejected",
             Self::RevocationPending => "revocation_pending",
             Self::Revoked => "revoked",
+            Self::Suspended => "suspended",
         }
     }
 
@@ -74,7 +87,7 @@ impl KeyState {
 
 /// The text was not a state name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("state must be one of pending_approval, active, rejected, revocation_pending, revoked")]
+#[error("state must be one of pending_approval, active, rejected, revocation_pending, revoked, suspended")]
 pub struct ParseKeyStateError;
 
 impl FromStr for KeyState {
@@ -130,6 +143,26 @@ pub enum Event {
         /// The new notes (`None` clears them).
         notes: Option<Notes>,
     },
+    /// Anyone of the tenant who works with keys (maker, checker, admin, or an integrator key that may
+    /// write) stops an active key, or one awaiting revocation, at once, under dual control or not.
+    Suspend {
+        /// Why.
+        reason: Reason,
+    },
+    /// A maker asks to resume a suspended key (resumes at once without dual control). Not an admin:
+    /// one human may hold an admin and a checker account, and would then restart the key alone.
+    RequestResume {
+        /// Why.
+        reason: Reason,
+    },
+    /// A checker who neither asked the resume nor suspended the key approves it.
+    ApproveResume,
+    /// A checker who neither asked the resume nor suspended the key rejects it; the key stays
+    /// suspended.
+    RejectResume {
+        /// Why, if given.
+        reason: Option<Reason>,
+    },
     /// The key this one was made to replace was revoked while this one still waited for a checker:
     /// the successor is rejected with it. Any actor: it only narrows, as a consequence of the
     /// revocation, which was checked.
@@ -156,6 +189,10 @@ impl Event {
             Self::ApproveChange => "approve change",
             Self::RejectChange { .. } => "reject change",
             Self::UpdateNotes { .. } => "update notes",
+            Self::Suspend { .. } => "suspend",
+            Self::RequestResume { .. } => "resume",
+            Self::ApproveResume => "approve resume",
+            Self::RejectResume { .. } => "reject resume",
             Self::PredecessorRevoked => "reject with its predecessor",
             Self::Supersede { .. } => "supersede",
         }
@@ -189,11 +226,19 @@ pub enum AuditAction {
     NotesUpdated,
     /// Expiry shortened because a successor key became active.
     Superseded,
+    /// Stopped at once.
+    Suspended,
+    /// Resume asked, waiting for a checker.
+    ResumeRequested,
+    /// Resumed.
+    Resumed,
+    /// Resume refused; the key stays suspended.
+    ResumeRejected,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 16] = [
         Self::Requested,
         Self::Created,
         Self::Approved,
@@ -206,6 +251,10 @@ impl AuditAction {
         Self::ChangeRejected,
         Self::NotesUpdated,
         Self::Superseded,
+        Self::Suspended,
+        Self::ResumeRequested,
+        Self::Resumed,
+        Self::ResumeRejected,
     ];
 
     /// The action's name in the audit log.
@@ -223,6 +272,10 @@ impl AuditAction {
             Self::ChangeRejected => "key.change_rejected",
             Self::NotesUpdated => "key.notes_updated",
             Self::Superseded => "key.superseded",
+            Self::Suspended => "key.suspended",
+            Self::ResumeRequested => "key.resume_requested",
+            Self::Resumed => "key.resumed",
+            Self::ResumeRejected => "key.resume_rejected",
         }
     }
 }
@@ -269,6 +322,9 @@ pub enum TransitionError {
     /// The key is expired, so it cannot be approved or changed.
     #[error("the key is expired")]
     Expired,
+    /// No resume is waiting.
+    #[error("no resume is pending")]
+    NoPendingResume,
     /// No privilege change is waiting.
     #[error("no change is pending")]
     NoPendingChange,

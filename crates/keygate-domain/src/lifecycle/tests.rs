@@ -25,6 +25,10 @@ enum Op {
     RejectChange,
     Notes,
     PredecessorRevoked,
+    Suspend,
+    Resume,
+    ApproveResume,
+    RejectResume,
     /// Let this many hours pass.
     Wait(u16),
 }
@@ -48,6 +52,10 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::RejectChange),
         1 => Just(Op::Notes),
         1 => Just(Op::PredecessorRevoked),
+        2 => Just(Op::Suspend),
+        2 => Just(Op::Resume),
+        2 => Just(Op::ApproveResume),
+        1 => Just(Op::RejectResume),
         1 => (1u16..48).prop_map(Op::Wait),
     ]
 }
@@ -83,19 +91,32 @@ struct Model {
     change_by: Option<ActorId>,
     pending_wide: bool,
     wide: bool,
+    suspender: Option<ActorId>,
+    resumer: Option<ActorId>,
 }
 
 fn model_step(m: &Model, op: Op, by: ActorId, roles: RoleSet, dual: bool, expired: bool) -> Option<Model> {
     let checker = roles.has(Role::Checker);
     let maker = roles.has(Role::Maker);
+    let admin = roles.has(Role::Admin);
     let terminal = matches!(m.state, KeyState::Rejected | KeyState::Revoked);
+    let suspended = m.state == KeyState::Suspended;
+    // Where a resume (or a rejected revocation of a suspended key) leads back to.
+    let resumed = if m.revoker.is_some() { KeyState::RevocationPending } else { KeyState::Active };
     let mut n = m.clone();
     let ok = match op {
         Op::Approve => checker && m.state == KeyState::PendingApproval && by != m.maker && !expired,
         Op::Reject => checker && m.state == KeyState::PendingApproval && by != m.maker,
-        Op::Revoke => maker && m.state == KeyState::Active,
+        Op::Revoke => maker && (m.state == KeyState::Active || (suspended && m.revoker.is_none())),
         Op::ApproveRevocation | Op::RejectRevocation => {
-            checker && m.state == KeyState::RevocationPending && Some(by) != m.revoker
+            let pending = m.state == KeyState::RevocationPending || (suspended && m.revoker.is_some());
+            checker && pending && Some(by) != m.revoker
+        }
+        Op::Suspend => (maker || checker || admin) && matches!(m.state, KeyState::Active | KeyState::RevocationPending),
+        Op::Resume => maker && suspended && m.resumer.is_none(),
+        Op::ApproveResume | Op::RejectResume => {
+            let third = m.resumer.is_some_and(|r| r != by) && m.suspender != Some(by);
+            checker && suspended && third && !(matches!(op, Op::ApproveResume) && expired)
         }
         // A narrowing goes through a pending widening (and drops it); a widening waits its turn.
         Op::Widen | Op::Narrow => {
@@ -117,17 +138,32 @@ fn model_step(m: &Model, op: Op, by: ActorId, roles: RoleSet, dual: bool, expire
         Op::Approve => n.state = KeyState::Active,
         Op::Reject | Op::PredecessorRevoked => n.state = KeyState::Rejected,
         Op::Revoke if dual => {
-            n.state = KeyState::RevocationPending;
+            if !suspended {
+                n.state = KeyState::RevocationPending;
+            }
             n.revoker = Some(by);
         }
         Op::Revoke | Op::ApproveRevocation => {
             n.state = KeyState::Revoked;
             n.change_by = None;
+            (n.suspender, n.resumer) = (None, None);
         }
         Op::RejectRevocation => {
-            n.state = KeyState::Active;
+            if !suspended {
+                n.state = KeyState::Active;
+            }
             n.revoker = None;
         }
+        Op::Suspend => {
+            n.state = KeyState::Suspended;
+            n.suspender = Some(by);
+        }
+        Op::Resume if dual => n.resumer = Some(by),
+        Op::Resume | Op::ApproveResume => {
+            n.state = resumed;
+            (n.suspender, n.resumer) = (None, None);
+        }
+        Op::RejectResume => n.resumer = None,
         Op::Widen | Op::Narrow => {
             let asks_wide = matches!(op, Op::Widen);
             let narrowing = !asks_wide || m.wide;
@@ -162,6 +198,10 @@ fn event(op: Op) -> Option<Event> {
         Op::RejectChange => Event::RejectChange { reason: None },
         Op::Notes => Event::UpdateNotes { notes: Some(Notes::parse("edited").unwrap()) },
         Op::PredecessorRevoked => Event::PredecessorRevoked,
+        Op::Suspend => Event::Suspend { reason: reason() },
+        Op::Resume => Event::RequestResume { reason: reason() },
+        Op::ApproveResume => Event::ApproveResume,
+        Op::RejectResume => Event::RejectResume { reason: None },
         Op::Wait(_) => return None,
     })
 }
@@ -203,6 +243,8 @@ proptest! {
             change_by: None,
             pending_wide: false,
             wide: false,
+            suspender: None,
+            resumer: None,
         };
         prop_assert_eq!(key.state, model.state);
         let mut before_revocation: Option<Key> = None;
@@ -237,17 +279,26 @@ proptest! {
                         AuditAction::RevocationRejected => {
                             // Undo exactly the revocation: the key is what it was before the request,
                             // plus only what legitimately happened meanwhile (notes, a pending change).
+                            // A suspended key stays suspended; otherwise it is active again.
                             let was = before_revocation.clone().unwrap();
                             let mut expected = key.clone();
-                            expected.state = was.state;
+                            expected.state =
+                                if key.state == KeyState::Suspended { KeyState::Suspended } else { KeyState::Active };
                             expected.revocation = was.revocation.clone();
                             expected.version = t.key.version;
                             expected.updated_at = t.key.updated_at;
                             prop_assert_eq!(&t.key, &expected, "step {}: a rejected revocation leaves the key as it was", i);
                             prop_assert_eq!(t.key.expiry, was.expiry, "step {}: expiry untouched", i);
                         }
+                        AuditAction::Resumed if dual => {
+                            let suspension = key.suspension.as_ref().unwrap();
+                            let asked = suspension.resume.as_ref().unwrap().requested_by;
+                            let by = operator(step.by);
+                            prop_assert!(by != asked && by != suspension.suspended_by, "step {}: a resume by a third person", i);
+                        }
                         _ => {}
                     }
+                    prop_assert_eq!(t.key.suspension.is_some(), t.key.state == KeyState::Suspended, "step {}: a suspension exactly while suspended", i);
                     key = t.key.clone();
                     model = m.clone();
                 }

@@ -10,12 +10,13 @@ use rust_decimal::Decimal;
 use super::*;
 
 /// The table as the API documents it, written out independently of the `match`es it checks.
-const TABLE: [(DenialCode, &str, u16); 17] = [
+const TABLE: [(DenialCode, &str, u16); 18] = [
     (DenialCode::Malformed, "MALFORMED", 401),
     (DenialCode::NotFound, "NOT_FOUND", 401),
     (DenialCode::PendingApproval, "PENDING_APPROVAL", 401),
     (DenialCode::Rejected, "REJECTED", 401),
     (DenialCode::Revoked, "REVOKED", 401),
+    (DenialCode::Suspended, "SUSPENDED", 401),
     (DenialCode::Expired, "EXPIRED", 401),
     (DenialCode::WrongTenant, "WRONG_TENANT", 403),
     (DenialCode::WrongEnvironment, "WRONG_ENVIRONMENT", 403),
@@ -47,10 +48,10 @@ fn every_code_prints_parses_back_and_answers_its_documented_status() {
     }
     let listed: HashSet<DenialCode> = TABLE.iter().map(|row| row.0).collect();
     let all: HashSet<DenialCode> = DenialCode::ALL.into_iter().collect();
-    assert_eq!(all.len(), 17, "ALL holds seventeen distinct codes");
+    assert_eq!(all.len(), 18, "ALL holds eighteen distinct codes");
     assert_eq!(listed, all, "the documented table covers exactly ALL");
     let titles: HashSet<&str> = DenialCode::ALL.iter().map(|c| c.title()).collect();
-    assert_eq!(titles.len(), 17, "every code has its own title");
+    assert_eq!(titles.len(), 18, "every code has its own title");
 }
 
 #[test]
@@ -69,6 +70,7 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (Denial::PendingApproval, DenialCode::PendingApproval),
         (Denial::Rejected, DenialCode::Rejected),
         (Denial::Revoked, DenialCode::Revoked),
+        (Denial::Suspended, DenialCode::Suspended),
         (Denial::Expired, DenialCode::Expired),
         (Denial::WrongTenant, DenialCode::WrongTenant),
         (Denial::WrongEnvironment, DenialCode::WrongEnvironment),

@@ -64,6 +64,7 @@ fn active_key() -> Key {
         updated_at: at,
         revocation: None,
         pending_change: None,
+        suspension: None,
         rotation: None,
         version: 1,
     }
@@ -106,6 +107,7 @@ fn keys_that_are_not_active_or_awaiting_revocation_are_refused() {
         ("pending approval", |k, _| k.state = KeyState::PendingApproval, Err(Denial::PendingApproval)),
         ("rejected", |k, _| k.state = KeyState::Rejected, Err(Denial::Rejected)),
         ("revoked", |k, _| k.state = KeyState::Revoked, Err(Denial::Revoked)),
+        ("suspended", |k, _| k.state = KeyState::Suspended, Err(Denial::Suspended)),
         ("active", |k, _| k.state = KeyState::Active, Ok(())),
         ("revocation pending", |k, _| k.state = KeyState::RevocationPending, Ok(())),
     ]);
@@ -316,6 +318,7 @@ fn rules_are_checked_in_the_documented_order() {
         (KeyState::PendingApproval, DenialCode::PendingApproval),
         (KeyState::Rejected, DenialCode::Rejected),
         (KeyState::Revoked, DenialCode::Revoked),
+        (KeyState::Suspended, DenialCode::Suspended),
     ];
     for (state, state_code) in states {
         // Arrange: break every rule at once, then list the fixes in the documented order.

@@ -133,6 +133,7 @@ fn build_key(m: &KeyModel) -> Key {
         updated_at: now() - Duration::days(1),
         revocation: None,
         pending_change: None,
+        suspension: None,
         rotation: None,
         version: 1,
     }
@@ -203,6 +204,7 @@ fn broken_rules(k: &KeyModel, r: &RequestModel) -> Vec<Denial> {
         KeyState::PendingApproval => broken.push(Denial::PendingApproval),
         KeyState::Rejected => broken.push(Denial::Rejected),
         KeyState::Revoked => broken.push(Denial::Revoked),
+        KeyState::Suspended => broken.push(Denial::Suspended),
         KeyState::Active | KeyState::RevocationPending => {}
     }
     if k.expires_in.is_some_and(|seconds| seconds <= 0) {

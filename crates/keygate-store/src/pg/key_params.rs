@@ -13,9 +13,9 @@ use super::convert::to_db;
 use super::json::amounts_value;
 use crate::error::StoreError;
 
-/// The columns every key write sets, in the order `$1..$30` of [`KeyParams::bind`]. The two `inet[]`
+/// The columns every key write sets, in the order `$1..$38` of [`KeyParams::bind`]. The two `inet[]`
 /// columns are bound as text and cast in SQL (`$9::text[]::inet[]`, `$22::text[]::inet[]`).
-pub(super) const KEY_FIELDS: [&str; 30] = [
+pub(super) const KEY_FIELDS: [&str; 38] = [
     "key_id",
     "tenant_id",
     "name",
@@ -46,6 +46,14 @@ pub(super) const KEY_FIELDS: [&str; 30] = [
     "created_for",
     "revocation_requested_for",
     "pending_requested_for",
+    "suspended_by",
+    "suspended_for",
+    "suspension_reason",
+    "suspended_at",
+    "resume_requested_by",
+    "resume_requested_for",
+    "resume_reason",
+    "resume_requested_at",
 ];
 
 /// The SQL expression that sets column `index` (0-based) of [`KEY_FIELDS`] from its parameter.
@@ -106,12 +114,18 @@ pub(super) struct KeyParams {
     created_for: String,
     revocation_requested_for: Option<String>,
     pending_requested_for: Option<String>,
+    suspension: Option<[String; 3]>,
+    suspended_at: Option<DateTime<Utc>>,
+    resume: Option<[String; 3]>,
+    resume_requested_at: Option<DateTime<Utc>>,
 }
 
 impl KeyParams {
     /// The parameters that write `key`.
     pub(super) fn new(key: &Key) -> Result<Self, StoreError> {
         let pending = key.pending_change.as_ref();
+        let suspension = key.suspension.as_ref();
+        let resume = suspension.and_then(|s| s.resume.as_ref());
         Ok(Self {
             key_id: key.id.to_string(),
             tenant_id: key.tenant.as_str().to_owned(),
@@ -139,6 +153,12 @@ impl KeyParams {
             created_for: key.created_for.to_string(),
             revocation_requested_for: key.revocation.as_ref().map(|r| r.requested_for.to_string()),
             pending_requested_for: pending.map(|p| p.requested_for.to_string()),
+            suspension: suspension
+                .map(|s| [s.suspended_by.to_string(), s.suspended_for.to_string(), s.reason.as_str().to_owned()]),
+            suspended_at: suspension.map(|s| s.suspended_at),
+            resume: resume
+                .map(|r| [r.requested_by.to_string(), r.requested_for.to_string(), r.reason.as_str().to_owned()]),
+            resume_requested_at: resume.map(|r| r.requested_at),
         })
     }
 
@@ -152,7 +172,7 @@ impl KeyParams {
         &self.tenant_id
     }
 
-    /// Binds `$1..$30` in the order of [`KEY_FIELDS`].
+    /// Binds `$1..$38` in the order of [`KEY_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let pending = self.pending_limits.as_ref();
         query
@@ -186,5 +206,13 @@ impl KeyParams {
             .bind(&self.created_for)
             .bind(&self.revocation_requested_for)
             .bind(&self.pending_requested_for)
+            .bind(self.suspension.as_ref().map(|s| &s[0]))
+            .bind(self.suspension.as_ref().map(|s| &s[1]))
+            .bind(self.suspension.as_ref().map(|s| &s[2]))
+            .bind(self.suspended_at)
+            .bind(self.resume.as_ref().map(|r| &r[0]))
+            .bind(self.resume.as_ref().map(|r| &r[1]))
+            .bind(self.resume.as_ref().map(|r| &r[2]))
+            .bind(self.resume_requested_at)
     }
 }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use keygate_domain::{
     ActorId, CurrencyClass, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Notes,
-    PendingChange, Privileges, Reason, RevocationRequest, Rotation, ScopeSet, TenantId,
+    PendingChange, Privileges, Reason, ResumeRequest, RevocationRequest, Rotation, ScopeSet, Suspension, TenantId,
 };
 use serde_json::Value;
 use sqlx::postgres::PgRow;
@@ -28,7 +28,9 @@ macro_rules! key_columns {
          revocation_requested_by, revocation_reason, revocation_requested_at, pending_scopes, pending_amounts, \
          pending_currency_class, pending_allowed_ips::text[] AS pending_allowed_ips, \
          pending_requested_by, pending_requested_at, replaces_key_id, rotation_overlap_seconds, version, \
-         created_for, revocation_requested_for, pending_requested_for, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
+         created_for, revocation_requested_for, pending_requested_for, suspended_by, suspended_for, \
+         suspension_reason, suspended_at, resume_requested_by, resume_requested_for, resume_reason, \
+         resume_requested_at, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
     };
 }
 pub(super) use key_columns;
@@ -57,6 +59,7 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
         updated_at: get(row, "updated_at")?,
         revocation: revocation(row)?,
         pending_change: pending_change(row)?,
+        suspension: suspension(row)?,
         rotation: rotation(row)?,
         version: from_db(get(row, "version")?, "version")?,
     };
@@ -100,6 +103,35 @@ fn revocation(row: &PgRow) -> Result<Option<RevocationRequest>, StoreError> {
         }
         (None, None, None, None) => Ok(None),
         _ => Err(corrupt("revocation", "partly set")),
+    }
+}
+
+fn suspension(row: &PgRow) -> Result<Option<Suspension>, StoreError> {
+    let suspended_by = parsed_opt(row, "suspended_by", str::parse::<ActorId>)?;
+    let suspended_for = parsed_opt(row, "suspended_for", str::parse::<ActorId>)?;
+    let reason = parsed_opt(row, "suspension_reason", Reason::parse)?;
+    let suspended_at = get(row, "suspended_at")?;
+    let resume = resume(row)?;
+    match (suspended_by, suspended_for, reason, suspended_at) {
+        (Some(suspended_by), Some(suspended_for), Some(reason), Some(suspended_at)) => {
+            Ok(Some(Suspension { suspended_by, suspended_for, reason, suspended_at, resume }))
+        }
+        (None, None, None, None) if resume.is_none() => Ok(None),
+        _ => Err(corrupt("suspension", "partly set")),
+    }
+}
+
+fn resume(row: &PgRow) -> Result<Option<ResumeRequest>, StoreError> {
+    let requested_by = parsed_opt(row, "resume_requested_by", str::parse::<ActorId>)?;
+    let requested_for = parsed_opt(row, "resume_requested_for", str::parse::<ActorId>)?;
+    let reason = parsed_opt(row, "resume_reason", Reason::parse)?;
+    let requested_at = get(row, "resume_requested_at")?;
+    match (requested_by, requested_for, reason, requested_at) {
+        (Some(requested_by), Some(requested_for), Some(reason), Some(requested_at)) => {
+            Ok(Some(ResumeRequest { requested_by, requested_for, reason, requested_at }))
+        }
+        (None, None, None, None) => Ok(None),
+        _ => Err(corrupt("resume", "partly set")),
     }
 }
 

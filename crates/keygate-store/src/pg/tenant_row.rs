@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use keygate_domain::{
-    ActorId, Currency, CurrencySpec, PolicyPatch, PolicyRequest, TenantId, TenantName, TenantPolicy, Timezone,
+    ActorId, Currency, CurrencySpec, OnLeak, PolicyPatch, PolicyRequest, TenantId, TenantName, TenantPolicy, Timezone,
     TimezoneChange,
 };
 use serde_json::Value;
@@ -22,9 +22,9 @@ use super::rows::{get, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::{PendingPolicy, Tenant};
 
-/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$27` of
+/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$29` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 27] = [
+pub(super) const TENANT_FIELDS: [&str; 29] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -52,6 +52,8 @@ pub(super) const TENANT_FIELDS: [&str; 27] = [
     "version",
     "created_at",
     "updated_at",
+    "on_leak",
+    "pending_on_leak",
 ];
 
 /// A tenant's fields as owned parameter values.
@@ -90,7 +92,7 @@ impl TenantParams {
         })
     }
 
-    /// Binds `$1..$27` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$29` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let patch = self.patch.unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
@@ -125,6 +127,8 @@ impl TenantParams {
             .bind(self.version)
             .bind(self.created_at)
             .bind(self.updated_at)
+            .bind(self.policy.on_leak.as_str())
+            .bind(patch.on_leak.map(OnLeak::as_str))
     }
 }
 
@@ -141,6 +145,7 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             integrator_approvals: get(row, "integrator_approvals")?,
             timezone: parsed(row, "timezone", Timezone::parse)?,
             currencies: currencies(get(row, "currencies")?, "currencies")?,
+            on_leak: parsed(row, "on_leak", str::parse::<OnLeak>)?,
         },
         pending_policy: pending_policy(row)?,
         timezone_change: timezone_change(row)?,
@@ -169,6 +174,7 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         integrator_approvals: get(row, "pending_integrator_approvals")?,
         timezone: parsed_opt(row, "pending_timezone", Timezone::parse)?,
         currency: pending_currency(row)?,
+        on_leak: parsed_opt(row, "pending_on_leak", str::parse::<OnLeak>)?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;

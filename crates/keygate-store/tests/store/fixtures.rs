@@ -30,6 +30,7 @@ pub fn tenant(id: &str) -> Tenant {
             integrator_approvals: false,
             timezone: Timezone::UTC,
             currencies: CurrencyTable::empty(),
+            on_leak: keygate_domain::OnLeak::SuspendAndRevoke,
         },
         pending_policy: None,
         timezone_change: None,

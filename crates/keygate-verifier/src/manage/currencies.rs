@@ -25,8 +25,20 @@ impl Management {
 /// Every currency a key's limits name is in the tenant's table and of the key's class, and every limit
 /// can be paid in it (no more decimals than its scale). Fields are named in the list form
 /// (`limits.amounts[0].max_amount`), which is how a key's limits are shown.
-pub(super) fn check_limits(policy: &TenantPolicy, limits: &Limits) -> Result<(), ManageError> {
+///
+/// Only what the request sets anew is checked: an entry the key already has, unchanged, under an
+/// unchanged class (`current`) passes even if the tenant's table moved since, so a table narrowed by
+/// one admin never blocks a maker's narrowing of the key's scopes or addresses.
+pub(super) fn check_limits(
+    policy: &TenantPolicy,
+    limits: &Limits,
+    current: Option<&Limits>,
+) -> Result<(), ManageError> {
+    let same_class = current.is_some_and(|c| c.currency_class() == limits.currency_class());
     for (i, (currency, limit)) in limits.amounts().iter().enumerate() {
+        if same_class && current.and_then(|c| c.amount_limit(*currency)) == Some(limit) {
+            continue;
+        }
         let field = |name: &str| format!("limits.amounts[{i}].{name}");
         let spec = policy.currency(*currency).ok_or_else(|| {
             ManageError::invalid(field("currency"), format!("{currency} is not in the tenant's currency table"))

@@ -31,7 +31,9 @@ impl Management {
         spec: KeySpec,
         rotation: Option<Rotation>,
     ) -> Result<(KeyRecord, PlainToken), ManageError> {
-        super::currencies::check_limits(policy, &spec.privileges.limits)?;
+        // A rotation's successor inherits its predecessor's limits, checked when they were set.
+        let inherited = rotation.is_some().then_some(&spec.privileges.limits);
+        super::currencies::check_limits(policy, &spec.privileges.limits, inherited)?;
         let token = Token::generate(spec.environment);
         let new = NewKey {
             id: token.key_id(),
@@ -105,19 +107,49 @@ impl Management {
         id: KeyId,
         event: Event,
     ) -> Result<KeyRecord, ManageError> {
+        self.transitions(caller, tenant, id, vec![event]).await
+    }
+
+    /// Suspends a key and asks its revocation in one commit (`revoke` with `"suspend": true`): the key
+    /// is refused from this instant, before any checker is at a desk.
+    pub async fn suspend_and_revoke(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+        reason: keygate_domain::Reason,
+    ) -> Result<KeyRecord, ManageError> {
+        let events = vec![Event::Suspend { reason: reason.clone() }, Event::RequestRevocation { reason }];
+        self.transitions(caller, tenant, id, events).await
+    }
+
+    /// Applies `events` one after the other to one key, all in one commit with one audit entry each (or
+    /// none of them, if any is refused).
+    pub async fn transitions(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+        events: Vec<Event>,
+    ) -> Result<KeyRecord, ManageError> {
         let actor = caller.on(tenant)?;
         let (record, policy) = self.current(tenant, id).await?;
-        if event == Event::Approve {
-            self.check_predecessor(&record.key).await?;
-        }
-        let moved = record.key.apply(event, &actor, &policy, self.now())?;
-        let mut changes = vec![update(&record.key, &moved, actor.clone())];
-        changes.extend(self.supersede(&moved, actor.clone(), &policy).await?);
-        if moved.action == keygate_domain::AuditAction::Revoked {
-            changes.extend(self.reject_successors(&moved.key, &actor, &policy).await?);
+        let mut key = record.key.clone();
+        let mut changes = Vec::new();
+        for event in events {
+            if event == Event::Approve {
+                self.check_predecessor(&key).await?;
+            }
+            let moved = key.apply(event, &actor, &policy, self.now())?;
+            changes.push(update(&key, &moved, actor.clone()));
+            changes.extend(self.supersede(&moved, actor.clone(), &policy).await?);
+            if moved.action == keygate_domain::AuditAction::Revoked {
+                changes.extend(self.reject_successors(&moved.key, &actor, &policy).await?);
+            }
+            key = moved.key;
         }
         self.commit(&changes).await?;
-        Ok(KeyRecord { key: moved.key, ..record })
+        Ok(KeyRecord { key, ..record })
     }
 
     /// Edits a key: notes at once; scopes and limits as a change the state machine applies or holds
@@ -143,7 +175,7 @@ impl Management {
         if patch.scopes.is_some() || patch.limits.is_some() || patch.currency_class.is_some() {
             let class = patch.currency_class.unwrap_or_else(|| key.privileges.limits.currency_class());
             let limits = patch.limits.unwrap_or_else(|| key.privileges.limits.clone()).with_currency_class(class);
-            super::currencies::check_limits(&policy, &limits)?;
+            super::currencies::check_limits(&policy, &limits, Some(&key.privileges.limits))?;
             let privileges =
                 Privileges { scopes: patch.scopes.unwrap_or_else(|| key.privileges.scopes.clone()), limits };
             let moved = key.apply(Event::RequestChange { privileges }, &actor, &policy, now)?;

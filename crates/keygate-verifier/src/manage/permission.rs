@@ -18,6 +18,8 @@ pub enum Permission {
     Request,
     /// Approve or reject what someone else asked (checker).
     Approve,
+    /// Stop a key at once (maker, checker or admin: anyone of the tenant who works with keys).
+    Stop,
     /// Change the tenant's name or policy; manage operators (admin).
     Administer,
     /// See operators and their personal data; verify the audit chain (admin, auditor).
@@ -31,6 +33,7 @@ impl Permission {
             Self::Read => &[Role::Maker, Role::Checker, Role::Admin, Role::Auditor],
             Self::Request => &[Role::Maker],
             Self::Approve => &[Role::Checker],
+            Self::Stop => &[Role::Maker, Role::Checker, Role::Admin],
             Self::Administer => &[Role::Admin],
             Self::Oversee => &[Role::Admin, Role::Auditor],
         }
@@ -44,8 +47,12 @@ impl Permission {
             | Event::ApproveRevocation
             | Event::RejectRevocation { .. }
             | Event::ApproveChange
-            | Event::RejectChange { .. } => Self::Approve,
-            Event::RequestRevocation { .. }
+            | Event::RejectChange { .. }
+            | Event::ApproveResume
+            | Event::RejectResume { .. } => Self::Approve,
+            Event::Suspend { .. } => Self::Stop,
+            Event::RequestResume { .. }
+            | Event::RequestRevocation { .. }
             | Event::RequestChange { .. }
             | Event::UpdateNotes { .. }
             | Event::Supersede { .. }

@@ -1,8 +1,8 @@
 //! Already-parsed inputs of management operations (the server converts JSON into these).
 
 use keygate_domain::{
-    Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OperatorName,
-    PolicyPatch, Privileges, RoleSet, ScopeSet, TenantName, Timezone,
+    Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OnLeak,
+    OperatorName, PolicyPatch, Privileges, RoleSet, ScopeSet, TenantName, Timezone,
 };
 
 /// A new key as the maker asks for it.
@@ -52,6 +52,8 @@ pub struct TenantPatch {
     pub timezone: Option<Timezone>,
     /// One currency of the tenant's table, described anew.
     pub currency: Option<(Currency, CurrencySpec)>,
+    /// What a key reported leaked gets.
+    pub on_leak: Option<OnLeak>,
 }
 
 impl TenantPatch {
@@ -65,6 +67,7 @@ impl TenantPatch {
             integrator_approvals: self.integrator_approvals,
             timezone: self.timezone,
             currency: self.currency,
+            on_leak: self.on_leak,
         }
     }
 }

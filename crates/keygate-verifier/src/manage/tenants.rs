@@ -133,6 +133,10 @@ impl Management {
         kind: AuditKind,
     ) -> Result<Tenant, ManageError> {
         let now = self.now();
+        // A change that took effect is history: the policy's zone is the one in force.
+        if next.timezone_change.is_some_and(|c| c.effective_at <= now) {
+            next.timezone_change = None;
+        }
         if next.policy.timezone != current.policy.timezone {
             // A new zone waits for the later of the two zones' next midnight, so no window reopens.
             next.timezone_change =
@@ -166,6 +170,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "allow_never_expiring": p.allow_never_expiring,
             "integrator_approvals": p.integrator_approvals,
             "timezone": p.timezone.as_str(),
+            "on_leak": p.on_leak.as_str(),
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -182,6 +187,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             integrator_approvals,
             timezone,
             currency: one,
+            on_leak,
         } = p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
@@ -193,6 +199,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
                 Some(days) => serde_json::json!(days),
             },
             "timezone": timezone.map(|z| z.as_str()),
+            "on_leak": on_leak.map(keygate_domain::OnLeak::as_str),
             "currency": one.map(|(code, spec)| currency(code, spec)),
         })
     });

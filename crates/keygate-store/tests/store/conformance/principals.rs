@@ -25,6 +25,7 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         integrator_approvals: Some(true),
         timezone: Some(Timezone::parse("America/New_York").unwrap()),
         currency: Some((Currency::parse("USDT").unwrap(), CurrencySpec::new(CurrencyClass::Crypto, 8).unwrap())),
+        on_leak: Some(keygate_domain::OnLeak::Notify),
     };
     let cases = [
         ("every setting, the cap removed", Some(everything)),

@@ -269,6 +269,9 @@ impl Harness {
                 (Event::RequestRevocation { reason: reason("leaked") }, maker()),
                 (Event::ApproveRevocation, checker()),
             ],
+            KeyState::Suspended => {
+                vec![(Event::Approve, checker()), (Event::Suspend { reason: reason("leaked") }, checker())]
+            }
         };
         for (event, by) in path {
             key = self.apply(&key, event.clone(), by).await;
