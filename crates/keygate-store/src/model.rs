@@ -268,6 +268,9 @@ pub struct KeyFilter {
     pub state: Option<KeyState>,
     /// Only keys of this environment.
     pub environment: Option<Environment>,
+    /// Only keys whose expiry falls in `(from, until]`: not yet expired at `from`, expired by `until`
+    /// (keys that never expire are never listed).
+    pub expiring: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// One page of a listing and the cursor of the next, if there is more.

@@ -223,6 +223,10 @@ pub struct ListKeys {
     /// Only keys of this environment.
     #[param(value_type = Option<EnvironmentView>)]
     pub environment: Option<String>,
+    /// Only keys that expire within this many days from now, not yet expired (1 to 3650): the keys to
+    /// rotate before they stop working. Active keys unless `state` says otherwise.
+    #[param(minimum = 1, maximum = 3650)]
+    pub expiring_within_days: Option<u32>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,

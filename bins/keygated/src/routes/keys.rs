@@ -40,13 +40,21 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Read).await?;
     let query: ListKeys = query(&req)?;
+    let now = manage.verifier().clock().now();
+    let expiring = match query.expiring_within_days {
+        None => None,
+        Some(days @ 1..=3650) => Some((now, now + chrono::Duration::days(i64::from(days)))),
+        Some(_) => return Err(ApiError::invalid("expiring_within_days", "must be between 1 and 3650")),
+    };
+    let state = query.state.as_deref().map(|s| field("state", s, str::parse)).transpose()?;
     let filter = KeyFilter {
-        state: query.state.as_deref().map(|s| field("state", s, str::parse)).transpose()?,
+        // Keys about to expire are the ones to rotate: active ones, unless another state is asked.
+        state: state.or(expiring.map(|_| keygate_domain::KeyState::Active)),
         environment: query.environment.as_deref().map(|e| field("environment", e, str::parse)).transpose()?,
+        expiring,
     };
     let cursor = query.cursor.as_deref().map(|c| field("cursor", c, str::parse::<KeyCursor>)).transpose()?;
     let page = manage.keys(&who, &tenant, filter, cursor, page_limit(query.limit)?).await?;
-    let now = manage.verifier().clock().now();
     Ok(HttpResponse::Ok().json(KeyList {
         items: page.items.iter().map(|r| KeyView::new(r, now)).collect(),
         next_cursor: page.next.map(|c| c.to_string()),

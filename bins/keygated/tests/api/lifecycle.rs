@@ -174,3 +174,23 @@ pub async fn listing_paginates_and_the_audit_log_is_newest_first(app: &TestApp) 
     assert!(items[0]["seq"].as_u64() > items[1]["seq"].as_u64(), "newest first");
     assert!(audit.body["next_cursor"].is_string(), "more pages");
 }
+
+/// `?expiring_within_days=N` lists the active keys to rotate before they stop working.
+pub async fn keys_about_to_expire_are_listed_for_rotation(app: &TestApp) {
+    let ops = app.tenant("acme", live_policy()).await;
+    let (soon, _) = app.active_key(&ops, json!({"name": "soon", "scopes": ["a:read"], "expires_in_days": 10})).await;
+    app.active_key(&ops, json!({"name": "later", "scopes": ["a:read"], "expires_in_days": 100})).await;
+    app.create_key(&ops, json!({"name": "pending", "scopes": ["a:read"], "expires_in_days": 5})).await;
+    let listed = app.get(&format!("{}?expiring_within_days=30", ops.keys()), &ops.auditor).await;
+    let names: Vec<&str> =
+        listed.body["items"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["soon"], "active keys expiring within 30 days: {:?}", listed.body);
+    assert_eq!(listed.body["items"][0]["id"], soon.as_str());
+    let pending =
+        app.get(&format!("{}?expiring_within_days=30&state=pending_approval", ops.keys()), &ops.auditor).await;
+    assert_eq!(pending.body["items"][0]["name"], "pending", "another state when asked");
+    for bad in ["0", "3651", "soon"] {
+        let reply = app.get(&format!("{}?expiring_within_days={bad}", ops.keys()), &ops.auditor).await;
+        assert_eq!(reply.status, reqwest::StatusCode::BAD_REQUEST, "{bad}: {:?}", reply.body);
+    }
+}

@@ -19,6 +19,7 @@ mod own_postgres;
 mod processes;
 mod services;
 mod soak;
+mod suspension;
 mod tutorial;
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(TestApp)`.
@@ -59,6 +60,7 @@ on_both_backends!(
     lifecycle::an_integrator_key_manages_keys_of_its_own_tenant,
     lifecycle::verify_reports_limits_and_spends_daily_volume,
     lifecycle::listing_paginates_and_the_audit_log_is_newest_first,
+    lifecycle::keys_about_to_expire_are_listed_for_rotation,
     errors::every_error_status_is_problem_json_with_a_stable_code,
     isolation::an_operator_of_one_tenant_gets_403_on_another,
     authorization::another_tenants_caller_gets_403_before_its_body_is_read,
@@ -77,6 +79,9 @@ on_both_backends!(
     currencies::a_spend_is_released_once_and_a_retry_spends_once,
     money::every_currency_is_held_to_its_decimals_and_a_key_to_its_currencies,
     money::a_tenants_currency_table_changes_under_dual_control,
+    suspension::one_person_stops_a_key_and_two_others_restart_it,
+    suspension::the_asker_never_approves_a_resume_and_keys_may_stop_keys,
+    suspension::revoke_with_suspend_stops_the_key_before_any_checker_acts,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server

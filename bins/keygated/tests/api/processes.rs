@@ -253,6 +253,7 @@ async fn two_processes_on_one_database_share_limits_dual_control_and_revocations
         assert!(reach < Duration::from_secs(1), "the other process refused the revoked key after {reach:?}");
         report(&format!("two processes: a revocation on one was refused by the other after {reach:?}"));
     }
+    suspensions_reach_the_other_process([&a.http, &b.http], &ops).await;
     // An operator disabled on one process is refused on the other at its next call (operator tokens are
     // read from the store on every call: the bound is zero, tighter than a key revocation's).
     assert_eq!(b.http.get("/v1/tenants/acme/keys", &ops.auditor).await.status, StatusCode::OK, "works on B before");
@@ -317,6 +318,52 @@ async fn revocation_reaches(ops: &Operators, maker_side: &Http, other: &Http, id
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     panic!("the other process still accepted the key {:?} after its revocation", revoked_at.elapsed());
+}
+
+/// Suspensions reach the other process as revocations do, in one step by one person: ten of them,
+/// alternating sides, each within a second (the figures are printed; the bench measures them).
+async fn suspensions_reach_the_other_process(both: [&Http; 2], ops: &Operators) {
+    let mut reaches = Vec::new();
+    for round in 0..10 {
+        let (maker_side, other) = (both[round % 2], both[(round + 1) % 2]);
+        let (id, secret) =
+            maker_side.active_key(ops, json!({"name": format!("suspended-{round}"), "scopes": ["a:read"]})).await;
+        reaches.push(suspension_reaches(ops, maker_side, other, &id, &secret).await);
+    }
+    reaches.sort_unstable();
+    assert!(
+        reaches[reaches.len() - 1] < Duration::from_secs(1),
+        "every suspension reached the other process: {reaches:?}"
+    );
+    report(&format!(
+        "two processes: a suspension on one was refused as SUSPENDED by the other after p50 {:?}, max {:?} (10 runs)",
+        reaches[reaches.len() / 2],
+        reaches[reaches.len() - 1]
+    ));
+}
+
+/// Caches `secret` on `other`, suspends it through `maker_side` (one call, by a checker), and returns how
+/// long after the suspension's answer `other` first refused it as `SUSPENDED`.
+async fn suspension_reaches(ops: &Operators, maker_side: &Http, other: &Http, id: &str, secret: &str) -> Duration {
+    let ask = json!({"key": secret});
+    for http in [other, other, maker_side] {
+        assert_eq!(http.verify(ask.clone()).await.unwrap().body["valid"], true, "the key works (and is cached) before");
+    }
+    let suspended = maker_side.post(&format!("{}/suspend", ops.key(id)), &ops.checker, json!({"reason": "leak"})).await;
+    assert_eq!(suspended.body["state"], "suspended", "{:?}", suspended.body);
+    let at = Instant::now();
+    for _ in 0..600 {
+        let reply = other.verify(ask.clone()).await.unwrap();
+        if reply.body["valid"] == false {
+            assert_eq!(reply.body["code"], "SUSPENDED", "{:?}", reply.body);
+            return at.elapsed();
+        }
+        if at.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    panic!("the other process still accepted the key {:?} after its suspension", at.elapsed());
 }
 
 /// A request written up to the middle of its body; the rest is sent later.

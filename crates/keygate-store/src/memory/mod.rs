@@ -241,7 +241,14 @@ impl KeyStore for MemoryStore {
         for (_, id) in after {
             let Some(record) = state.keys.get(id) else { continue };
             let key = &record.key;
-            if filter.state.is_some_and(|s| s != key.state) || filter.environment.is_some_and(|e| e != key.environment)
+            let expiring = filter.expiring.is_none_or(|(from, until)| {
+                key.expiry.at().is_some_and(|at| {
+                    at > crate::audit_chain::stored_instant(from) && at <= crate::audit_chain::stored_instant(until)
+                })
+            });
+            if filter.state.is_some_and(|s| s != key.state)
+                || filter.environment.is_some_and(|e| e != key.environment)
+                || !expiring
             {
                 continue;
             }

@@ -137,6 +137,9 @@ pub(super) async fn keys(
     if let Some(environment) = filter.environment {
         query.push(" AND environment = ").push_bind(environment.as_str());
     }
+    if let Some((from, until)) = filter.expiring {
+        query.push(" AND expires_at > ").push_bind(from).push(" AND expires_at <= ").push_bind(until);
+    }
     if let Some(cursor) = cursor {
         // key_id is COLLATE "C", so text order is the ids' byte order, as in the in-memory store.
         query.push(" AND (created_at, key_id) > (").push_bind(cursor.created_at);

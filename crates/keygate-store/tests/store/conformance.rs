@@ -204,11 +204,20 @@ pub async fn pagination_returns_every_key_once_while_keys_are_added(a: Store, b:
     assert!(expected.is_subset(&unique), "every key that existed at the start is returned");
 
     let approved = given_key(&*a, &t, "approved", daily_limit("10"), true).await;
-    let filter = KeyFilter { state: Some(KeyState::Active), environment: Some(Environment::Live) };
+    let filter = KeyFilter { state: Some(KeyState::Active), environment: Some(Environment::Live), expiring: None };
     let active = b.keys(&t.id, filter, None, 100).await.unwrap();
     assert_eq!(active.items.iter().map(|r| r.key.id).collect::<Vec<_>>(), vec![approved.id], "filter by state");
-    let test_only = KeyFilter { state: None, environment: Some(Environment::Test) };
+    let test_only = KeyFilter { state: None, environment: Some(Environment::Test), expiring: None };
     assert!(b.keys(&t.id, test_only, None, 100).await.unwrap().items.is_empty(), "filter by environment");
+    let expires = approved.expiry.at().expect("the fixture's keys expire");
+    let expiring = |from, until| KeyFilter { state: None, environment: None, expiring: Some((from, until)) };
+    let second = Days::seconds(1);
+    let listed = |page: keygate_store::Page<keygate_store::KeyRecord, keygate_store::KeyCursor>| {
+        page.items.iter().any(|r| r.key.id == approved.id)
+    };
+    assert!(listed(b.keys(&t.id, expiring(now(), expires), None, 100).await.unwrap()), "expiring by the end");
+    assert!(!listed(b.keys(&t.id, expiring(now(), expires - second), None, 100).await.unwrap()), "not yet");
+    assert!(!listed(b.keys(&t.id, expiring(expires, expires + second), None, 100).await.unwrap()), "already expired");
 }
 
 pub async fn audit_entries_are_written_with_their_change_newest_first(a: Store, b: Store) {

@@ -271,7 +271,8 @@ impl Management {
         actor: &Actor,
         policy: &TenantPolicy,
     ) -> Result<Vec<KeyChange>, ManageError> {
-        let filter = KeyFilter { state: Some(keygate_domain::KeyState::PendingApproval), environment: None };
+        let filter =
+            KeyFilter { state: Some(keygate_domain::KeyState::PendingApproval), environment: None, expiring: None };
         let mut changes = Vec::new();
         let mut cursor = None;
         loop {
