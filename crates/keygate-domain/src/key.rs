@@ -52,8 +52,7 @@ pub struct Suspension {
     pub reason: Reason,
     /// When.
     pub suspended_at: DateTime<Utc>,
-    /// A resume asked by a maker or admin, waiting for a checker who neither asked it nor suspended
-    /// the key.
+    /// A resume asked by a maker, waiting for a checker who neither asked it nor suspended the key.
     pub resume: Option<ResumeRequest>,
 }
 

@@ -31,6 +31,9 @@ pub struct TenantPolicy {
     /// What a key reported leaked gets: suspended (default), suspended with its revocation asked, or
     /// only recorded.
     pub on_leak: OnLeak,
+    /// A key's name may be changed after creation (the second seed); off by default (the fourth seed:
+    /// "the name and expiry date cannot be changed").
+    pub name_mutable: bool,
 }
 
 impl Default for TenantPolicy {

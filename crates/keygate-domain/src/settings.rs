@@ -33,14 +33,17 @@ pub enum Setting {
     /// [`TenantPolicy::currencies`]: a currency added, another class, or more decimals widens; fewer
     /// decimals narrows.
     Currencies,
-    /// [`TenantPolicy::on_leak`]: `notify` (a leaked key keeps working) is the wide end; moving between
-    /// the two that stop the key narrows (neither lets it work).
+    /// [`TenantPolicy::on_leak`]: `suspend_and_revoke` narrowest, then `suspend`, then `notify` (a leaked
+    /// key keeps working). A tenant is born with `suspend`, the seeds' default, one step from the
+    /// narrow end: one admin may take that step.
     OnLeak,
+    /// [`TenantPolicy::name_mutable`]: off narrows (a name partners and operators know a key by stays).
+    NameMutable,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -49,6 +52,7 @@ impl Setting {
         Self::Timezone,
         Self::Currencies,
         Self::OnLeak,
+        Self::NameMutable,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -62,6 +66,7 @@ impl Setting {
             Self::Timezone => "timezone",
             Self::Currencies => "currencies",
             Self::OnLeak => "on_leak",
+            Self::NameMutable => "name_mutable",
         }
     }
 
@@ -130,12 +135,18 @@ fn currency(from: Option<CurrencySpec>, to: Option<CurrencySpec>) -> Direction {
     }
 }
 
-/// `notify` is the wide end; every other move narrows.
+/// `suspend_and_revoke` < `suspend` < `notify`: each step up drops something done to a leaked key (the
+/// revocation asked, then the suspension itself).
 fn leak(from: OnLeak, to: OnLeak) -> Direction {
-    match (from, to) {
-        (a, b) if a == b => Direction::Unchanged,
-        (_, OnLeak::Notify) => Direction::Widens,
-        _ => Direction::Narrows,
+    let rank = |v: OnLeak| match v {
+        OnLeak::SuspendAndRevoke => 0,
+        OnLeak::Suspend => 1,
+        OnLeak::Notify => 2,
+    };
+    match rank(to).cmp(&rank(from)) {
+        std::cmp::Ordering::Equal => Direction::Unchanged,
+        std::cmp::Ordering::Less => Direction::Narrows,
+        std::cmp::Ordering::Greater => Direction::Widens,
     }
 }
 
@@ -154,7 +165,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 8] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 9] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -164,6 +175,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         timezone,
         currencies: _,
         on_leak,
+        name_mutable,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -174,6 +186,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         (Setting::Timezone, any_change_widens(&from.timezone, timezone)),
         (Setting::Currencies, currencies(from, to)),
         (Setting::OnLeak, leak(from.on_leak, *on_leak)),
+        (Setting::NameMutable, off_narrows(from.name_mutable, *name_mutable)),
     ]
 }
 
@@ -196,6 +209,8 @@ pub struct PolicyPatch {
     pub currency: Option<(Currency, CurrencySpec)>,
     /// What a leaked key gets.
     pub on_leak: Option<OnLeak>,
+    /// Key names may change.
+    pub name_mutable: Option<bool>,
 }
 
 impl PolicyPatch {
@@ -215,6 +230,7 @@ impl PolicyPatch {
             timezone,
             currency,
             on_leak,
+            name_mutable,
         } = *self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
@@ -228,6 +244,7 @@ impl PolicyPatch {
                 None => policy.currencies.clone(),
             },
             on_leak: on_leak.unwrap_or(policy.on_leak),
+            name_mutable: name_mutable.unwrap_or(policy.name_mutable),
         }
     }
 
@@ -244,6 +261,7 @@ impl PolicyPatch {
             Setting::Timezone => one.timezone = self.timezone,
             Setting::Currencies => one.currency = self.currency,
             Setting::OnLeak => one.on_leak = self.on_leak,
+            Setting::NameMutable => one.name_mutable = self.name_mutable,
         }
         one
     }
@@ -260,6 +278,7 @@ impl PolicyPatch {
             timezone: other.timezone.or(self.timezone),
             currency: other.currency.or(self.currency),
             on_leak: other.on_leak.or(self.on_leak),
+            name_mutable: other.name_mutable.or(self.name_mutable),
         }
     }
 }
@@ -286,6 +305,7 @@ impl TenantPolicy {
             timezone: Timezone::UTC,
             currencies: crate::money::CurrencyTable::empty(),
             on_leak: OnLeak::Suspend,
+            name_mutable: false,
         }
     }
 

@@ -188,7 +188,7 @@ fn act() -> impl Strategy<Value = Act> {
         2 => i.clone().prop_map(|key| Act::Suspend { key }),
         3 => i.clone().prop_map(|key| Act::Resume { key }),
         5 => i.prop_map(|key| Act::ApproveResume { key }),
-        4 => (0u8..8, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
+        4 => (0u8..9, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
         4 => Just(Act::ApprovePolicy),
         1 => Just(Act::RejectPolicy),
     ]
@@ -518,13 +518,15 @@ impl World {
             Act::ApproveKey { key } | Act::RejectKey { key } => {
                 Target::Key(pick(keys, key, |k| k.key.state == KeyState::PendingApproval)?)
             }
-            Act::ApproveRevocation { key } => {
-                Target::Key(pick(keys, key, |k| k.key.state == KeyState::RevocationPending)?)
-            }
+            // A revocation is asked and approved of a suspended key as of an active one.
+            Act::ApproveRevocation { key } => Target::Key(pick(keys, key, |k| {
+                k.key.revocation.is_some() && matches!(k.key.state, KeyState::RevocationPending | KeyState::Suspended)
+            })?),
             Act::ApproveChange { key } => Target::Key(pick(keys, key, |k| k.key.pending_change.is_some())?),
-            Act::Revoke { key } | Act::ChangeKey { key, .. } => {
-                Target::Key(pick(keys, key, |k| k.key.state == KeyState::Active)?)
-            }
+            Act::Revoke { key } => Target::Key(pick(keys, key, |k| {
+                k.key.state == KeyState::Active || (k.key.state == KeyState::Suspended && k.key.revocation.is_none())
+            })?),
+            Act::ChangeKey { key, .. } => Target::Key(pick(keys, key, |k| k.key.state == KeyState::Active)?),
             Act::Suspend { key } => Target::Key(pick(keys, key, |k| k.key.state.authenticates())?),
             Act::Resume { key } => {
                 Target::Key(pick(keys, key, |k| k.key.suspension.as_ref().is_some_and(|s| s.resume.is_none()))?)
@@ -872,7 +874,16 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 4 => patch.integrator_approvals = Some(widen),
                 // A zone has no narrow end: any other zone widens, the same one changes nothing.
                 5 => patch.timezone = Some(if widen { zone("Pacific/Kiritimati") } else { policy.timezone }),
-                6 => patch.on_leak = Some(if widen { OnLeak::Notify } else { OnLeak::SuspendAndRevoke }),
+                6 => {
+                    // One step at a time along suspend_and_revoke < suspend < notify.
+                    patch.on_leak = Some(match (widen, policy.on_leak) {
+                        (true, OnLeak::SuspendAndRevoke) => OnLeak::Suspend,
+                        (true, _) => OnLeak::Notify,
+                        (false, OnLeak::Notify) => OnLeak::Suspend,
+                        (false, _) => OnLeak::SuspendAndRevoke,
+                    });
+                }
+                7 => patch.name_mutable = Some(widen),
                 _ => {
                     let usdt = Currency::parse("USDT").map_err(|e| TestCaseError::fail(e.to_string()))?;
                     let scale = if widen { 8 } else { 2 };

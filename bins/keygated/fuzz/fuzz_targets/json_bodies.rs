@@ -147,6 +147,12 @@ fn key_patch_json(patch: &KeyPatch) -> Value {
     if let Some(limits) = &patch.limits {
         body["limits"] = limits_json(limits);
     }
+    if let Some(name) = &patch.name {
+        body["name"] = name.as_str().into();
+    }
+    if let Some(at) = patch.expires_at {
+        body["expires_at"] = at.to_rfc3339_opts(SecondsFormat::AutoSi, true).into();
+    }
     if let Some(class) = patch.currency_class {
         body["currency_class"] = class.map_or(Value::Null, |c| c.as_str().into());
     }

@@ -108,10 +108,13 @@ impl TryFrom<CreateKey> for KeySpec {
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({"scopes": ["balance:read"], "limits": {"currency": "XOF", "max_amount": "50000.00", "daily_volume": "500000.00"}})))]
 pub struct PatchKey {
-    /// Refused: a key's name never changes.
+    /// A new name: only where the tenant's policy has `name_mutable` (400 otherwise); applies at once.
     #[serde(default)]
-    #[schema(value_type = Option<String>, deprecated)]
-    name: Option<serde_json::Value>,
+    #[schema(value_type = Option<KeyNameText>)]
+    name: Option<String>,
+    /// An earlier expiry, applied at once; a later one is refused (409): rotate instead.
+    #[serde(default)]
+    expires_at: Option<DateTime<Utc>>,
     /// New notes; `null` clears them.
     #[serde(default)]
     #[schema(value_type = Option<NotesText>)]
@@ -132,10 +135,9 @@ pub struct PatchKey {
 impl TryFrom<PatchKey> for KeyPatch {
     type Error = ApiError;
     fn try_from(body: PatchKey) -> Result<Self, ApiError> {
-        if body.name.is_some() {
-            return Err(ApiError::invalid("name", "a key's name cannot be changed after creation"));
-        }
         Ok(Self {
+            name: body.name.map(|n| field("name", &n, KeyName::parse)).transpose()?,
+            expires_at: body.expires_at,
             notes: body.notes.map_some(|n| field("notes", &n, Notes::parse))?,
             scopes: body.scopes.as_deref().map(scopes).transpose()?,
             limits: body.limits.map(|l| limits(l, None)).transpose()?,

@@ -116,11 +116,11 @@ pub async fn approve_revocation(
     apply(m, r, p, b, Permission::Approve, |_, _| Ok(Event::ApproveRevocation)).await
 }
 
-/// Reject a revocation (checker, not the one who asked): the key stays active.
+/// Reject a revocation (checker, not the one who asked): the key is active again, or stays suspended.
 #[utoipa::path(operation_id = "rejectRevocation", post, path = "/v1/tenants/{tenant}/keys/{id}/revocation/reject", tag = "lifecycle",
     params(("tenant" = TenantIdText, Path), ("id" = KeyIdText, Path)),
     request_body(content = Option<ReasonBody>, description = "Optional"),
-    responses((status = 200, description = "The key, active again", body = KeyView),
+    responses((status = 200, description = "The key, active again (or still suspended)", body = KeyView),
         (status = 403, description = "SELF_APPROVAL"), (status = 409, description = "INVALID_STATE, CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn reject_revocation(

@@ -194,3 +194,41 @@ pub async fn keys_about_to_expire_are_listed_for_rotation(app: &TestApp) {
         assert_eq!(reply.status, reqwest::StatusCode::BAD_REQUEST, "{bad}: {:?}", reply.body);
     }
 }
+
+/// A name changes only where the tenant allows it (a widening of the policy, so two admins); an expiry
+/// is brought forward at once and never pushed back (rotate instead).
+pub async fn names_change_by_policy_and_expiries_only_shorten(app: &TestApp) {
+    let ops = app.tenant("acme", live_policy()).await;
+    let (id, secret) = app.active_key(&ops, json!({"name": "pos", "scopes": ["a:read"], "expires_in_days": 90})).await;
+    let renamed = app.patch(&ops.key(&id), &ops.maker, json!({"name": "till"})).await;
+    assert_eq!(
+        (renamed.status, renamed.body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("name")),
+        "{:?}",
+        renamed.body
+    );
+    let asked = app.patch("/v1/tenants/acme", &ops.admin, json!({"policy": {"name_mutable": true}})).await;
+    assert_eq!(asked.body["pending_policy"]["settings"]["name_mutable"], true, "a widening waits: {:?}", asked.body);
+    app.post("/v1/tenants/acme/policy/approve", &ops.admin2, json!({})).await;
+    let renamed = app.patch(&ops.key(&id), &ops.maker, json!({"name": "till"})).await;
+    assert_eq!((renamed.status, renamed.body["name"].as_str()), (StatusCode::OK, Some("till")), "{:?}", renamed.body);
+    app.active_key(&ops, json!({"name": "other", "scopes": ["a:read"]})).await;
+    let taken = app.patch(&ops.key(&id), &ops.maker, json!({"name": "other"})).await;
+    assert_eq!((taken.status, taken.code()), (StatusCode::CONFLICT, "NAME_TAKEN"), "{:?}", taken.body);
+
+    let expires: chrono::DateTime<chrono::Utc> = renamed.body["expires_at"].as_str().unwrap().parse().unwrap();
+    let later = (expires + chrono::Duration::days(1)).to_rfc3339();
+    let extended = app.patch(&ops.key(&id), &ops.maker, json!({"expires_at": later})).await;
+    assert_eq!((extended.status, extended.code()), (StatusCode::CONFLICT, "INVALID_STATE"), "{:?}", extended.body);
+    assert!(extended.body["detail"].as_str().unwrap().contains("rotate"), "says what to do: {:?}", extended.body);
+    let past = app.patch(&ops.key(&id), &ops.maker, json!({"expires_at": "2020-01-01T00:00:00Z"})).await;
+    assert_eq!(past.status, StatusCode::CONFLICT, "not into the past: {:?}", past.body);
+    let sooner = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let shortened = app.patch(&ops.key(&id), &ops.maker, json!({"expires_at": sooner})).await;
+    assert_eq!((shortened.status, shortened.body["expires_at"].as_str()), (StatusCode::OK, Some(sooner.as_str())));
+    assert_eq!(app.verify(json!({"key": secret})).await["valid"], true, "still works until then");
+    let audit = app.get("/v1/tenants/acme/audit?limit=10", &ops.auditor).await;
+    let actions: Vec<&str> =
+        audit.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"key.renamed") && actions.contains(&"key.expiry_shortened"), "audited: {actions:?}");
+}

@@ -61,6 +61,7 @@ on_both_backends!(
     lifecycle::verify_reports_limits_and_spends_daily_volume,
     lifecycle::listing_paginates_and_the_audit_log_is_newest_first,
     lifecycle::keys_about_to_expire_are_listed_for_rotation,
+    lifecycle::names_change_by_policy_and_expiries_only_shorten,
     errors::every_error_status_is_problem_json_with_a_stable_code,
     isolation::an_operator_of_one_tenant_gets_403_on_another,
     authorization::another_tenants_caller_gets_403_before_its_body_is_read,

@@ -126,4 +126,19 @@ pub async fn revoke_with_suspend_stops_the_key_before_any_checker_acts(app: &Tes
     assert_eq!(verdict(&app.verify(json!({"key": secret})).await), "REVOKED");
     let none = app.post(&format!("{}/revoke", ops.key(&id)), &ops.maker, json!({"suspend": true})).await;
     assert_eq!((none.status, none.body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("reason")));
+
+    // A key being retired (revocation pending, still working) that then leaks: only the suspension is
+    // left to do, and it is done.
+    let (retiring, retiring_secret) = app.active_key(&ops, json!({"name": "retiring", "scopes": ["a:read"]})).await;
+    app.post(&format!("{}/revoke", ops.key(&retiring)), &ops.maker, json!({"reason": "retiring"})).await;
+    assert_eq!(verdict(&app.verify(json!({"key": retiring_secret})).await), "OK", "revocation_pending still works");
+    let leaked = json!({"reason": "leaked while retiring", "suspend": true});
+    let stopped = app.post(&format!("{}/revoke", ops.key(&retiring)), &ops.maker, leaked.clone()).await;
+    assert_eq!(
+        (stopped.body["state"].as_str(), stopped.body["revocation"]["reason"].as_str()),
+        (Some("suspended"), Some("retiring"))
+    );
+    assert_eq!(verdict(&app.verify(json!({"key": retiring_secret})).await), "SUSPENDED");
+    let again = app.post(&format!("{}/revoke", ops.key(&retiring)), &ops.maker, leaked).await;
+    assert_eq!(code(&again), (StatusCode::CONFLICT, "INVALID_STATE".into()), "nothing left to do");
 }

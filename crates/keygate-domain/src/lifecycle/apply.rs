@@ -164,7 +164,12 @@ impl Key {
                 }
             }
             Event::Suspend { reason: why } => {
-                require_any(actor, &[Role::Maker, Role::Checker, Role::Admin])?;
+                // People who work with keys stop them; a key acting as integrator only if it may write.
+                if actor.is_key() {
+                    require(actor, Role::Maker)?;
+                } else {
+                    require_any(actor, &[Role::Maker, Role::Checker, Role::Admin])?;
+                }
                 within_bounds(actor, self.environment, None)?;
                 if !matches!(self.state, KeyState::Active | KeyState::RevocationPending) {
                     return Err(wrong_state());
@@ -185,7 +190,8 @@ impl Key {
                 // account (keygate cannot tell two accounts of one person apart), and with admins
                 // asking, that person alone could restart a stopped key. The world test found it.
                 require(actor, Role::Maker)?;
-                within_bounds(actor, self.environment, None)?;
+                // Restarting a key grants its privileges again: a key actor only within its own.
+                within_bounds(actor, self.environment, Some(&self.privileges))?;
                 let (KeyState::Suspended, Some(suspension)) = (&self.state, &self.suspension) else {
                     return Err(wrong_state());
                 };
@@ -210,7 +216,9 @@ impl Key {
             Event::ApproveResume | Event::RejectResume { .. } => {
                 require(actor, Role::Checker)?;
                 approvals_allowed(actor, policy)?;
-                within_bounds(actor, self.environment, None)?;
+                // Approving grants the key's privileges again; rejecting grants nothing.
+                let grants = matches!(event, Event::ApproveResume).then_some(&self.privileges);
+                within_bounds(actor, self.environment, grants)?;
                 let (KeyState::Suspended, Some(suspension)) = (&self.state, &self.suspension) else {
                     return Err(wrong_state());
                 };
@@ -297,6 +305,30 @@ impl Key {
                 }
                 next.notes = notes;
                 AuditAction::NotesUpdated
+            }
+            Event::Rename { name } => {
+                require(actor, Role::Maker)?;
+                within_bounds(actor, self.environment, None)?;
+                if self.state.is_terminal() {
+                    return Err(wrong_state());
+                }
+                if !policy.name_mutable {
+                    return Err(TransitionError::NameImmutable);
+                }
+                next.name = name;
+                AuditAction::Renamed
+            }
+            Event::ShortenExpiry { at } => {
+                require(actor, Role::Maker)?;
+                within_bounds(actor, self.environment, None)?;
+                if self.state.is_terminal() {
+                    return Err(wrong_state());
+                }
+                if at <= now || self.expiry.at().is_some_and(|current| at >= current) {
+                    return Err(TransitionError::ExpiryNotShortened);
+                }
+                next.expiry = Expiry::At(at);
+                AuditAction::ExpiryShortened
             }
             Event::PredecessorRevoked => {
                 if self.state != KeyState::PendingApproval {

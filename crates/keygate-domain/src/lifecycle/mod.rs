@@ -143,6 +143,16 @@ pub enum Event {
         /// The new notes (`None` clears them).
         notes: Option<Notes>,
     },
+    /// A maker renames the key, where the tenant lets names change; grants nothing, applies at once.
+    Rename {
+        /// The new name, unique in the tenant.
+        name: crate::text::KeyName,
+    },
+    /// A maker brings the expiry forward (never later: that is a rotation); applies at once.
+    ShortenExpiry {
+        /// The new expiry, after now and before the current one.
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// Anyone of the tenant who works with keys (maker, checker, admin, or an integrator key that may
     /// write) stops an active key, or one awaiting revocation, at once, under dual control or not.
     Suspend {
@@ -189,6 +199,8 @@ impl Event {
             Self::ApproveChange => "approve change",
             Self::RejectChange { .. } => "reject change",
             Self::UpdateNotes { .. } => "update notes",
+            Self::Rename { .. } => "rename",
+            Self::ShortenExpiry { .. } => "shorten the expiry of",
             Self::Suspend { .. } => "suspend",
             Self::RequestResume { .. } => "resume",
             Self::ApproveResume => "approve resume",
@@ -234,11 +246,15 @@ pub enum AuditAction {
     Resumed,
     /// Resume refused; the key stays suspended.
     ResumeRejected,
+    /// Renamed (where the tenant allows it).
+    Renamed,
+    /// Expiry brought forward.
+    ExpiryShortened,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 18] = [
         Self::Requested,
         Self::Created,
         Self::Approved,
@@ -255,6 +271,8 @@ impl AuditAction {
         Self::ResumeRequested,
         Self::Resumed,
         Self::ResumeRejected,
+        Self::Renamed,
+        Self::ExpiryShortened,
     ];
 
     /// The action's name in the audit log.
@@ -276,6 +294,8 @@ impl AuditAction {
             Self::ResumeRequested => "key.resume_requested",
             Self::Resumed => "key.resumed",
             Self::ResumeRejected => "key.resume_rejected",
+            Self::Renamed => "key.renamed",
+            Self::ExpiryShortened => "key.expiry_shortened",
         }
     }
 }
@@ -322,6 +342,13 @@ pub enum TransitionError {
     /// The key is expired, so it cannot be approved or changed.
     #[error("the key is expired")]
     Expired,
+    /// The tenant keeps key names as they were created (`name_mutable` off).
+    #[error("this tenant does not let key names change")]
+    NameImmutable,
+    /// An expiry may only be brought forward, to an instant still in the future; a later one is a new
+    /// key (rotate).
+    #[error("an expiry can only be shortened, to a time in the future; to extend a key's life, rotate it")]
+    ExpiryNotShortened,
     /// No resume is waiting.
     #[error("no resume is pending")]
     NoPendingResume,

@@ -15,6 +15,7 @@ fn widened(setting: Setting) -> TenantPolicy {
         Setting::Timezone => TenantPolicy { timezone: Timezone::parse("Asia/Singapore").unwrap(), ..n },
         Setting::Currencies => TenantPolicy { currencies: CurrencyTable::empty().with(matic(), spec(18)), ..n },
         Setting::OnLeak => TenantPolicy { on_leak: OnLeak::Notify, ..n },
+        Setting::NameMutable => TenantPolicy { name_mutable: true, ..n },
     }
 }
 

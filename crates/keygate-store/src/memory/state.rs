@@ -78,6 +78,11 @@ impl State {
                     if current != *expected_version {
                         return Err(StoreError::Conflict);
                     }
+                    // A rename (where the tenant allows it) takes a name no other key holds.
+                    let name = (key.tenant.clone(), key.name.clone());
+                    if key.name != stored.key.name && (self.names.contains(&name) || !new_names.insert(name)) {
+                        return Err(StoreError::NameTaken);
+                    }
                     versions.insert(key.id, key.version);
                 }
             }
@@ -100,7 +105,12 @@ impl State {
                 }
                 KeyWrite::Update { key, .. } => {
                     if let Some(stored) = self.keys.get_mut(&key.id) {
-                        // Name, tenant and creation instant never change, so the indexes stay valid.
+                        // Tenant and creation instant never change; a name may (where the tenant
+                        // allows it), so the name index follows.
+                        if stored.key.name != key.name {
+                            self.names.remove(&(key.tenant.clone(), stored.key.name.clone()));
+                            self.names.insert((key.tenant.clone(), key.name.clone()));
+                        }
                         stored.key = key.clone();
                     }
                 }

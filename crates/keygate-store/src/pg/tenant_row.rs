@@ -22,9 +22,9 @@ use super::rows::{get, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::{PendingPolicy, Tenant};
 
-/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$29` of
+/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$31` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 29] = [
+pub(super) const TENANT_FIELDS: [&str; 31] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -54,6 +54,8 @@ pub(super) const TENANT_FIELDS: [&str; 29] = [
     "updated_at",
     "on_leak",
     "pending_on_leak",
+    "name_mutable",
+    "pending_name_mutable",
 ];
 
 /// A tenant's fields as owned parameter values.
@@ -92,7 +94,7 @@ impl TenantParams {
         })
     }
 
-    /// Binds `$1..$29` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$31` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let patch = self.patch.unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
@@ -129,6 +131,8 @@ impl TenantParams {
             .bind(self.updated_at)
             .bind(self.policy.on_leak.as_str())
             .bind(patch.on_leak.map(OnLeak::as_str))
+            .bind(self.policy.name_mutable)
+            .bind(patch.name_mutable)
     }
 }
 
@@ -146,6 +150,7 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             timezone: parsed(row, "timezone", Timezone::parse)?,
             currencies: currencies(get(row, "currencies")?, "currencies")?,
             on_leak: parsed(row, "on_leak", str::parse::<OnLeak>)?,
+            name_mutable: get(row, "name_mutable")?,
         },
         pending_policy: pending_policy(row)?,
         timezone_change: timezone_change(row)?,
@@ -175,6 +180,7 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         timezone: parsed_opt(row, "pending_timezone", Timezone::parse)?,
         currency: pending_currency(row)?,
         on_leak: parsed_opt(row, "pending_on_leak", str::parse::<OnLeak>)?,
+        name_mutable: get(row, "pending_name_mutable")?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;

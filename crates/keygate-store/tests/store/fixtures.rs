@@ -31,6 +31,7 @@ pub fn tenant(id: &str) -> Tenant {
             timezone: Timezone::UTC,
             currencies: CurrencyTable::empty(),
             on_leak: keygate_domain::OnLeak::SuspendAndRevoke,
+            name_mutable: true,
         },
         pending_policy: None,
         timezone_change: None,

@@ -119,7 +119,19 @@ impl Management {
         id: KeyId,
         reason: keygate_domain::Reason,
     ) -> Result<KeyRecord, ManageError> {
-        let events = vec![Event::Suspend { reason: reason.clone() }, Event::RequestRevocation { reason }];
+        // Only the steps still to take: a key whose revocation is already asked is suspended, and a
+        // suspended key gets its revocation asked, rather than the whole call refused.
+        let key = self.store().key(tenant, id).await?.key;
+        let mut events = Vec::new();
+        if key.state != keygate_domain::KeyState::Suspended {
+            events.push(Event::Suspend { reason: reason.clone() });
+        }
+        if key.revocation.is_none() {
+            events.push(Event::RequestRevocation { reason });
+        }
+        if events.is_empty() {
+            return Err(ManageError::InvalidState("the key is already suspended and its revocation asked"));
+        }
         self.transitions(caller, tenant, id, events).await
     }
 
@@ -167,8 +179,13 @@ impl Management {
         let now = self.now();
         let mut key = record.key.clone();
         let mut changes = Vec::new();
-        if let Some(notes) = patch.notes {
-            let moved = key.apply(Event::UpdateNotes { notes }, &actor, &policy, now)?;
+        let at_once = [
+            patch.notes.map(|notes| Event::UpdateNotes { notes }),
+            patch.name.filter(|name| *name != key.name).map(|name| Event::Rename { name }),
+            patch.expires_at.map(|at| Event::ShortenExpiry { at }),
+        ];
+        for event in at_once.into_iter().flatten() {
+            let moved = key.apply(event, &actor, &policy, now)?;
             changes.push(update(&key, &moved, actor.clone()));
             key = moved.key;
         }

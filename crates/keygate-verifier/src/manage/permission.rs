@@ -52,6 +52,8 @@ impl Permission {
             | Event::RejectResume { .. } => Self::Approve,
             Event::Suspend { .. } => Self::Stop,
             Event::RequestResume { .. }
+            | Event::Rename { .. }
+            | Event::ShortenExpiry { .. }
             | Event::RequestRevocation { .. }
             | Event::RequestChange { .. }
             | Event::UpdateNotes { .. }

@@ -20,9 +20,14 @@ pub struct KeySpec {
     pub expiry: ExpiryRequest,
 }
 
-/// Changes to a key: notes apply at once; scopes and limits go through the state machine.
+/// Changes to a key: notes, a rename (where the tenant allows it) and a shorter expiry apply at once;
+/// scopes and limits go through the state machine.
 #[derive(Debug, Clone, Default)]
 pub struct KeyPatch {
+    /// A new name (only where the tenant's `name_mutable` is on).
+    pub name: Option<KeyName>,
+    /// An earlier expiry (never a later one: rotate instead).
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     /// New notes (`Some(None)` clears them).
     pub notes: Option<Option<Notes>>,
     /// New scopes.
@@ -54,6 +59,8 @@ pub struct TenantPatch {
     pub currency: Option<(Currency, CurrencySpec)>,
     /// What a key reported leaked gets.
     pub on_leak: Option<OnLeak>,
+    /// Key names may change.
+    pub name_mutable: Option<bool>,
 }
 
 impl TenantPatch {
@@ -68,6 +75,7 @@ impl TenantPatch {
             timezone: self.timezone,
             currency: self.currency,
             on_leak: self.on_leak,
+            name_mutable: self.name_mutable,
         }
     }
 }

@@ -171,6 +171,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "integrator_approvals": p.integrator_approvals,
             "timezone": p.timezone.as_str(),
             "on_leak": p.on_leak.as_str(),
+            "name_mutable": p.name_mutable,
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -188,6 +189,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             timezone,
             currency: one,
             on_leak,
+            name_mutable,
         } = p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
@@ -200,6 +202,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             },
             "timezone": timezone.map(|z| z.as_str()),
             "on_leak": on_leak.map(keygate_domain::OnLeak::as_str),
+            "name_mutable": name_mutable,
             "currency": one.map(|(code, spec)| currency(code, spec)),
         })
     });
