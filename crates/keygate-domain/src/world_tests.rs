@@ -877,9 +877,8 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 6 => {
                     // One step at a time along suspend_and_revoke < suspend < notify.
                     patch.on_leak = Some(match (widen, policy.on_leak) {
-                        (true, OnLeak::SuspendAndRevoke) => OnLeak::Suspend,
+                        (true, OnLeak::SuspendAndRevoke) | (false, OnLeak::Notify) => OnLeak::Suspend,
                         (true, _) => OnLeak::Notify,
-                        (false, OnLeak::Notify) => OnLeak::Suspend,
                         (false, _) => OnLeak::SuspendAndRevoke,
                     });
                 }
