@@ -26,14 +26,16 @@ use crate::model::{NewSpend, SpendRecord};
 /// A new row is inserted only if the amount alone fits; an existing one is updated only if the total
 /// after it fits. A conflicting insert waits for the other transaction's row lock, then re-checks the
 /// `WHERE` against the committed total. Rows are taken in `ORDER BY` order, shortest window first, so
-/// every spend locks in one order. The version test rides in the same statement, so a key revoked
-/// since the caller's cached read cannot move money.
+/// every spend locks in one order. The version test rides in the same statement and takes a share lock
+/// on the key's row until the spend commits: a suspension or revocation committing meanwhile waits for
+/// the spend (so once it has answered, no spend of the old version can still commit), and a spend that
+/// meets a change in flight re-reads the row after it and finds the version moved.
 const CHARGE: &str = "WITH w AS (SELECT * FROM unnest($5::text[], $6::date[], $7::numeric[]) \
          WITH ORDINALITY AS w (kind, starts_on, cap, ord)) \
      INSERT INTO spend_totals AS t (tenant_id, key_id, currency, window_kind, starts_on, spent) \
      SELECT $1, $2, $3, w.kind, w.starts_on, $4::numeric FROM w \
      WHERE (w.cap IS NULL OR $4::numeric <= w.cap) \
-       AND EXISTS (SELECT 1 FROM keys WHERE tenant_id = $1 AND key_id = $2 AND version = $8) \
+       AND EXISTS (SELECT 1 FROM keys WHERE tenant_id = $1 AND key_id = $2 AND version = $8 FOR SHARE) \
      ORDER BY w.ord \
      ON CONFLICT (tenant_id, key_id, currency, window_kind, starts_on) DO UPDATE SET spent = t.spent + EXCLUDED.spent \
      WHERE NOT EXISTS (SELECT 1 FROM w WHERE w.kind = EXCLUDED.window_kind AND t.spent + EXCLUDED.spent > w.cap) \
