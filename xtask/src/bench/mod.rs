@@ -267,7 +267,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let t = phase("row 4: amounts against pgbench");
     money::rows(&s, &stack, &mut report)?;
     report.phase("amount rows", t);
-    let t = phase("row 6: revocation propagation");
+    let t = phase("rows 6 and 6b: revocation and suspension propagation");
     others::revocation(&s, &stack, &mut report)?;
     report.phase("revocation", t);
     drop(stack);

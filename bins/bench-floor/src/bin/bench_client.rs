@@ -323,6 +323,13 @@ async fn revocation(flags: &Flags) -> Result<String, String> {
     let keys: usize = flags.or("keys", 100)?;
     let per_key = Duration::from_secs(flags.or("max-seconds", 35)?);
     let tenant = flags.or("tenant", "revocations".to_owned())?;
+    // `revoke`: a maker asks, a checker approves (timed from the approval); `suspend`: one checker
+    // suspends (timed from the suspension).
+    let suspend = match flags.or("mode", "revoke".to_owned())?.as_str() {
+        "revoke" => false,
+        "suspend" => true,
+        other => return Err(format!("--mode must be revoke or suspend, not {other}")),
+    };
     let admins = a.tenant(admin, &tenant, true).await?;
     let maker = a.operator(&admins, &tenant, "maker").await?;
     let checker = a.operator(&admins, &tenant, "checker").await?;
@@ -341,13 +348,21 @@ async fn revocation(flags: &Flags) -> Result<String, String> {
         let verify = json!({ "key": token });
         // Asked, not yet approved: the key still authenticates. Once B has heard of the request (and
         // evicted the key), it reads the key again and holds it in its cache.
-        a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/revoke"), Some(&maker), &json!({ "reason": "bench" })).await?;
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        if !suspend {
+            let revoke = json!({ "reason": "bench" });
+            a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/revoke"), Some(&maker), &revoke).await?;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         if !b.valid(&verify).await? || !b.valid(&verify).await? {
-            return Err(format!("key {id} was refused on B before its revocation was approved"));
+            return Err(format!("key {id} was refused on B before it was stopped"));
         }
         let started = Instant::now();
-        a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/revocation/approve"), Some(&checker), &json!({})).await?;
+        if suspend {
+            let reason = json!({ "reason": "bench" });
+            a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/suspend"), Some(&checker), &reason).await?;
+        } else {
+            a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/revocation/approve"), Some(&checker), &json!({})).await?;
+        }
         acknowledged_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         loop {
             polls += 1;
