@@ -1,5 +1,5 @@
-//! Request bodies: at most 64 KiB, JSON only, parsed after the caller is authenticated, and a field
-//! that does not fit its type is named in the 400.
+//! Request bodies: at most 64 KiB (a leak report, 256 KiB), JSON only, parsed after the caller is
+//! authenticated, and a field that does not fit its type is named in the 400.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,18 +16,32 @@ use crate::error::ApiError;
 /// Bodies above this are refused with 413.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// A leak report's bodies above this are refused with 413: a thousand tokens with their urls fit.
+pub const MAX_LEAK_BODY: usize = 256 * 1024;
+
 /// A body not fully received by then is refused with 408, so a client that stalls mid-body cannot hold
 /// a connection and a worker's attention forever (actix's own timeout covers only the request head).
 pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// A request body read in full (bounded), not yet parsed.
+/// A request body read in full (at most `MAX` bytes), not yet parsed.
 #[derive(Debug)]
-pub struct Body {
+pub struct BodyOf<const MAX: usize> {
     bytes: Bytes,
     json: bool,
 }
 
-impl Body {
+/// A body of every route but the leak report's.
+pub type Body = BodyOf<MAX_BODY>;
+
+/// A leak report's body.
+pub type LeakBody = BodyOf<MAX_LEAK_BODY>;
+
+impl<const MAX: usize> BodyOf<MAX> {
+    /// The bytes as received (a signature is checked over exactly these).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Parses the body as `T`: 415 if it was not sent as JSON, 400 naming the field if it does not fit.
     /// An empty body parses as `{}`, so routes whose fields are all optional accept no body.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
@@ -40,12 +54,16 @@ impl Body {
             return Ok(value);
         }
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             // The root, or a member with an empty name (`{"": 1}`), is named as the body itself.
             let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
             ApiError::invalid(field, e.into_inner())
-        })
+        })?;
+        // The fast path refused the body, yet this parse took it: what follows the value is the fault
+        // (`{} {}`), which only `end` sees.
+        de.end().map_err(|e| ApiError::invalid("body", e))?;
+        Ok(value)
     }
 }
 
@@ -56,7 +74,7 @@ fn is_json(req: &HttpRequest) -> bool {
     })
 }
 
-impl FromRequest for Body {
+impl<const MAX: usize> FromRequest for BodyOf<MAX> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -69,14 +87,14 @@ impl FromRequest for Body {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
-            if declared.is_some_and(|n| n > MAX_BODY) {
+            if declared.is_some_and(|n| n > MAX) {
                 return Err(ApiError::TooLarge);
             }
             let read = async {
                 let mut bytes = BytesMut::new();
                 while let Some(chunk) = payload.next().await {
                     let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not be read"))?;
-                    if bytes.len() + chunk.len() > MAX_BODY {
+                    if bytes.len() + chunk.len() > MAX {
                         return Err(ApiError::TooLarge);
                     }
                     bytes.extend_from_slice(&chunk);

@@ -47,6 +47,12 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_VERIFY_AUTH", default_value = "required", value_parser = ["required", "none"])]
     pub verify_auth: String,
 
+    /// The secret-scanning partner's public keys for signed leak reports (`POST /v1/leaks`): the JSON
+    /// file GitHub publishes at `https://api.github.com/meta/public_keys/secret_scanning`, downloaded and
+    /// mounted (keygated fetches nothing). Absent: only service credentials report leaks.
+    #[arg(long, env = "KEYGATE_LEAK_PUBLIC_KEYS")]
+    pub leak_public_keys: Option<std::path::PathBuf>,
+
     /// Comma-separated CIDRs of proxies whose `X-Forwarded-For` is believed.
     #[arg(long, env = "KEYGATE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpNetwork>,

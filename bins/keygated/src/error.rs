@@ -55,8 +55,11 @@ pub enum ApiError {
     #[error("the request body was not received in time")]
     RequestTimeout,
     /// 413.
-    #[error("the body is larger than 64 KiB")]
+    #[error("the body is larger than this route accepts (64 KiB; 256 KiB for a leak report)")]
     TooLarge,
+    /// 413: a leak report holds more tokens than one report may.
+    #[error("a leak report holds at most 1000 tokens")]
+    TooManyTokens,
     /// 415.
     #[error("the body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
@@ -86,6 +89,7 @@ impl ApiError {
             Self::AlreadyExists => "ALREADY_EXISTS",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::TooLarge => "BODY_TOO_LARGE",
+            Self::TooManyTokens => "TOO_MANY_TOKENS",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Unavailable => "STORE_UNAVAILABLE",
             Self::Gone(_) => "INVITATION_GONE",
@@ -138,7 +142,12 @@ pub const CODES: &[ProblemCode] = &[
         meaning: "the invitation was claimed already, or lapsed (72 hours)",
     },
     ProblemCode { code: "REQUEST_TIMEOUT", status: 408, meaning: "the body did not arrive within 10 s" },
-    ProblemCode { code: "BODY_TOO_LARGE", status: 413, meaning: "the body is larger than 64 KiB" },
+    ProblemCode {
+        code: "BODY_TOO_LARGE",
+        status: 413,
+        meaning: "the body is larger than the route accepts: 64 KiB, or 256 KiB for a leak report",
+    },
+    ProblemCode { code: "TOO_MANY_TOKENS", status: 413, meaning: "a leak report holds more than 1000 tokens" },
     ProblemCode {
         code: "UNSUPPORTED_MEDIA_TYPE",
         status: 415,
@@ -232,6 +241,7 @@ mod tests {
             ApiError::AlreadyExists,
             ApiError::RequestTimeout,
             ApiError::TooLarge,
+            ApiError::TooManyTokens,
             ApiError::UnsupportedMediaType,
             ApiError::Unavailable,
             ApiError::Gone(String::new()),

@@ -13,6 +13,7 @@ use keygate_verifier::{SystemClock, Verifier, VerifierConfig};
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::leak_keys::LeakKeys;
 use crate::{routes, telemetry};
 
 /// Why the server could not start.
@@ -104,6 +105,12 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
         cache_capacity: config.cache_capacity,
         cache_ttl: config.cache_ttl(),
     };
+    let leak_keys = match &config.leak_public_keys {
+        Some(path) => LeakKeys::load(path)
+            .map_err(|e| StartError::Setting { name: "KEYGATE_LEAK_PUBLIC_KEYS", reason: e.to_string() })?,
+        None => LeakKeys::default(),
+    };
+    let leak_keys = web::Data::new(leak_keys);
     let verifier = Verifier::new(store, verifier_config, clock);
     let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)));
     let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
@@ -117,6 +124,7 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             .app_data(manage.clone())
             .app_data(proxies.clone())
             .app_data(verify_auth.clone())
+            .app_data(leak_keys.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid("query", e).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .wrap(middleware::from_fn(telemetry::observe))

@@ -7,13 +7,14 @@
 //! transaction as the change it records and chained to the tenant's previous entry by a hash (see
 //! [`AuditHash`]; [`KeyStore::verify_audit`] re-computes the chain), a spend is charged to its day,
 //! week and month all or none and never takes one over its limit, an idempotency key claims one spend,
-//! and a recorded spend is released at most once.
+//! a recorded spend is released at most once, and a leak is recorded once per key and url.
 //! Only this crate knows SQL. It never logs a secret or a hash.
 
 mod audit_chain;
 mod cursor;
 mod error;
 mod invalidations;
+mod leak;
 mod memory;
 mod model;
 mod pg;
@@ -26,6 +27,7 @@ pub use audit_chain::{AuditChainReport, AuditHash};
 pub use cursor::{AuditCursor, CursorError, KeyCursor};
 pub use error::StoreError;
 pub use invalidations::{InvalidationSender, Invalidations};
+pub use leak::LeakRecord;
 pub use memory::MemoryStore;
 pub use model::{
     AuditEntry, AuditKind, DayUsage, Idempotency, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite,

@@ -185,6 +185,9 @@ pub enum AuditKind {
     PolicyRejected,
     /// An operator's lifecycle moved.
     Operator(OperatorAction),
+    /// A key was reported leaked at a url (`key.leaked`); the moves the tenant's `on_leak` asked for
+    /// follow it in the same commit, each with its own entry.
+    KeyLeaked,
     /// `operator.created`, written before operators were invited. Never written now; kept so those
     /// entries still read, and still hash, as they were appended.
     LegacyOperatorCreated,
@@ -200,6 +203,7 @@ impl AuditKind {
             Self::PolicyRequested => "tenant.policy_requested",
             Self::PolicyRejected => "tenant.policy_rejected",
             Self::Operator(action) => action.as_str(),
+            Self::KeyLeaked => "key.leaked",
             Self::LegacyOperatorCreated => "operator.created",
         }
     }
@@ -212,6 +216,7 @@ impl AuditKind {
             "tenant.policy_requested" => Some(Self::PolicyRequested),
             "tenant.policy_rejected" => Some(Self::PolicyRejected),
             "operator.created" => Some(Self::LegacyOperatorCreated),
+            "key.leaked" => Some(Self::KeyLeaked),
             other if other.starts_with("operator.") => other.parse().ok().map(Self::Operator),
             other => other.parse().ok().map(Self::Key),
         }
@@ -469,6 +474,7 @@ mod tests {
                 AuditKind::PolicyRequested,
                 AuditKind::PolicyRejected,
                 AuditKind::LegacyOperatorCreated,
+                AuditKind::KeyLeaked,
             ]);
         for kind in every {
             assert_eq!(AuditKind::parse(kind.as_str()), Some(kind), "{} reads back", kind.as_str());

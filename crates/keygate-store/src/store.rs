@@ -7,6 +7,7 @@ use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::Invalidations;
+use crate::leak::LeakRecord;
 use crate::model::{
     AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord,
     Tenant, UsageRecord,
@@ -74,6 +75,24 @@ pub trait KeyStore: Send + Sync + 'static {
     /// tenant has already fails it with `NameTaken`. Other processes sharing the store hear of every
     /// updated key through [`KeyStore::invalidations`].
     async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError>;
+
+    /// Records that a key was reported leaked at a url, with its `key.leaked` entry (`audit`) and the
+    /// key changes the tenant's `on_leak` asked for, all or nothing, in one transaction:
+    ///
+    /// - if the tenant already holds a report of this key at this url, nothing is written and the
+    ///   answer is `false` (however many callers race with one report, one records it);
+    /// - otherwise the report, then `audit`, then each change as [`KeyStore::commit`] applies it, and
+    ///   the answer is `true`. A change whose key moved since it was read fails the whole of it with
+    ///   `Conflict`: not even the report is kept, so the caller reads the key again and retries.
+    ///
+    /// `NotFound` if the tenant has no such key. Other processes hear of every updated key through
+    /// [`KeyStore::invalidations`].
+    async fn record_leak(
+        &self,
+        leak: &LeakRecord,
+        audit: &AuditEntry,
+        changes: &[KeyChange],
+    ) -> Result<bool, StoreError>;
 
     /// A key of a tenant.
     async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError>;

@@ -318,6 +318,16 @@ impl Verifier {
         Ok(entry)
     }
 
+    /// The stored key `raw` is a token of, in whatever state, read from the store rather than the cache
+    /// (a leak report acts on the key as it is now). The secret is checked as [`Verifier::verify`]
+    /// checks it, in constant time and against the decoy for an unknown id, so a wrong secret costs
+    /// and answers what an unknown key does: `None`, as a malformed token.
+    pub(crate) async fn holder(&self, raw: &[u8]) -> Result<Option<KeyRecord>, StoreError> {
+        let Ok(token) = Token::parse(raw, &self.inner.prefix) else { return Ok(None) };
+        let record = self.inner.store.find_key(token.key_id()).await?;
+        Ok(self.authenticate(&token, record.as_ref()).ok().cloned())
+    }
+
     /// Constant-time check of the presented secret. An unknown id is compared against a decoy hash,
     /// so it costs the same and answers the same as a wrong secret.
     fn authenticate<'r>(&self, token: &Token, record: Option<&'r KeyRecord>) -> Result<&'r KeyRecord, Denial> {

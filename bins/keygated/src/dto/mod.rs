@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod key;
+pub mod leak;
 pub mod limits;
 mod nullable;
 pub mod operator;

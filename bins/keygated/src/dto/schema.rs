@@ -129,8 +129,9 @@ string_schema!(
 string_schema!(
     /// An actor.
     ActorText,
-    "Who acted: `system` (the system admin), `operator:<id>` or `key:<id>` (an integrator key)",
-    pattern = Some("^(system|operator:[0-9A-Za-z]{22}|key:[0-9A-Za-z]{22})$"),
+    "Who acted: `system` (the system admin), `operator:<id>`, `key:<id>` (an integrator key) or `leak-report` \
+     (a leak report, which only suspends a key and asks its revocation)",
+    pattern = Some("^(system|leak-report|operator:[0-9A-Za-z]{22}|key:[0-9A-Za-z]{22})$"),
     example = "operator:5ZR3qa7yEeeby3abP3E2Zs"
 );
 
@@ -230,6 +231,15 @@ enum_schema!(
     "`suspend` stops the key at once; `suspend_and_revoke` also asks its revocation; `notify` only records",
     keygate_domain::OnLeak::ALL.map(keygate_domain::OnLeak::as_str),
     example = "suspend"
+);
+
+enum_schema!(
+    /// A reported token's label.
+    LeakLabelView as "LeakLabel",
+    "`true_positive`: a live key (active, suspended or awaiting its revocation), now acted on by its tenant's \
+     `on_leak`; `false_positive`: anything else (malformed, unknown, a wrong secret, an ended key)",
+    keygate_verifier::manage::LeakLabel::ALL.map(keygate_verifier::manage::LeakLabel::as_str),
+    example = "true_positive"
 );
 
 enum_schema!(

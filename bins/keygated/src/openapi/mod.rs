@@ -66,6 +66,7 @@ use crate::routes;
         routes::tenants::verify_audit,
         routes::verify::verify,
         routes::verify::release,
+        routes::leaks::report,
         routes::services::create,
         routes::services::list,
         routes::services::disable,
@@ -83,6 +84,8 @@ use crate::routes;
         (name = "lifecycle", description = "Dual control: approve, reject, revoke, rotate"),
         (name = "audit", description = "The tenant's append-only audit log"),
         (name = "verify", description = "The verdict for gateways and services in other languages"),
+        (name = "leaks", description = "Leaked tokens reported by secret scanners (GitHub's partner programme, \
+            the platform's own)"),
         (name = "services", description = "Service credentials: who may ask for a verdict (system admin)"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
@@ -105,6 +108,14 @@ impl Modify for Security {
             ),
         );
         components.add_security_scheme("apiKey", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-KEY"))));
+        components.add_security_scheme(
+            "githubSignature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Github-Public-Key-Signature",
+                "A leak report signed by GitHub's secret-scanning partner programme: the signature of the raw \
+                 body by the key `Github-Public-Key-Identifier` names, one of `KEYGATE_LEAK_PUBLIC_KEYS`",
+            ))),
+        );
     }
 }
 

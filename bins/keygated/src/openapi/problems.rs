@@ -94,9 +94,9 @@ fn implied(path: &str, operation: &Operation) -> Vec<&'static ProblemCode> {
     let mut names: Vec<&'static str> = Vec::new();
     if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
         names.push("UNAUTHENTICATED");
-        // Management routes also check the caller's tenant and role; a service asking for a verdict
-        // is either authenticated or not.
-        if path != "/v1/verify" && !path.starts_with("/v1/spends/") {
+        // Management routes also check the caller's tenant and role; a service asking for a verdict,
+        // and a leak report's sender, is either authenticated or not.
+        if path != "/v1/verify" && path != "/v1/leaks" && !path.starts_with("/v1/spends/") {
             names.push("FORBIDDEN");
         }
     }

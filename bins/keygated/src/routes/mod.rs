@@ -3,6 +3,7 @@
 
 pub(crate) mod health;
 pub(crate) mod keys;
+pub(crate) mod leaks;
 pub(crate) mod lifecycle;
 pub(crate) mod operators;
 pub(crate) mod services;
@@ -68,6 +69,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/tenants/{tenant}/audit/verify"),
     ("POST", "/v1/verify"),
     ("POST", "/v1/spends/{spend_id}/release"),
+    ("POST", "/v1/leaks"),
     ("POST", "/v1/services"),
     ("GET", "/v1/services"),
     ("POST", "/v1/services/{id}/disable"),
@@ -86,6 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/verify", [post().to(verify::verify)]))
         .service(resource("/v1/tenants", [post().to(tenants::create)]))
         .service(resource("/v1/spends/{spend_id}/release", [post().to(verify::release)]))
+        .service(resource("/v1/leaks", [post().to(leaks::report)]))
         .service(resource("/v1/services", [post().to(services::create), get().to(services::list)]))
         .service(resource("/v1/services/{id}/disable", [post().to(services::disable)]))
         .service(resource("/v1/tenants/{tenant}", [get().to(tenants::get), patch().to(tenants::update)]))

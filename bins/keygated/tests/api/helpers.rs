@@ -200,6 +200,35 @@ impl TestApp {
         (created.body["key"]["id"].as_str().unwrap().to_owned(), secret)
     }
 
+    /// `POST /v1/leaks` with `body` exactly as given and `headers`. The answer echoes the tokens it was
+    /// sent, by design: this checks it echoes no other, then keeps it for the leak checks with each
+    /// sent token replaced, so a secret still counts as leaked anywhere else.
+    pub async fn report_leaks(&self, body: &[u8], headers: &[(&str, String)]) -> Reply {
+        let mut request =
+            self.client.post(format!("{}/v1/leaks", self.base)).header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.body(body.to_vec()).send().await.expect("report sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let sent: Vec<String> = serde_json::from_slice::<Vec<Value>>(body)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| entry["token"].as_str().map(str::to_owned))
+            .filter(|token| !token.is_empty())
+            .collect();
+        let reply: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+        for answer in reply.as_array().into_iter().flatten() {
+            let echoed = answer["token_raw"].as_str().expect("token_raw");
+            assert!(sent.iter().any(|t| t == echoed) || echoed.is_empty(), "echoes only a token it was sent");
+        }
+        let kept = sent.iter().fold(text, |kept, token| kept.replace(token.as_str(), "<reported>"));
+        self.responses.lock().unwrap().push(("/v1/leaks".to_owned(), kept));
+        Reply { status, headers, body: reply }
+    }
+
     pub async fn verify(&self, body: Value) -> Value {
         let reply = self.post("/v1/verify", "", body).await;
         assert_eq!(reply.status, StatusCode::OK, "verify answers 200: {:?}", reply.body);

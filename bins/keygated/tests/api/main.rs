@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod isolation;
 mod isolation_property;
+mod leaks;
 mod lifecycle;
 mod money;
 mod openapi;
@@ -120,4 +121,47 @@ macro_rules! on_both_backends_clocked {
 on_both_backends_clocked!(
     money::the_tightest_window_wins_and_a_refusal_charges_nothing,
     money::a_thousand_spends_across_a_local_midnight_spend_each_days_limit,
+);
+
+/// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &Partner)`, on a server that
+/// takes leak reports signed by the partner's key ([`leaks::Partner`] writes the key file it reads).
+macro_rules! on_both_backends_signed {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod signed_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let partner = crate::leaks::Partner::new();
+                    let path = partner.key_file();
+                    let app = crate::helpers::spawn_app_with(None, |c| c.leak_public_keys = Some(path)).await;
+                    crate::$module::$name(&app, &partner).await;
+                    app.assert_no_secret_leaked();
+                }
+            )*
+        }
+        mod signed_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+                    let partner = crate::leaks::Partner::new();
+                    let path = partner.key_file();
+                    let app = crate::helpers::spawn_app_with(Some(db.url()), |c| c.leak_public_keys = Some(path)).await;
+                    crate::$module::$name(&app, &partner).await;
+                    app.assert_no_secret_leaked();
+                    app.stop().await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends_signed!(
+    leaks::a_signed_report_suspends_a_live_key_and_labels_every_token,
+    leaks::unsigned_or_wrongly_signed_reports_are_401_and_change_nothing,
+    leaks::a_service_reports_and_a_bound_service_only_about_its_tenants,
+    leaks::a_report_holds_at_most_a_thousand_tokens,
+    leaks::each_on_leak_policy_is_followed,
+    leaks::the_same_key_and_url_reported_twice_is_audited_once,
 );

@@ -19,6 +19,7 @@ use crate::audit_chain::{AuditChainReport, ChainWalk};
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::{InvalidationSender, Invalidations};
+use crate::leak::LeakRecord;
 use crate::model::{
     AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, NewSpend, Operator, Page,
     Recorded, Service, SpendRecord, Tenant, UsageRecord,
@@ -57,6 +58,15 @@ impl MemoryStore {
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tells every subscriber of the keys `changes` updated.
+    fn announce(&self, changes: &[KeyChange]) {
+        for change in changes {
+            if let KeyWrite::Update { key, .. } = &change.write {
+                self.invalidations.send(Invalidation::Key(key.id));
+            }
+        }
     }
 }
 
@@ -207,12 +217,34 @@ impl KeyStore for MemoryStore {
             state.check(changes)?;
             state.apply(changes);
         }
-        for change in changes {
-            if let KeyWrite::Update { key, .. } = &change.write {
-                self.invalidations.send(Invalidation::Key(key.id));
-            }
-        }
+        self.announce(changes);
         Ok(())
+    }
+
+    async fn record_leak(
+        &self,
+        leak: &LeakRecord,
+        audit: &AuditEntry,
+        changes: &[KeyChange],
+    ) -> Result<bool, StoreError> {
+        {
+            let mut state = self.write();
+            // As PostgreSQL's foreign key: a report is about a key of its tenant.
+            if state.keys.get(&leak.key).is_none_or(|r| r.key.tenant != leak.tenant) {
+                return Err(StoreError::NotFound);
+            }
+            let id = (leak.tenant.clone(), leak.key, leak.url.clone());
+            if state.leaks.contains_key(&id) {
+                return Ok(false);
+            }
+            // Every check before the first write, so a conflict leaves no report behind.
+            state.check(changes)?;
+            state.leaks.insert(id, leak.clone());
+            state.append_audit(audit);
+            state.apply(changes);
+        }
+        self.announce(changes);
+        Ok(true)
     }
 
     async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {

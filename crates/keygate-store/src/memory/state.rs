@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use super::spends::{Claim, ClaimKey, TotalKey};
 use crate::audit_chain::{chain_hash, stored_instant, AuditHash};
 use crate::error::StoreError;
+use crate::leak::LeakRecord;
 use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, SpendRecord, Tenant, UsageRecord};
 
 #[derive(Default)]
@@ -29,6 +30,8 @@ pub(super) struct State {
     pub claims: HashMap<ClaimKey, Claim>,
     /// Per tenant, oldest first; an entry's `seq` is its position from 1.
     pub audit: HashMap<TenantId, Vec<AuditEntry>>,
+    /// Leak reports, by (tenant, key, url): each is recorded once.
+    pub leaks: HashMap<(TenantId, KeyId, String), LeakRecord>,
 }
 
 impl State {

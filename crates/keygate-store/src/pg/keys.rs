@@ -51,23 +51,30 @@ pub(super) async fn commit(pool: &PgPool, changes: &[KeyChange]) -> Result<(), S
         return Ok(());
     }
     let mut tx = pool.begin().await.map_err(fail)?;
-    for change in changes {
-        match &change.write {
-            KeyWrite::Insert(record) => insert(&mut tx, record).await?,
-            KeyWrite::Update { expected_version, key } => {
-                update(&mut tx, &KeyParams::new(key)?, *expected_version).await?;
-            }
-        }
-        append(&mut tx, &change.audit).await?;
-    }
+    apply(&mut tx, changes).await?;
     // On any error above, dropping `tx` rolls the whole commit back.
     tx.commit().await.map_err(fail)
+}
+
+/// Writes `changes` and their audit entries inside the caller's transaction, which the caller rolls
+/// back on any error.
+pub(super) async fn apply(conn: &mut PgConnection, changes: &[KeyChange]) -> Result<(), StoreError> {
+    for change in changes {
+        match &change.write {
+            KeyWrite::Insert(record) => insert(conn, record).await?,
+            KeyWrite::Update { expected_version, key } => {
+                update(conn, &KeyParams::new(key)?, *expected_version).await?;
+            }
+        }
+        append(conn, &change.audit).await?;
+    }
+    Ok(())
 }
 
 async fn insert(conn: &mut PgConnection, record: &KeyRecord) -> Result<(), StoreError> {
     let params = KeyParams::new(&record.key)?;
     let query = params.bind(sqlx::query(&INSERT_KEY)).bind(&record.secret_hash.as_bytes()[..]).bind(&record.masked);
-    query.execute(conn).await.map_err(|e| match violation(&e) {
+    query.execute(&mut *conn).await.map_err(|e| match violation(&e) {
         Some(Violation::Unique("keys_name_unique")) => StoreError::NameTaken,
         Some(Violation::Unique(_)) => StoreError::AlreadyExists,
         Some(Violation::ForeignKey(_)) => StoreError::NotFound,

@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 
 use super::failure::fail;
-use super::{audit, keys, operators, services, spends, tenants, usage, PgStore};
+use super::{audit, keys, leaks, operators, services, spends, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
+use crate::leak::LeakRecord;
 use crate::model::{
     AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord,
     Tenant, UsageRecord,
@@ -83,6 +84,15 @@ impl KeyStore for PgStore {
 
     async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
         keys::commit(self.pool(), changes).await
+    }
+
+    async fn record_leak(
+        &self,
+        leak: &LeakRecord,
+        audit: &AuditEntry,
+        changes: &[KeyChange],
+    ) -> Result<bool, StoreError> {
+        leaks::record(self.pool(), leak, audit, changes).await
     }
 
     async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {

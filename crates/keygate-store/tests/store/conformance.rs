@@ -16,6 +16,7 @@ use crate::fixtures::*;
 
 mod audit_chain;
 mod currencies;
+mod leaks;
 mod operators;
 mod principals;
 mod services;
@@ -23,6 +24,7 @@ mod spends;
 mod windows;
 pub use audit_chain::*;
 pub use currencies::*;
+pub use leaks::*;
 pub use operators::*;
 pub use principals::*;
 pub use services::*;

@@ -78,4 +78,7 @@ conformance!(
     spends_and_releases_racing_on_shared_windows_never_deadlock_or_overspend,
     a_key_with_limits_in_several_currencies_and_a_class_round_trips_with_its_pending_change,
     a_tenants_time_zone_currencies_pending_settings_and_scheduled_change_round_trip,
+    a_leak_is_recorded_once_per_key_and_url_with_its_moves_all_or_nothing,
+    racing_reports_of_one_leak_record_it_once,
+    reports_racing_operators_moves_on_one_key_give_one_success_and_never_deadlock,
 );

@@ -250,12 +250,17 @@ impl Management {
     /// processes are told by the store.
     async fn commit(&self, changes: &[KeyChange]) -> Result<(), ManageError> {
         self.store().commit(changes).await?;
+        self.forget_changed(changes);
+        Ok(())
+    }
+
+    /// Evicts every key `changes` updated from this process's cache.
+    pub(super) fn forget_changed(&self, changes: &[KeyChange]) {
         for change in changes {
             if let KeyWrite::Update { key, .. } = &change.write {
                 self.verifier.forget(key.id);
             }
         }
-        Ok(())
     }
 
     async fn current(&self, tenant: &TenantId, id: KeyId) -> Result<(KeyRecord, TenantPolicy), ManageError> {
@@ -282,7 +287,7 @@ impl Management {
 
     /// A successor still pending when its predecessor is revoked is rejected in the same commit, so a
     /// rotation asked before the revocation cannot bring the key back.
-    async fn reject_successors(
+    pub(super) async fn reject_successors(
         &self,
         revoked: &Key,
         actor: &Actor,
@@ -353,7 +358,7 @@ fn entry(t: &Transition, actor: Actor) -> AuditEntry {
     }
 }
 
-fn update(before: &Key, t: &Transition, actor: Actor) -> KeyChange {
+pub(super) fn update(before: &Key, t: &Transition, actor: Actor) -> KeyChange {
     KeyChange {
         write: KeyWrite::Update { expected_version: before.version, key: t.key.clone() },
         audit: entry(t, actor),

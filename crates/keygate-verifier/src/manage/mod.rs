@@ -9,6 +9,7 @@ mod caller;
 mod currencies;
 mod error;
 mod keys;
+mod leaks;
 mod operators;
 mod permission;
 mod services;
@@ -24,6 +25,7 @@ use rand_core::{OsRng, RngCore};
 
 pub use caller::{AdminToken, Caller};
 pub use error::ManageError;
+pub use leaks::{Leak, LeakLabel, MAX_LABEL_BYTES, MAX_URL_BYTES};
 pub use operators::{Invitation, OperatorDecision};
 pub use permission::Permission;
 pub use services::SERVICE_TTL;

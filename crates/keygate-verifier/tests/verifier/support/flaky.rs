@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use keygate_store::{
     AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
-    KeyRecord, KeyStore, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord, StoreError, Tenant,
-    UsageRecord,
+    KeyRecord, KeyStore, KeyUsage, LeakRecord, NewSpend, Operator, Page, Recorded, Service, SpendRecord, StoreError,
+    Tenant, UsageRecord,
 };
 
 /// The error a switched-off store answers with.
@@ -126,6 +126,15 @@ impl KeyStore for FlakyStore {
 
     async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
         self.enter()?.commit(changes).await
+    }
+
+    async fn record_leak(
+        &self,
+        leak: &LeakRecord,
+        audit: &AuditEntry,
+        changes: &[KeyChange],
+    ) -> Result<bool, StoreError> {
+        self.enter()?.record_leak(leak, audit, changes).await
     }
 
     async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {
