@@ -527,7 +527,9 @@ impl World {
                 k.key.state == KeyState::Active || (k.key.state == KeyState::Suspended && k.key.revocation.is_none())
             })?),
             Act::ChangeKey { key, .. } => Target::Key(pick(keys, key, |k| k.key.state == KeyState::Active)?),
-            Act::Suspend { key } => Target::Key(pick(keys, key, |k| k.key.state.authenticates())?),
+            Act::Suspend { key } => Target::Key(pick(keys, key, |k| {
+                k.key.state.authenticates() || k.key.suspension.as_ref().is_some_and(|s| s.resume.is_some())
+            })?),
             Act::Resume { key } => {
                 Target::Key(pick(keys, key, |k| k.key.suspension.as_ref().is_some_and(|s| s.resume.is_none()))?)
             }

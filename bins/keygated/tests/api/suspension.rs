@@ -87,6 +87,18 @@ pub async fn the_asker_never_approves_a_resume_and_keys_may_stop_keys(app: &Test
         (rejected.body["state"].as_str(), rejected.body["suspension"]["resume"].is_null()),
         (Some("suspended"), true)
     );
+    // News of a leak while a resume waits: a new suspension drops that resume.
+    app.post(&format!("{}/resume", ops.key(&id)), &ops.maker, json!({"reason": "back"})).await;
+    let again = app.post(&format!("{}/suspend", ops.key(&id)), &ops.checker2, json!({"reason": "leaked again"})).await;
+    let reason = again.body["suspension"]["reason"].as_str();
+    assert_eq!(
+        (reason, again.body["suspension"]["resume"].is_null()),
+        (Some("leaked again"), true),
+        "{:?}",
+        again.body
+    );
+    let stale = app.post(&format!("{}/resume/approve", ops.key(&id)), &ops.checker, json!({})).await;
+    assert_eq!(code(&stale), (StatusCode::CONFLICT, "INVALID_STATE".into()), "no resume left to approve");
 
     let scopes = json!(["api-keys:write", "a:read"]);
     let (robot_id, robot) = app.active_key(&ops, json!({"name": "robot", "scopes": scopes})).await;

@@ -171,7 +171,10 @@ impl Key {
                     require_any(actor, &[Role::Maker, Role::Checker, Role::Admin])?;
                 }
                 within_bounds(actor, self.environment, None)?;
-                if !matches!(self.state, KeyState::Active | KeyState::RevocationPending) {
+                // A suspended key whose resume is waiting may be suspended again: the new stop drops
+                // the resume (news of a leak must not be undone by a checker approving an older ask).
+                let resume_pending = self.suspension.as_ref().is_some_and(|s| s.resume.is_some());
+                if !matches!(self.state, KeyState::Active | KeyState::RevocationPending) && !resume_pending {
                     return Err(wrong_state());
                 }
                 next.state = KeyState::Suspended;

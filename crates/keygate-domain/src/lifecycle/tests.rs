@@ -112,7 +112,11 @@ fn model_step(m: &Model, op: Op, by: ActorId, roles: RoleSet, dual: bool, expire
             let pending = m.state == KeyState::RevocationPending || (suspended && m.revoker.is_some());
             checker && pending && Some(by) != m.revoker
         }
-        Op::Suspend => (maker || checker || admin) && matches!(m.state, KeyState::Active | KeyState::RevocationPending),
+        // Again, while a resume waits: the new stop drops the resume.
+        Op::Suspend => {
+            let stoppable = matches!(m.state, KeyState::Active | KeyState::RevocationPending);
+            (maker || checker || admin) && (stoppable || (suspended && m.resumer.is_some()))
+        }
         Op::Resume => maker && suspended && m.resumer.is_none(),
         Op::ApproveResume | Op::RejectResume => {
             let third = m.resumer.is_some_and(|r| r != by) && m.suspender != Some(by);
@@ -157,6 +161,7 @@ fn model_step(m: &Model, op: Op, by: ActorId, roles: RoleSet, dual: bool, expire
         Op::Suspend => {
             n.state = KeyState::Suspended;
             n.suspender = Some(by);
+            n.resumer = None;
         }
         Op::Resume if dual => n.resumer = Some(by),
         Op::Resume | Op::ApproveResume => {

@@ -119,7 +119,8 @@ impl Management {
     }
 
     /// The moves `on_leak` asks for, skipping what is done already: no suspension of a suspended
-    /// key, no revocation asked twice. Without dual control the revocation applies at once, and
+    /// key (unless a resume of it waits: the leak suspends it anew and drops that resume), no
+    /// revocation asked twice. Without dual control the revocation applies at once, and
     /// successors still waiting for a checker are rejected with it, as for any revocation.
     async fn leak_moves(
         &self,
@@ -130,7 +131,8 @@ impl Management {
         let now = self.now();
         let reason = || Reason::parse(REASON).map_err(|e| ManageError::invalid("reason", e));
         let mut events = Vec::new();
-        let stoppable = matches!(key.state, KeyState::Active | KeyState::RevocationPending);
+        let resume_pending = key.suspension.as_ref().is_some_and(|s| s.resume.is_some());
+        let stoppable = matches!(key.state, KeyState::Active | KeyState::RevocationPending) || resume_pending;
         if policy.on_leak.suspends() && stoppable {
             events.push(Event::Suspend { reason: reason()? });
         }
