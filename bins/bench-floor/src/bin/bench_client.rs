@@ -9,6 +9,9 @@
 //! - `warm`: verifies every token of a file once (fills the verification cache);
 //! - `spend-check`: `--requests N` amount-bearing verifications of one key, `--concurrency C` at a
 //!   time, all awaited; counts what was acknowledged, so the caller can compare with the stored spend;
+//! - `spends`: `--count N` amount-bearing verifications of keys drawn in turn from `--tokens`,
+//!   `--concurrency C` at a time, every one of which must be acknowledged; writes their `spend_id`s to
+//!   `--out`, one a line (the spends a release benchmark gives back);
 //! - `revocation`: on process `--a`, a maker asks and a checker approves the revocation of each of
 //!   `--keys N` cached keys; on process `--b`, a tight bounded poll measures how long until it is refused;
 //! - `alternate`: one connection sending tokens of two files in turn (`--first`, `--second`), each
@@ -43,12 +46,13 @@ async fn main() -> ExitCode {
             "seed" => seed(&flags).await,
             "warm" => warm(&flags).await,
             "spend-check" => spend_check(&flags).await,
+            "spends" => spends(&flags).await,
             "revocation" => revocation(&flags).await,
             "timing" => timing(&flags).await,
             "alternate" => alternate(&flags).await,
-            other => {
-                Err(format!("unknown command {other:?} (seed | warm | spend-check | revocation | timing | alternate)"))
-            }
+            other => Err(format!(
+                "unknown command {other:?} (seed | warm | spend-check | spends | revocation | timing | alternate)"
+            )),
         },
     };
     match result {
@@ -301,6 +305,38 @@ async fn spend_check(flags: &Flags) -> Result<String, String> {
         }
     }
     Ok(format!("requests={requests} acknowledged={acknowledged} refused={refused} other={other}"))
+}
+
+async fn spends(flags: &Flags) -> Result<String, String> {
+    let started = Instant::now();
+    let api = Api::new(flags.text("base")?)?.with_service_beside(flags.text("tokens")?)?;
+    let tokens = read_lines(flags.text("tokens")?)?;
+    if tokens.is_empty() {
+        return Err("no token in the file".into());
+    }
+    let count: usize = flags.or("count", 1000)?;
+    let concurrency: usize = flags.or("concurrency", 16)?;
+    let amount = flags.or("amount", "0.01".to_owned())?;
+    let currency = flags.or("currency", "USD".to_owned())?;
+    let out = PathBuf::from(flags.text("out")?);
+    let replies: Vec<Result<String, String>> = stream::iter(0..count)
+        .map(|n| {
+            let api = api.clone();
+            let body = json!({ "key": tokens[n % tokens.len()], "amount": amount, "currency": currency });
+            async move {
+                let (status, reply) = api.post("/v1/verify", None, &body).await?;
+                match reply["spend_id"].as_str() {
+                    Some(id) if status == 200 && reply["valid"] == json!(true) => Ok(id.to_owned()),
+                    _ => Err(format!("spend {n} answered {status}: {reply}")),
+                }
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let ids = replies.into_iter().collect::<Result<Vec<_>, _>>()?;
+    write_lines(&out, &ids)?;
+    Ok(format!("spends={} seconds={:.2}", ids.len(), started.elapsed().as_secs_f64()))
 }
 
 /// Milliseconds at quantile `q` (nearest rank) of sorted samples.
