@@ -15,7 +15,8 @@
 //! - `revocation`: on process `--a`, a maker asks and a checker approves the revocation of each of
 //!   `--keys N` cached keys; on process `--b`, a tight bounded poll measures how long until it is refused;
 //! - `alternate`: one connection sending tokens of two files in turn (`--first`, `--second`), each
-//!   request timed, so both kinds meet the same background load; prints each kind's p50 and mean;
+//!   request timed, so both kinds meet the same background load (with the service credential beside
+//!   `--first`); prints each kind's p50 and mean;
 //! - `timing`: in-process (no HTTP) cost of `Verifier::verify` for a valid key, a wrong secret, an
 //!   unknown id and a bad checksum, over a `MemoryStore`.
 
@@ -458,7 +459,7 @@ async fn timing(flags: &Flags) -> Result<String, String> {
 
 /// Latency of two kinds of token over HTTP, measured alternately on one connection.
 async fn alternate(flags: &Flags) -> Result<String, String> {
-    let api = Api::new(flags.text("base")?)?;
+    let api = Api::new(flags.text("base")?)?.with_service_beside(flags.text("first")?)?;
     let first = read_lines(flags.text("first")?)?;
     let second = read_lines(flags.text("second")?)?;
     let requests: usize = flags.or("requests", 10_000)?;
