@@ -3,8 +3,9 @@
 //! Release builds, loopback only, every load fixed in connections and duration and repeated (medians
 //! reported), every wait bounded. Each row is a ratio against a floor measured in the same run: a bare
 //! actix-web server answering keygated's JSON (`bins/bench-floor`), pgbench running keygate's own
-//! spend statement, the wallet route without its middleware. The servers are pinned to one CPU and
-//! the load generators to the other, floor and subject alike. Writes `docs/performance.md` and
+//! statements (a spend's charge, a release), the same keygated asked without a service credential,
+//! the wallet route without its middleware. The servers are pinned to one CPU and the load generators
+//! to the other, floor and subject alike. Writes `docs/performance.md` and
 //! `target/bench/results.json`; creates and drops its own database `keygate_bench_<pid>`.
 //!
 //! Flags: `--duration S` (5), `--runs N` (3), `--connections C` (16), `--keys N` (10000),
@@ -166,6 +167,17 @@ impl Settings {
 
     /// Starts keygated (in memory, or on `database`), pinned to the server CPU when `pinned`.
     pub fn keygated(&self, name: &str, database: Option<&str>, pinned: bool) -> Result<Server, String> {
+        self.keygated_with(name, database, pinned, &[])
+    }
+
+    /// [`Settings::keygated`] with more `KEYGATE_*` settings.
+    pub fn keygated_with(
+        &self,
+        name: &str,
+        database: Option<&str>,
+        pinned: bool,
+        settings: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let port = proc::free_port()?;
         let cpu = if pinned { self.server_cpu.as_deref() } else { None };
         let mut cmd = proc::pinned(cpu, &self.bin("keygated"));
@@ -178,6 +190,9 @@ impl Settings {
             .env("KEYGATE_LOG", "info");
         if let Some(url) = database {
             cmd.env("KEYGATE_DATABASE_URL", url);
+        }
+        for (var, value) in settings {
+            cmd.env(var, value);
         }
         self.note(name, &cmd);
         Server::start(name, cmd, port, &self.logs, Duration::from_secs(60))
@@ -264,7 +279,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let t = phase("rows 1-3 and 7: verification against the floor");
     verify::rows(&s, &stack, &mut report)?;
     report.phase("verification rows", t);
-    let t = phase("row 4: amounts against pgbench");
+    let t = phase("row 4: amounts and releases against pgbench");
     money::rows(&s, &stack, &mut report)?;
     report.phase("amount rows", t);
     let t = phase("rows 6 and 6b: revocation and suspension propagation");
@@ -272,6 +287,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     report.phase("revocation", t);
     drop(stack);
 
+    let t = phase("row 2b: service authentication on the plain verify");
+    verify::service_auth(&s, &mut report)?;
+    report.phase("service authentication", t);
     let t = phase("row 5: wallet-api with and without the middleware");
     others::wallet(&s, &mut report)?;
     report.phase("wallet", t);

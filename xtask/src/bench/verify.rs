@@ -2,7 +2,7 @@
 //! keygated over PostgreSQL with a warm cache (with PostgreSQL's transaction counter read around it),
 //! then garbage: bad checksums (which must reach no store at all), unknown ids and wrong secrets (which
 //! must cost the same). Floor and subjects run in turn within each round, so drifting background load
-//! falls on all of them alike.
+//! falls on all of them alike. Row 2b: what the service credential costs that plain verify.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -17,6 +17,9 @@ use super::{profile, Settings};
 /// Row 2 and 3's throughput target (share of the floor's) and latency bound.
 const THROUGHPUT_TARGET: f64 = 0.70;
 const P99_TARGET_US: f64 = 2000.0;
+/// Row 2b: the most service authentication may cost the plain verify (of throughput and of server CPU
+/// per request).
+const SERVICE_AUTH_TARGET: f64 = 0.05;
 
 fn warm(s: &Settings, label: &str, base: &str, file: &str) -> Result<(), String> {
     let line = s.client(label, &["warm", "--base", base, "--tokens", file], Duration::from_secs(300))?;
@@ -252,6 +255,102 @@ fn garbage(s: &Settings, stack: &Stack, report: &mut Report, settled: u64) -> Re
                 bad_transactions == 0 && equal,
             )
             .figures(&figures),
+    );
+    Ok(())
+}
+
+/// Row 2b: row 2's plain verify on one in-memory keygated run with `KEYGATE_VERIFY_AUTH=none`, asked in
+/// turn with the service credential (`Authorization: Bearer`, authenticated exactly as under `required`,
+/// the default: the setting only decides what happens to a request without one) and without it. One
+/// process answers both, so the comparison holds nothing but the credential: not another store's
+/// layout, nor another process's placement.
+#[allow(clippy::too_many_lines)]
+pub fn service_auth(s: &Settings, report: &mut Report) -> Result<(), String> {
+    let server = s.keygated_with("keygated-memory-noauth", None, true, &[("KEYGATE_VERIFY_AUTH", "none")])?;
+    let url = server.url();
+    let dir = s.out.join("memory-noauth");
+    let keys = s.keys.to_string();
+    let dir_text = dir.display().to_string();
+    let seeded = s.client(
+        "seed-noauth",
+        &["seed", "--base", &url, "--admin", &s.admin, "--tenant", "bench", "--keys", &keys, "--out", &dir_text],
+        Duration::from_secs(600),
+    )?;
+    println!("seeding {} keys in memory (no service required): {seeded}", s.keys);
+    // verify.lua presents the service credential written beside the tokens: the same tokens where
+    // there is none are asked without.
+    let with_service = dir.join("tokens.txt");
+    let anonymous = dir.join("anonymous");
+    std::fs::create_dir_all(&anonymous).map_err(|e| format!("cannot create {}: {e}", anonymous.display()))?;
+    std::fs::copy(&with_service, anonymous.join("tokens.txt")).map_err(|e| format!("cannot copy the tokens: {e}"))?;
+    let with_service = with_service.display().to_string();
+    let anonymous = anonymous.join("tokens.txt").display().to_string();
+
+    warm(s, "warm-noauth", &url, &with_service)?;
+    wrk(s, "warmup-service", &url, "verify.lua", &[&with_service], s.warmup)?;
+    wrk(s, "warmup-anonymous", &url, "verify.lua", &[&anonymous], s.warmup)?;
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for round in 0..s.runs {
+        // Alternate which goes first, so a load that drifts within a round favours neither.
+        let mut pair = [("anonymous", &anonymous), ("service", &with_service)];
+        if round % 2 == 1 {
+            pair.reverse();
+        }
+        for (name, tokens) in pair {
+            let run = wrk_on(s, &format!("verify-{name}-{round}"), &server, "verify.lua", &[tokens], s.duration)?;
+            if name == "service" {
+                with.push(run);
+            } else {
+                without.push(run);
+            }
+        }
+        println!(
+            "round {round}: without {} | with the service credential {}",
+            describe(&without[round]),
+            describe(&with[round])
+        );
+    }
+    drop(server);
+    let rps = |runs: &[Wrk]| runs.iter().map(|w| w.rps).collect::<Vec<_>>();
+    let cpu = |runs: &[Wrk]| runs.iter().map(|w| w.cpu_us).collect::<Vec<_>>();
+    let cost = 1.0 - paired_ratio(&rps(&with), &rps(&without));
+    let cpu_cost = paired_ratio(&cpu(&with), &cpu(&without)) - 1.0;
+    let (with, without) = (median_wrk(&with), median_wrk(&without));
+    // A refused credential would be a 401: every answer must be a 200.
+    let clean = with.errors + with.non2xx + without.errors + without.non2xx < 0.5;
+    report.row(
+        Row::new(
+            "2b",
+            &format!(
+                "Service authentication on row 2's plain verify: `POST /v1/verify` with the service credential \
+                 (`Authorization: Bearer`, what `KEYGATE_VERIFY_AUTH=required` asks) vs without (`none`), one \
+                 in-memory keygated, {} random keys",
+                s.keys
+            ),
+        )
+        .floor(format!("without: {}", describe(&without)))
+        .measured(format!(
+            "with: {}: authentication costs **{}** of throughput (median of the rounds' paired ratios) and **{}** \
+             more server CPU per request",
+            describe(&with),
+            pct(cost),
+            pct(cpu_cost)
+        ))
+        .target(
+            format!("≤ {} of throughput and of CPU per request", pct(SERVICE_AUTH_TARGET)),
+            cost <= SERVICE_AUTH_TARGET && cpu_cost <= SERVICE_AUTH_TARGET && clean,
+        )
+        .figures(&[
+            ("service_rps", with.rps),
+            ("anonymous_rps", without.rps),
+            ("cost", cost),
+            ("cpu_cost", cpu_cost),
+            ("service_cpu_us", with.cpu_us),
+            ("anonymous_cpu_us", without.cpu_us),
+            ("service_p99_us", with.p99_us),
+            ("anonymous_p99_us", without.p99_us),
+            ("errors", with.errors + with.non2xx + without.errors + without.non2xx),
+        ]),
     );
     Ok(())
 }

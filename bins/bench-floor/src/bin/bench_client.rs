@@ -9,10 +9,14 @@
 //! - `warm`: verifies every token of a file once (fills the verification cache);
 //! - `spend-check`: `--requests N` amount-bearing verifications of one key, `--concurrency C` at a
 //!   time, all awaited; counts what was acknowledged, so the caller can compare with the stored spend;
+//! - `spends`: `--count N` amount-bearing verifications of keys drawn in turn from `--tokens`,
+//!   `--concurrency C` at a time, every one of which must be acknowledged; writes their `spend_id`s to
+//!   `--out`, one a line (the spends a release benchmark gives back);
 //! - `revocation`: on process `--a`, a maker asks and a checker approves the revocation of each of
 //!   `--keys N` cached keys; on process `--b`, a tight bounded poll measures how long until it is refused;
 //! - `alternate`: one connection sending tokens of two files in turn (`--first`, `--second`), each
-//!   request timed, so both kinds meet the same background load; prints each kind's p50 and mean;
+//!   request timed, so both kinds meet the same background load (with the service credential beside
+//!   `--first`); prints each kind's p50 and mean;
 //! - `timing`: in-process (no HTTP) cost of `Verifier::verify` for a valid key, a wrong secret, an
 //!   unknown id and a bad checksum, over a `MemoryStore`.
 
@@ -43,12 +47,13 @@ async fn main() -> ExitCode {
             "seed" => seed(&flags).await,
             "warm" => warm(&flags).await,
             "spend-check" => spend_check(&flags).await,
+            "spends" => spends(&flags).await,
             "revocation" => revocation(&flags).await,
             "timing" => timing(&flags).await,
             "alternate" => alternate(&flags).await,
-            other => {
-                Err(format!("unknown command {other:?} (seed | warm | spend-check | revocation | timing | alternate)"))
-            }
+            other => Err(format!(
+                "unknown command {other:?} (seed | warm | spend-check | spends | revocation | timing | alternate)"
+            )),
         },
     };
     match result {
@@ -303,6 +308,38 @@ async fn spend_check(flags: &Flags) -> Result<String, String> {
     Ok(format!("requests={requests} acknowledged={acknowledged} refused={refused} other={other}"))
 }
 
+async fn spends(flags: &Flags) -> Result<String, String> {
+    let started = Instant::now();
+    let api = Api::new(flags.text("base")?)?.with_service_beside(flags.text("tokens")?)?;
+    let tokens = read_lines(flags.text("tokens")?)?;
+    if tokens.is_empty() {
+        return Err("no token in the file".into());
+    }
+    let count: usize = flags.or("count", 1000)?;
+    let concurrency: usize = flags.or("concurrency", 16)?;
+    let amount = flags.or("amount", "0.01".to_owned())?;
+    let currency = flags.or("currency", "USD".to_owned())?;
+    let out = PathBuf::from(flags.text("out")?);
+    let replies: Vec<Result<String, String>> = stream::iter(0..count)
+        .map(|n| {
+            let api = api.clone();
+            let body = json!({ "key": tokens[n % tokens.len()], "amount": amount, "currency": currency });
+            async move {
+                let (status, reply) = api.post("/v1/verify", None, &body).await?;
+                match reply["spend_id"].as_str() {
+                    Some(id) if status == 200 && reply["valid"] == json!(true) => Ok(id.to_owned()),
+                    _ => Err(format!("spend {n} answered {status}: {reply}")),
+                }
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let ids = replies.into_iter().collect::<Result<Vec<_>, _>>()?;
+    write_lines(&out, &ids)?;
+    Ok(format!("spends={} seconds={:.2}", ids.len(), started.elapsed().as_secs_f64()))
+}
+
 /// Milliseconds at quantile `q` (nearest rank) of sorted samples.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -437,7 +474,7 @@ async fn timing(flags: &Flags) -> Result<String, String> {
 
 /// Latency of two kinds of token over HTTP, measured alternately on one connection.
 async fn alternate(flags: &Flags) -> Result<String, String> {
-    let api = Api::new(flags.text("base")?)?;
+    let api = Api::new(flags.text("base")?)?.with_service_beside(flags.text("first")?)?;
     let first = read_lines(flags.text("first")?)?;
     let second = read_lines(flags.text("second")?)?;
     let requests: usize = flags.or("requests", 10_000)?;
