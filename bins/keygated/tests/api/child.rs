@@ -181,7 +181,13 @@ pub struct Http {
 
 impl Http {
     pub fn new(base: String) -> Self {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("HTTP client");
+        // Idle connections are dropped before the server's keep-alive (actix: 5 s) would close them, so a
+        // request is never sent on a connection the server is closing at that moment.
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(3))
+            .build()
+            .expect("HTTP client");
         Self { base, client, service: String::new() }
     }
 
