@@ -78,4 +78,5 @@ conformance!(
     spends_and_releases_racing_on_shared_windows_never_deadlock_or_overspend,
     a_key_with_limits_in_several_currencies_and_a_class_round_trips_with_its_pending_change,
     a_tenants_time_zone_currencies_pending_settings_and_scheduled_change_round_trip,
+    a_keys_account_round_trips_and_the_listing_filters_by_it,
 );
