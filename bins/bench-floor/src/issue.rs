@@ -52,6 +52,7 @@ pub fn active_key(verifier: &Verifier, tenant: &TenantId, n: usize) -> Result<(K
     let new = NewKey {
         id: token.key_id(),
         tenant: tenant.clone(),
+        account: None,
         name: KeyName::parse(&format!("key-{n}")).map_err(|e| e.to_string())?,
         notes: None,
         environment: Environment::Live,

@@ -191,6 +191,7 @@ impl From<ManageError> for ApiError {
             }
             ManageError::Transition(TransitionError::Expiry(e)) => Self::invalid("expires_at", e),
             ManageError::Transition(e @ TransitionError::NameImmutable) => Self::invalid("name", e),
+            ManageError::Transition(e @ TransitionError::AccountRequired) => Self::invalid("account_id", e),
             ManageError::Transition(other) => Self::InvalidState(other.to_string()),
             ManageError::Operator(e @ (Op::Lapsed | Op::AlreadyClaimed | Op::Gone)) => Self::Gone(e.to_string()),
             ManageError::Operator(e @ Op::Separation(_)) => Self::invalid("roles", e),

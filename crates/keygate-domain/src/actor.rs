@@ -5,19 +5,23 @@
 //! person behind it, so one person holding a key secret is still one person. This module never decides
 //! who the principal is (the caller knows who created the acting key); it only carries the answer.
 
+use crate::account::AccountId;
 use crate::environment::Environment;
 use crate::ids::{ActorId, KeyId};
 use crate::key::Privileges;
 use crate::role::RoleSet;
 
-/// What an integrator key acting on its tenant may touch: keys of its own environment, and no more
-/// than its own privileges.
+/// What an integrator key acting on its tenant may touch: keys of its own environment (and of its own
+/// account, when it is bound to one), and no more than its own privileges.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyBounds {
     /// The acting key's environment.
     pub environment: Environment,
     /// The acting key's own scopes and limits.
     pub privileges: Privileges,
+    /// The acting key's account: `Some` confines it to keys bound to that same account; `None` (a key
+    /// of the whole tenant) leaves it every account of its tenant.
+    pub account: Option<AccountId>,
 }
 
 /// Who is acting, with the roles they act with in the key's tenant.

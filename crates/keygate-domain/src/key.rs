@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::account::AccountId;
 use crate::environment::Environment;
 use crate::expiry::{Expiry, ExpiryRequest};
 use crate::ids::{ActorId, KeyId, TenantId};
@@ -99,6 +100,9 @@ pub struct Key {
     pub id: KeyId,
     /// The tenant it works for; never changes.
     pub tenant: TenantId,
+    /// The account inside the tenant it is bound to (`None`: any of the tenant's accounts); never
+    /// changes, so a key cannot be moved to another account's money.
+    pub account: Option<AccountId>,
     /// Unique per tenant; never changes.
     pub name: KeyName,
     /// Free text; may be edited at any time before the key ends.
@@ -153,6 +157,8 @@ pub struct NewKey {
     pub id: KeyId,
     /// The tenant.
     pub tenant: TenantId,
+    /// The account inside the tenant, if the key is bound to one.
+    pub account: Option<AccountId>,
     /// The name.
     pub name: KeyName,
     /// Notes.

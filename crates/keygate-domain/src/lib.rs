@@ -10,6 +10,7 @@
 //! wire shapes live at the edges and convert with `TryFrom`. A value of any type here that exists is
 //! valid; constructors parse and return a typed error.
 
+mod account;
 mod actor;
 pub mod base62;
 mod clock;
@@ -33,6 +34,7 @@ mod window;
 #[cfg(test)]
 mod world_tests;
 
+pub use account::{AccountId, AccountIdError};
 pub use actor::{Actor, KeyBounds};
 pub use clock::{Clock, ManualClock};
 pub use environment::{Environment, ParseEnvironmentError};

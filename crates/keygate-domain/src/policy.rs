@@ -34,6 +34,9 @@ pub struct TenantPolicy {
     /// A key's name may be changed after creation (the second seed); off by default (the fourth seed:
     /// "the name and expiry date cannot be changed").
     pub name_mutable: bool,
+    /// Every new key must be bound to an account inside the tenant (the second seed's sub-accounts);
+    /// off by default. On is the narrow end: a key that could act for every account cannot be made.
+    pub require_account: bool,
 }
 
 impl Default for TenantPolicy {

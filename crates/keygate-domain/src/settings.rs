@@ -39,11 +39,15 @@ pub enum Setting {
     OnLeak,
     /// [`TenantPolicy::name_mutable`]: off narrows (a name partners and operators know a key by stays).
     NameMutable,
+    /// [`TenantPolicy::require_account`]: on narrows (no new key may act for every account). A tenant
+    /// is born with it off, at the wide end, as most tenants have no sub-accounts: switching it on
+    /// takes one admin, switching it off a second.
+    RequireAccount,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -53,6 +57,7 @@ impl Setting {
         Self::Currencies,
         Self::OnLeak,
         Self::NameMutable,
+        Self::RequireAccount,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -67,6 +72,7 @@ impl Setting {
             Self::Currencies => "currencies",
             Self::OnLeak => "on_leak",
             Self::NameMutable => "name_mutable",
+            Self::RequireAccount => "require_account",
         }
     }
 
@@ -165,7 +171,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 9] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 10] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -176,6 +182,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         currencies: _,
         on_leak,
         name_mutable,
+        require_account,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -187,6 +194,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         (Setting::Currencies, currencies(from, to)),
         (Setting::OnLeak, leak(from.on_leak, *on_leak)),
         (Setting::NameMutable, off_narrows(from.name_mutable, *name_mutable)),
+        (Setting::RequireAccount, on_narrows(from.require_account, *require_account)),
     ]
 }
 
@@ -211,6 +219,8 @@ pub struct PolicyPatch {
     pub on_leak: Option<OnLeak>,
     /// Key names may change.
     pub name_mutable: Option<bool>,
+    /// New keys must name an account.
+    pub require_account: Option<bool>,
 }
 
 impl PolicyPatch {
@@ -231,6 +241,7 @@ impl PolicyPatch {
             currency,
             on_leak,
             name_mutable,
+            require_account,
         } = *self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
@@ -245,6 +256,7 @@ impl PolicyPatch {
             },
             on_leak: on_leak.unwrap_or(policy.on_leak),
             name_mutable: name_mutable.unwrap_or(policy.name_mutable),
+            require_account: require_account.unwrap_or(policy.require_account),
         }
     }
 
@@ -262,6 +274,7 @@ impl PolicyPatch {
             Setting::Currencies => one.currency = self.currency,
             Setting::OnLeak => one.on_leak = self.on_leak,
             Setting::NameMutable => one.name_mutable = self.name_mutable,
+            Setting::RequireAccount => one.require_account = self.require_account,
         }
         one
     }
@@ -279,6 +292,7 @@ impl PolicyPatch {
             currency: other.currency.or(self.currency),
             on_leak: other.on_leak.or(self.on_leak),
             name_mutable: other.name_mutable.or(self.name_mutable),
+            require_account: other.require_account.or(self.require_account),
         }
     }
 }
@@ -293,8 +307,11 @@ pub struct PolicySplit {
 }
 
 impl TenantPolicy {
-    /// The policy a new tenant gets, whatever its creator asked: every setting at its narrow end.
-    /// Widening it is a policy request like any other.
+    /// The policy a new tenant gets, whatever its creator asked: every setting at its narrow end but
+    /// two, which start where the seeds put them: `on_leak` at `suspend` (one step from
+    /// `suspend_and_revoke`) and `require_account` off (on, a tenant without sub-accounts could make
+    /// no key at all). Moving either towards its narrow end takes one admin; widening anything is a
+    /// policy request like any other.
     pub fn narrowest() -> Self {
         Self {
             dual_control: true,
@@ -306,6 +323,7 @@ impl TenantPolicy {
             currencies: crate::money::CurrencyTable::empty(),
             on_leak: OnLeak::Suspend,
             name_mutable: false,
+            require_account: false,
         }
     }
 

@@ -86,6 +86,7 @@ fn new_key(i: u8, environment: Environment, privileges: Privileges) -> NewKey {
     NewKey {
         id: KeyId::from_bytes([100 + i; 16]),
         tenant: TenantId::parse("acme").unwrap(),
+        account: None,
         name: KeyName::parse(&format!("k{i}")).unwrap(),
         notes: None,
         environment,
@@ -188,7 +189,7 @@ fn act() -> impl Strategy<Value = Act> {
         2 => i.clone().prop_map(|key| Act::Suspend { key }),
         3 => i.clone().prop_map(|key| Act::Resume { key }),
         5 => i.prop_map(|key| Act::ApproveResume { key }),
-        4 => (0u8..9, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
+        4 => (0u8..10, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
         4 => Just(Act::ApprovePolicy),
         1 => Just(Act::RejectPolicy),
     ]
@@ -451,7 +452,11 @@ impl World {
         }
         for k in &self.keys {
             if k.holder == person && k.key.is_usable(now()) {
-                let bounds = KeyBounds { environment: k.key.environment, privileges: k.key.privileges.clone() };
+                let bounds = KeyBounds {
+                    environment: k.key.environment,
+                    privileges: k.key.privileges.clone(),
+                    account: k.key.account.clone(),
+                };
                 let roles = RoleSet::for_integrator_key(&k.key.privileges.scopes);
                 let actor = Actor::for_key(k.key.id, roles, k.key.created_for, bounds);
                 // A key brings only its holder: approving it once lends its creator nobody.
@@ -778,7 +783,11 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
             }
             let i = u8::try_from(world.keys.len()).unwrap();
             let environment = if live { Environment::Live } else { Environment::Test };
-            if let Ok(t) = Key::create(new_key(i, environment, privs(p)), actor, &policy, now()) {
+            let mut new = new_key(i, environment, privs(p));
+            // Where the tenant requires accounts, the key names one, so keys keep being made (and the
+            // keys people hold from then on are bound to it).
+            new.account = policy.require_account.then(|| AccountId::parse("shop-1").ok()).flatten();
+            if let Ok(t) = Key::create(new, actor, &policy, now()) {
                 if t.key.state == KeyState::Active {
                     at_least_two(&alone, "a key was created active", n)?;
                 }
@@ -885,6 +894,7 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                     });
                 }
                 7 => patch.name_mutable = Some(widen),
+                8 => patch.require_account = Some(!widen),
                 _ => {
                     let usdt = Currency::parse("USDT").map_err(|e| TestCaseError::fail(e.to_string()))?;
                     let scale = if widen { 8 } else { 2 };
@@ -1001,6 +1011,7 @@ fn a_maker_cannot_launder_a_key_approval_through_a_key_it_holds() {
     let new = |id: u8, environment, p: Privileges| NewKey {
         id: KeyId::from_bytes([id; 16]),
         tenant: TenantId::parse("acme").unwrap(),
+        account: None,
         name: KeyName::parse(&format!("k{id}")).unwrap(),
         notes: None,
         environment,
@@ -1015,7 +1026,7 @@ fn a_maker_cannot_launder_a_key_approval_through_a_key_it_holds() {
         test_key.id,
         RoleSet::for_integrator_key(&held.scopes),
         test_key.created_for,
-        KeyBounds { environment: Environment::Test, privileges: held.clone() },
+        KeyBounds { environment: Environment::Test, privileges: held.clone(), account: None },
     );
     let live = Key::create(new(2, Environment::Live, privs(1)), &maker, &policy, now()).unwrap().key;
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use keygate_domain::{Amount, Currency, Environment, Scope, TenantId};
+use keygate_domain::{AccountId, Amount, Currency, Environment, Scope, TenantId};
 
 /// An amount of money as the request states it. The currency is optional because some requests do not
 /// state one; [`crate::evaluate`] refuses such an amount against a key bound to a currency.
@@ -20,6 +20,10 @@ pub struct Money {
 pub struct RequestContext {
     /// The tenant acted on (for example the distributor id in the URL); `None` is not checked.
     pub tenant: Option<TenantId>,
+    /// The account inside the tenant acted on (a merchant's shop in the URL, say); `None` is not
+    /// checked. Only a key bound to an account can be refused for it: a key of the whole tenant acts for
+    /// every account.
+    pub account_id: Option<AccountId>,
     /// Scopes the operation needs; all must be granted.
     pub required_scopes: Vec<Scope>,
     /// The environment the calling service runs in; `None` is not checked.

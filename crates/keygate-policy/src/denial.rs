@@ -27,6 +27,8 @@ pub enum DenialCode {
     Expired,
     /// The key belongs to another tenant.
     WrongTenant,
+    /// The key is bound to another account of its tenant.
+    WrongAccount,
     /// The key belongs to another environment.
     WrongEnvironment,
     /// The key lacks a required scope.
@@ -51,7 +53,7 @@ pub enum DenialCode {
 
 impl DenialCode {
     /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Malformed,
         Self::NotFound,
         Self::PendingApproval,
@@ -60,6 +62,7 @@ impl DenialCode {
         Self::Suspended,
         Self::Expired,
         Self::WrongTenant,
+        Self::WrongAccount,
         Self::WrongEnvironment,
         Self::InsufficientScope,
         Self::IpNotAllowed,
@@ -83,6 +86,7 @@ impl DenialCode {
             Self::Suspended => "SUSPENDED",
             Self::Expired => "EXPIRED",
             Self::WrongTenant => "WRONG_TENANT",
+            Self::WrongAccount => "WRONG_ACCOUNT",
             Self::WrongEnvironment => "WRONG_ENVIRONMENT",
             Self::InsufficientScope => "INSUFFICIENT_SCOPE",
             Self::IpNotAllowed => "IP_NOT_ALLOWED",
@@ -109,6 +113,7 @@ impl DenialCode {
             | Self::Suspended
             | Self::Expired => 401,
             Self::WrongTenant
+            | Self::WrongAccount
             | Self::WrongEnvironment
             | Self::InsufficientScope
             | Self::IpNotAllowed
@@ -130,6 +135,7 @@ impl DenialCode {
             Self::Suspended => "The key is suspended",
             Self::Expired => "The key is expired",
             Self::WrongTenant => "The key belongs to another tenant",
+            Self::WrongAccount => "The key is bound to another account",
             Self::WrongEnvironment => "The key belongs to another environment",
             Self::InsufficientScope => "The key lacks a required scope",
             Self::IpNotAllowed => "The client address is not allowed for this key",
@@ -191,6 +197,9 @@ pub enum Denial {
     /// The key belongs to another tenant.
     #[error("the key belongs to another tenant")]
     WrongTenant,
+    /// The key is bound to another account of its tenant.
+    #[error("the key is bound to another account")]
+    WrongAccount,
     /// The key belongs to another environment.
     #[error("the key belongs to another environment")]
     WrongEnvironment,
@@ -257,6 +266,7 @@ impl Denial {
             Self::Suspended => DenialCode::Suspended,
             Self::Expired => DenialCode::Expired,
             Self::WrongTenant => DenialCode::WrongTenant,
+            Self::WrongAccount => DenialCode::WrongAccount,
             Self::WrongEnvironment => DenialCode::WrongEnvironment,
             Self::InsufficientScope { .. } => DenialCode::InsufficientScope,
             Self::IpNotAllowed => DenialCode::IpNotAllowed,

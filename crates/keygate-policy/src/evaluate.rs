@@ -10,14 +10,15 @@ use crate::denial::{Denial, DenialCode};
 /// Every [`DenialCode`] in the order keygate checks it, so a service and the docs can show it:
 ///
 /// 1. `MALFORMED`, `NOT_FOUND`: the verifier, before a key exists;
-/// 2. `PENDING_APPROVAL`, `REJECTED`, `REVOKED`, `SUSPENDED`, `EXPIRED`, `WRONG_TENANT`, `WRONG_ENVIRONMENT`,
-///    `INSUFFICIENT_SCOPE`, `IP_NOT_ALLOWED`, `CURRENCY_MISMATCH`, `AMOUNT_OVER_LIMIT`: [`evaluate`];
+/// 2. `PENDING_APPROVAL`, `REJECTED`, `REVOKED`, `SUSPENDED`, `EXPIRED`, `WRONG_TENANT`, `WRONG_ACCOUNT`,
+///    `WRONG_ENVIRONMENT`, `INSUFFICIENT_SCOPE`, `IP_NOT_ALLOWED`, `UNKNOWN_CURRENCY`, `AMOUNT_PRECISION`,
+///    `CURRENCY_MISMATCH`, `AMOUNT_OVER_LIMIT`: [`evaluate`];
 /// 3. `DAILY_VOLUME_EXCEEDED`, `WEEKLY_VOLUME_EXCEEDED`, `MONTHLY_VOLUME_EXCEEDED`: the verifier, against
 ///    the store's running totals, once `evaluate` allows (all windows are charged at once; the
 ///    shortest that would go over is named).
 ///
 /// The four state codes are one step: a key is in only one state.
-pub const fn check_order() -> [DenialCode; 18] {
+pub const fn check_order() -> [DenialCode; 19] {
     [
         DenialCode::Malformed,
         DenialCode::NotFound,
@@ -27,6 +28,7 @@ pub const fn check_order() -> [DenialCode; 18] {
         DenialCode::Suspended,
         DenialCode::Expired,
         DenialCode::WrongTenant,
+        DenialCode::WrongAccount,
         DenialCode::WrongEnvironment,
         DenialCode::InsufficientScope,
         DenialCode::IpNotAllowed,
@@ -49,18 +51,21 @@ pub const fn check_order() -> [DenialCode; 18] {
 ///    revocation, unless someone suspends it meanwhile);
 /// 2. expiry: expired at `now` (that is, `now >= expires_at`) is [`Denial::Expired`];
 /// 3. tenant: `ctx.tenant` given and not the key's is [`Denial::WrongTenant`];
-/// 4. environment: `ctx.environment` given and not the key's is [`Denial::WrongEnvironment`];
-/// 5. scopes: any required scope not granted is [`Denial::InsufficientScope`], listing all of them;
-/// 6. client address: if the key has an allow list, a missing `ctx.client_ip` (fail closed) or one
+/// 4. account: `ctx.account_id` given, the key bound to an account, and that account another is
+///    [`Denial::WrongAccount`] (a key of the whole tenant acts for every account; a request naming no
+///    account checks nothing);
+/// 5. environment: `ctx.environment` given and not the key's is [`Denial::WrongEnvironment`];
+/// 6. scopes: any required scope not granted is [`Denial::InsufficientScope`], listing all of them;
+/// 7. client address: if the key has an allow list, a missing `ctx.client_ip` (fail closed) or one
 ///    outside the list is [`Denial::IpNotAllowed`];
-/// 7. currency: an amount in a currency the tenant's `currencies` table does not know is
+/// 8. currency: an amount in a currency the tenant's `currencies` table does not know is
 ///    [`Denial::UnknownCurrency`], one with more decimals than its currency's scale (trailing zeros do
 ///    not count: `7.00` XOF is 7 XOF) is [`Denial::AmountPrecision`]; then an amount in a currency of
 ///    another class than the key's, in one the key has no entry for while it has entries for others,
 ///    or in none at all to a key with a class or entries, is [`Denial::CurrencyMismatch`]. Strict on
 ///    purpose: no guessing with money, since an amount without a currency compared against a limit in
 ///    XOF could be euros;
-/// 8. amount: if `ctx.amount` is given and the key's entry for its currency has a maximum, more than
+/// 9. amount: if `ctx.amount` is given and the key's entry for its currency has a maximum, more than
 ///    it is [`Denial::AmountOverLimit`] (exactly the maximum is allowed).
 ///
 /// Volumes are not checked here: they need the store's running totals, so the verifier checks them
@@ -72,6 +77,11 @@ pub fn evaluate(key: &Key, ctx: &RequestContext, now: DateTime<Utc>, currencies:
     }
     if ctx.tenant.as_ref().is_some_and(|tenant| *tenant != key.tenant) {
         return Err(Denial::WrongTenant);
+    }
+    if let (Some(bound), Some(asked)) = (&key.account, &ctx.account_id) {
+        if bound != asked {
+            return Err(Denial::WrongAccount);
+        }
     }
     if ctx.environment.is_some_and(|environment| environment != key.environment) {
         return Err(Denial::WrongEnvironment);

@@ -6,11 +6,13 @@
 //!    `revocation_pending` pass: a key awaiting revocation works until a checker approves it);
 //! 2. expiry: a key is expired from its `expires_at` instant on;
 //! 3. tenant: the tenant acted on, when the caller names one, must be the key's;
-//! 4. environment: the calling service's environment, when given, must be the key's;
-//! 5. scopes: every required scope must be granted (all missing ones are reported);
-//! 6. client address: a key with an allow list needs a client address on it (an unknown one fails closed);
-//! 7. currency: an amount against a key with a currency must carry that same currency;
-//! 8. amount: an amount must not exceed the key's per-operation maximum.
+//! 4. account: the account acted on, when the caller names one, must be the key's if the key is bound
+//!    to an account (a key of the whole tenant acts for every account);
+//! 5. environment: the calling service's environment, when given, must be the key's;
+//! 6. scopes: every required scope must be granted (all missing ones are reported);
+//! 7. client address: a key with an allow list needs a client address on it (an unknown one fails closed);
+//! 8. currency: an amount against a key with a currency must carry that same currency;
+//! 9. amount: an amount must not exceed the key's per-operation maximum.
 //!
 //! [`check_order`] lists every [`DenialCode`] in that order, with `MALFORMED` and `NOT_FOUND` first (the
 //! verifier produces them before a key exists) and `DAILY_VOLUME_EXCEEDED` last (the verifier checks it

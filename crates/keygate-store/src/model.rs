@@ -7,8 +7,8 @@ use keygate_credential::SecretHash;
 use keygate_domain::operator::{OperatorAccount, OperatorAction};
 use keygate_domain::PolicyRequest;
 use keygate_domain::{
-    ActorId, AuditAction, Currency, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName, PerWindow,
-    Reason, ServiceId, SpendId, TenantId, TenantName, TenantPolicy, Window,
+    AccountId, ActorId, AuditAction, Currency, Email, Environment, Key, KeyId, KeyState, OperatorId, OperatorName,
+    PerWindow, Reason, ServiceId, SpendId, TenantId, TenantName, TenantPolicy, Window,
 };
 use rust_decimal::Decimal;
 
@@ -267,12 +267,14 @@ impl AuditEntry {
 }
 
 /// Which keys to list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyFilter {
     /// Only keys in this state.
     pub state: Option<KeyState>,
     /// Only keys of this environment.
     pub environment: Option<Environment>,
+    /// Only keys bound to this account (keys of the whole tenant are not listed by it).
+    pub account: Option<AccountId>,
     /// Only keys whose expiry falls in `(from, until]`: not yet expired at `from`, expired by `until`
     /// (keys that never expire are never listed).
     pub expiring: Option<(DateTime<Utc>, DateTime<Utc>)>,

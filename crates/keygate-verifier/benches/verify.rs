@@ -67,6 +67,7 @@ fn active_key(tenant: &TenantId, n: usize, limits: Limits) -> (KeyChange, String
     let new = NewKey {
         id: token.key_id(),
         tenant: tenant.clone(),
+        account: None,
         name: KeyName::parse(&format!("key-{n}")).unwrap(),
         notes: None,
         environment: Environment::Live,

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{Environment, KeyId, ScopeSet, SpendId, TenantId};
+use keygate_domain::{AccountId, Environment, KeyId, ScopeSet, SpendId, TenantId};
 use keygate_policy::{Denial, Money};
 use rust_decimal::Decimal;
 
@@ -14,6 +14,8 @@ pub struct Verified {
     pub key_id: KeyId,
     /// Its tenant.
     pub tenant: TenantId,
+    /// The account inside the tenant it is bound to (`None`: a key of the whole tenant).
+    pub account: Option<AccountId>,
     /// Its environment.
     pub environment: Environment,
     /// Its scopes.

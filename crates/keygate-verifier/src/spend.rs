@@ -15,7 +15,8 @@ pub fn valid_idempotency_key(key: &str) -> bool {
 
 /// SHA-256 over everything the request asked, in a fixed, length-prefixed order: the caller, the API
 /// key, the amount (normalised, so `7.00` and `7` are one request) and its currency, the required
-/// scopes (as a sorted set), the tenant, the client address and the environment.
+/// scopes (as a sorted set), the tenant, the client address, the environment and, when the request names
+/// one, the account.
 pub fn fingerprint(key: KeyId, ctx: &RequestContext, money: Money, caller: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     let mut field = |bytes: &[u8]| {
@@ -34,6 +35,12 @@ pub fn fingerprint(key: KeyId, ctx: &RequestContext, money: Money, caller: &str)
     field(ctx.tenant.as_ref().map_or("", |t| t.as_str()).as_bytes());
     field(ctx.client_ip.map(|ip| ip.to_string()).unwrap_or_default().as_bytes());
     field(ctx.environment.map_or("", |e| e.as_str()).as_bytes());
+    // Only when named, and last: a request naming no account keeps the fingerprint it had before accounts
+    // existed, so a retry that straddles the upgrade is still recognised as the same request.
+    if let Some(account) = &ctx.account_id {
+        field(b"account");
+        field(account.as_str().as_bytes());
+    }
     h.finalize().into()
 }
 
@@ -55,16 +62,31 @@ mod tests {
         assert_eq!(fingerprint(key, &base, money("7"), "gw"), first, "trailing zeros do not make another request");
         let other_tenant = RequestContext { tenant: keygate_domain::TenantId::parse("acme").ok(), ..base.clone() };
         let other_ip = RequestContext { client_ip: "10.0.0.1".parse().ok(), ..base.clone() };
+        let other_account =
+            RequestContext { account_id: keygate_domain::AccountId::parse("shop-1").ok(), ..base.clone() };
         let cases = [
             (fingerprint(KeyId::from_bytes([2; 16]), &base, money("7"), "gw"), "another API key"),
             (fingerprint(key, &base, money("8"), "gw"), "another amount"),
             (fingerprint(key, &other_tenant, money("7"), "gw"), "another tenant"),
             (fingerprint(key, &other_ip, money("7"), "gw"), "another client address"),
+            (fingerprint(key, &other_account, money("7"), "gw"), "another account"),
             (fingerprint(key, &base, money("7"), "other-gateway"), "another caller"),
         ];
         for (print, why) in cases {
             assert_ne!(print, first, "{why}");
         }
+    }
+
+    #[test]
+    fn a_request_naming_no_account_keeps_the_fingerprint_it_had_before_accounts() {
+        // Computed by the fingerprint of the release before sub-accounts, so a retry that straddles the
+        // upgrade is still the same request.
+        let print = fingerprint(KeyId::from_bytes([1; 16]), &RequestContext::default(), money("7"), "gw");
+        let hex = print.iter().fold(String::new(), |mut hex, b| {
+            let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{b:02x}"));
+            hex
+        });
+        assert_eq!(hex, "cce88dc581b90b7e42db0800b488eee6409bfa752f6805b40429f16973d85cce");
     }
 
     #[test]

@@ -345,6 +345,7 @@ fn verified(key: &Key, ctx: &RequestContext) -> Verified {
     Verified {
         key_id: key.id,
         tenant: key.tenant.clone(),
+        account: key.account.clone(),
         environment: key.environment,
         scopes: key.privileges.scopes.clone(),
         expires_at: key.expiry.at(),

@@ -90,6 +90,7 @@ pub async fn issue_key(
     let spec = KeySpec {
         name: KeyName::parse(request.name).map_err(|_| DemoError::Invalid("key name"))?,
         notes: None,
+        account: None,
         environment: Environment::Live,
         privileges: Privileges {
             scopes: ScopeSet::parse(request.scopes).map_err(|_| DemoError::Invalid("scopes"))?,

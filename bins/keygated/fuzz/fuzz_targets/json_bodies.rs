@@ -122,6 +122,9 @@ fn key_spec_json(spec: &KeySpec) -> Value {
     if let Some(notes) = &spec.notes {
         body["notes"] = notes.as_str().into();
     }
+    if let Some(account) = &spec.account {
+        body["account_id"] = account.as_str().into();
+    }
     if let Some(class) = spec.privileges.limits.currency_class() {
         body["currency_class"] = class.as_str().into();
     }
@@ -190,8 +193,16 @@ fn tenant_json(id: Option<&keygate_domain::TenantId>, patch: &TenantPatch) -> Va
     put("live_enabled", patch.live_enabled);
     put("allow_never_expiring", patch.allow_never_expiring);
     put("integrator_approvals", patch.integrator_approvals);
+    put("name_mutable", patch.name_mutable);
+    put("require_account", patch.require_account);
     if let Some(days) = patch.max_key_lifetime_days {
         policy.insert("max_key_lifetime_days".into(), days.map_or(Value::Null, Value::from));
+    }
+    if let Some(zone) = patch.timezone {
+        policy.insert("timezone".into(), zone.as_str().into());
+    }
+    if let Some(on_leak) = patch.on_leak {
+        policy.insert("on_leak".into(), on_leak.as_str().into());
     }
     let mut body = json!({ "policy": policy });
     if let Some(name) = &patch.name {
@@ -212,6 +223,9 @@ fn verify_json((key, context): &(String, RequestContext)) -> Value {
     let mut body = json!({ "key": key });
     if let Some(tenant) = &context.tenant {
         body["tenant_id"] = tenant.as_str().into();
+    }
+    if let Some(account) = &context.account_id {
+        body["account_id"] = account.as_str().into();
     }
     if !context.required_scopes.is_empty() {
         body["required_scopes"] = context.required_scopes.iter().map(ToString::to_string).collect();

@@ -2,7 +2,7 @@
 //! secret once.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{Environment, ExpiryRequest, Key, KeyName, Notes, Privileges, Reason, ScopeSet};
+use keygate_domain::{AccountId, Environment, ExpiryRequest, Key, KeyName, Notes, Privileges, Reason, ScopeSet};
 use keygate_store::{KeyRecord, KeyUsage};
 use keygate_verifier::manage::{KeyPatch, KeySpec};
 use serde::{Deserialize, Serialize};
@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::limits::{currency_class, limits, LimitsInput, LimitsView};
 use super::schema::{
-    ActorText, CurrencyClassView, CursorText, EnvironmentView, KeyIdText, KeyNameText, KeyStateView, MaskedText,
-    NotesText, ReasonText, ScopeText, SecretText, TenantIdText,
+    AccountIdText, ActorText, CurrencyClassView, CursorText, EnvironmentView, KeyIdText, KeyNameText, KeyStateView,
+    MaskedText, NotesText, ReasonText, ScopeText, SecretText, TenantIdText,
 };
 use super::{field, Nullable};
 use crate::error::ApiError;
@@ -36,6 +36,7 @@ fn environment(text: Option<&str>) -> Result<Environment, ApiError> {
 #[schema(examples(json!({
     "name": "POS Integration",
     "environment": "live",
+    "account_id": "shop-4711",
     "scopes": ["balance:read", "operations:write"],
     "limits": {"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"},
     "expires_in_days": 90
@@ -48,6 +49,12 @@ pub struct CreateKey {
     #[serde(default)]
     #[schema(value_type = Option<NotesText>)]
     notes: Option<String>,
+    /// The account inside the tenant the key is bound to: it is refused `WRONG_ACCOUNT` for any other,
+    /// and as an integrator key it manages only keys of this account. Absent: a key of the whole
+    /// tenant (refused where the tenant's policy has `require_account`). Never changes.
+    #[serde(default)]
+    #[schema(value_type = Option<AccountIdText>)]
+    account_id: Option<String>,
     /// `test` (default) or `live` (only where the tenant enabled live keys).
     #[serde(default)]
     #[schema(value_type = Option<EnvironmentView>)]
@@ -92,6 +99,7 @@ impl TryFrom<CreateKey> for KeySpec {
         Ok(Self {
             name: field("name", &body.name, KeyName::parse)?,
             notes: body.notes.map(|n| field("notes", &n, Notes::parse)).transpose()?,
+            account: body.account_id.as_deref().map(|a| field("account_id", a, AccountId::parse)).transpose()?,
             environment: environment(body.environment.as_deref())?,
             privileges: Privileges {
                 scopes: scopes(&body.scopes)?,
@@ -115,6 +123,11 @@ pub struct PatchKey {
     /// An earlier expiry, applied at once; a later one is refused (409): rotate instead.
     #[serde(default)]
     expires_at: Option<DateTime<Utc>>,
+    /// Refused (400), `null` included: a key's account never changes. Make a key for the other account
+    /// instead.
+    #[serde(default)]
+    #[schema(value_type = Option<AccountIdText>, deprecated)]
+    account_id: Nullable<serde_json::Value>,
     /// New notes; `null` clears them.
     #[serde(default)]
     #[schema(value_type = Option<NotesText>)]
@@ -135,6 +148,11 @@ pub struct PatchKey {
 impl TryFrom<PatchKey> for KeyPatch {
     type Error = ApiError;
     fn try_from(body: PatchKey) -> Result<Self, ApiError> {
+        // Refused whatever it says (even the key's own account, even `null`): an account is set once, at
+        // creation, and a key is never moved to another account's money nor freed of its account.
+        if body.account_id != Nullable::Absent {
+            return Err(ApiError::invalid("account_id", "a key's account cannot be changed after creation"));
+        }
         Ok(Self {
             name: body.name.map(|n| field("name", &n, KeyName::parse)).transpose()?,
             expires_at: body.expires_at,
@@ -225,6 +243,10 @@ pub struct ListKeys {
     /// Only keys of this environment.
     #[param(value_type = Option<EnvironmentView>)]
     pub environment: Option<String>,
+    /// Only keys bound to this account (keys of the whole tenant are not among them). An integrator key
+    /// bound to an account lists only its own account's keys, whatever this says.
+    #[param(value_type = Option<AccountIdText>)]
+    pub account_id: Option<String>,
     /// Only keys that expire within this many days from now, not yet expired (1 to 3650): the keys to
     /// rotate before they stop working. Active keys unless `state` says otherwise.
     #[param(minimum = 1, maximum = 3650)]
@@ -240,8 +262,8 @@ pub struct ListKeys {
 /// A key. Never the secret, never the hash.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Key, examples(json!({
-    "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "name": "POS Integration", "notes": null,
-    "environment": "live", "state": "active", "scopes": ["balance:read", "operations:write"],
+    "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711", "name": "POS Integration",
+    "notes": null, "environment": "live", "state": "active", "scopes": ["balance:read", "operations:write"],
     "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
     "currency_class": null,
     "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
@@ -254,6 +276,9 @@ pub struct KeyView {
     id: String,
     #[schema(value_type = TenantIdText)]
     tenant_id: String,
+    /// The account inside the tenant the key is bound to; `null`: a key of the whole tenant.
+    #[schema(value_type = Option<AccountIdText>)]
+    account_id: Option<String>,
     #[schema(value_type = KeyNameText)]
     name: String,
     #[schema(value_type = Option<NotesText>)]
@@ -365,6 +390,7 @@ impl KeyView {
         Self {
             id: key.id.to_string(),
             tenant_id: key.tenant.to_string(),
+            account_id: key.account.as_ref().map(ToString::to_string),
             name: key.name.to_string(),
             notes: key.notes.as_ref().map(ToString::to_string),
             environment: key.environment.as_str(),
@@ -413,8 +439,8 @@ impl KeyView {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(examples(json!({
     "key": {
-        "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "name": "POS Integration", "notes": null,
-        "environment": "live", "state": "pending_approval", "scopes": ["balance:read", "operations:write"],
+        "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711",
+        "name": "POS Integration", "notes": null, "environment": "live", "state": "pending_approval", "scopes": ["balance:read", "operations:write"],
         "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
     "currency_class": null,
         "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",

@@ -119,6 +119,15 @@ string_schema!(
 );
 
 string_schema!(
+    /// An account inside a tenant.
+    AccountIdText,
+    "Account inside the tenant (a shop, an agent, a customer), as the platform names it: 1 to 64 of \
+     `A-Z a-z 0-9 . _ : -` (a UUID fits), matched exactly, case included",
+    pattern = Some("^[A-Za-z0-9._:-]{1,64}$"),
+    example = "shop-4711"
+);
+
+string_schema!(
     /// A key id.
     KeyIdText,
     "Key id: 22 base62 characters (128 random bits); public, also inside the token",

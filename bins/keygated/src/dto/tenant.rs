@@ -79,6 +79,10 @@ pub struct PolicyInput {
     /// Key names may change after creation (off by default; on is a widening).
     #[serde(default)]
     name_mutable: Option<bool>,
+    /// Every new key must name an `account_id` (off by default). On narrows and applies at once; off
+    /// again is a widening that waits for a second admin. Keys already made keep what they are.
+    #[serde(default)]
+    require_account: Option<bool>,
 }
 
 fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiError> {
@@ -100,6 +104,7 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
         currency: None,
         on_leak: policy.on_leak.map(|v| field("policy.on_leak", &v, str::parse)).transpose()?,
         name_mutable: policy.name_mutable,
+        require_account: policy.require_account,
     })
 }
 
@@ -167,7 +172,7 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "currencies": []},
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "currencies": []},
     "pending_policy": null, "timezone_change": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
@@ -219,7 +224,7 @@ pub struct CreatedTenant {
 
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
 // The policy's settings as they are on the wire: one boolean each, by design.
 #[allow(clippy::struct_excessive_bools)]
 struct PolicyView {
@@ -233,6 +238,8 @@ struct PolicyView {
     #[schema(value_type = OnLeakView)]
     on_leak: &'static str,
     name_mutable: bool,
+    /// Every new key must be bound to an account.
+    require_account: bool,
     /// The tenant's own currency entries, over keygate's built-in table (ISO 4217 fiat scales; `BTC` 8,
     /// `ETH` 18, `USDT` 6, `USDC` 6).
     currencies: Vec<CurrencyView>,
@@ -252,6 +259,7 @@ impl From<&Tenant> for TenantView {
                 timezone: t.policy.timezone.as_str(),
                 on_leak: t.policy.on_leak.as_str(),
                 name_mutable: t.policy.name_mutable,
+                require_account: t.policy.require_account,
                 currencies: t.policy.currencies.iter().map(|(code, spec)| CurrencyView::new(code, spec)).collect(),
             },
             pending_policy: t.pending_policy.as_ref().map(|p| {
@@ -273,6 +281,7 @@ impl From<&Tenant> for TenantView {
                 put("timezone", w.timezone.map(|z| z.as_str().into()));
                 put("on_leak", w.on_leak.map(|v| v.as_str().into()));
                 put("name_mutable", w.name_mutable.map(Into::into));
+                put("require_account", w.require_account.map(Into::into));
                 put(
                     "currency",
                     w.currency.and_then(|(code, spec)| serde_json::to_value(CurrencyView::new(code, spec)).ok()),

@@ -3,13 +3,15 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{Amount, Currency, Environment, Scope, TenantId, Window};
+use keygate_domain::{AccountId, Amount, Currency, Environment, Scope, TenantId, Window};
 use keygate_verifier::{Denial, Money, RequestContext, Verified, VerifyError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::field;
-use super::schema::{AmountText, CurrencyText, EnvironmentView, KeyIdText, ScopeText, SecretText, TenantIdText};
+use super::schema::{
+    AccountIdText, AmountText, CurrencyText, EnvironmentView, KeyIdText, ScopeText, SecretText, TenantIdText,
+};
 use crate::error::ApiError;
 
 /// The request. Everything but `key` is optional; what is omitted is not checked. No `Debug`: it holds
@@ -18,7 +20,8 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 #[schema(examples(json!({
     "key": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu",
-    "tenant_id": "acme", "required_scopes": ["operations:write"], "amount": "250.00", "currency": "XOF"
+    "tenant_id": "acme", "account_id": "shop-4711", "required_scopes": ["operations:write"], "amount": "250.00",
+    "currency": "XOF"
 })))]
 pub struct VerifyRequest {
     /// The presented token, as the client sent it.
@@ -28,6 +31,11 @@ pub struct VerifyRequest {
     #[serde(default)]
     #[schema(value_type = Option<TenantIdText>)]
     tenant_id: Option<String>,
+    /// The account inside the tenant acted on: a key bound to another account is refused
+    /// `WRONG_ACCOUNT`; a key of the whole tenant passes for any account.
+    #[serde(default)]
+    #[schema(value_type = Option<AccountIdText>)]
+    account_id: Option<String>,
     /// The key must hold every one of these.
     #[serde(default)]
     #[schema(value_type = Vec<ScopeText>)]
@@ -86,6 +94,7 @@ impl TryFrom<&VerifyRequest> for RequestContext {
         }
         Ok(Self {
             tenant: body.tenant_id.as_deref().map(|t| field("tenant_id", t, TenantId::parse)).transpose()?,
+            account_id: body.account_id.as_deref().map(|a| field("account_id", a, AccountId::parse)).transpose()?,
             required_scopes,
             environment: body
                 .environment
@@ -111,7 +120,7 @@ pub enum VerifyResponse {
 /// The key may do this.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Verified, examples(json!({
-    "valid": true, "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "environment": "live",
+    "valid": true, "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711", "environment": "live",
     "scopes": ["balance:read", "operations:write"], "expires_at": "2027-02-26T18:40:00Z",
     "remaining_daily_volume": "999750.00", "remaining_weekly_volume": "4999750.00", "spend_id": "7YtZ2mK9pQ4rLx8vNb3cDe"
 })))]
@@ -122,6 +131,10 @@ pub struct VerifiedView {
     key_id: String,
     #[schema(value_type = TenantIdText)]
     tenant_id: String,
+    /// The account the key is bound to; absent for a key of the whole tenant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AccountIdText>)]
+    account_id: Option<String>,
     #[schema(value_type = EnvironmentView)]
     environment: &'static str,
     /// Every scope the key holds.
@@ -192,6 +205,7 @@ impl From<Verified> for VerifyResponse {
             valid: true,
             key_id: v.key_id.to_string(),
             tenant_id: v.tenant.to_string(),
+            account_id: v.account.as_ref().map(ToString::to_string),
             environment: v.environment.as_str(),
             scopes: v.scopes.iter().map(ToString::to_string).collect(),
             expires_at: v.expires_at,

@@ -51,6 +51,11 @@ pub async fn list(
         // Keys about to expire are the ones to rotate: active ones, unless another state is asked.
         state: state.or(expiring.map(|_| keygate_domain::KeyState::Active)),
         environment: query.environment.as_deref().map(|e| field("environment", e, str::parse)).transpose()?,
+        account: query
+            .account_id
+            .as_deref()
+            .map(|a| field("account_id", a, keygate_domain::AccountId::parse))
+            .transpose()?,
         expiring,
     };
     let cursor = query.cursor.as_deref().map(|c| field("cursor", c, str::parse::<KeyCursor>)).transpose()?;

@@ -301,6 +301,7 @@ async fn protected_service(trusted: Vec<ipnetwork::IpNetwork>) -> (SocketAddr, S
     let spec = KeySpec {
         name: KeyName::parse("branch-office").unwrap(),
         notes: None,
+        account: None,
         environment: Environment::Test,
         privileges: Privileges {
             scopes: ScopeSet::parse(["balance:read"]).unwrap(),

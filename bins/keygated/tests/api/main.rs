@@ -2,6 +2,7 @@
 //! fresh PostgreSQL database per test (when `KEYGATE_TEST_DATABASE_URL` is set, as in CI).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod accounts;
 mod authorization;
 mod child;
 mod currencies;
@@ -84,6 +85,10 @@ on_both_backends!(
     suspension::one_person_stops_a_key_and_two_others_restart_it,
     suspension::the_asker_never_approves_a_resume_and_keys_may_stop_keys,
     suspension::revoke_with_suspend_stops_the_key_before_any_checker_acts,
+    accounts::a_key_bound_to_an_account_works_only_for_it_and_keeps_it,
+    accounts::a_tenant_may_require_an_account_on_every_new_key,
+    accounts::an_integrator_key_bound_to_an_account_manages_only_that_accounts_keys,
+    accounts::the_listing_filters_by_account,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server

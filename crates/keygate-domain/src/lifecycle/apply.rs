@@ -1,12 +1,12 @@
 //! The transition function: `(key, event, actor, policy, now) -> Result<Transition, TransitionError>`.
 //!
 //! Checks run in a fixed order so a refusal is predictable: a key acting on itself, then role, then
-//! the integrator-key rules (approvals switched on, environment and privileges within the acting key's
-//! bounds), then state, then maker-checker, then expiry. It never reads a clock: `now` is a parameter.
+//! the integrator-key rules (approvals switched on, environment, account and privileges within the
+//! acting key's bounds), then state, then maker-checker, then expiry. It never reads a clock: `now` is a parameter.
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::guard::{approvals_allowed, not_self, require, require_any, within_bounds};
+use super::guard::{approvals_allowed, not_self, require, require_any, within_bounds, Reach};
 use super::{AuditAction, Event, KeyState, Transition, TransitionError};
 use crate::actor::Actor;
 use crate::environment::Environment;
@@ -19,7 +19,8 @@ use crate::text::Reason;
 
 impl Key {
     /// A maker creates a key: pending under dual control, active at once without it. A key acting as
-    /// integrator creates keys only in its own environment and within its own privileges.
+    /// integrator creates keys only in its own environment, for its own account when it is bound to
+    /// one, and within its own privileges. Where the tenant requires accounts, the key must name one.
     pub fn create(
         new: NewKey,
         actor: &Actor,
@@ -27,9 +28,13 @@ impl Key {
         now: DateTime<Utc>,
     ) -> Result<Transition, TransitionError> {
         require(actor, Role::Maker)?;
-        within_bounds(actor, new.environment, Some(&new.privileges))?;
+        let reach = Reach { environment: new.environment, account: new.account.as_ref() };
+        within_bounds(actor, reach, Some(&new.privileges))?;
         if new.environment == Environment::Live && !policy.live_enabled {
             return Err(TransitionError::LiveDisabled);
+        }
+        if policy.require_account && new.account.is_none() {
+            return Err(TransitionError::AccountRequired);
         }
         let expiry = policy.resolve_expiry(new.expiry, now)?;
         let (state, action) = if policy.dual_control {
@@ -40,6 +45,7 @@ impl Key {
         let key = Key {
             id: new.id,
             tenant: new.tenant,
+            account: new.account,
             name: new.name,
             notes: new.notes,
             environment: new.environment,
@@ -97,7 +103,7 @@ impl Key {
                 approvals_allowed(actor, policy)?;
                 // Approving grants the key's privileges; rejecting grants nothing.
                 let grants = matches!(event, Event::Approve).then_some(&self.privileges);
-                within_bounds(actor, self.environment, grants)?;
+                within_bounds(actor, self.reach(), grants)?;
                 if self.state != KeyState::PendingApproval {
                     return Err(wrong_state());
                 }
@@ -117,7 +123,7 @@ impl Key {
             }
             Event::RequestRevocation { reason: why } => {
                 require(actor, Role::Maker)?;
-                within_bounds(actor, self.environment, None)?;
+                within_bounds(actor, self.reach(), None)?;
                 // A suspended key may be revoked as an active one; it stays suspended meanwhile.
                 let suspended_without_request = self.state == KeyState::Suspended && self.revocation.is_none();
                 if self.state != KeyState::Active && !suspended_without_request {
@@ -143,7 +149,7 @@ impl Key {
             Event::ApproveRevocation | Event::RejectRevocation { .. } => {
                 require(actor, Role::Checker)?;
                 approvals_allowed(actor, policy)?;
-                within_bounds(actor, self.environment, None)?;
+                within_bounds(actor, self.reach(), None)?;
                 let (KeyState::RevocationPending | KeyState::Suspended, Some(request)) =
                     (&self.state, &self.revocation)
                 else {
@@ -170,7 +176,7 @@ impl Key {
                 } else {
                     require_any(actor, &[Role::Maker, Role::Checker, Role::Admin])?;
                 }
-                within_bounds(actor, self.environment, None)?;
+                within_bounds(actor, self.reach(), None)?;
                 // A suspended key whose resume is waiting may be suspended again: the new stop drops
                 // the resume (news of a leak must not be undone by a checker approving an older ask).
                 let resume_pending = self.suspension.as_ref().is_some_and(|s| s.resume.is_some());
@@ -194,7 +200,7 @@ impl Key {
                 // asking, that person alone could restart a stopped key. The world test found it.
                 require(actor, Role::Maker)?;
                 // Restarting a key grants its privileges again: a key actor only within its own.
-                within_bounds(actor, self.environment, Some(&self.privileges))?;
+                within_bounds(actor, self.reach(), Some(&self.privileges))?;
                 let (KeyState::Suspended, Some(suspension)) = (&self.state, &self.suspension) else {
                     return Err(wrong_state());
                 };
@@ -221,7 +227,7 @@ impl Key {
                 approvals_allowed(actor, policy)?;
                 // Approving grants the key's privileges again; rejecting grants nothing.
                 let grants = matches!(event, Event::ApproveResume).then_some(&self.privileges);
-                within_bounds(actor, self.environment, grants)?;
+                within_bounds(actor, self.reach(), grants)?;
                 let (KeyState::Suspended, Some(suspension)) = (&self.state, &self.suspension) else {
                     return Err(wrong_state());
                 };
@@ -247,7 +253,7 @@ impl Key {
             }
             Event::RequestChange { privileges } => {
                 require(actor, Role::Maker)?;
-                within_bounds(actor, self.environment, Some(&privileges))?;
+                within_bounds(actor, self.reach(), Some(&privileges))?;
                 if self.state != KeyState::Active {
                     return Err(wrong_state());
                 }
@@ -280,7 +286,7 @@ impl Key {
                 approvals_allowed(actor, policy)?;
                 let change = self.pending_change.as_ref();
                 let grants = change.filter(|_| matches!(event, Event::ApproveChange)).map(|c| &c.privileges);
-                within_bounds(actor, self.environment, grants)?;
+                within_bounds(actor, self.reach(), grants)?;
                 if self.state != KeyState::Active {
                     return Err(wrong_state());
                 }
@@ -302,7 +308,7 @@ impl Key {
             }
             Event::UpdateNotes { notes } => {
                 require(actor, Role::Maker)?;
-                within_bounds(actor, self.environment, None)?;
+                within_bounds(actor, self.reach(), None)?;
                 if self.state.is_terminal() {
                     return Err(wrong_state());
                 }
@@ -311,7 +317,7 @@ impl Key {
             }
             Event::Rename { name } => {
                 require(actor, Role::Maker)?;
-                within_bounds(actor, self.environment, None)?;
+                within_bounds(actor, self.reach(), None)?;
                 if self.state.is_terminal() {
                     return Err(wrong_state());
                 }
@@ -323,7 +329,7 @@ impl Key {
             }
             Event::ShortenExpiry { at } => {
                 require(actor, Role::Maker)?;
-                within_bounds(actor, self.environment, None)?;
+                within_bounds(actor, self.reach(), None)?;
                 if self.state.is_terminal() {
                     return Err(wrong_state());
                 }
@@ -350,6 +356,13 @@ impl Key {
             }
         };
         Ok(Transition { key: next, action, reason })
+    }
+}
+
+impl Key {
+    /// What an integrator key's bounds are checked against when it moves this key.
+    fn reach(&self) -> Reach<'_> {
+        Reach { environment: self.environment, account: self.account.as_ref() }
     }
 }
 

@@ -2,6 +2,7 @@
 //! Each answers yes or a typed refusal; none changes anything.
 
 use super::TransitionError;
+use crate::account::AccountId;
 use crate::actor::Actor;
 use crate::environment::Environment;
 use crate::ids::ActorId;
@@ -44,11 +45,20 @@ pub(crate) fn approvals_allowed(actor: &Actor, policy: &TenantPolicy) -> Result<
     }
 }
 
-/// A key actor touches only keys of its own environment, and grants no more than it holds. People are
-/// unbounded; a key actor that came without bounds is refused (fail closed).
+/// The key a move touches, as far as an integrator key's bounds care: its environment and its account.
+#[derive(Clone, Copy)]
+pub(crate) struct Reach<'a> {
+    pub(crate) environment: Environment,
+    pub(crate) account: Option<&'a AccountId>,
+}
+
+/// A key actor touches only keys of its own environment and, when it is bound to an account, only keys
+/// bound to that same account (a key of the whole tenant, or of another account, is out of its reach);
+/// and it grants no more than it holds. People are unbounded; a key actor that came without bounds is
+/// refused (fail closed).
 pub(crate) fn within_bounds(
     actor: &Actor,
-    environment: Environment,
+    reach: Reach<'_>,
     granted: Option<&Privileges>,
 ) -> Result<(), TransitionError> {
     if !actor.is_key() {
@@ -57,7 +67,10 @@ pub(crate) fn within_bounds(
     let Some(bounds) = &actor.bounds else {
         return Err(TransitionError::OutOfBounds);
     };
-    let fits = bounds.environment == environment && granted.is_none_or(|p| p.is_within(&bounds.privileges));
+    let account_fits = bounds.account.as_ref().is_none_or(|own| reach.account == Some(own));
+    let fits = bounds.environment == reach.environment
+        && account_fits
+        && granted.is_none_or(|p| p.is_within(&bounds.privileges));
     if fits {
         Ok(())
     } else {

@@ -25,13 +25,19 @@ fn operator(n: u8, roles: &[Role]) -> Actor {
 fn key_actor(k: u8, for_person: u8, environment: Environment, scopes: &[&str]) -> Actor {
     let p = privileges(scopes);
     let roles = RoleSet::for_integrator_key(&p.scopes);
-    Actor::for_key(KeyId::from_bytes([k; 16]), roles, person(for_person), KeyBounds { environment, privileges: p })
+    Actor::for_key(
+        KeyId::from_bytes([k; 16]),
+        roles,
+        person(for_person),
+        KeyBounds { environment, privileges: p, account: None },
+    )
 }
 
 fn new_key(id: u8, environment: Environment, scopes: &[&str]) -> NewKey {
     NewKey {
         id: KeyId::from_bytes([id; 16]),
         tenant: TenantId::parse("acme").unwrap(),
+        account: None,
         name: KeyName::parse("pos").unwrap(),
         notes: None,
         environment,

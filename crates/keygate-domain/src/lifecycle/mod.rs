@@ -22,6 +22,8 @@
 //! person behind it. A key never approves, rejects or changes anything about itself. This module never
 //! reads a clock and never decides who a principal is; both are the caller's parameters.
 
+#[cfg(test)]
+mod account_tests;
 mod apply;
 mod guard;
 #[cfg(test)]
@@ -369,12 +371,20 @@ pub enum TransitionError {
     /// people (`integrator_approvals` off).
     #[error("this tenant does not let API keys approve or reject")]
     IntegratorApprovalsOff,
-    /// A key acting as integrator reached outside its own environment or privileges.
-    #[error("an API key manages only keys of its own environment and within its own privileges")]
+    /// A key acting as integrator reached outside its own environment, its own account (when it is bound
+    /// to one) or its own privileges.
+    #[error(
+        "an API key manages only keys of its own environment and, when bound to an account, of that account, \
+         within its own privileges"
+    )]
     OutOfBounds,
     /// The tenant has not enabled live keys.
     #[error("live keys are not enabled for this tenant")]
     LiveDisabled,
+    /// The tenant requires every new key to be bound to an account (`require_account` on), and none was
+    /// named.
+    #[error("this tenant requires every new key to be bound to an account")]
+    AccountRequired,
     /// The expiry broke the tenant's policy.
     #[error(transparent)]
     Expiry(#[from] ExpiryError),

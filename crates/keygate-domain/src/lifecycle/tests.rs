@@ -233,6 +233,7 @@ proptest! {
         let new = NewKey {
             id: KeyId::from_bytes([7; 16]),
             tenant: TenantId::parse("acme").unwrap(),
+            account: None,
             name: KeyName::parse("pos").unwrap(),
             notes: None,
             environment: Environment::Test,
@@ -331,6 +332,7 @@ fn refusals_name_what_went_wrong() {
     let new = NewKey {
         id: KeyId::from_bytes([1; 16]),
         tenant: TenantId::parse("acme").unwrap(),
+        account: None,
         name: KeyName::parse("pos").unwrap(),
         notes: None,
         environment: Environment::Test,

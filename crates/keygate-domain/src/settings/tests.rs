@@ -2,21 +2,24 @@
 
 use crate::*;
 
-/// For every setting, the narrowest policy with that one setting widened. Adding a setting without a
-/// row here fails `every_setting_is_classified_both_ways`.
-fn widened(setting: Setting) -> TenantPolicy {
+/// For every setting, a policy and the same policy with that one setting widened: the narrowest
+/// policy, except for `require_account`, which a tenant is born without (its narrow end is on). Adding
+/// a setting without a row here fails `every_setting_is_classified_both_ways`.
+fn widened(setting: Setting) -> (TenantPolicy, TenantPolicy) {
     let n = TenantPolicy::narrowest();
-    match setting {
-        Setting::DualControl => TenantPolicy { dual_control: false, ..n },
-        Setting::LiveEnabled => TenantPolicy { live_enabled: true, ..n },
-        Setting::MaxKeyLifetimeDays => TenantPolicy { max_key_lifetime_days: Some(400), ..n },
-        Setting::AllowNeverExpiring => TenantPolicy { allow_never_expiring: true, ..n },
-        Setting::IntegratorApprovals => TenantPolicy { integrator_approvals: true, ..n },
-        Setting::Timezone => TenantPolicy { timezone: Timezone::parse("Asia/Singapore").unwrap(), ..n },
-        Setting::Currencies => TenantPolicy { currencies: CurrencyTable::empty().with(matic(), spec(18)), ..n },
-        Setting::OnLeak => TenantPolicy { on_leak: OnLeak::Notify, ..n },
-        Setting::NameMutable => TenantPolicy { name_mutable: true, ..n },
-    }
+    let w = match setting {
+        Setting::DualControl => TenantPolicy { dual_control: false, ..n.clone() },
+        Setting::LiveEnabled => TenantPolicy { live_enabled: true, ..n.clone() },
+        Setting::MaxKeyLifetimeDays => TenantPolicy { max_key_lifetime_days: Some(400), ..n.clone() },
+        Setting::AllowNeverExpiring => TenantPolicy { allow_never_expiring: true, ..n.clone() },
+        Setting::IntegratorApprovals => TenantPolicy { integrator_approvals: true, ..n.clone() },
+        Setting::Timezone => TenantPolicy { timezone: Timezone::parse("Asia/Singapore").unwrap(), ..n.clone() },
+        Setting::Currencies => TenantPolicy { currencies: CurrencyTable::empty().with(matic(), spec(18)), ..n.clone() },
+        Setting::OnLeak => TenantPolicy { on_leak: OnLeak::Notify, ..n.clone() },
+        Setting::NameMutable => TenantPolicy { name_mutable: true, ..n.clone() },
+        Setting::RequireAccount => return (TenantPolicy { require_account: true, ..n.clone() }, n),
+    };
+    (n, w)
 }
 
 fn matic() -> Currency {
@@ -34,16 +37,19 @@ fn every_setting_is_classified_both_ways() {
     assert_eq!(rows, Setting::ALL.to_vec(), "the table has one row per setting, in field order");
     assert!(classify(&n, &n).iter().all(|(_, d)| *d == Direction::Unchanged), "same policy, nothing moves");
     for setting in Setting::ALL {
-        let w = widened(setting);
-        assert_ne!(w, n, "{}: the widened policy differs", setting.as_str());
-        for (other, direction) in classify(&n, &w) {
+        let (from, w) = widened(setting);
+        assert_ne!(w, from, "{}: the widened policy differs", setting.as_str());
+        for (other, direction) in classify(&from, &w) {
             let expected = if other == setting { Direction::Widens } else { Direction::Unchanged };
             assert_eq!(direction, expected, "{} widened, row {}", setting.as_str(), other.as_str());
         }
         // A time zone has no narrow end: going back is a change like any other.
         let back = if setting == Setting::Timezone { Direction::Widens } else { Direction::Narrows };
-        assert_eq!(setting.direction(&w, &n), back, "{}: back to narrowest", setting.as_str());
+        assert_eq!(setting.direction(&w, &from), back, "{}: back to narrow", setting.as_str());
     }
+    let required = TenantPolicy { require_account: true, ..n.clone() };
+    let split = n.split(&PolicyPatch { require_account: Some(true), ..PolicyPatch::default() });
+    assert_eq!(split, PolicySplit { now: required, pending: None }, "requiring accounts applies at once");
     assert_eq!(TenantPolicy::default(), n, "a tenant is born narrow");
 }
 
@@ -135,8 +141,11 @@ fn a_policy_request_needs_another_admin() {
     let owns = |k: u8, p: u8| {
         let scopes = ScopeSet::parse(["api-keys:*"]).unwrap();
         let roles = RoleSet::of([Role::Admin]);
-        let bounds =
-            KeyBounds { environment: Environment::Test, privileges: Privileges { scopes, limits: Limits::none() } };
+        let bounds = KeyBounds {
+            environment: Environment::Test,
+            privileges: Privileges { scopes, limits: Limits::none() },
+            account: None,
+        };
         Actor::for_key(KeyId::from_bytes([k; 16]), roles, person(p), bounds)
     };
     let cases = [

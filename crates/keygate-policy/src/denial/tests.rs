@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::*;
 
 /// The table as the API documents it, written out independently of the `match`es it checks.
-const TABLE: [(DenialCode, &str, u16); 18] = [
+const TABLE: [(DenialCode, &str, u16); 19] = [
     (DenialCode::Malformed, "MALFORMED", 401),
     (DenialCode::NotFound, "NOT_FOUND", 401),
     (DenialCode::PendingApproval, "PENDING_APPROVAL", 401),
@@ -19,6 +19,7 @@ const TABLE: [(DenialCode, &str, u16); 18] = [
     (DenialCode::Suspended, "SUSPENDED", 401),
     (DenialCode::Expired, "EXPIRED", 401),
     (DenialCode::WrongTenant, "WRONG_TENANT", 403),
+    (DenialCode::WrongAccount, "WRONG_ACCOUNT", 403),
     (DenialCode::WrongEnvironment, "WRONG_ENVIRONMENT", 403),
     (DenialCode::InsufficientScope, "INSUFFICIENT_SCOPE", 403),
     (DenialCode::IpNotAllowed, "IP_NOT_ALLOWED", 403),
@@ -48,10 +49,10 @@ fn every_code_prints_parses_back_and_answers_its_documented_status() {
     }
     let listed: HashSet<DenialCode> = TABLE.iter().map(|row| row.0).collect();
     let all: HashSet<DenialCode> = DenialCode::ALL.into_iter().collect();
-    assert_eq!(all.len(), 18, "ALL holds eighteen distinct codes");
+    assert_eq!(all.len(), 19, "ALL holds nineteen distinct codes");
     assert_eq!(listed, all, "the documented table covers exactly ALL");
     let titles: HashSet<&str> = DenialCode::ALL.iter().map(|c| c.title()).collect();
-    assert_eq!(titles.len(), 18, "every code has its own title");
+    assert_eq!(titles.len(), 19, "every code has its own title");
 }
 
 #[test]
@@ -73,6 +74,7 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (Denial::Suspended, DenialCode::Suspended),
         (Denial::Expired, DenialCode::Expired),
         (Denial::WrongTenant, DenialCode::WrongTenant),
+        (Denial::WrongAccount, DenialCode::WrongAccount),
         (Denial::WrongEnvironment, DenialCode::WrongEnvironment),
         (Denial::InsufficientScope { missing: vec![scope] }, DenialCode::InsufficientScope),
         (Denial::IpNotAllowed, DenialCode::IpNotAllowed),

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_domain::{
-    ActorId, Amount, AmountLimit, Currency, CurrencyClass, CurrencySpec, Environment, Expiry, IpAllowList, Key, KeyId,
-    KeyName, KeyState, Limits, PerWindow, Privileges, Scope, ScopeSet, TenantId,
+    AccountId, ActorId, Amount, AmountLimit, Currency, CurrencyClass, CurrencySpec, Environment, Expiry, IpAllowList,
+    Key, KeyId, KeyName, KeyState, Limits, PerWindow, Privileges, Scope, ScopeSet, TenantId,
 };
 
 use super::*;
@@ -22,6 +22,10 @@ fn scope(text: &str) -> Scope {
 
 fn tenant(text: &str) -> TenantId {
     TenantId::parse(text).unwrap()
+}
+
+fn account(text: &str) -> AccountId {
+    AccountId::parse(text).unwrap()
 }
 
 fn currency(text: &str) -> Currency {
@@ -41,13 +45,14 @@ fn limits(code: Option<&str>, max_amount: Option<&str>, networks: &[&str]) -> Li
     Limits::single(code.map(currency), max_amount.map(amount), None, ips).unwrap()
 }
 
-/// The baseline: an active, live, never-expiring key of tenant `acme`, with no limits and every scope
-/// the baseline request needs. It allows [`request`].
+/// The baseline: an active, live, never-expiring key of tenant `acme` bound to its account `shop-1`,
+/// with no limits and every scope the baseline request needs. It allows [`request`].
 fn active_key() -> Key {
     let at = now() - Duration::days(30);
     Key {
         id: KeyId::from_bytes([7; 16]),
         tenant: tenant("acme"),
+        account: Some(account("shop-1")),
         name: KeyName::parse("payouts service").unwrap(),
         notes: None,
         environment: Environment::Live,
@@ -74,6 +79,7 @@ fn active_key() -> Key {
 fn request() -> RequestContext {
     RequestContext {
         tenant: Some(tenant("acme")),
+        account_id: Some(account("shop-1")),
         required_scopes: vec![scope("payouts:write"), scope("balances:read")],
         environment: Some(Environment::Live),
         client_ip: Some("10.0.0.7".parse().unwrap()),
@@ -146,6 +152,21 @@ fn keys_are_refused_for_another_tenant() {
         ("another tenant", |_, c| c.tenant = Some(tenant("globex")), Err(Denial::WrongTenant)),
         ("the key's tenant", |_, c| c.tenant = Some(tenant("acme")), Ok(())),
         ("tenant not checked", |_, c| c.tenant = None, Ok(())),
+    ]);
+}
+
+#[test]
+fn keys_bound_to_an_account_are_refused_for_another_and_keys_of_the_whole_tenant_are_not() {
+    check_cases(&[
+        ("another account", |_, c| c.account_id = Some(account("shop-2")), Err(Denial::WrongAccount)),
+        ("another spelling", |_, c| c.account_id = Some(account("SHOP-1")), Err(Denial::WrongAccount)),
+        ("the key's account", |_, c| c.account_id = Some(account("shop-1")), Ok(())),
+        ("account not checked", |_, c| c.account_id = None, Ok(())),
+        (
+            "a key of the whole tenant, any account",
+            |k, c| (k.account, c.account_id) = (None, Some(account("x"))),
+            Ok(()),
+        ),
     ]);
 }
 
@@ -327,13 +348,15 @@ fn rules_are_checked_in_the_documented_order() {
         key.expiry = Expiry::At(now());
         key.privileges.limits = limits(Some("XOF"), Some("50"), &["192.168.0.0/16"]);
         ctx.tenant = Some(tenant("globex"));
+        ctx.account_id = Some(account("shop-2"));
         ctx.environment = Some(Environment::Test);
         ctx.required_scopes.push(scope("payouts:approve"));
         ctx.amount = Some(money("100.5", Some("ZZZ")));
-        let fixes: [fn(&mut Key, &mut RequestContext); 10] = [
+        let fixes: [fn(&mut Key, &mut RequestContext); 11] = [
             |k, _| k.state = KeyState::Active,
             |k, _| k.expiry = Expiry::Never,
             |_, c| c.tenant = None,
+            |_, c| c.account_id = None,
             |_, c| c.environment = None,
             |_, c| c.required_scopes.clear(),
             |_, c| c.client_ip = Some("192.168.4.2".parse().unwrap()),

@@ -12,8 +12,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_domain::{
-    ActorId, Amount, Currency, CurrencyTable, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits,
-    Privileges, Scope, ScopeSet, TenantId,
+    AccountId, ActorId, Amount, Currency, CurrencyTable, Environment, Expiry, IpAllowList, Key, KeyId, KeyName,
+    KeyState, Limits, Privileges, Scope, ScopeSet, TenantId,
 };
 use keygate_policy::{evaluate, Denial, Money, RequestContext};
 use proptest::prelude::*;
@@ -21,6 +21,7 @@ use proptest::sample::{select, subsequence};
 use rust_decimal::Decimal;
 
 const TENANTS: [&str; 2] = ["acme", "globex"];
+const ACCOUNTS: [&str; 2] = ["shop-1", "shop-2"];
 const SCOPES: [&str; 7] =
     ["payouts:read", "payouts:write", "payouts:approve", "payouts:*", "balances:read", "balances:write", "keys:*"];
 const NETWORKS: [&str; 4] = ["10.0.1.0/24", "192.168.1.1/32", "2001:db8::/32", "172.16.0.0/12"];
@@ -45,6 +46,8 @@ struct KeyModel {
     /// Seconds from `now` to expiry; `None` never expires.
     expires_in: Option<i64>,
     tenant: &'static str,
+    /// The account the key is bound to; `None` is a key of the whole tenant.
+    account: Option<&'static str>,
     environment: Environment,
     scopes: Vec<&'static str>,
     /// Currency, then the per-operation maximum (a maximum needs a currency).
@@ -56,6 +59,7 @@ struct KeyModel {
 #[derive(Debug, Clone)]
 struct RequestModel {
     tenant: Option<&'static str>,
+    account: Option<&'static str>,
     scopes: Vec<&'static str>,
     environment: Option<Environment>,
     client: Option<&'static str>,
@@ -71,15 +75,17 @@ fn key_model() -> impl Strategy<Value = KeyModel> {
         select(KeyState::ALL.to_vec()),
         prop::option::of(-2i64..=2),
         select(TENANTS.to_vec()),
+        prop::option::of(select(ACCOUNTS.to_vec())),
         environment(),
         subsequence(SCOPES.to_vec(), 1..=3),
         prop::option::of((select(CURRENCIES.to_vec()), prop::option::of(select(MAXIMUMS.to_vec())))),
         subsequence(NETWORKS.to_vec(), 0..=2),
     )
-        .prop_map(|(state, expires_in, tenant, environment, scopes, limits, networks)| KeyModel {
+        .prop_map(|(state, expires_in, tenant, account, environment, scopes, limits, networks)| KeyModel {
             state,
             expires_in,
             tenant,
+            account,
             environment,
             scopes,
             limits,
@@ -90,13 +96,15 @@ fn key_model() -> impl Strategy<Value = KeyModel> {
 fn request_model() -> impl Strategy<Value = RequestModel> {
     (
         prop::option::of(select(TENANTS.to_vec())),
+        prop::option::of(select(ACCOUNTS.to_vec())),
         subsequence(SCOPES.to_vec(), 0..=3),
         prop::option::of(environment()),
         prop::option::of(select(CLIENTS.to_vec())),
         prop::option::of((select(AMOUNTS.to_vec()), prop::option::of(select(CURRENCIES.to_vec())))),
     )
-        .prop_map(|(tenant, scopes, environment, client, amount)| RequestModel {
+        .prop_map(|(tenant, account, scopes, environment, client, amount)| RequestModel {
             tenant,
+            account,
             scopes,
             environment,
             client,
@@ -117,6 +125,7 @@ fn build_key(m: &KeyModel) -> Key {
     Key {
         id: KeyId::from_bytes([1; 16]),
         tenant: TenantId::parse(m.tenant).unwrap(),
+        account: m.account.map(|a| AccountId::parse(a).unwrap()),
         name: KeyName::parse("generated").unwrap(),
         notes: None,
         environment: m.environment,
@@ -142,6 +151,7 @@ fn build_key(m: &KeyModel) -> Key {
 fn build_request(m: &RequestModel) -> RequestContext {
     RequestContext {
         tenant: m.tenant.map(|t| TenantId::parse(t).unwrap()),
+        account_id: m.account.map(|a| AccountId::parse(a).unwrap()),
         required_scopes: m.scopes.iter().map(|s| Scope::parse(s).unwrap()).collect(),
         environment: m.environment,
         client_ip: m.client.map(|ip| ip.parse().unwrap()),
@@ -212,6 +222,10 @@ fn broken_rules(k: &KeyModel, r: &RequestModel) -> Vec<Denial> {
     }
     if r.tenant.is_some_and(|t| t != k.tenant) {
         broken.push(Denial::WrongTenant);
+    }
+    // Only a key bound to an account, asked about another one.
+    if k.account.zip(r.account).is_some_and(|(bound, asked)| bound != asked) {
+        broken.push(Denial::WrongAccount);
     }
     if r.environment.is_some_and(|e| e != k.environment) {
         broken.push(Denial::WrongEnvironment);

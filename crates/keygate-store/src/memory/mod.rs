@@ -280,6 +280,7 @@ impl KeyStore for MemoryStore {
             });
             if filter.state.is_some_and(|s| s != key.state)
                 || filter.environment.is_some_and(|e| e != key.environment)
+                || filter.account.as_ref().is_some_and(|a| key.account.as_ref() != Some(a))
                 || !expiring
             {
                 continue;

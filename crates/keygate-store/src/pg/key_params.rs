@@ -13,9 +13,9 @@ use super::convert::to_db;
 use super::json::amounts_value;
 use crate::error::StoreError;
 
-/// The columns every key write sets, in the order `$1..$38` of [`KeyParams::bind`]. The two `inet[]`
+/// The columns every key write sets, in the order `$1..$39` of [`KeyParams::bind`]. The two `inet[]`
 /// columns are bound as text and cast in SQL (`$9::text[]::inet[]`, `$22::text[]::inet[]`).
-pub(super) const KEY_FIELDS: [&str; 38] = [
+pub(super) const KEY_FIELDS: [&str; 39] = [
     "key_id",
     "tenant_id",
     "name",
@@ -54,6 +54,7 @@ pub(super) const KEY_FIELDS: [&str; 38] = [
     "resume_requested_for",
     "resume_reason",
     "resume_requested_at",
+    "account_id",
 ];
 
 /// The SQL expression that sets column `index` (0-based) of [`KEY_FIELDS`] from its parameter.
@@ -118,6 +119,7 @@ pub(super) struct KeyParams {
     suspended_at: Option<DateTime<Utc>>,
     resume: Option<[String; 3]>,
     resume_requested_at: Option<DateTime<Utc>>,
+    account_id: Option<String>,
 }
 
 impl KeyParams {
@@ -159,6 +161,7 @@ impl KeyParams {
             resume: resume
                 .map(|r| [r.requested_by.to_string(), r.requested_for.to_string(), r.reason.as_str().to_owned()]),
             resume_requested_at: resume.map(|r| r.requested_at),
+            account_id: key.account.as_ref().map(|a| a.as_str().to_owned()),
         })
     }
 
@@ -172,7 +175,7 @@ impl KeyParams {
         &self.tenant_id
     }
 
-    /// Binds `$1..$38` in the order of [`KEY_FIELDS`].
+    /// Binds `$1..$39` in the order of [`KEY_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let pending = self.pending_limits.as_ref();
         query
@@ -214,5 +217,6 @@ impl KeyParams {
             .bind(self.resume.as_ref().map(|r| &r[1]))
             .bind(self.resume.as_ref().map(|r| &r[2]))
             .bind(self.resume_requested_at)
+            .bind(&self.account_id)
     }
 }

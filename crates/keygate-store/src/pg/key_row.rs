@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use keygate_domain::{
-    ActorId, CurrencyClass, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Notes,
+    AccountId, ActorId, CurrencyClass, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Notes,
     PendingChange, Privileges, Reason, ResumeRequest, RevocationRequest, Rotation, ScopeSet, Suspension, TenantId,
 };
 use serde_json::Value;
@@ -30,7 +30,7 @@ macro_rules! key_columns {
          pending_requested_by, pending_requested_at, replaces_key_id, rotation_overlap_seconds, version, \
          created_for, revocation_requested_for, pending_requested_for, suspended_by, suspended_for, \
          suspension_reason, suspended_at, resume_requested_by, resume_requested_for, resume_reason, \
-         resume_requested_at, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
+         resume_requested_at, account_id, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
     };
 }
 pub(super) use key_columns;
@@ -40,6 +40,7 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
     let key = Key {
         id: parsed(row, "key_id", KeyId::parse)?,
         tenant: parsed(row, "tenant_id", TenantId::parse)?,
+        account: parsed_opt(row, "account_id", AccountId::parse)?,
         name: parsed(row, "name", KeyName::parse)?,
         notes: parsed_opt(row, "notes", Notes::parse)?,
         environment: parsed(row, "environment", str::parse::<Environment>)?,

@@ -144,6 +144,9 @@ pub(super) async fn keys(
     if let Some(environment) = filter.environment {
         query.push(" AND environment = ").push_bind(environment.as_str());
     }
+    if let Some(account) = filter.account {
+        query.push(" AND account_id = ").push_bind(account.as_str().to_owned());
+    }
     if let Some((from, until)) = filter.expiring {
         query.push(" AND expires_at > ").push_bind(from).push(" AND expires_at <= ").push_bind(until);
     }

@@ -22,9 +22,9 @@ use super::rows::{get, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::{PendingPolicy, Tenant};
 
-/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$31` of
+/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$33` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 31] = [
+pub(super) const TENANT_FIELDS: [&str; 33] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -56,6 +56,8 @@ pub(super) const TENANT_FIELDS: [&str; 31] = [
     "pending_on_leak",
     "name_mutable",
     "pending_name_mutable",
+    "require_account",
+    "pending_require_account",
 ];
 
 /// A tenant's fields as owned parameter values.
@@ -94,7 +96,7 @@ impl TenantParams {
         })
     }
 
-    /// Binds `$1..$31` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$33` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let patch = self.patch.unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
@@ -133,6 +135,8 @@ impl TenantParams {
             .bind(patch.on_leak.map(OnLeak::as_str))
             .bind(self.policy.name_mutable)
             .bind(patch.name_mutable)
+            .bind(self.policy.require_account)
+            .bind(patch.require_account)
     }
 }
 
@@ -151,6 +155,7 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             currencies: currencies(get(row, "currencies")?, "currencies")?,
             on_leak: parsed(row, "on_leak", str::parse::<OnLeak>)?,
             name_mutable: get(row, "name_mutable")?,
+            require_account: get(row, "require_account")?,
         },
         pending_policy: pending_policy(row)?,
         timezone_change: timezone_change(row)?,
@@ -181,6 +186,7 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         currency: pending_currency(row)?,
         on_leak: parsed_opt(row, "pending_on_leak", str::parse::<OnLeak>)?,
         name_mutable: get(row, "pending_name_mutable")?,
+        require_account: get(row, "pending_require_account")?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::fixtures::*;
 
+mod accounts;
 mod audit_chain;
 mod currencies;
 mod leaks;
@@ -22,6 +23,7 @@ mod principals;
 mod services;
 mod spends;
 mod windows;
+pub use accounts::*;
 pub use audit_chain::*;
 pub use currencies::*;
 pub use leaks::*;
@@ -53,6 +55,7 @@ pub async fn every_field_round_trips(a: Store, b: Store) {
 
     let (mut record, created) = new_key(&t, "POS Integration", rich_privileges(), now());
     record.key.notes = Some(Notes::parse("Acme Ltd\ncontact: ops@acme.test").unwrap());
+    record.key.account = Some(keygate_domain::AccountId::parse("merchant:4711").unwrap());
     record.key.rotation =
         Some(Rotation { replaces: keygate_domain::KeyId::from_bytes([4; 16]), overlap_seconds: 3600 });
     let mut created = created;
@@ -206,13 +209,14 @@ pub async fn pagination_returns_every_key_once_while_keys_are_added(a: Store, b:
     assert!(expected.is_subset(&unique), "every key that existed at the start is returned");
 
     let approved = given_key(&*a, &t, "approved", daily_limit("10"), true).await;
-    let filter = KeyFilter { state: Some(KeyState::Active), environment: Some(Environment::Live), expiring: None };
+    let filter =
+        KeyFilter { state: Some(KeyState::Active), environment: Some(Environment::Live), ..KeyFilter::default() };
     let active = b.keys(&t.id, filter, None, 100).await.unwrap();
     assert_eq!(active.items.iter().map(|r| r.key.id).collect::<Vec<_>>(), vec![approved.id], "filter by state");
-    let test_only = KeyFilter { state: None, environment: Some(Environment::Test), expiring: None };
+    let test_only = KeyFilter { environment: Some(Environment::Test), ..KeyFilter::default() };
     assert!(b.keys(&t.id, test_only, None, 100).await.unwrap().items.is_empty(), "filter by environment");
     let expires = approved.expiry.at().expect("the fixture's keys expire");
-    let expiring = |from, until| KeyFilter { state: None, environment: None, expiring: Some((from, until)) };
+    let expiring = |from, until| KeyFilter { expiring: Some((from, until)), ..KeyFilter::default() };
     let second = Days::seconds(1);
     let listed = |page: keygate_store::Page<keygate_store::KeyRecord, keygate_store::KeyCursor>| {
         page.items.iter().any(|r| r.key.id == approved.id)

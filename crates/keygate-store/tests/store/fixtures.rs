@@ -32,6 +32,7 @@ pub fn tenant(id: &str) -> Tenant {
             currencies: CurrencyTable::empty(),
             on_leak: keygate_domain::OnLeak::SuspendAndRevoke,
             name_mutable: true,
+            require_account: false,
         },
         pending_policy: None,
         timezone_change: None,
@@ -148,6 +149,7 @@ pub fn new_key(tenant: &Tenant, name: &str, privileges: Privileges, at: DateTime
     let new = NewKey {
         id: token.key_id(),
         tenant: tenant.id.clone(),
+        account: None,
         name: KeyName::parse(name).unwrap(),
         notes: None,
         environment: Environment::Live,

@@ -81,4 +81,5 @@ conformance!(
     a_leak_is_recorded_once_per_key_and_url_with_its_moves_all_or_nothing,
     racing_reports_of_one_leak_record_it_once,
     reports_racing_operators_moves_on_one_key_give_one_success_and_never_deadlock,
+    a_keys_account_round_trips_and_the_listing_filters_by_it,
 );

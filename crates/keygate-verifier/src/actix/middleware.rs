@@ -9,7 +9,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 use actix_web::{web, Error, HttpMessage};
-use keygate_domain::{Scope, ScopeError, TenantId};
+use keygate_domain::{AccountId, Scope, ScopeError, TenantId};
 use keygate_policy::{Denial, RequestContext};
 
 use super::client_ip::client_ip;
@@ -17,10 +17,11 @@ use super::credential::presented_token;
 use super::keygate::Keygate;
 use super::problem::Problem;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Spec {
     scopes: Vec<Scope>,
     tenant_param: Option<String>,
+    account_param: Option<String>,
 }
 
 /// Verifies the request's key for the scopes given before the wrapped route runs, and hands the
@@ -41,7 +42,7 @@ impl RequireScope {
 
     /// Requires `scope`, or says why it is not a scope.
     pub fn try_new(scope: &str) -> Result<Self, ScopeError> {
-        Ok(Self { spec: Arc::new(Spec { scopes: vec![Scope::parse(scope)?], tenant_param: None }) })
+        Ok(Self { spec: Arc::new(Spec { scopes: vec![Scope::parse(scope)?], ..Spec::default() }) })
     }
 
     /// Requires a valid key and nothing more.
@@ -54,7 +55,7 @@ impl RequireScope {
     #[allow(clippy::panic)]
     pub fn and(self, scope: &str) -> Self {
         let scope = Scope::parse(scope).unwrap_or_else(|e| panic!("RequireScope::and({scope:?}): {e}"));
-        let mut spec = Spec { scopes: self.spec.scopes.clone(), tenant_param: self.spec.tenant_param.clone() };
+        let mut spec = Spec::clone(&self.spec);
         spec.scopes.push(scope);
         Self { spec: Arc::new(spec) }
     }
@@ -62,7 +63,17 @@ impl RequireScope {
     /// The key must belong to the tenant named by this path segment (`/distributors/{id}/...`).
     #[must_use]
     pub fn tenant_from_path(self, name: &str) -> Self {
-        let spec = Spec { scopes: self.spec.scopes.clone(), tenant_param: Some(name.to_owned()) };
+        let spec = Spec { tenant_param: Some(name.to_owned()), ..Spec::clone(&self.spec) };
+        Self { spec: Arc::new(spec) }
+    }
+
+    /// A key bound to an account must be bound to the account named by this path segment
+    /// (`/distributors/{id}/agents/{agent}/...`), or it is refused `WRONG_ACCOUNT`; a key of the whole
+    /// tenant may act for any of its accounts. A segment that is not even an account id is refused
+    /// `WRONG_ACCOUNT` to every key (after it authenticates), as no key can be bound to it.
+    #[must_use]
+    pub fn account_from_path(self, name: &str) -> Self {
+        let spec = Spec { account_param: Some(name.to_owned()), ..Spec::clone(&self.spec) };
         Self { spec: Arc::new(spec) }
     }
 }
@@ -115,11 +126,15 @@ where
             let outcome = match presented_token(req.headers()) {
                 None => Err(Problem::new(StatusCode::UNAUTHORIZED, "MISSING_CREDENTIAL", "No API key was presented")),
                 Some(token) => {
-                    let (ctx, tenant_unparsable) = context(&req, &spec, &keygate);
+                    let (ctx, unparsable) = context(&req, &spec, &keygate);
                     let verified = keygate.verifier.verify(token, &ctx).await;
-                    // Authenticate first, so a bad credential is a 401 whatever the URL says.
-                    let verified =
-                        verified.and_then(|v| if tenant_unparsable { Err(Denial::WrongTenant.into()) } else { Ok(v) });
+                    // Authenticate first, so a bad credential is a 401 whatever the URL says; then the
+                    // tenant before the account, as `evaluate` orders them.
+                    let verified = verified.and_then(|v| match unparsable {
+                        Unparsable { tenant: true, .. } => Err(Denial::WrongTenant.into()),
+                        Unparsable { account: true, .. } => Err(Denial::WrongAccount.into()),
+                        Unparsable { .. } => Ok(v),
+                    });
                     verified.map_err(|e| Problem::from(&e))
                 }
             };
@@ -134,17 +149,28 @@ where
     }
 }
 
-/// The context to verify against, and whether the path named a tenant that is not even a tenant id
-/// (which then cannot be the key's tenant).
-fn context(req: &ServiceRequest, spec: &Spec, keygate: &Keygate) -> (RequestContext, bool) {
-    let path_tenant =
-        spec.tenant_param.as_ref().map(|name| req.match_info().get(name).and_then(|t| TenantId::parse(t).ok()));
+/// Which path segments the spec reads named something that does not even parse (a tenant that is not a
+/// tenant id, an account that is not an account id), and so cannot be the key's.
+#[derive(Debug, Clone, Copy)]
+struct Unparsable {
+    tenant: bool,
+    account: bool,
+}
+
+/// The context to verify against, and which of its path segments did not parse.
+fn context(req: &ServiceRequest, spec: &Spec, keygate: &Keygate) -> (RequestContext, Unparsable) {
+    let segment = |param: &Option<String>| param.as_ref().map(|name| req.match_info().get(name).unwrap_or_default());
+    let path_tenant = segment(&spec.tenant_param).map(|t| TenantId::parse(t).ok());
+    let path_account = segment(&spec.account_param).map(|a| AccountId::parse(a).ok());
+    let unparsable =
+        Unparsable { tenant: matches!(path_tenant, Some(None)), account: matches!(path_account, Some(None)) };
     let ctx = RequestContext {
-        tenant: path_tenant.clone().flatten(),
+        tenant: path_tenant.flatten(),
+        account_id: path_account.flatten(),
         required_scopes: spec.scopes.clone(),
         environment: keygate.environment,
         client_ip: client_ip(req, &keygate.trusted_proxies),
         amount: None,
     };
-    (ctx, matches!(path_tenant, Some(None)))
+    (ctx, unparsable)
 }

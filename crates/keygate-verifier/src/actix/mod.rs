@@ -12,6 +12,9 @@
 //! async fn balance(key: VerifiedKey) -> impl Responder { /* key.tenant, key.key_id, ... */ }
 //! ```
 //!
+//! `.account_from_path("agent")` on a route under one of the tenant's accounts also refuses a key bound
+//! to another account (`WRONG_ACCOUNT`); a key of the whole tenant passes for any of them.
+//!
 //! The middleware reads `Authorization: Bearer <token>` or `X-API-KEY: <token>`, takes the client
 //! address from the peer (or from `X-Forwarded-For` only when the peer is a trusted proxy), verifies,
 //! and answers refusals as RFC 9457 problem+json (with `WWW-Authenticate: Bearer error="invalid_token"`

@@ -188,7 +188,11 @@ impl Management {
                 return Err(ManageError::Forbidden("the person behind this key is no longer active"));
             }
         }
-        let bounds = keygate_domain::KeyBounds { environment: key.environment, privileges: key.privileges.clone() };
+        let bounds = keygate_domain::KeyBounds {
+            environment: key.environment,
+            privileges: key.privileges.clone(),
+            account: key.account.clone(),
+        };
         Ok(Caller { actor: Actor::for_key(key.id, roles, key.created_for, bounds), tenant: Some(key.tenant) })
     }
 }

@@ -38,6 +38,7 @@ impl Management {
         let new = NewKey {
             id: token.key_id(),
             tenant: tenant.clone(),
+            account: spec.account,
             name: spec.name,
             notes: spec.notes,
             environment: spec.environment,
@@ -50,6 +51,7 @@ impl Management {
             keygate_domain::TransitionError::LiveDisabled => {
                 ManageError::invalid("environment", "live keys are not enabled for this tenant")
             }
+            e @ keygate_domain::TransitionError::AccountRequired => ManageError::invalid("account_id", e),
             keygate_domain::TransitionError::Expiry(e) => ManageError::invalid("expires_at", e),
             other => other.into(),
         })?;
@@ -87,12 +89,20 @@ impl Management {
     ) -> Result<Page<KeyRecord, KeyCursor>, ManageError> {
         caller.may(tenant, Permission::Read)?;
         self.store().tenant(tenant).await?;
-        // An integrator key sees only keys of its own environment (asking for the other one finds none).
+        // An integrator key sees only keys of its own environment and, when it is bound to an account,
+        // of that account (asking for another one finds none).
         let filter = match caller.actor.bounds.as_ref() {
-            Some(bounds) if filter.environment.is_some_and(|e| e != bounds.environment) => {
+            Some(bounds)
+                if filter.environment.is_some_and(|e| e != bounds.environment)
+                    || bounds.account.as_ref().is_some_and(|own| filter.account.as_ref().is_some_and(|a| a != own)) =>
+            {
                 return Ok(Page { items: Vec::new(), next: None })
             }
-            Some(bounds) => KeyFilter { environment: Some(bounds.environment), ..filter },
+            Some(bounds) => KeyFilter {
+                environment: Some(bounds.environment),
+                account: bounds.account.clone().or(filter.account.clone()),
+                ..filter
+            },
             None => filter,
         };
         Ok(self.store().keys(tenant, filter, cursor, limit).await?)
@@ -225,6 +235,8 @@ impl Management {
         let spec = KeySpec {
             name: successor_name(&old.name, id),
             notes: old.notes.clone(),
+            // A successor serves the same account (the tenant's `require_account` is met by it, too).
+            account: old.account.clone(),
             environment: old.environment,
             privileges: old.privileges.clone(),
             // At most the original's lifetime, and within the tenant's cap.
@@ -293,12 +305,11 @@ impl Management {
         actor: &Actor,
         policy: &TenantPolicy,
     ) -> Result<Vec<KeyChange>, ManageError> {
-        let filter =
-            KeyFilter { state: Some(keygate_domain::KeyState::PendingApproval), environment: None, expiring: None };
+        let filter = KeyFilter { state: Some(keygate_domain::KeyState::PendingApproval), ..KeyFilter::default() };
         let mut changes = Vec::new();
         let mut cursor = None;
         loop {
-            let page = self.store().keys(&revoked.tenant, filter, cursor, 200).await?;
+            let page = self.store().keys(&revoked.tenant, filter.clone(), cursor, 200).await?;
             for successor in page.items.iter().filter(|r| r.key.rotation.is_some_and(|r| r.replaces == revoked.id)) {
                 let moved = successor.key.apply(Event::PredecessorRevoked, actor, policy, self.now())?;
                 changes.push(update(&successor.key, &moved, actor.clone()));
@@ -334,10 +345,14 @@ impl Management {
     }
 }
 
-/// An integrator key reads only keys of its own environment; another environment's key is not found.
+/// An integrator key reads only keys of its own environment and, when it is bound to an account, of that
+/// account; another environment's or account's key is not found (its existence is not told either).
 fn visible(caller: &Caller, key: &Key) -> Result<(), ManageError> {
     match caller.actor.bounds.as_ref() {
         Some(bounds) if bounds.environment != key.environment => Err(ManageError::NotFound),
+        Some(bounds) if bounds.account.as_ref().is_some_and(|own| key.account.as_ref() != Some(own)) => {
+            Err(ManageError::NotFound)
+        }
         _ => Ok(()),
     }
 }

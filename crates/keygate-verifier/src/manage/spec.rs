@@ -1,8 +1,8 @@
 //! Already-parsed inputs of management operations (the server converts JSON into these).
 
 use keygate_domain::{
-    Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes, OnLeak,
-    OperatorName, PolicyPatch, Privileges, RoleSet, ScopeSet, TenantName, Timezone,
+    AccountId, Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes,
+    OnLeak, OperatorName, PolicyPatch, Privileges, RoleSet, ScopeSet, TenantName, Timezone,
 };
 
 /// A new key as the maker asks for it.
@@ -12,6 +12,8 @@ pub struct KeySpec {
     pub name: KeyName,
     /// Notes.
     pub notes: Option<Notes>,
+    /// The account inside the tenant the key is bound to (`None`: the whole tenant); never changes.
+    pub account: Option<AccountId>,
     /// Test or live.
     pub environment: Environment,
     /// Scopes and limits.
@@ -61,6 +63,8 @@ pub struct TenantPatch {
     pub on_leak: Option<OnLeak>,
     /// Key names may change.
     pub name_mutable: Option<bool>,
+    /// New keys must name an account.
+    pub require_account: Option<bool>,
 }
 
 impl TenantPatch {
@@ -76,6 +80,7 @@ impl TenantPatch {
             currency: self.currency,
             on_leak: self.on_leak,
             name_mutable: self.name_mutable,
+            require_account: self.require_account,
         }
     }
 }

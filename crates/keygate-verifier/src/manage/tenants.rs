@@ -172,6 +172,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "timezone": p.timezone.as_str(),
             "on_leak": p.on_leak.as_str(),
             "name_mutable": p.name_mutable,
+            "require_account": p.require_account,
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -190,6 +191,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             currency: one,
             on_leak,
             name_mutable,
+            require_account,
         } = p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
@@ -203,6 +205,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "timezone": timezone.map(|z| z.as_str()),
             "on_leak": on_leak.map(keygate_domain::OnLeak::as_str),
             "name_mutable": name_mutable,
+            "require_account": require_account,
             "currency": one.map(|(code, spec)| currency(code, spec)),
         })
     });

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use keygate_credential::{Token, TokenPrefix};
-use keygate_domain::{Amount, AmountLimit, Currency, Environment, IpAllowList, KeyState, Limits, PerWindow};
+use keygate_domain::{AccountId, Amount, AmountLimit, Currency, Environment, IpAllowList, KeyState, Limits, PerWindow};
 use keygate_policy::check_order;
 use keygate_verifier::{Denial, DenialCode, RequestContext, VerifyError};
 use rust_decimal::Decimal;
@@ -112,6 +112,27 @@ pub async fn a_key_used_on_another_tenant_is_refused(stores: Stores) {
     for (key, ctx, expected, why) in cases {
         check(&h, &key.token, &ctx, expected, why).await;
     }
+}
+
+pub async fn a_key_bound_to_an_account_is_refused_for_another_and_a_tenant_key_for_none(stores: Stores) {
+    let h = Harness::start(stores.first).await;
+    let shop = h.issue(KeySpec::active("shop-1-till").account("shop-1")).await;
+    let whole = h.issue(KeySpec::active("head-office")).await;
+    let on =
+        |account: Option<&str>| RequestContext { account_id: account.map(|a| AccountId::parse(a).unwrap()), ..acme() };
+    let cases = [
+        (&shop, on(Some("shop-2")), Err(Denial::WrongAccount), "shop-1's key on shop-2"),
+        (&shop, on(Some("Shop-1")), Err(Denial::WrongAccount), "another spelling is another account"),
+        (&shop, on(Some("shop-1")), Ok(()), "shop-1's key on its own account"),
+        (&shop, on(None), Ok(()), "a route that names no account"),
+        (&whole, on(Some("shop-2")), Ok(()), "a key of the whole tenant on any account"),
+    ];
+    for (key, ctx, expected, why) in cases {
+        check(&h, &key.token, &ctx, expected, why).await;
+    }
+    let verified = h.verify(&shop.token, &on(Some("shop-1"))).await.unwrap();
+    assert_eq!(verified.account, AccountId::parse("shop-1").ok(), "the verdict names the key's account");
+    assert_eq!(h.verify(&whole.token, &on(None)).await.unwrap().account, None, "and none for a tenant key");
 }
 
 pub async fn a_key_used_in_another_environment_is_refused(stores: Stores) {
@@ -232,7 +253,7 @@ pub async fn a_key_breaking_several_rules_is_told_the_first_in_the_documented_or
     let volumes = PerWindow { day: volume, week: volume, month: volume };
     let entry = AmountLimit::new(xof, Some(Amount::parse("100").unwrap()), volumes).unwrap();
     let strict = Limits::new(vec![(xof, entry)], None, IpAllowList::parse(["10.0.0.0/8"]).unwrap()).unwrap();
-    let spec = |name: &str| KeySpec::active(name).scopes(&["balance:read"]).limits(strict.clone());
+    let spec = |name: &str| KeySpec::active(name).scopes(&["balance:read"]).limits(strict.clone()).account("shop-1");
     let revoked = h.issue(spec("revoked").state(KeyState::Revoked).expires_in_days(1)).await;
     let expired = h.issue(spec("expired").expires_in_days(1)).await;
     let key = h.issue(spec("live")).await;
@@ -240,13 +261,15 @@ pub async fn a_key_breaking_several_rules_is_told_the_first_in_the_documented_or
 
     let all_broken = RequestContext {
         tenant: Some(tenant_id("globex")),
+        account_id: AccountId::parse("shop-2").ok(),
         environment: Some(Environment::Test),
         required_scopes: scopes(&["operations:write"]),
         client_ip: Some(ip("192.0.2.1")),
         amount: Some(money("200.5", Some("ZZZ"))),
     };
     let tenant_ok = RequestContext { tenant: Some(tenant_id("acme")), ..all_broken.clone() };
-    let environment_ok = RequestContext { environment: Some(Environment::Live), ..tenant_ok.clone() };
+    let account_ok = RequestContext { account_id: AccountId::parse("shop-1").ok(), ..tenant_ok.clone() };
+    let environment_ok = RequestContext { environment: Some(Environment::Live), ..account_ok.clone() };
     let scope_ok = RequestContext { required_scopes: scopes(&["balance:read"]), ..environment_ok.clone() };
     let ip_ok = RequestContext { client_ip: Some(ip("10.0.0.7")), ..scope_ok.clone() };
     let known_ok = RequestContext { amount: Some(money("200.5", Some("XOF"))), ..ip_ok.clone() };
@@ -261,6 +284,7 @@ pub async fn a_key_breaking_several_rules_is_told_the_first_in_the_documented_or
         (expired.token.clone(), all_broken.clone(), "an active, expired key"),
         (key.token.clone(), all_broken, "a usable key, everything else wrong"),
         (key.token.clone(), tenant_ok, "the right tenant"),
+        (key.token.clone(), account_ok, "and the key's account"),
         (key.token.clone(), environment_ok, "and the right environment"),
         (key.token.clone(), scope_ok, "and the scope it holds"),
         (key.token.clone(), ip_ok, "and an allowed address"),

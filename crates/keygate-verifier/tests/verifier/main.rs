@@ -6,6 +6,8 @@
 
 mod audit;
 mod denials;
+#[cfg(feature = "actix")]
+mod glue;
 mod outage;
 mod revocation;
 mod spending;
@@ -58,6 +60,7 @@ on_every_backend!(
     denials::a_revoked_key_is_refused,
     denials::a_key_is_refused_from_its_expiry_instant_on,
     denials::a_key_used_on_another_tenant_is_refused,
+    denials::a_key_bound_to_an_account_is_refused_for_another_and_a_tenant_key_for_none,
     denials::a_key_used_in_another_environment_is_refused,
     denials::a_key_lacking_scopes_is_told_every_missing_one,
     denials::a_key_used_from_outside_its_networks_is_refused,

@@ -27,6 +27,7 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         currency: Some((Currency::parse("USDT").unwrap(), CurrencySpec::new(CurrencyClass::Crypto, 8).unwrap())),
         on_leak: Some(keygate_domain::OnLeak::Notify),
         name_mutable: Some(true),
+        require_account: Some(false),
     };
     let cases = [
         ("every setting, the cap removed", Some(everything)),

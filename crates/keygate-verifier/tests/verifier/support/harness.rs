@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use keygate_credential::{Pepper, Secret, Token};
 use keygate_domain::{
-    Actor, ActorId, Clock, Currency, Environment, Event, ExpiryRequest, IpAllowList, Key, KeyName, KeyState, Limits,
-    ManualClock, NewKey, OperatorId, Privileges, Reason, Role, RoleSet, Scope, ScopeSet, TenantId, TenantName,
+    AccountId, Actor, ActorId, Clock, Currency, Environment, Event, ExpiryRequest, IpAllowList, Key, KeyName, KeyState,
+    Limits, ManualClock, NewKey, OperatorId, Privileges, Reason, Role, RoleSet, Scope, ScopeSet, TenantId, TenantName,
     TenantPolicy, Transition,
 };
 use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, Tenant};
@@ -98,6 +98,7 @@ pub fn ip(text: &str) -> IpAddr {
 pub struct KeySpec {
     name: String,
     tenant: TenantId,
+    account: Option<AccountId>,
     environment: Environment,
     scopes: Vec<String>,
     limits: Limits,
@@ -111,6 +112,7 @@ impl KeySpec {
         Self {
             name: name.to_owned(),
             tenant: tenant_id("acme"),
+            account: None,
             environment: Environment::Live,
             scopes: vec!["balance:read".to_owned(), "operations:write".to_owned()],
             limits: Limits::none(),
@@ -130,6 +132,13 @@ impl KeySpec {
     #[must_use]
     pub fn tenant(mut self, tenant: &str) -> Self {
         self.tenant = tenant_id(tenant);
+        self
+    }
+
+    /// Bound to this account of its tenant.
+    #[must_use]
+    pub fn account(mut self, account: &str) -> Self {
+        self.account = Some(AccountId::parse(account).unwrap());
         self
     }
 
@@ -238,6 +247,7 @@ impl Harness {
         let new = NewKey {
             id: token.key_id(),
             tenant: spec.tenant.clone(),
+            account: spec.account.clone(),
             name: KeyName::parse(&spec.name).unwrap(),
             notes: None,
             environment: spec.environment,
