@@ -244,7 +244,8 @@ impl Report {
         if let Some(line) = &self.timing {
             let _ = writeln!(
                 md,
-                "\nIn-process `Verifier::verify` by kind of credential (`bench-client timing`, medians): `{line}`"
+                "\nIn-process `Verifier::verify` by kind of credential, and `Management::authenticate_service` of a valid \
+                 service credential (`bench-client timing`, medians): `{line}`"
             );
         }
         let _ = writeln!(md, "\n## Biggest remaining cost\n");

@@ -18,7 +18,8 @@
 //!   request timed, so both kinds meet the same background load (with the service credential beside
 //!   `--first`); prints each kind's p50 and mean;
 //! - `timing`: in-process (no HTTP) cost of `Verifier::verify` for a valid key, a wrong secret, an
-//!   unknown id and a bad checksum, over a `MemoryStore`.
+//!   unknown id and a bad checksum, over a `MemoryStore`; and of `Management::authenticate_service`
+//!   for a valid service credential (what `/v1/verify` adds per request when it asks for one).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -31,8 +32,9 @@ use std::time::{Duration, Instant};
 use bench_floor::{issue, Flags};
 use futures_util::stream::{self, StreamExt};
 use keygate_credential::{Secret, Token, TokenPrefix};
-use keygate_domain::Environment;
+use keygate_domain::{Environment, OperatorName};
 use keygate_store::{KeyStore, MemoryStore};
+use keygate_verifier::manage::{Caller, Management};
 use keygate_verifier::{RequestContext, SystemClock, Verifier, VerifierConfig};
 use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
@@ -448,8 +450,18 @@ async fn timing(flags: &Flags) -> Result<String, String> {
     let broken: Vec<String> = valid.iter().map(|t| break_checksum(t)).collect();
     let kinds = [("valid", &valid), ("wrong_secret", &wrong), ("unknown_id", &unknown), ("bad_checksum", &broken)];
     let ctx = RequestContext::default();
-    let mut samples = vec![Vec::with_capacity(rounds); kinds.len()];
-    // Round 0 warms the cache (positive and negative answers) and is not counted.
+    // One service credential, as keygated issues it (same prefixes), authenticated as often per round
+    // as there are keys.
+    let prefix = TokenPrefix::parse(&format!("{}op", prefix.as_str())).map_err(|e| e.to_string())?;
+    let manage = Management::new(verifier.clone(), prefix, None);
+    let name = OperatorName::parse("bench").map_err(|e| e.to_string())?;
+    let (_, service) = manage.create_service(&Caller::system(), name, None).await.map_err(|e| e.to_string())?;
+    manage
+        .authenticate_service(service.expose().as_bytes())
+        .await
+        .map_err(|e| format!("the service credential does not authenticate: {e}"))?;
+    let mut samples = vec![Vec::with_capacity(rounds); kinds.len() + 1];
+    // Round 0 warms the caches (positive and negative answers, the service record) and is not counted.
     for round in 0..=rounds {
         for (k, (_, tokens)) in kinds.iter().enumerate() {
             let started = Instant::now();
@@ -462,10 +474,20 @@ async fn timing(flags: &Flags) -> Result<String, String> {
                 samples[k].push(per_call);
             }
         }
+        let started = Instant::now();
+        for _ in 0..keys {
+            let _ = std::hint::black_box(manage.authenticate_service(service.expose().as_bytes()).await);
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let per_call = started.elapsed().as_secs_f64() * 1e9 / keys.max(1) as f64;
+        if round > 0 {
+            samples[kinds.len()].push(per_call);
+        }
     }
     verifier.shutdown().await;
     let mut line = format!("keys={keys} rounds={rounds}");
-    for ((name, _), mut values) in kinds.iter().zip(samples) {
+    let names = kinds.iter().map(|(name, _)| *name).chain(["service_auth"]);
+    for (name, mut values) in names.zip(samples) {
         values.sort_by(f64::total_cmp);
         let _ = write!(line, " {name}_ns={:.0}", quantile(&values, 0.5));
     }
