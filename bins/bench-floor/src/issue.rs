@@ -62,14 +62,15 @@ pub fn active_key(verifier: &Verifier, tenant: &TenantId, n: usize) -> Result<(K
         },
         expiry: ExpiryRequest::InDays(90),
         rotation: None,
+        owner: keygate_domain::Owner::default(),
     };
     let now = verifier.clock().now();
     let created = Key::create(new, &maker, &policy(), now).map_err(|e| e.to_string())?;
     let plain = token.to_plain(verifier.prefix());
     let record = KeyRecord {
         key: created.key.clone(),
-        secret_hash: verifier.hasher().hash(token.key_id(), token.secret()),
-        masked: plain.masked().to_owned(),
+        secret_hash: Some(verifier.hasher().hash(token.key_id(), token.secret())),
+        masked: Some(plain.masked().to_owned()),
         last_used_at: None,
         last_used_ip: None,
     };

@@ -51,6 +51,12 @@ pub enum ApiError {
     /// 410: the invitation was claimed already, or lapsed.
     #[error("{0}")]
     Gone(String),
+    /// 410: the key's secret was shown already (at creation or at its reveal).
+    #[error("{0}")]
+    SecretAlreadyRevealed(String),
+    /// 410: the window to reveal the key's secret passed.
+    #[error("{0}")]
+    RevealWindowClosed(String),
     /// 408: the body did not arrive in time.
     #[error("the request body was not received in time")]
     RequestTimeout,
@@ -93,6 +99,8 @@ impl ApiError {
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::Unavailable => "STORE_UNAVAILABLE",
             Self::Gone(_) => "INVITATION_GONE",
+            Self::SecretAlreadyRevealed(_) => "SECRET_ALREADY_REVEALED",
+            Self::RevealWindowClosed(_) => "REVEAL_WINDOW_CLOSED",
             Self::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
         };
         (code_status(code), code)
@@ -141,6 +149,16 @@ pub const CODES: &[ProblemCode] = &[
         status: 410,
         meaning: "the invitation was claimed already, or lapsed (72 hours)",
     },
+    ProblemCode {
+        code: "SECRET_ALREADY_REVEALED",
+        status: 410,
+        meaning: "the key's secret was shown already, at creation or at its reveal; it is never shown again",
+    },
+    ProblemCode {
+        code: "REVEAL_WINDOW_CLOSED",
+        status: 410,
+        meaning: "the tenant's window to reveal the key's secret has passed; rotate the key",
+    },
     ProblemCode { code: "REQUEST_TIMEOUT", status: 408, meaning: "the body did not arrive within 10 s" },
     ProblemCode {
         code: "BODY_TOO_LARGE",
@@ -184,8 +202,13 @@ impl From<ManageError> for ApiError {
                 e @ (TransitionError::MissingRole(_)
                 | TransitionError::OwnKey
                 | TransitionError::IntegratorApprovalsOff
-                | TransitionError::OutOfBounds),
+                | TransitionError::OutOfBounds
+                | TransitionError::NotTheMaker),
             ) => Self::Forbidden(e.to_string()),
+            ManageError::Transition(e @ TransitionError::SecretAlreadyRevealed) => {
+                Self::SecretAlreadyRevealed(e.to_string())
+            }
+            ManageError::Transition(e @ TransitionError::RevealWindowClosed) => Self::RevealWindowClosed(e.to_string()),
             ManageError::Transition(TransitionError::LiveDisabled) => {
                 Self::invalid("environment", TransitionError::LiveDisabled)
             }
@@ -246,6 +269,8 @@ mod tests {
             ApiError::UnsupportedMediaType,
             ApiError::Unavailable,
             ApiError::Gone(String::new()),
+            ApiError::SecretAlreadyRevealed(String::new()),
+            ApiError::RevealWindowClosed(String::new()),
             ApiError::IdempotencyMismatch,
         ];
         for error in &every {

@@ -12,6 +12,13 @@ impl Token {
         Self::generate_with(environment, &mut OsRng)
     }
 
+    /// A new secret for an existing key id (a secret drawn at its reveal, after approval).
+    pub fn generate_for(environment: Environment, key_id: KeyId) -> Self {
+        let mut secret = [0u8; 32];
+        OsRng.fill_bytes(&mut secret);
+        Self::new(environment, key_id, Secret::from_bytes(secret))
+    }
+
     /// The same with a given cryptographic RNG (tests pass a seeded one).
     pub fn generate_with<R: RngCore + CryptoRng>(environment: Environment, rng: &mut R) -> Self {
         let mut id = [0u8; 16];

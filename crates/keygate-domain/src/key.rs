@@ -9,6 +9,8 @@ use crate::expiry::{Expiry, ExpiryRequest};
 use crate::ids::{ActorId, KeyId, TenantId};
 use crate::lifecycle::KeyState;
 use crate::limits::Limits;
+use crate::owner::Owner;
+use crate::reveal::Reveal;
 use crate::scope::ScopeSet;
 use crate::text::{KeyName, Notes, Reason};
 
@@ -76,6 +78,8 @@ pub struct ResumeRequest {
 pub struct PendingChange {
     /// The privileges the key would have.
     pub privileges: Privileges,
+    /// The owner (external id and metadata) the key would have.
+    pub owner: Owner,
     /// Who asked.
     pub requested_by: ActorId,
     /// The person who asked (the principal behind `requested_by`); maker-checker compares it too.
@@ -111,6 +115,8 @@ pub struct Key {
     pub environment: Environment,
     /// Scopes and limits in force.
     pub privileges: Privileges,
+    /// The platform's id for its owner and free metadata, returned by every verification.
+    pub owner: Owner,
     /// When it stops working.
     pub expiry: Expiry,
     /// Where it is in its lifecycle.
@@ -134,6 +140,9 @@ pub struct Key {
     pub suspension: Option<Suspension>,
     /// The key this one replaces, if it was made by a rotation.
     pub rotation: Option<Rotation>,
+    /// Where the reveal of its secret stands, for a key made where secrets are revealed after approval;
+    /// `None` for a key whose secret was drawn at creation.
+    pub reveal: Option<Reveal>,
     /// Bumped by every transition; the store's compare-and-set token.
     pub version: u64,
 }
@@ -147,6 +156,11 @@ impl Key {
     /// Whether the key may authenticate requests at `now`: active or awaiting revocation, and not expired.
     pub fn is_usable(&self, now: DateTime<Utc>) -> bool {
         self.state.authenticates() && !self.is_expired(now)
+    }
+
+    /// Whether a secret was ever drawn for it: at creation, or at its reveal.
+    pub fn has_secret(&self) -> bool {
+        self.reveal.is_none_or(Reveal::has_secret)
     }
 }
 
@@ -167,6 +181,8 @@ pub struct NewKey {
     pub environment: Environment,
     /// Scopes and limits.
     pub privileges: Privileges,
+    /// The platform's id for its owner, and metadata.
+    pub owner: Owner,
     /// Expiry as asked; the tenant's policy decides.
     pub expiry: ExpiryRequest,
     /// Set when the key replaces another.

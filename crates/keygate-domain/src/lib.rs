@@ -23,8 +23,10 @@ mod limits;
 mod money;
 mod on_leak;
 pub mod operator;
+mod owner;
 mod policy;
 mod policy_request;
+mod reveal;
 mod role;
 mod scope;
 mod settings;
@@ -52,8 +54,10 @@ pub use operator::{
     InvitationIssue, InvitationTerms, NewOperator, OperatorAccount, OperatorAction, OperatorError, OperatorEvent,
     OperatorRequest, OperatorState, OperatorTransition, ParseOperatorError, RequestKind,
 };
+pub use owner::{ExternalId, ExternalIdError, Metadata, MetadataError, Owner};
 pub use policy::TenantPolicy;
 pub use policy_request::{PolicyError, PolicyRequest};
+pub use reveal::{ParseRevealPolicyError, Reveal, RevealPolicy, RevealWindow, RevealWindowError};
 pub use role::{Role, RoleError, RoleSet, SeparationError};
 pub use scope::{Action, Scope, ScopeError, ScopeSet};
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::expiry::{self, Expiry, ExpiryError, ExpiryRequest};
 use crate::money::{Currency, CurrencySpec, CurrencyTable};
 use crate::on_leak::OnLeak;
+use crate::reveal::{RevealPolicy, RevealWindow};
 use crate::timezone::Timezone;
 
 /// A tenant's policy.
@@ -37,6 +38,11 @@ pub struct TenantPolicy {
     /// Every new key must be bound to an account inside the tenant (the second seed's sub-accounts);
     /// off by default. On is the narrow end: a key that could act for every account cannot be made.
     pub require_account: bool,
+    /// When a new key's secret is drawn and shown: at creation (default), or after approval to the
+    /// maker only (the first seed). After approval is the narrow end.
+    pub reveal: RevealPolicy,
+    /// How long an approved key's secret may still be revealed (after approval only); shorter narrows.
+    pub reveal_window_hours: RevealWindow,
 }
 
 impl Default for TenantPolicy {

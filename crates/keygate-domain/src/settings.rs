@@ -12,6 +12,7 @@ mod tests;
 use crate::money::{Currency, CurrencySpec};
 use crate::on_leak::OnLeak;
 use crate::policy::TenantPolicy;
+use crate::reveal::{RevealPolicy, RevealWindow};
 use crate::timezone::Timezone;
 
 /// One tenant setting.
@@ -43,11 +44,17 @@ pub enum Setting {
     /// is born with it off, at the wide end, as most tenants have no sub-accounts: switching it on
     /// takes one admin, switching it off a second.
     RequireAccount,
+    /// [`TenantPolicy::reveal`]: `after_approval` narrows (no secret exists before a checker approved,
+    /// and a rejected key never had one). A tenant is born with `on_create`, as most seeds show the
+    /// secret at creation.
+    Reveal,
+    /// [`TenantPolicy::reveal_window_hours`]: a shorter window narrows.
+    RevealWindowHours,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -58,6 +65,8 @@ impl Setting {
         Self::OnLeak,
         Self::NameMutable,
         Self::RequireAccount,
+        Self::Reveal,
+        Self::RevealWindowHours,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -73,6 +82,8 @@ impl Setting {
             Self::OnLeak => "on_leak",
             Self::NameMutable => "name_mutable",
             Self::RequireAccount => "require_account",
+            Self::Reveal => "reveal",
+            Self::RevealWindowHours => "reveal_window_hours",
         }
     }
 
@@ -171,7 +182,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 10] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 12] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -183,6 +194,8 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         on_leak,
         name_mutable,
         require_account,
+        reveal,
+        reveal_window_hours,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -195,6 +208,14 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         (Setting::OnLeak, leak(from.on_leak, *on_leak)),
         (Setting::NameMutable, off_narrows(from.name_mutable, *name_mutable)),
         (Setting::RequireAccount, on_narrows(from.require_account, *require_account)),
+        (
+            Setting::Reveal,
+            on_narrows(from.reveal == RevealPolicy::AfterApproval, *reveal == RevealPolicy::AfterApproval),
+        ),
+        (
+            Setting::RevealWindowHours,
+            cap(Some(from.reveal_window_hours.as_hours()), Some(reveal_window_hours.as_hours())),
+        ),
     ]
 }
 
@@ -221,6 +242,10 @@ pub struct PolicyPatch {
     pub name_mutable: Option<bool>,
     /// New keys must name an account.
     pub require_account: Option<bool>,
+    /// When new keys' secrets are drawn and shown.
+    pub reveal: Option<RevealPolicy>,
+    /// How long an approved key's secret may be revealed.
+    pub reveal_window_hours: Option<RevealWindow>,
 }
 
 impl PolicyPatch {
@@ -242,6 +267,8 @@ impl PolicyPatch {
             on_leak,
             name_mutable,
             require_account,
+            reveal,
+            reveal_window_hours,
         } = *self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
@@ -257,6 +284,8 @@ impl PolicyPatch {
             on_leak: on_leak.unwrap_or(policy.on_leak),
             name_mutable: name_mutable.unwrap_or(policy.name_mutable),
             require_account: require_account.unwrap_or(policy.require_account),
+            reveal: reveal.unwrap_or(policy.reveal),
+            reveal_window_hours: reveal_window_hours.unwrap_or(policy.reveal_window_hours),
         }
     }
 
@@ -275,6 +304,8 @@ impl PolicyPatch {
             Setting::OnLeak => one.on_leak = self.on_leak,
             Setting::NameMutable => one.name_mutable = self.name_mutable,
             Setting::RequireAccount => one.require_account = self.require_account,
+            Setting::Reveal => one.reveal = self.reveal,
+            Setting::RevealWindowHours => one.reveal_window_hours = self.reveal_window_hours,
         }
         one
     }
@@ -293,6 +324,8 @@ impl PolicyPatch {
             on_leak: other.on_leak.or(self.on_leak),
             name_mutable: other.name_mutable.or(self.name_mutable),
             require_account: other.require_account.or(self.require_account),
+            reveal: other.reveal.or(self.reveal),
+            reveal_window_hours: other.reveal_window_hours.or(self.reveal_window_hours),
         }
     }
 }
@@ -308,10 +341,11 @@ pub struct PolicySplit {
 
 impl TenantPolicy {
     /// The policy a new tenant gets, whatever its creator asked: every setting at its narrow end but
-    /// two, which start where the seeds put them: `on_leak` at `suspend` (one step from
-    /// `suspend_and_revoke`) and `require_account` off (on, a tenant without sub-accounts could make
-    /// no key at all). Moving either towards its narrow end takes one admin; widening anything is a
-    /// policy request like any other.
+    /// four, which start where the seeds put them: `on_leak` at `suspend` (one step from
+    /// `suspend_and_revoke`), `require_account` off (on, a tenant without sub-accounts could make no
+    /// key at all), `reveal` at `on_create` and `reveal_window_hours` at 72 (most seeds show the secret
+    /// at creation; the first seed's three days). Moving any of them towards its narrow end takes one
+    /// admin; widening anything is a policy request like any other.
     pub fn narrowest() -> Self {
         Self {
             dual_control: true,
@@ -324,6 +358,8 @@ impl TenantPolicy {
             on_leak: OnLeak::Suspend,
             name_mutable: false,
             require_account: false,
+            reveal: RevealPolicy::OnCreate,
+            reveal_window_hours: RevealWindow::DEFAULT,
         }
     }
 

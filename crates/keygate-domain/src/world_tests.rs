@@ -93,6 +93,7 @@ fn new_key(i: u8, environment: Environment, privileges: Privileges) -> NewKey {
         privileges,
         expiry: ExpiryRequest::Default,
         rotation: None,
+        owner: Owner::default(),
     }
 }
 
@@ -189,7 +190,7 @@ fn act() -> impl Strategy<Value = Act> {
         2 => i.clone().prop_map(|key| Act::Suspend { key }),
         3 => i.clone().prop_map(|key| Act::Resume { key }),
         5 => i.prop_map(|key| Act::ApproveResume { key }),
-        4 => (0u8..10, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
+        4 => (0u8..12, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
         4 => Just(Act::ApprovePolicy),
         1 => Just(Act::RejectPolicy),
     ]
@@ -821,14 +822,15 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 Act::Revoke { .. } => Event::RequestRevocation { reason: reason() },
                 Act::ApproveRevocation { .. } => Event::ApproveRevocation,
                 Act::ApproveChange { .. } => Event::ApproveChange,
-                Act::ChangeKey { privs: p, .. } => Event::RequestChange { privileges: privs(p) },
+                Act::ChangeKey { privs: p, .. } => {
+                    Event::RequestChange { privileges: privs(p), owner: Owner::default() }
+                }
                 Act::Suspend { .. } => Event::Suspend { reason: reason() },
                 Act::Resume { .. } => Event::RequestResume { reason: reason() },
                 Act::ApproveResume { .. } => Event::ApproveResume,
                 _ => return Ok(()),
             };
-            let narrowing =
-                matches!(&event, Event::RequestChange { privileges } if privileges.is_within(&before.privileges));
+            let narrowing = matches!(&event, Event::RequestChange { privileges, owner } if privileges.is_within(&before.privileges) && *owner == before.owner);
             let got = world.key_apply(&before, event, actor);
             let maker = is_person && actor.roles.has(Role::Maker);
             if maker && before.state == KeyState::Active && narrowing {
@@ -895,6 +897,12 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                 }
                 7 => patch.name_mutable = Some(widen),
                 8 => patch.require_account = Some(!widen),
+                9 => patch.reveal = Some(if widen { RevealPolicy::OnCreate } else { RevealPolicy::AfterApproval }),
+                10 => {
+                    let hours = if widen { 720 } else { 1 };
+                    patch.reveal_window_hours =
+                        Some(RevealWindow::hours(hours).map_err(|e| TestCaseError::fail(e.to_string()))?);
+                }
                 _ => {
                     let usdt = Currency::parse("USDT").map_err(|e| TestCaseError::fail(e.to_string()))?;
                     let scale = if widen { 8 } else { 2 };
@@ -1018,6 +1026,7 @@ fn a_maker_cannot_launder_a_key_approval_through_a_key_it_holds() {
         privileges: p,
         expiry: ExpiryRequest::Default,
         rotation: None,
+        owner: Owner::default(),
     };
     let held = privs(4); // api-keys:write + api-keys:approve + payouts:*
     let test_key = Key::create(new(1, Environment::Test, held.clone()), &maker, &policy, now()).unwrap().key;

@@ -127,10 +127,11 @@ impl std::fmt::Debug for Operator {
 pub struct KeyRecord {
     /// The domain record.
     pub key: Key,
-    /// Hash of the secret; the secret itself is never stored.
-    pub secret_hash: SecretHash,
-    /// `kg_live_…3fQz`, for listings.
-    pub masked: String,
+    /// Hash of the secret; the secret itself is never stored. `None` until a secret revealed after
+    /// approval is drawn: such a key authenticates nothing before.
+    pub secret_hash: Option<SecretHash>,
+    /// `kg_live_…3fQz`, for listings; `None` while there is no secret.
+    pub masked: Option<String>,
     /// Last verification (from the usage buffer; may lag by one flush interval). Ignored on write.
     pub last_used_at: Option<DateTime<Utc>>,
     /// Client address of the last verification. Ignored on write.
@@ -159,6 +160,29 @@ pub enum KeyWrite {
         /// The key after the transition (its `version` is the new one).
         key: Key,
     },
+    /// A secret drawn at its reveal: like `Update`, and the key's hash and masked form are set in the
+    /// same write. Fails with `Conflict` if the version moved or the key has a secret already, so two
+    /// racing reveals give one secret.
+    Reveal {
+        /// The version the caller read.
+        expected_version: u64,
+        /// The key after the transition.
+        key: Key,
+        /// The new secret's hash.
+        secret_hash: SecretHash,
+        /// The new secret's masked form.
+        masked: String,
+    },
+}
+
+impl KeyWrite {
+    /// The key written.
+    pub fn key(&self) -> &Key {
+        match self {
+            Self::Insert(record) => &record.key,
+            Self::Update { key, .. } | Self::Reveal { key, .. } => key,
+        }
+    }
 }
 
 /// A key write and the audit entry that records it. A store commits a slice of these all or nothing.
@@ -275,6 +299,8 @@ pub struct KeyFilter {
     pub environment: Option<Environment>,
     /// Only keys bound to this account (keys of the whole tenant are not listed by it).
     pub account: Option<AccountId>,
+    /// Only keys whose owner has this external id (matched as written).
+    pub external_id: Option<keygate_domain::ExternalId>,
     /// Only keys whose expiry falls in `(from, until]`: not yet expired at `from`, expired by `until`
     /// (keys that never expire are never listed).
     pub expiring: Option<(DateTime<Utc>, DateTime<Utc>)>,

@@ -74,13 +74,14 @@ fn active_key(tenant: &TenantId, n: usize, limits: Limits) -> (KeyChange, String
         privileges: Privileges { scopes: ScopeSet::parse(["balance:read", "operations:write"]).unwrap(), limits },
         expiry: ExpiryRequest::InDays(365),
         rotation: None,
+        owner: keygate_domain::Owner::default(),
     };
     let created = Key::create(new, &maker, &policy(), now()).unwrap();
     let plain = token.to_plain(&TokenPrefix::default());
     let record = KeyRecord {
         key: created.key.clone(),
-        secret_hash: SecretHasher::new(None).hash(token.key_id(), token.secret()),
-        masked: plain.masked().to_owned(),
+        secret_hash: Some(SecretHasher::new(None).hash(token.key_id(), token.secret())),
+        masked: Some(plain.masked().to_owned()),
         last_used_at: None,
         last_used_ip: None,
     };

@@ -18,6 +18,8 @@ pub struct Verified {
     pub account: Option<AccountId>,
     /// Its environment.
     pub environment: Environment,
+    /// The platform's id for its owner, and its metadata: whom the key belongs to, with no second look-up.
+    pub owner: keygate_domain::Owner,
     /// Its scopes.
     pub scopes: ScopeSet,
     /// When it expires (`None`: never).

@@ -328,14 +328,15 @@ impl Verifier {
         Ok(self.authenticate(&token, record.as_ref()).ok().cloned())
     }
 
-    /// Constant-time check of the presented secret. An unknown id is compared against a decoy hash,
-    /// so it costs the same and answers the same as a wrong secret.
+    /// Constant-time check of the presented secret. An unknown id, and a key whose secret is still to
+    /// be revealed, are compared against a decoy hash, so they cost the same and answer the same as a
+    /// wrong secret.
     fn authenticate<'r>(&self, token: &Token, record: Option<&'r KeyRecord>) -> Result<&'r KeyRecord, Denial> {
         let presented = self.inner.hasher.hash(token.key_id(), token.secret());
-        let stored = record.map_or(&self.inner.decoy, |r| &r.secret_hash);
+        let stored = record.and_then(|r| r.secret_hash.as_ref()).unwrap_or(&self.inner.decoy);
         let matches = presented.matches(stored);
         match record {
-            Some(r) if matches && r.key.environment == token.environment() => Ok(r),
+            Some(r) if matches && r.secret_hash.is_some() && r.key.environment == token.environment() => Ok(r),
             _ => Err(Denial::NotFound),
         }
     }
@@ -347,6 +348,7 @@ fn verified(key: &Key, ctx: &RequestContext) -> Verified {
         tenant: key.tenant.clone(),
         account: key.account.clone(),
         environment: key.environment,
+        owner: key.owner.clone(),
         scopes: key.privileges.scopes.clone(),
         expires_at: key.expiry.at(),
         remaining_daily_volume: None,

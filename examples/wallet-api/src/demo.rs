@@ -96,12 +96,19 @@ pub async fn issue_key(
             scopes: ScopeSet::parse(request.scopes).map_err(|_| DemoError::Invalid("scopes"))?,
             limits: request.limits,
         },
+        owner: keygate_domain::Owner::default(),
         expiry: ExpiryRequest::Default,
     };
     let manage = manage(verifier)?;
-    let (created, token) = manage.create_key(&operator(tenant, 1, Role::Maker), tenant, spec).await?;
+    let maker = operator(tenant, 1, Role::Maker);
+    let (created, token) = manage.create_key(&maker, tenant, spec).await?;
     let approved =
         manage.transition(&operator(tenant, 2, Role::Checker), tenant, created.key.id, Event::Approve).await?;
+    // Where the tenant reveals secrets after approval, the maker draws the secret now.
+    let token = match token {
+        Some(token) => token,
+        None => manage.reveal_secret(&maker, tenant, created.key.id).await?,
+    };
     Ok((approved.key, token))
 }
 

@@ -6,6 +6,7 @@ use keygate_domain::{AccountId, Environment, ExpiryRequest, Key, KeyName, Notes,
 use keygate_store::{KeyRecord, KeyUsage};
 use keygate_verifier::manage::{KeyPatch, KeySpec};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use super::limits::{currency_class, limits, LimitsInput, LimitsView};
@@ -23,6 +24,21 @@ fn scopes(texts: &[String]) -> Result<ScopeSet, ApiError> {
         .map(|(i, t)| field(&format!("scopes[{i}]"), t, keygate_domain::Scope::parse))
         .collect::<Result<Vec<_>, _>>()?;
     ScopeSet::new(parsed).map_err(|e| ApiError::invalid("scopes", e))
+}
+
+/// The platform's id for a key's owner, as the field `field` (`external_id`).
+fn external_id(text: &str) -> Result<keygate_domain::ExternalId, ApiError> {
+    field("external_id", text, keygate_domain::ExternalId::parse)
+}
+
+/// Metadata as sent (its raw JSON text).
+fn metadata(raw: &RawValue) -> Result<keygate_domain::Metadata, ApiError> {
+    field("metadata", raw.get(), keygate_domain::Metadata::parse)
+}
+
+/// Stored metadata as raw JSON for a response, exactly as kept.
+pub(crate) fn metadata_view(metadata: Option<&keygate_domain::Metadata>) -> Option<Box<RawValue>> {
+    metadata.and_then(|m| RawValue::from_string(m.as_str().to_owned()).ok())
 }
 
 fn environment(text: Option<&str>) -> Result<Environment, ApiError> {
@@ -79,6 +95,17 @@ pub struct CreateKey {
     /// No expiry (only where the tenant's policy allows it).
     #[serde(default)]
     never_expires: Option<bool>,
+    /// The platform's own id for the key's owner (a distributor, a merchant): 1 to 128 printable
+    /// characters, filterable (`?external_id=`), returned by every verification.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 128, example = "merchant-4711")]
+    external_id: Option<String>,
+    /// A JSON object of at most 4 KiB (whitespace between tokens not counted), nesting at most 5 levels,
+    /// returned by every verification as sent. A platform may act on it, so a later change waits for a
+    /// checker under dual control, like scopes.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"merchant_id": "m-4711", "region": "Dakar"}))]
+    metadata: Option<Box<RawValue>>,
 }
 
 impl TryFrom<CreateKey> for KeySpec {
@@ -104,6 +131,10 @@ impl TryFrom<CreateKey> for KeySpec {
             privileges: Privileges {
                 scopes: scopes(&body.scopes)?,
                 limits: limits(body.limits, currency_class(body.currency_class.as_deref())?)?,
+            },
+            owner: keygate_domain::Owner {
+                external_id: body.external_id.as_deref().map(external_id).transpose()?,
+                metadata: body.metadata.as_deref().map(metadata).transpose()?,
             },
             expiry,
         })
@@ -143,6 +174,16 @@ pub struct PatchKey {
     #[serde(default)]
     #[schema(value_type = Option<CurrencyClassView>)]
     currency_class: Nullable<String>,
+    /// A new external id; `null` clears it. Applies at once without dual control, else waits for a
+    /// checker as part of `pending_change`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 128)]
+    external_id: Nullable<String>,
+    /// New metadata (the whole object); `null` clears it. Applies at once without dual control, else
+    /// waits for a checker as part of `pending_change`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    metadata: Nullable<Box<RawValue>>,
 }
 
 impl TryFrom<PatchKey> for KeyPatch {
@@ -160,6 +201,8 @@ impl TryFrom<PatchKey> for KeyPatch {
             scopes: body.scopes.as_deref().map(scopes).transpose()?,
             limits: body.limits.map(|l| limits(l, None)).transpose()?,
             currency_class: body.currency_class.map_some(|c| field("currency_class", &c, str::parse))?,
+            external_id: body.external_id.map_some(|e| external_id(&e))?,
+            metadata: body.metadata.map_some(|m| metadata(&m))?,
         })
     }
 }
@@ -247,6 +290,9 @@ pub struct ListKeys {
     /// bound to an account lists only its own account's keys, whatever this says.
     #[param(value_type = Option<AccountIdText>)]
     pub account_id: Option<String>,
+    /// Only keys whose owner has this external id (matched as written).
+    #[param(value_type = Option<String>)]
+    pub external_id: Option<String>,
     /// Only keys that expire within this many days from now, not yet expired (1 to 3650): the keys to
     /// rotate before they stop working. Active keys unless `state` says otherwise.
     #[param(minimum = 1, maximum = 3650)]
@@ -265,8 +311,9 @@ pub struct ListKeys {
     "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711", "name": "POS Integration",
     "notes": null, "environment": "live", "state": "active", "scopes": ["balance:read", "operations:write"],
     "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
-    "currency_class": null,
-    "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
+    "currency_class": null, "external_id": "merchant-4711", "metadata": {"merchant_id": "m-4711"},
+    "expires_at": "2027-02-26T18:40:00Z", "expired": false, "expired_for_seconds": null, "masked": "kg_live_…JXVu",
+    "secret_revealed": true, "reveal_until": null,
     "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": "operator:3mC9dLq0Xv7tRb2Nw8Yk1e",
     "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:41:00Z", "last_used_at": null,
     "pending_change": null, "revocation": null, "suspension": null, "rotation": null
@@ -293,12 +340,26 @@ pub struct KeyView {
     /// The only class of currency the key may move; `null`: any.
     #[schema(value_type = Option<CurrencyClassView>)]
     currency_class: Option<&'static str>,
+    /// The platform's id for the key's owner; `null` if none.
+    external_id: Option<String>,
+    /// The key's metadata, as sent; `null` if none.
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Box<RawValue>>,
     /// `null` for a key that never expires.
     expires_at: Option<DateTime<Utc>>,
     /// Whether `expires_at` has passed (an expired key no longer authenticates, whatever its state).
     expired: bool,
-    #[schema(value_type = MaskedText)]
-    masked: String,
+    /// For an expired key, how long ago it expired, in seconds; `null` otherwise.
+    expired_for_seconds: Option<i64>,
+    /// The token's masked form; `null` while the key has no secret (revealed after approval).
+    #[schema(value_type = Option<MaskedText>)]
+    masked: Option<String>,
+    /// Whether the key's secret was drawn and shown: at creation, or at its reveal. A key whose secret is
+    /// revealed after approval authenticates nothing until then.
+    secret_revealed: bool,
+    /// Where the secret is revealed after approval and not yet revealed: the last instant its maker may
+    /// reveal it (`POST .../keys/{id}/secret`); `null` otherwise (not approved yet, or already shown).
+    reveal_until: Option<DateTime<Utc>>,
     /// The maker.
     #[schema(value_type = ActorText)]
     created_by: String,
@@ -325,7 +386,7 @@ pub struct KeyView {
 #[schema(as = PendingChange, examples(json!({
     "scopes": ["balance:read", "operations:write", "payouts:write"],
     "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "2000000.00"}], "allowed_ips": []},
-    "currency_class": null,
+    "currency_class": null, "external_id": null, "metadata": null,
     "requested_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "requested_at": "2026-11-28T18:45:00Z"
 })))]
 struct PendingChangeView {
@@ -334,6 +395,11 @@ struct PendingChangeView {
     limits: LimitsView,
     #[schema(value_type = Option<CurrencyClassView>)]
     currency_class: Option<&'static str>,
+    /// The external id the key would have.
+    external_id: Option<String>,
+    /// The metadata the key would have.
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Box<RawValue>>,
     #[schema(value_type = ActorText)]
     requested_by: String,
     requested_at: DateTime<Utc>,
@@ -398,9 +464,17 @@ impl KeyView {
             scopes: scope_texts(&key.privileges.scopes),
             limits: LimitsView::new(&key.privileges.limits),
             currency_class: key.privileges.limits.currency_class().map(keygate_domain::CurrencyClass::as_str),
+            external_id: key.owner.external_id.as_ref().map(ToString::to_string),
+            metadata: metadata_view(key.owner.metadata.as_ref()),
             expires_at: key.expiry.at(),
             expired: key.is_expired(now),
+            expired_for_seconds: key.expiry.at().filter(|at| *at <= now).map(|at| (now - at).num_seconds()),
             masked: record.masked.clone(),
+            secret_revealed: key.has_secret(),
+            reveal_until: match key.reveal {
+                Some(keygate_domain::Reveal::Open { until }) => Some(until),
+                _ => None,
+            },
             created_by: key.created_by.to_string(),
             approved_by: key.approved_by.map(|a| a.to_string()),
             created_at: key.created_at,
@@ -410,6 +484,8 @@ impl KeyView {
                 scopes: scope_texts(&c.privileges.scopes),
                 limits: LimitsView::new(&c.privileges.limits),
                 currency_class: c.privileges.limits.currency_class().map(keygate_domain::CurrencyClass::as_str),
+                external_id: c.owner.external_id.as_ref().map(ToString::to_string),
+                metadata: metadata_view(c.owner.metadata.as_ref()),
                 requested_by: c.requested_by.to_string(),
                 requested_at: c.requested_at,
             }),
@@ -442,8 +518,9 @@ impl KeyView {
         "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711",
         "name": "POS Integration", "notes": null, "environment": "live", "state": "pending_approval", "scopes": ["balance:read", "operations:write"],
         "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
-    "currency_class": null,
-        "expires_at": "2027-02-26T18:40:00Z", "expired": false, "masked": "kg_live_…JXVu",
+    "currency_class": null, "external_id": null, "metadata": null,
+        "expires_at": "2027-02-26T18:40:00Z", "expired": false, "expired_for_seconds": null, "masked": "kg_live_…JXVu",
+    "secret_revealed": true, "reveal_until": null,
         "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": null,
         "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z", "last_used_at": null,
         "pending_change": null, "revocation": null, "suspension": null, "rotation": null
@@ -453,7 +530,20 @@ impl KeyView {
 pub struct CreatedKey {
     /// The key.
     pub key: KeyView,
-    /// The token. It works once the key is active.
+    /// The token. It works once the key is active. Absent where the tenant reveals secrets after
+    /// approval: the maker who asked draws it with `POST .../keys/{id}/secret` once a checker approved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<SecretText>)]
+    pub secret: Option<String>,
+}
+
+/// `POST /v1/tenants/{tenant}/keys/{id}/secret`: the secret drawn at its reveal, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RevealedSecret, examples(json!({
+    "secret": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu"
+})))]
+pub struct RevealedSecret {
+    /// The token. Shown once; keygate keeps only its hash.
     #[schema(value_type = SecretText)]
     pub secret: String,
 }

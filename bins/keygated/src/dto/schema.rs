@@ -243,6 +243,14 @@ enum_schema!(
 );
 
 enum_schema!(
+    /// When a new key's secret is drawn and shown.
+    RevealView as "Reveal",
+    "`on_create`: in the creation response; `after_approval`: drawn once a checker approved, for the maker who asked only (`POST .../keys/{id}/secret`)",
+    keygate_domain::RevealPolicy::ALL.map(keygate_domain::RevealPolicy::as_str),
+    example = "after_approval"
+);
+
+enum_schema!(
     /// A reported token's label.
     LeakLabelView as "LeakLabel",
     "`true_positive`: a live key (active, suspended or awaiting its revocation), now acted on by its tenant's \

@@ -7,7 +7,9 @@ use keygate_verifier::manage::{NewOperator, TenantPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::schema::{CurrencyClassView, CurrencyText, DisplayNameText, OnLeakView, TenantIdText, TimezoneText};
+use super::schema::{
+    CurrencyClassView, CurrencyText, DisplayNameText, OnLeakView, RevealView, TenantIdText, TimezoneText,
+};
 use super::{field, Nullable};
 use crate::error::ApiError;
 
@@ -83,6 +85,19 @@ pub struct PolicyInput {
     /// again is a widening that waits for a second admin. Keys already made keep what they are.
     #[serde(default)]
     require_account: Option<bool>,
+    /// When a new key's secret is drawn and shown: `on_create` (default) or `after_approval` (the first
+    /// seed: none exists until a checker approved; the maker who asked draws it once with
+    /// `POST .../keys/{id}/secret`). `after_approval` narrows and applies at once; back to `on_create`
+    /// waits for a second admin. Keys already made keep what they were made with.
+    #[serde(default)]
+    #[schema(value_type = Option<RevealView>)]
+    reveal: Option<String>,
+    /// Hours after approval during which such a secret may be revealed (1 to 720, default 72); then the
+    /// key must be rotated. Shorter applies at once; longer waits for a second admin. The window of a key
+    /// is fixed when it is approved.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 720)]
+    reveal_window_hours: Option<u32>,
 }
 
 fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiError> {
@@ -105,6 +120,13 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
         on_leak: policy.on_leak.map(|v| field("policy.on_leak", &v, str::parse)).transpose()?,
         name_mutable: policy.name_mutable,
         require_account: policy.require_account,
+        reveal: policy.reveal.map(|v| field("policy.reveal", &v, str::parse)).transpose()?,
+        reveal_window_hours: policy
+            .reveal_window_hours
+            .map(|h| {
+                keygate_domain::RevealWindow::hours(h).map_err(|e| ApiError::invalid("policy.reveal_window_hours", e))
+            })
+            .transpose()?,
     })
 }
 
@@ -172,7 +194,7 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "currencies": []},
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": []},
     "pending_policy": null, "timezone_change": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
@@ -224,7 +246,7 @@ pub struct CreatedTenant {
 
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
 // The policy's settings as they are on the wire: one boolean each, by design.
 #[allow(clippy::struct_excessive_bools)]
 struct PolicyView {
@@ -240,6 +262,11 @@ struct PolicyView {
     name_mutable: bool,
     /// Every new key must be bound to an account.
     require_account: bool,
+    /// When a new key's secret is drawn and shown.
+    #[schema(value_type = RevealView)]
+    reveal: &'static str,
+    /// Hours after approval a secret revealed after approval may still be drawn.
+    reveal_window_hours: u32,
     /// The tenant's own currency entries, over keygate's built-in table (ISO 4217 fiat scales; `BTC` 8,
     /// `ETH` 18, `USDT` 6, `USDC` 6).
     currencies: Vec<CurrencyView>,
@@ -260,6 +287,8 @@ impl From<&Tenant> for TenantView {
                 on_leak: t.policy.on_leak.as_str(),
                 name_mutable: t.policy.name_mutable,
                 require_account: t.policy.require_account,
+                reveal: t.policy.reveal.as_str(),
+                reveal_window_hours: t.policy.reveal_window_hours.as_hours(),
                 currencies: t.policy.currencies.iter().map(|(code, spec)| CurrencyView::new(code, spec)).collect(),
             },
             pending_policy: t.pending_policy.as_ref().map(|p| {
@@ -282,6 +311,8 @@ impl From<&Tenant> for TenantView {
                 put("on_leak", w.on_leak.map(|v| v.as_str().into()));
                 put("name_mutable", w.name_mutable.map(Into::into));
                 put("require_account", w.require_account.map(Into::into));
+                put("reveal", w.reveal.map(|v| v.as_str().into()));
+                put("reveal_window_hours", w.reveal_window_hours.map(|h| h.as_hours().into()));
                 put(
                     "currency",
                     w.currency.and_then(|(code, spec)| serde_json::to_value(CurrencyView::new(code, spec)).ok()),

@@ -121,6 +121,7 @@ pub enum VerifyResponse {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Verified, examples(json!({
     "valid": true, "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711", "environment": "live",
+    "external_id": "merchant-4711", "metadata": {"merchant_id": "m-4711"},
     "scopes": ["balance:read", "operations:write"], "expires_at": "2027-02-26T18:40:00Z",
     "remaining_daily_volume": "999750.00", "remaining_weekly_volume": "4999750.00", "spend_id": "7YtZ2mK9pQ4rLx8vNb3cDe"
 })))]
@@ -137,6 +138,13 @@ pub struct VerifiedView {
     account_id: Option<String>,
     #[schema(value_type = EnvironmentView)]
     environment: &'static str,
+    /// The platform's id for the key's owner; absent if none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    /// The key's metadata as it was set (a JSON object); absent if none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Box<serde_json::value::RawValue>>,
     /// Every scope the key holds.
     #[schema(value_type = Vec<ScopeText>)]
     scopes: Vec<String>,
@@ -207,6 +215,8 @@ impl From<Verified> for VerifyResponse {
             tenant_id: v.tenant.to_string(),
             account_id: v.account.as_ref().map(ToString::to_string),
             environment: v.environment.as_str(),
+            external_id: v.owner.external_id.as_ref().map(ToString::to_string),
+            metadata: super::key::metadata_view(v.owner.metadata.as_ref()),
             scopes: v.scopes.iter().map(ToString::to_string).collect(),
             expires_at: v.expires_at,
             remaining_daily_volume: v.remaining_daily_volume.map(|d| d.to_string()),

@@ -61,6 +61,7 @@ use crate::routes;
         routes::suspension::approve_resume,
         routes::suspension::reject_resume,
         routes::keys::rotate,
+        routes::keys::reveal,
         routes::keys::usage,
         routes::tenants::audit,
         routes::tenants::verify_audit,

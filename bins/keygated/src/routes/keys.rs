@@ -7,7 +7,9 @@ use keygate_verifier::manage::{KeyPatch, KeySpec, Management, Permission};
 use super::{key_id, page_limit, query, tenant_caller};
 use crate::body::Body;
 use crate::dto::field;
-use crate::dto::key::{CreateKey, CreatedKey, KeyList, KeyView, ListKeys, PatchKey, RotateBody, UsageView};
+use crate::dto::key::{
+    CreateKey, CreatedKey, KeyList, KeyView, ListKeys, PatchKey, RevealedSecret, RotateBody, UsageView,
+};
 use crate::dto::schema::{KeyIdText, TenantIdText};
 use crate::error::ApiError;
 
@@ -27,7 +29,27 @@ pub async fn create(
     let spec = KeySpec::try_from(body.json::<CreateKey>()?)?;
     let (record, secret) = manage.create_key(&who, &tenant, spec).await?;
     let now = manage.verifier().clock().now();
-    Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&record, now), secret: secret.expose().to_owned() }))
+    Ok(HttpResponse::Created()
+        .json(CreatedKey { key: KeyView::new(&record, now), secret: secret.map(|s| s.expose().to_owned()) }))
+}
+
+/// Reveal a key's secret (the maker who asked for it, once a checker approved), where the tenant's
+/// policy has `"reveal": "after_approval"`. The secret is drawn now and shown this once.
+#[utoipa::path(operation_id = "revealKeySecret", post, path = "/v1/tenants/{tenant}/keys/{id}/secret", tag = "keys", params(("tenant" = TenantIdText, Path, description = "The tenant"), ("id" = KeyIdText, Path, description = "The key")),
+    responses((status = 200, description = "The secret, shown once", body = RevealedSecret),
+        (status = 409, description = "INVALID_STATE, CONFLICT"),
+        (status = 410, description = "SECRET_ALREADY_REVEALED, REVEAL_WINDOW_CLOSED")),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn reveal(
+    manage: web::Data<Management>,
+    req: HttpRequest,
+    path: TenantKey,
+) -> Result<HttpResponse, ApiError> {
+    let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Request).await?;
+    let secret = manage.reveal_secret(&who, &tenant, key_id(&path.1)?).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(RevealedSecret { secret: secret.expose().to_owned() }))
 }
 
 /// The tenant's keys, in creation order.
@@ -55,6 +77,11 @@ pub async fn list(
             .account_id
             .as_deref()
             .map(|a| field("account_id", a, keygate_domain::AccountId::parse))
+            .transpose()?,
+        external_id: query
+            .external_id
+            .as_deref()
+            .map(|e| field("external_id", e, keygate_domain::ExternalId::parse))
             .transpose()?,
         expiring,
     };
@@ -110,7 +137,8 @@ pub async fn rotate(
     let overlap = body.json::<RotateBody>()?.overlap()?;
     let (record, secret) = manage.rotate(&who, &tenant, id, overlap).await?;
     let now = manage.verifier().clock().now();
-    Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&record, now), secret: secret.expose().to_owned() }))
+    Ok(HttpResponse::Created()
+        .json(CreatedKey { key: KeyView::new(&record, now), secret: secret.map(|s| s.expose().to_owned()) }))
 }
 
 /// A key's use over the last 31 days.

@@ -64,6 +64,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/tenants/{tenant}/keys/{id}/change/approve"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/change/reject"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/rotate"),
+    ("POST", "/v1/tenants/{tenant}/keys/{id}/secret"),
     ("GET", "/v1/tenants/{tenant}/keys/{id}/usage"),
     ("GET", "/v1/tenants/{tenant}/audit"),
     ("GET", "/v1/tenants/{tenant}/audit/verify"),
@@ -126,6 +127,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(resource(&format!("/v1/tenants/{{tenant}}/keys/{{id}}/{path}"), [post().to(handler)]));
     }
     cfg.service(resource("/v1/tenants/{tenant}/keys/{id}/rotate", [post().to(keys::rotate)]))
+        .service(resource("/v1/tenants/{tenant}/keys/{id}/secret", [post().to(keys::reveal)]))
         .service(resource("/v1/tenants/{tenant}/keys/{id}/usage", [get().to(keys::usage)]))
         .service(resource("/v1/tenants/{tenant}/audit", [get().to(tenants::audit)]))
         .service(resource("/v1/tenants/{tenant}/audit/verify", [get().to(tenants::verify_audit)]))

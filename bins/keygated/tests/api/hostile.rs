@@ -307,6 +307,7 @@ async fn protected_service(trusted: Vec<ipnetwork::IpNetwork>) -> (SocketAddr, S
             scopes: ScopeSet::parse(["balance:read"]).unwrap(),
             limits: Limits::single(None, None, None, IpAllowList::parse(["10.0.0.0/8"]).unwrap()).unwrap(),
         },
+        owner: keygate_domain::Owner::default(),
         expiry: ExpiryRequest::Default,
     };
     let maker = Caller::operator(OperatorId::from_bytes([1; 16]), tenant.clone(), RoleSet::of([Role::Maker]));
@@ -326,7 +327,7 @@ async fn protected_service(trusted: Vec<ipnetwork::IpNetwork>) -> (SocketAddr, S
     let server = server.run();
     let handle = server.handle();
     tokio::spawn(server);
-    (addr, token.expose().to_owned(), handle)
+    (addr, token.expect("secrets are shown at creation by default").expose().to_owned(), handle)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

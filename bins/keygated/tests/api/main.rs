@@ -18,7 +18,9 @@ mod lifecycle;
 mod money;
 mod openapi;
 mod own_postgres;
+mod owner;
 mod processes;
+mod reveal;
 mod services;
 mod soak;
 mod suspension;
@@ -89,6 +91,8 @@ on_both_backends!(
     accounts::a_tenant_may_require_an_account_on_every_new_key,
     accounts::an_integrator_key_bound_to_an_account_manages_only_that_accounts_keys,
     accounts::the_listing_filters_by_account,
+    owner::metadata_and_external_id_come_back_with_every_verification,
+    owner::a_change_of_owner_waits_for_a_checker_like_scopes,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server
@@ -126,6 +130,8 @@ macro_rules! on_both_backends_clocked {
 on_both_backends_clocked!(
     money::the_tightest_window_wins_and_a_refusal_charges_nothing,
     money::a_thousand_spends_across_a_local_midnight_spend_each_days_limit,
+    reveal::only_the_maker_reveals_a_secret_once_after_approval,
+    reveal::an_unrevealed_secret_lapses_and_a_rotation_reveals_anew,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &Partner)`, on a server that

@@ -38,6 +38,7 @@ fn new_key(id: u8, bound: Option<AccountId>) -> NewKey {
         privileges: privileges(&["payouts:read"]),
         expiry: ExpiryRequest::InDays(30),
         rotation: None,
+        owner: Owner::default(),
     }
 }
 
@@ -76,7 +77,7 @@ fn a_key_bound_to_an_account_moves_only_keys_of_that_account() {
         Event::Suspend { reason: reason() },
         Event::RequestRevocation { reason: reason() },
         Event::UpdateNotes { notes: None },
-        Event::RequestChange { privileges: privileges(&["payouts:read"]) },
+        Event::RequestChange { privileges: privileges(&["payouts:read"]), owner: Owner::default() },
     ];
     for event in events {
         let name = event.name();

@@ -14,6 +14,7 @@ use crate::expiry::Expiry;
 use crate::ids::ActorId;
 use crate::key::{Key, NewKey, PendingChange, ResumeRequest, RevocationRequest, Suspension};
 use crate::policy::TenantPolicy;
+use crate::reveal::{Reveal, RevealPolicy};
 use crate::role::Role;
 use crate::text::Reason;
 
@@ -42,6 +43,11 @@ impl Key {
         } else {
             (KeyState::Active, AuditAction::Created)
         };
+        // Where secrets are revealed after approval, the window opens when the key becomes active.
+        let reveal = (policy.reveal == RevealPolicy::AfterApproval).then(|| match state {
+            KeyState::Active => Reveal::Open { until: policy.reveal_window_hours.closes(now) },
+            _ => Reveal::AwaitingApproval,
+        });
         let key = Key {
             id: new.id,
             tenant: new.tenant,
@@ -50,6 +56,7 @@ impl Key {
             notes: new.notes,
             environment: new.environment,
             privileges: new.privileges,
+            owner: new.owner,
             expiry,
             state,
             created_by: actor.id,
@@ -61,6 +68,7 @@ impl Key {
             pending_change: None,
             suspension: None,
             rotation: new.rotation,
+            reveal,
             version: 1,
         };
         Ok(Transition { key, action, reason: None })
@@ -118,6 +126,9 @@ impl Key {
                     }
                     next.state = KeyState::Active;
                     next.approved_by = Some(actor.id);
+                    if self.reveal == Some(Reveal::AwaitingApproval) {
+                        next.reveal = Some(Reveal::Open { until: policy.reveal_window_hours.closes(now) });
+                    }
                     AuditAction::Approved
                 }
             }
@@ -251,13 +262,13 @@ impl Key {
                     AuditAction::Resumed
                 }
             }
-            Event::RequestChange { privileges } => {
+            Event::RequestChange { privileges, owner } => {
                 require(actor, Role::Maker)?;
                 within_bounds(actor, self.reach(), Some(&privileges))?;
                 if self.state != KeyState::Active {
                     return Err(wrong_state());
                 }
-                let narrowing = privileges.is_within(&self.privileges);
+                let narrowing = privileges.is_within(&self.privileges) && owner == self.owner;
                 // A narrowing is never held up by a pending widening: it applies at once and drops the
                 // widening, which was asked against privileges that no longer hold (audited as
                 // `ChangeApplied`; whoever wants the widening asks again).
@@ -269,11 +280,13 @@ impl Key {
                 }
                 if !policy.dual_control || narrowing {
                     next.privileges = privileges;
+                    next.owner = owner;
                     next.pending_change = None;
                     AuditAction::ChangeApplied
                 } else {
                     next.pending_change = Some(PendingChange {
                         privileges,
+                        owner,
                         requested_by: actor.id,
                         requested_for: actor.principal,
                         requested_at: now,
@@ -303,6 +316,7 @@ impl Key {
                         return Err(TransitionError::Expired);
                     }
                     next.privileges = change.privileges.clone();
+                    next.owner = change.owner.clone();
                     AuditAction::ChangeApplied
                 }
             }
@@ -338,6 +352,28 @@ impl Key {
                 }
                 next.expiry = Expiry::At(at);
                 AuditAction::ExpiryShortened
+            }
+            Event::RevealSecret => {
+                require(actor, Role::Maker)?;
+                within_bounds(actor, self.reach(), None)?;
+                if !self.state.authenticates() {
+                    return Err(wrong_state());
+                }
+                // The person who asked, through any of their credentials; nobody else, whatever roles.
+                if actor.principal != self.created_for {
+                    return Err(TransitionError::NotTheMaker);
+                }
+                if self.is_expired(now) {
+                    return Err(TransitionError::Expired);
+                }
+                match self.reveal {
+                    Some(Reveal::Open { until }) if now <= until => {}
+                    Some(Reveal::Open { .. }) => return Err(TransitionError::RevealWindowClosed),
+                    Some(Reveal::AwaitingApproval) => return Err(wrong_state()),
+                    None | Some(Reveal::Revealed { .. }) => return Err(TransitionError::SecretAlreadyRevealed),
+                }
+                next.reveal = Some(Reveal::Revealed { at: now });
+                AuditAction::SecretRevealed
             }
             Event::PredecessorRevoked => {
                 if self.state != KeyState::PendingApproval {

@@ -44,6 +44,7 @@ fn new_key(id: u8, environment: Environment, scopes: &[&str]) -> NewKey {
         privileges: privileges(scopes),
         expiry: ExpiryRequest::InDays(30),
         rotation: None,
+        owner: Owner::default(),
     }
 }
 
@@ -108,7 +109,11 @@ fn a_key_may_only_ask_its_own_revocation() {
     let itself = key_actor(1, 1, Environment::Test, ALL);
     let reason = Reason::parse("leaked").unwrap();
     let cases = [
-        (Event::RequestChange { privileges: privileges(&["payouts:read"]) }, Err(TransitionError::OwnKey), "change"),
+        (
+            Event::RequestChange { privileges: privileges(&["payouts:read"]), owner: Owner::default() },
+            Err(TransitionError::OwnKey),
+            "change",
+        ),
         (Event::UpdateNotes { notes: None }, Err(TransitionError::OwnKey), "notes"),
         (Event::RequestRevocation { reason }, Ok(KeyState::Revoked), "its own revocation"),
     ];
@@ -124,12 +129,19 @@ fn a_narrowing_drops_a_pending_widening_and_changes_wait_for_an_active_key() {
     let p = policy(false);
     let key = Key::create(new_key(1, Environment::Test, &["payouts:write"]), &maker, &p, now()).unwrap().key;
     let key = key.apply(Event::Approve, &checker, &p, now()).unwrap().key;
-    let widen = Event::RequestChange { privileges: privileges(&["payouts:write", "wallets:read"]) };
+    let widen =
+        Event::RequestChange { privileges: privileges(&["payouts:write", "wallets:read"]), owner: Owner::default() };
     let pending = key.apply(widen.clone(), &maker, &p, now()).unwrap().key;
     assert!(pending.pending_change.is_some(), "a widening waits");
     assert_eq!(pending.apply(widen, &maker, &p, now()).unwrap_err(), TransitionError::ChangePending, "one at a time");
-    let narrowed =
-        pending.apply(Event::RequestChange { privileges: privileges(&["payouts:read"]) }, &maker, &p, now()).unwrap();
+    let narrowed = pending
+        .apply(
+            Event::RequestChange { privileges: privileges(&["payouts:read"]), owner: Owner::default() },
+            &maker,
+            &p,
+            now(),
+        )
+        .unwrap();
     assert_eq!(narrowed.action, AuditAction::ChangeApplied, "narrowing applies at once");
     assert_eq!(narrowed.key.pending_change, None, "and drops the widening");
     let revoking = pending
@@ -150,8 +162,15 @@ fn rotation_waits_for_pending_requests_and_never_outlives_the_original() {
     let p = policy(false);
     let pending = Key::create(new_key(1, Environment::Test, &["payouts:write"]), &maker, &p, now()).unwrap().key;
     let active = pending.apply(Event::Approve, &checker, &p, now()).unwrap().key;
-    let widening =
-        active.apply(Event::RequestChange { privileges: privileges(&["payouts:*"]) }, &maker, &p, now()).unwrap().key;
+    let widening = active
+        .apply(
+            Event::RequestChange { privileges: privileges(&["payouts:*"]), owner: Owner::default() },
+            &maker,
+            &p,
+            now(),
+        )
+        .unwrap()
+        .key;
     let revoking = active
         .apply(Event::RequestRevocation { reason: Reason::parse("done").unwrap() }, &maker, &p, now())
         .unwrap()

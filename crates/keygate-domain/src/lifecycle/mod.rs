@@ -28,6 +28,8 @@ mod apply;
 mod guard;
 #[cfg(test)]
 mod integrator_tests;
+#[cfg(test)]
+mod reveal_tests;
 mod rotation;
 #[cfg(test)]
 mod tests;
@@ -127,11 +129,14 @@ pub enum Event {
         /// Why, if given.
         reason: Option<Reason>,
     },
-    /// A maker changes scopes or limits: applied at once if it only narrows or without dual control,
-    /// otherwise held as a pending change.
+    /// A maker changes scopes, limits, external id or metadata: applied at once without dual control,
+    /// or under it when the privileges only narrow and the owner is unchanged; otherwise held as a
+    /// pending change (a platform may act on an owner, so any change of it waits like a widening).
     RequestChange {
         /// The privileges asked for.
         privileges: Privileges,
+        /// The owner asked for.
+        owner: crate::owner::Owner,
     },
     /// A checker, not the one who asked, applies the pending change.
     ApproveChange,
@@ -175,6 +180,9 @@ pub enum Event {
         /// Why, if given.
         reason: Option<Reason>,
     },
+    /// The maker who asked for the key (or a key acting for that person) draws its secret, once, after
+    /// approval and within the tenant's window (where secrets are revealed after approval).
+    RevealSecret,
     /// The key this one was made to replace was revoked while this one still waited for a checker:
     /// the successor is rejected with it. Any actor: it only narrows, as a consequence of the
     /// revocation, which was checked.
@@ -207,6 +215,7 @@ impl Event {
             Self::RequestResume { .. } => "resume",
             Self::ApproveResume => "approve resume",
             Self::RejectResume { .. } => "reject resume",
+            Self::RevealSecret => "reveal the secret of",
             Self::PredecessorRevoked => "reject with its predecessor",
             Self::Supersede { .. } => "supersede",
         }
@@ -252,11 +261,13 @@ pub enum AuditAction {
     Renamed,
     /// Expiry brought forward.
     ExpiryShortened,
+    /// The secret drawn and shown to its maker (after approval).
+    SecretRevealed,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Requested,
         Self::Created,
         Self::Approved,
@@ -275,6 +286,7 @@ impl AuditAction {
         Self::ResumeRejected,
         Self::Renamed,
         Self::ExpiryShortened,
+        Self::SecretRevealed,
     ];
 
     /// The action's name in the audit log.
@@ -298,6 +310,7 @@ impl AuditAction {
             Self::ResumeRejected => "key.resume_rejected",
             Self::Renamed => "key.renamed",
             Self::ExpiryShortened => "key.expiry_shortened",
+            Self::SecretRevealed => "key.secret_revealed",
         }
     }
 }
@@ -351,6 +364,16 @@ pub enum TransitionError {
     /// key (rotate).
     #[error("an expiry can only be shortened, to a time in the future; to extend a key's life, rotate it")]
     ExpiryNotShortened,
+    /// Only the person who asked for the key sees its secret: not its checker, not an admin, not
+    /// another maker.
+    #[error("only the maker who asked for the key may reveal its secret")]
+    NotTheMaker,
+    /// The secret was shown already (at creation, or at an earlier reveal); it is never shown again.
+    #[error("the secret of this key was shown already; it is never shown again (rotate the key for a new one)")]
+    SecretAlreadyRevealed,
+    /// The reveal window passed without a reveal; the key must be rotated.
+    #[error("the window to reveal this key's secret has closed; rotate the key for a new one")]
+    RevealWindowClosed,
     /// No resume is waiting.
     #[error("no resume is pending")]
     NoPendingResume,

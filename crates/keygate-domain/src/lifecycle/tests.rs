@@ -197,8 +197,8 @@ fn event(op: Op) -> Option<Event> {
         Op::Revoke => Event::RequestRevocation { reason: reason() },
         Op::ApproveRevocation => Event::ApproveRevocation,
         Op::RejectRevocation => Event::RejectRevocation { reason: None },
-        Op::Widen => Event::RequestChange { privileges: wide() },
-        Op::Narrow => Event::RequestChange { privileges: narrow() },
+        Op::Widen => Event::RequestChange { privileges: wide(), owner: Owner::default() },
+        Op::Narrow => Event::RequestChange { privileges: narrow(), owner: Owner::default() },
         Op::ApproveChange => Event::ApproveChange,
         Op::RejectChange => Event::RejectChange { reason: None },
         Op::Notes => Event::UpdateNotes { notes: Some(Notes::parse("edited").unwrap()) },
@@ -240,6 +240,7 @@ proptest! {
             privileges: narrow(),
             expiry: ExpiryRequest::At(now + Duration::hours(i64::from(lifetime_hours))),
             rotation: None,
+            owner: Owner::default(),
         };
         let mut key = Key::create(new, &actor(0), &policy, now).unwrap().key;
         let mut model = Model {
@@ -339,6 +340,7 @@ fn refusals_name_what_went_wrong() {
         privileges: narrow(),
         expiry: ExpiryRequest::InDays(1),
         rotation: None,
+        owner: Owner::default(),
     };
     let live = NewKey { environment: Environment::Live, ..new.clone() };
     assert_eq!(Key::create(live, &maker, &policy, now).unwrap_err(), TransitionError::LiveDisabled, "live gated");

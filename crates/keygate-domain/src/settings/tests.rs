@@ -3,7 +3,7 @@
 use crate::*;
 
 /// For every setting, a policy and the same policy with that one setting widened: the narrowest
-/// policy, except for `require_account`, which a tenant is born without (its narrow end is on). Adding
+/// policy, except for `require_account` and `reveal`, which a tenant is born at the wide end of. Adding
 /// a setting without a row here fails `every_setting_is_classified_both_ways`.
 fn widened(setting: Setting) -> (TenantPolicy, TenantPolicy) {
     let n = TenantPolicy::narrowest();
@@ -18,6 +18,10 @@ fn widened(setting: Setting) -> (TenantPolicy, TenantPolicy) {
         Setting::OnLeak => TenantPolicy { on_leak: OnLeak::Notify, ..n.clone() },
         Setting::NameMutable => TenantPolicy { name_mutable: true, ..n.clone() },
         Setting::RequireAccount => return (TenantPolicy { require_account: true, ..n.clone() }, n),
+        Setting::Reveal => return (TenantPolicy { reveal: RevealPolicy::AfterApproval, ..n.clone() }, n),
+        Setting::RevealWindowHours => {
+            TenantPolicy { reveal_window_hours: RevealWindow::hours(96).unwrap(), ..n.clone() }
+        }
     };
     (n, w)
 }

@@ -71,6 +71,8 @@ fn active_key() -> Key {
         pending_change: None,
         suspension: None,
         rotation: None,
+        reveal: None,
+        owner: keygate_domain::Owner::default(),
         version: 1,
     }
 }

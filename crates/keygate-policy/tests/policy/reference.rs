@@ -144,6 +144,8 @@ fn build_key(m: &KeyModel) -> Key {
         pending_change: None,
         suspension: None,
         rotation: None,
+        reveal: None,
+        owner: keygate_domain::Owner::default(),
         version: 1,
     }
 }

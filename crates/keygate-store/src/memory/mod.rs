@@ -63,8 +63,8 @@ impl MemoryStore {
     /// Tells every subscriber of the keys `changes` updated.
     fn announce(&self, changes: &[KeyChange]) {
         for change in changes {
-            if let KeyWrite::Update { key, .. } = &change.write {
-                self.invalidations.send(Invalidation::Key(key.id));
+            if !matches!(change.write, KeyWrite::Insert(_)) {
+                self.invalidations.send(Invalidation::Key(change.write.key().id));
             }
         }
     }
@@ -281,6 +281,7 @@ impl KeyStore for MemoryStore {
             if filter.state.is_some_and(|s| s != key.state)
                 || filter.environment.is_some_and(|e| e != key.environment)
                 || filter.account.as_ref().is_some_and(|a| key.account.as_ref() != Some(a))
+                || filter.external_id.as_ref().is_some_and(|e| key.owner.external_id.as_ref() != Some(e))
                 || !expiring
             {
                 continue;

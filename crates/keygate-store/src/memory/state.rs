@@ -74,11 +74,15 @@ impl State {
                         return Err(StoreError::AlreadyExists);
                     }
                 }
-                KeyWrite::Update { expected_version, key } => {
+                KeyWrite::Update { expected_version, key } | KeyWrite::Reveal { expected_version, key, .. } => {
                     let stored = self.keys.get(&key.id).filter(|r| r.key.tenant == key.tenant);
                     let Some(stored) = stored else { return Err(StoreError::NotFound) };
                     let current = versions.get(&key.id).copied().unwrap_or(stored.key.version);
                     if current != *expected_version {
+                        return Err(StoreError::Conflict);
+                    }
+                    // A secret is drawn once: a key that has one keeps it.
+                    if matches!(change.write, KeyWrite::Reveal { .. }) && stored.secret_hash.is_some() {
                         return Err(StoreError::Conflict);
                     }
                     // A rename (where the tenant allows it) takes a name no other key holds.
@@ -106,8 +110,12 @@ impl State {
                     record.last_used_ip = None;
                     self.keys.insert(key.id, record);
                 }
-                KeyWrite::Update { key, .. } => {
+                KeyWrite::Update { key, .. } | KeyWrite::Reveal { key, .. } => {
                     if let Some(stored) = self.keys.get_mut(&key.id) {
+                        if let KeyWrite::Reveal { secret_hash, masked, .. } = &change.write {
+                            stored.secret_hash = Some(*secret_hash);
+                            stored.masked = Some(masked.clone());
+                        }
                         // Tenant and creation instant never change; a name may (where the tenant
                         // allows it), so the name index follows.
                         if stored.key.name != key.name {

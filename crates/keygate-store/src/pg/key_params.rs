@@ -4,7 +4,7 @@
 //! It must never write a value the reader in `key_row` could not parse back into the same `Key`.
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{Key, Limits};
+use keygate_domain::{Key, Limits, Reveal};
 use serde_json::Value;
 use sqlx::postgres::{PgArguments, Postgres};
 use sqlx::query::Query;
@@ -13,9 +13,9 @@ use super::convert::to_db;
 use super::json::amounts_value;
 use crate::error::StoreError;
 
-/// The columns every key write sets, in the order `$1..$39` of [`KeyParams::bind`]. The two `inet[]`
+/// The columns every key write sets, in the order `$1..$46` of [`KeyParams::bind`]. The two `inet[]`
 /// columns are bound as text and cast in SQL (`$9::text[]::inet[]`, `$22::text[]::inet[]`).
-pub(super) const KEY_FIELDS: [&str; 39] = [
+pub(super) const KEY_FIELDS: [&str; 46] = [
     "key_id",
     "tenant_id",
     "name",
@@ -55,6 +55,13 @@ pub(super) const KEY_FIELDS: [&str; 39] = [
     "resume_reason",
     "resume_requested_at",
     "account_id",
+    "reveal_state",
+    "reveal_until",
+    "revealed_at",
+    "external_id",
+    "metadata",
+    "pending_external_id",
+    "pending_metadata",
 ];
 
 /// The SQL expression that sets column `index` (0-based) of [`KEY_FIELDS`] from its parameter.
@@ -120,6 +127,13 @@ pub(super) struct KeyParams {
     resume: Option<[String; 3]>,
     resume_requested_at: Option<DateTime<Utc>>,
     account_id: Option<String>,
+    reveal_state: Option<&'static str>,
+    reveal_until: Option<DateTime<Utc>>,
+    revealed_at: Option<DateTime<Utc>>,
+    external_id: Option<String>,
+    metadata: Option<String>,
+    pending_external_id: Option<String>,
+    pending_metadata: Option<String>,
 }
 
 impl KeyParams {
@@ -162,6 +176,23 @@ impl KeyParams {
                 .map(|r| [r.requested_by.to_string(), r.requested_for.to_string(), r.reason.as_str().to_owned()]),
             resume_requested_at: resume.map(|r| r.requested_at),
             account_id: key.account.as_ref().map(|a| a.as_str().to_owned()),
+            reveal_state: key.reveal.map(|r| match r {
+                Reveal::AwaitingApproval => "awaiting_approval",
+                Reveal::Open { .. } => "open",
+                Reveal::Revealed { .. } => "revealed",
+            }),
+            reveal_until: key.reveal.and_then(|r| match r {
+                Reveal::Open { until } => Some(until),
+                _ => None,
+            }),
+            revealed_at: key.reveal.and_then(|r| match r {
+                Reveal::Revealed { at } => Some(at),
+                _ => None,
+            }),
+            external_id: key.owner.external_id.as_ref().map(|e| e.as_str().to_owned()),
+            metadata: key.owner.metadata.as_ref().map(|m| m.as_str().to_owned()),
+            pending_external_id: pending.and_then(|p| p.owner.external_id.as_ref()).map(|e| e.as_str().to_owned()),
+            pending_metadata: pending.and_then(|p| p.owner.metadata.as_ref()).map(|m| m.as_str().to_owned()),
         })
     }
 
@@ -175,7 +206,7 @@ impl KeyParams {
         &self.tenant_id
     }
 
-    /// Binds `$1..$39` in the order of [`KEY_FIELDS`].
+    /// Binds `$1..$46` in the order of [`KEY_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let pending = self.pending_limits.as_ref();
         query
@@ -218,5 +249,12 @@ impl KeyParams {
             .bind(self.resume.as_ref().map(|r| &r[2]))
             .bind(self.resume_requested_at)
             .bind(&self.account_id)
+            .bind(self.reveal_state)
+            .bind(self.reveal_until)
+            .bind(self.revealed_at)
+            .bind(&self.external_id)
+            .bind(&self.metadata)
+            .bind(&self.pending_external_id)
+            .bind(&self.pending_metadata)
     }
 }

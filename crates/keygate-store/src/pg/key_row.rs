@@ -6,8 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use keygate_domain::{
-    AccountId, ActorId, CurrencyClass, Environment, Expiry, IpAllowList, Key, KeyId, KeyName, KeyState, Limits, Notes,
-    PendingChange, Privileges, Reason, ResumeRequest, RevocationRequest, Rotation, ScopeSet, Suspension, TenantId,
+    AccountId, ActorId, CurrencyClass, Environment, Expiry, ExternalId, IpAllowList, Key, KeyId, KeyName, KeyState,
+    Limits, Metadata, Notes, Owner, PendingChange, Privileges, Reason, ResumeRequest, Reveal, RevocationRequest,
+    Rotation, ScopeSet, Suspension, TenantId,
 };
 use serde_json::Value;
 use sqlx::postgres::PgRow;
@@ -15,7 +16,7 @@ use sqlx::postgres::PgRow;
 use super::convert::{from_db, from_db_u32};
 use super::failure::corrupt;
 use super::json::amounts;
-use super::rows::{get, hash, ip, parsed, parsed_opt};
+use super::rows::{get, hash_opt, ip, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::KeyRecord;
 
@@ -30,7 +31,8 @@ macro_rules! key_columns {
          pending_requested_by, pending_requested_at, replaces_key_id, rotation_overlap_seconds, version, \
          created_for, revocation_requested_for, pending_requested_for, suspended_by, suspended_for, \
          suspension_reason, suspended_at, resume_requested_by, resume_requested_for, resume_reason, \
-         resume_requested_at, account_id, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
+         resume_requested_at, account_id, reveal_state, reveal_until, revealed_at, external_id, metadata, \
+         pending_external_id, pending_metadata, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
     };
 }
 pub(super) use key_columns;
@@ -51,6 +53,7 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
             get(row, "allowed_ips")?,
             "",
         )?,
+        owner: owner(row, "")?,
         expiry: get::<Option<DateTime<Utc>>>(row, "expires_at")?.map_or(Expiry::Never, Expiry::At),
         state: parsed(row, "state", str::parse::<KeyState>)?,
         created_by: parsed(row, "created_by", str::parse::<ActorId>)?,
@@ -62,11 +65,17 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
         pending_change: pending_change(row)?,
         suspension: suspension(row)?,
         rotation: rotation(row)?,
+        reveal: reveal(row)?,
         version: from_db(get(row, "version")?, "version")?,
     };
+    let secret_hash = hash_opt(row, "secret_hash")?;
+    // A key has a hash exactly when it has a secret: from creation, or from its reveal.
+    if key.has_secret() != secret_hash.is_some() {
+        return Err(corrupt("secret_hash", "does not match the reveal state"));
+    }
     Ok(KeyRecord {
         key,
-        secret_hash: hash(row, "secret_hash")?,
+        secret_hash,
         masked: get(row, "masked")?,
         last_used_at: get(row, "last_used_at")?,
         last_used_ip: ip(row, "last_used_ip")?,
@@ -154,11 +163,37 @@ fn pending_change(row: &PgRow) -> Result<Option<PendingChange>, StoreError> {
             Some(requested_at),
         ) => {
             let privileges = privileges(scopes, amount_limits, currency_class, allowed_ips, "pending_")?;
-            Ok(Some(PendingChange { privileges, requested_by, requested_for, requested_at }))
+            let owner = owner(row, "pending_")?;
+            Ok(Some(PendingChange { privileges, owner, requested_by, requested_for, requested_at }))
         }
-        // A class is only ever part of a pending change: alone, it is a leftover.
-        (None, None, None, None, None, None) if currency_class.is_none() => Ok(None),
+        // A class or an owner is only ever part of a pending change: alone, it is a leftover.
+        (None, None, None, None, None, None)
+            if currency_class.is_none() && owner(row, "pending_")? == Owner::default() =>
+        {
+            Ok(None)
+        }
         _ => Err(corrupt("pending change", "partly set")),
+    }
+}
+
+/// The owner from the columns `external_id` and `metadata` carrying `prefix` (`""` or `"pending_"`).
+fn owner(row: &PgRow, prefix: &str) -> Result<Owner, StoreError> {
+    Ok(Owner {
+        external_id: parsed_opt(row, &format!("{prefix}external_id"), ExternalId::parse)?,
+        metadata: parsed_opt(row, &format!("{prefix}metadata"), Metadata::parse)?,
+    })
+}
+
+fn reveal(row: &PgRow) -> Result<Option<Reveal>, StoreError> {
+    let state = get::<Option<String>>(row, "reveal_state")?;
+    let until = get::<Option<DateTime<Utc>>>(row, "reveal_until")?;
+    let at = get::<Option<DateTime<Utc>>>(row, "revealed_at")?;
+    match (state.as_deref(), until, at) {
+        (None, None, None) => Ok(None),
+        (Some("awaiting_approval"), None, None) => Ok(Some(Reveal::AwaitingApproval)),
+        (Some("open"), Some(until), None) => Ok(Some(Reveal::Open { until })),
+        (Some("revealed"), None, Some(at)) => Ok(Some(Reveal::Revealed { at })),
+        _ => Err(corrupt("reveal_state", "not a reveal state with its instant")),
     }
 }
 

@@ -33,17 +33,29 @@ static INSERT_KEY: LazyLock<String> = LazyLock::new(|| {
 
 /// Sets every key field if the version is still the parameter after the fields, and notifies other processes of the change
 /// (delivered only if the transaction commits). Returns one row if it applied, none otherwise.
-static UPDATE_KEY: LazyLock<String> = LazyLock::new(|| {
+static UPDATE_KEY: LazyLock<String> = LazyLock::new(|| update_statement(false));
+
+/// [`UPDATE_KEY`] that also sets the hash and masked form of a secret drawn at its reveal (the two
+/// parameters after the expected version), only on a key that has none: one statement, so the row
+/// is never seen in the revealed state without its hash.
+static REVEAL_KEY: LazyLock<String> = LazyLock::new(|| update_statement(true));
+
+fn update_statement(with_secret: bool) -> String {
     // $1 and $2 (key id, tenant) identify the row; a key never moves to another tenant.
-    let sets: Vec<String> =
+    let mut sets: Vec<String> =
         (2..KEY_FIELDS.len()).map(|i| format!("{} = {}", KEY_FIELDS[i], key_field_value(i))).collect();
     let expected = KEY_FIELDS.len() + 1;
+    let mut condition = format!("key_id = $1 AND tenant_id = $2 AND version = ${expected}");
+    if with_secret {
+        sets.push(format!("secret_hash = ${}, masked = ${}", expected + 1, expected + 2));
+        condition.push_str(" AND secret_hash IS NULL");
+    }
     format!(
-        "WITH updated AS (UPDATE keys SET {} WHERE key_id = $1 AND tenant_id = $2 AND version = ${expected} \
-         RETURNING key_id) SELECT pg_notify('{CHANNEL}', key_id) FROM updated",
+        "WITH updated AS (UPDATE keys SET {} WHERE {condition} RETURNING key_id) \
+         SELECT pg_notify('{CHANNEL}', key_id) FROM updated",
         sets.join(", ")
     )
-});
+}
 
 /// Applies `changes` and their audit entries in one transaction.
 pub(super) async fn commit(pool: &PgPool, changes: &[KeyChange]) -> Result<(), StoreError> {
@@ -63,7 +75,11 @@ pub(super) async fn apply(conn: &mut PgConnection, changes: &[KeyChange]) -> Res
         match &change.write {
             KeyWrite::Insert(record) => insert(conn, record).await?,
             KeyWrite::Update { expected_version, key } => {
-                update(conn, &KeyParams::new(key)?, *expected_version).await?;
+                update(conn, &KeyParams::new(key)?, *expected_version, None).await?;
+            }
+            KeyWrite::Reveal { expected_version, key, secret_hash, masked } => {
+                let secret = (&secret_hash.as_bytes()[..], masked.as_str());
+                update(conn, &KeyParams::new(key)?, *expected_version, Some(secret)).await?;
             }
         }
         append(conn, &change.audit).await?;
@@ -73,7 +89,8 @@ pub(super) async fn apply(conn: &mut PgConnection, changes: &[KeyChange]) -> Res
 
 async fn insert(conn: &mut PgConnection, record: &KeyRecord) -> Result<(), StoreError> {
     let params = KeyParams::new(&record.key)?;
-    let query = params.bind(sqlx::query(&INSERT_KEY)).bind(&record.secret_hash.as_bytes()[..]).bind(&record.masked);
+    let hash = record.secret_hash.as_ref().map(|h| &h.as_bytes()[..]);
+    let query = params.bind(sqlx::query(&INSERT_KEY)).bind(hash).bind(&record.masked);
     query.execute(&mut *conn).await.map_err(|e| match violation(&e) {
         Some(Violation::Unique("keys_name_unique")) => StoreError::NameTaken,
         Some(Violation::Unique(_)) => StoreError::AlreadyExists,
@@ -83,15 +100,22 @@ async fn insert(conn: &mut PgConnection, record: &KeyRecord) -> Result<(), Store
     Ok(())
 }
 
-async fn update(conn: &mut PgConnection, params: &KeyParams, expected_version: u64) -> Result<(), StoreError> {
+/// The compare-and-set update, with the hash and masked form of a secret drawn at its reveal if given.
+async fn update(
+    conn: &mut PgConnection,
+    params: &KeyParams,
+    expected_version: u64,
+    secret: Option<(&[u8], &str)>,
+) -> Result<(), StoreError> {
     let expected = to_db(expected_version, "expected_version")?;
-    let applied =
-        params.bind(sqlx::query(&UPDATE_KEY)).bind(expected).fetch_optional(&mut *conn).await.map_err(|e| {
-            match violation(&e) {
-                Some(Violation::Unique("keys_name_unique")) => StoreError::NameTaken,
-                _ => fail(e),
-            }
-        })?;
+    let query = match secret {
+        None => params.bind(sqlx::query(&UPDATE_KEY)).bind(expected),
+        Some((hash, masked)) => params.bind(sqlx::query(&REVEAL_KEY)).bind(expected).bind(hash).bind(masked),
+    };
+    let applied = query.fetch_optional(&mut *conn).await.map_err(|e| match violation(&e) {
+        Some(Violation::Unique("keys_name_unique")) => StoreError::NameTaken,
+        _ => fail(e),
+    })?;
     if applied.is_some() {
         return Ok(());
     }
@@ -146,6 +170,9 @@ pub(super) async fn keys(
     }
     if let Some(account) = filter.account {
         query.push(" AND account_id = ").push_bind(account.as_str().to_owned());
+    }
+    if let Some(external_id) = filter.external_id {
+        query.push(" AND external_id = ").push_bind(external_id.as_str().to_owned());
     }
     if let Some((from, until)) = filter.expiring {
         query.push(" AND expires_at > ").push_bind(from).push(" AND expires_at <= ").push_bind(until);

@@ -43,9 +43,11 @@ pub(super) fn parsed_opt<T, E: std::fmt::Display>(
     get::<Option<&str>>(row, name)?.map(parse).transpose().map_err(|e| corrupt(name, e))
 }
 
-/// A stored 32-byte hash.
-pub(super) fn hash(row: &PgRow, name: &str) -> Result<SecretHash, StoreError> {
-    SecretHash::from_slice(get::<&[u8]>(row, name)?).ok_or_else(|| corrupt(name, "not 32 bytes"))
+/// A hash that may be absent (a key whose secret is revealed after approval has none before).
+pub(super) fn hash_opt(row: &PgRow, name: &str) -> Result<Option<SecretHash>, StoreError> {
+    get::<Option<&[u8]>>(row, name)?
+        .map(|bytes| SecretHash::from_slice(bytes).ok_or_else(|| corrupt(name, "not 32 bytes")))
+        .transpose()
 }
 
 /// An address stored as `inet` and selected as `host(...)` text.

@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Utc};
 use keygate_domain::{
-    ActorId, Currency, CurrencySpec, OnLeak, PolicyPatch, PolicyRequest, TenantId, TenantName, TenantPolicy, Timezone,
-    TimezoneChange,
+    ActorId, Currency, CurrencySpec, OnLeak, PolicyPatch, PolicyRequest, RevealPolicy, RevealWindow, TenantId,
+    TenantName, TenantPolicy, Timezone, TimezoneChange,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgRow, Postgres};
@@ -24,7 +24,7 @@ use crate::model::{PendingPolicy, Tenant};
 
 /// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$33` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 33] = [
+pub(super) const TENANT_FIELDS: [&str; 37] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -58,6 +58,10 @@ pub(super) const TENANT_FIELDS: [&str; 33] = [
     "pending_name_mutable",
     "require_account",
     "pending_require_account",
+    "reveal",
+    "reveal_window_hours",
+    "pending_reveal",
+    "pending_reveal_window_hours",
 ];
 
 /// A tenant's fields as owned parameter values.
@@ -96,7 +100,7 @@ impl TenantParams {
         })
     }
 
-    /// Binds `$1..$33` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$37` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let patch = self.patch.unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
@@ -137,6 +141,10 @@ impl TenantParams {
             .bind(patch.name_mutable)
             .bind(self.policy.require_account)
             .bind(patch.require_account)
+            .bind(self.policy.reveal.as_str())
+            .bind(i32::try_from(self.policy.reveal_window_hours.as_hours()).unwrap_or(i32::MAX))
+            .bind(patch.reveal.map(RevealPolicy::as_str))
+            .bind(patch.reveal_window_hours.map(|w| i32::try_from(w.as_hours()).unwrap_or(i32::MAX)))
     }
 }
 
@@ -156,6 +164,8 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             on_leak: parsed(row, "on_leak", str::parse::<OnLeak>)?,
             name_mutable: get(row, "name_mutable")?,
             require_account: get(row, "require_account")?,
+            reveal: parsed(row, "reveal", str::parse::<RevealPolicy>)?,
+            reveal_window_hours: window(get(row, "reveal_window_hours")?, "reveal_window_hours")?,
         },
         pending_policy: pending_policy(row)?,
         timezone_change: timezone_change(row)?,
@@ -163,6 +173,11 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
         updated_at: get(row, "updated_at")?,
         version: from_db(get(row, "version")?, "version")?,
     })
+}
+
+/// A reveal window's hours.
+fn window(hours: i32, name: &str) -> Result<RevealWindow, StoreError> {
+    u32::try_from(hours).ok().and_then(|h| RevealWindow::hours(h).ok()).ok_or_else(|| corrupt(name, "out of range"))
 }
 
 /// A nullable day count.
@@ -187,6 +202,10 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         on_leak: parsed_opt(row, "pending_on_leak", str::parse::<OnLeak>)?,
         name_mutable: get(row, "pending_name_mutable")?,
         require_account: get(row, "pending_require_account")?,
+        reveal: parsed_opt(row, "pending_reveal", str::parse::<RevealPolicy>)?,
+        reveal_window_hours: get::<Option<i32>>(row, "pending_reveal_window_hours")?
+            .map(|hours| window(hours, "pending_reveal_window_hours"))
+            .transpose()?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;

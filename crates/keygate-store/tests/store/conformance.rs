@@ -20,6 +20,7 @@ mod currencies;
 mod leaks;
 mod operators;
 mod principals;
+mod reveal;
 mod services;
 mod spends;
 mod windows;
@@ -29,6 +30,7 @@ pub use currencies::*;
 pub use leaks::*;
 pub use operators::*;
 pub use principals::*;
+pub use reveal::*;
 pub use services::*;
 pub use spends::*;
 pub use windows::*;
@@ -67,8 +69,12 @@ pub async fn every_field_round_trips(a: Store, b: Store) {
     // Walk it to a state where every optional field is set: approved, a pending change, a revocation asked.
     let approved = record.key.apply(Event::Approve, &checker(2), &t.policy, now()).unwrap();
     a.commit(&[update(&record.key, &approved, &checker(2))]).await.unwrap();
-    let change =
-        approved.key.apply(Event::RequestChange { privileges: daily_limit("5.5") }, &maker(), &t.policy, now());
+    let change = approved.key.apply(
+        Event::RequestChange { privileges: daily_limit("5.5"), owner: keygate_domain::Owner::default() },
+        &maker(),
+        &t.policy,
+        now(),
+    );
     let widened = rich_privileges();
     let change = change.unwrap();
     a.commit(&[update(&approved.key, &change, &maker())]).await.unwrap();

@@ -33,6 +33,8 @@ pub fn tenant(id: &str) -> Tenant {
             on_leak: keygate_domain::OnLeak::SuspendAndRevoke,
             name_mutable: true,
             require_account: false,
+            reveal: keygate_domain::RevealPolicy::OnCreate,
+            reveal_window_hours: keygate_domain::RevealWindow::hours(5).unwrap(),
         },
         pending_policy: None,
         timezone_change: None,
@@ -156,13 +158,14 @@ pub fn new_key(tenant: &Tenant, name: &str, privileges: Privileges, at: DateTime
         privileges,
         expiry: keygate_domain::ExpiryRequest::InDays(30),
         rotation: None,
+        owner: keygate_domain::Owner::default(),
     };
     let t = Key::create(new, &maker(), &tenant.policy, at).unwrap();
     let plain = token.to_plain(&TokenPrefix::default());
     let record = KeyRecord {
         key: t.key.clone(),
-        secret_hash: SecretHasher::new(None).hash(token.key_id(), token.secret()),
-        masked: plain.masked().to_owned(),
+        secret_hash: Some(SecretHasher::new(None).hash(token.key_id(), token.secret())),
+        masked: Some(plain.masked().to_owned()),
         last_used_at: None,
         last_used_ip: None,
     };

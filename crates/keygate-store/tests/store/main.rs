@@ -34,6 +34,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    a_secret_revealed_after_approval_is_written_once_with_its_state,
     every_field_round_trips,
     key_names_are_unique_per_tenant_only,
     tenants_never_see_each_others_data,

@@ -158,8 +158,9 @@ impl Management {
         let token = Token::parse(raw, self.verifier.prefix()).map_err(|_| ManageError::Unauthenticated)?;
         let record = self.store().find_key(token.key_id()).await?;
         let presented = self.verifier.hasher().hash(token.key_id(), token.secret());
-        let stored = record.as_ref().map_or(self.decoy, |r| r.secret_hash);
-        let matched = presented.matches(&stored);
+        // A key with no secret yet (revealed after approval) is compared against the decoy too, and fails.
+        let stored = record.as_ref().and_then(|r| r.secret_hash).unwrap_or(self.decoy);
+        let matched = presented.matches(&stored) && record.as_ref().is_some_and(|r| r.secret_hash.is_some());
         let Some(record) = record.filter(|_| matched) else { return Err(ManageError::Unauthenticated) };
         let key = record.key;
         if !key.is_usable(self.now()) || key.environment != token.environment() {

@@ -11,13 +11,14 @@ use super::{Caller, ManageError, Management, Permission};
 
 impl Management {
     /// A maker creates a key: pending under dual control, active at once without it. The secret is
-    /// returned once and works only once the key is active.
+    /// returned once and works only once the key is active; where the tenant reveals secrets after
+    /// approval there is none yet ([`Management::reveal_secret`] draws it).
     pub async fn create_key(
         &self,
         caller: &Caller,
         tenant: &TenantId,
         spec: KeySpec,
-    ) -> Result<(KeyRecord, PlainToken), ManageError> {
+    ) -> Result<(KeyRecord, Option<PlainToken>), ManageError> {
         let actor = caller.on(tenant)?;
         let policy = self.store().tenant(tenant).await?.policy;
         self.issue(actor, tenant, &policy, spec, None).await
@@ -30,7 +31,7 @@ impl Management {
         policy: &TenantPolicy,
         spec: KeySpec,
         rotation: Option<Rotation>,
-    ) -> Result<(KeyRecord, PlainToken), ManageError> {
+    ) -> Result<(KeyRecord, Option<PlainToken>), ManageError> {
         // A rotation's successor inherits its predecessor's limits, checked when they were set.
         let inherited = rotation.is_some().then_some(&spec.privileges.limits);
         super::currencies::check_limits(policy, &spec.privileges.limits, inherited)?;
@@ -43,6 +44,7 @@ impl Management {
             notes: spec.notes,
             environment: spec.environment,
             privileges: spec.privileges,
+            owner: spec.owner,
             expiry: spec.expiry,
             rotation,
         };
@@ -55,11 +57,12 @@ impl Management {
             keygate_domain::TransitionError::Expiry(e) => ManageError::invalid("expires_at", e),
             other => other.into(),
         })?;
-        let plain = token.to_plain(self.verifier.prefix());
+        // Where secrets are revealed after approval, the drawn token is dropped unseen: only its id is kept.
+        let plain = created.key.has_secret().then(|| token.to_plain(self.verifier.prefix()));
         let record = KeyRecord {
             key: created.key.clone(),
-            secret_hash: self.verifier.hasher().hash(token.key_id(), token.secret()),
-            masked: plain.masked().to_owned(),
+            secret_hash: plain.as_ref().map(|_| self.verifier.hasher().hash(token.key_id(), token.secret())),
+            masked: plain.as_ref().map(|p| p.masked().to_owned()),
             last_used_at: None,
             last_used_ip: None,
         };
@@ -68,6 +71,43 @@ impl Management {
         changes.extend(self.supersede(&created, actor, policy).await?);
         self.commit(&changes).await?;
         Ok((record, plain))
+    }
+
+    /// The maker who asked for a key draws its secret, once, after approval and within the tenant's
+    /// window: the secret is made here and its hash stored in the same commit, so nothing reversible is
+    /// ever kept. Of two reveals racing, one commits and the other finds the secret drawn.
+    pub async fn reveal_secret(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+    ) -> Result<PlainToken, ManageError> {
+        let actor = caller.on(tenant)?;
+        // A few tries: each lost race is another move of this key, and the next look sees it.
+        for _ in 0..4 {
+            let (record, policy) = self.current(tenant, id).await?;
+            visible(caller, &record.key)?;
+            let moved = record.key.apply(Event::RevealSecret, &actor, &policy, self.now())?;
+            let token = Token::generate_for(record.key.environment, id);
+            let plain = token.to_plain(self.verifier.prefix());
+            let change = KeyChange {
+                write: KeyWrite::Reveal {
+                    expected_version: record.key.version,
+                    key: moved.key.clone(),
+                    secret_hash: self.verifier.hasher().hash(id, token.secret()),
+                    masked: plain.masked().to_owned(),
+                },
+                audit: entry(&moved, actor.clone()),
+            };
+            match self.commit(&[change]).await {
+                Ok(()) => return Ok(plain),
+                // Someone moved the key meanwhile (another reveal, most likely): decide again on the key
+                // as it is now, which answers `SECRET_ALREADY_REVEALED` if that was a reveal.
+                Err(ManageError::Conflict) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ManageError::Conflict)
     }
 
     /// A key of the tenant.
@@ -199,13 +239,19 @@ impl Management {
             changes.push(update(&key, &moved, actor.clone()));
             key = moved.key;
         }
-        if patch.scopes.is_some() || patch.limits.is_some() || patch.currency_class.is_some() {
+        let held = [patch.scopes.is_some(), patch.limits.is_some(), patch.currency_class.is_some()];
+        let owner_asked = patch.external_id.is_some() || patch.metadata.is_some();
+        if held.contains(&true) || owner_asked {
             let class = patch.currency_class.unwrap_or_else(|| key.privileges.limits.currency_class());
             let limits = patch.limits.unwrap_or_else(|| key.privileges.limits.clone()).with_currency_class(class);
             super::currencies::check_limits(&policy, &limits, Some(&key.privileges.limits))?;
             let privileges =
                 Privileges { scopes: patch.scopes.unwrap_or_else(|| key.privileges.scopes.clone()), limits };
-            let moved = key.apply(Event::RequestChange { privileges }, &actor, &policy, now)?;
+            let owner = keygate_domain::Owner {
+                external_id: patch.external_id.unwrap_or_else(|| key.owner.external_id.clone()),
+                metadata: patch.metadata.unwrap_or_else(|| key.owner.metadata.clone()),
+            };
+            let moved = key.apply(Event::RequestChange { privileges, owner }, &actor, &policy, now)?;
             changes.push(update(&key, &moved, actor));
             key = moved.key;
         }
@@ -223,7 +269,7 @@ impl Management {
         tenant: &TenantId,
         id: KeyId,
         overlap_seconds: u32,
-    ) -> Result<(KeyRecord, PlainToken), ManageError> {
+    ) -> Result<(KeyRecord, Option<PlainToken>), ManageError> {
         let actor = caller.on(tenant)?;
         if !actor.roles.has(Role::Maker) {
             return Err(keygate_domain::TransitionError::MissingRole(Role::Maker).into());
@@ -239,6 +285,8 @@ impl Management {
             account: old.account.clone(),
             environment: old.environment,
             privileges: old.privileges.clone(),
+            // The same owner: a successor serves the same merchant.
+            owner: old.owner.clone(),
             // At most the original's lifetime, and within the tenant's cap.
             expiry: old.successor_expiry(),
         };
@@ -269,8 +317,8 @@ impl Management {
     /// Evicts every key `changes` updated from this process's cache.
     pub(super) fn forget_changed(&self, changes: &[KeyChange]) {
         for change in changes {
-            if let KeyWrite::Update { key, .. } = &change.write {
-                self.verifier.forget(key.id);
+            if !matches!(change.write, KeyWrite::Insert(_)) {
+                self.verifier.forget(change.write.key().id);
             }
         }
     }

@@ -57,6 +57,7 @@ impl Permission {
             | Event::RequestRevocation { .. }
             | Event::RequestChange { .. }
             | Event::UpdateNotes { .. }
+            | Event::RevealSecret
             | Event::Supersede { .. }
             | Event::PredecessorRevoked => Self::Request,
         }

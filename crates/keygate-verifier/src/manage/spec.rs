@@ -18,12 +18,14 @@ pub struct KeySpec {
     pub environment: Environment,
     /// Scopes and limits.
     pub privileges: Privileges,
+    /// The platform's id for the owner, and metadata.
+    pub owner: keygate_domain::Owner,
     /// Expiry as asked.
     pub expiry: ExpiryRequest,
 }
 
 /// Changes to a key: notes, a rename (where the tenant allows it) and a shorter expiry apply at once;
-/// scopes and limits go through the state machine.
+/// scopes, limits, external id and metadata go through the state machine.
 #[derive(Debug, Clone, Default)]
 pub struct KeyPatch {
     /// A new name (only where the tenant's `name_mutable` is on).
@@ -38,6 +40,10 @@ pub struct KeyPatch {
     pub limits: Option<Limits>,
     /// A new currency class (`Some(None)`: any class).
     pub currency_class: Option<Option<CurrencyClass>>,
+    /// A new external id (`Some(None)` clears it); held for a checker like scopes.
+    pub external_id: Option<Option<keygate_domain::ExternalId>>,
+    /// New metadata (`Some(None)` clears it); held for a checker like scopes.
+    pub metadata: Option<Option<keygate_domain::Metadata>>,
 }
 
 /// A tenant's name and policy settings; `None` leaves a setting as it is.
@@ -65,6 +71,10 @@ pub struct TenantPatch {
     pub name_mutable: Option<bool>,
     /// New keys must name an account.
     pub require_account: Option<bool>,
+    /// When new keys' secrets are drawn and shown.
+    pub reveal: Option<keygate_domain::RevealPolicy>,
+    /// How long an approved key's secret may be revealed.
+    pub reveal_window_hours: Option<keygate_domain::RevealWindow>,
 }
 
 impl TenantPatch {
@@ -81,6 +91,8 @@ impl TenantPatch {
             on_leak: self.on_leak,
             name_mutable: self.name_mutable,
             require_account: self.require_account,
+            reveal: self.reveal,
+            reveal_window_hours: self.reveal_window_hours,
         }
     }
 }

@@ -173,6 +173,8 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "on_leak": p.on_leak.as_str(),
             "name_mutable": p.name_mutable,
             "require_account": p.require_account,
+            "reveal": p.reveal.as_str(),
+            "reveal_window_hours": p.reveal_window_hours.as_hours(),
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -192,6 +194,8 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             on_leak,
             name_mutable,
             require_account,
+            reveal,
+            reveal_window_hours,
         } = p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
@@ -206,6 +210,8 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "on_leak": on_leak.map(keygate_domain::OnLeak::as_str),
             "name_mutable": name_mutable,
             "require_account": require_account,
+            "reveal": reveal.map(keygate_domain::RevealPolicy::as_str),
+            "reveal_window_hours": reveal_window_hours.map(keygate_domain::RevealWindow::as_hours),
             "currency": one.map(|(code, spec)| currency(code, spec)),
         })
     });

@@ -75,7 +75,15 @@ async fn key_with_pending_change(
     assert_eq!(b.key(&t.id, record.key.id).await.unwrap(), record, "{name}: as created");
     let approved = record.key.apply(Event::Approve, &checker(2), &t.policy, now()).unwrap();
     a.commit(&[update(&record.key, &approved, &checker(2))]).await.unwrap();
-    let change = approved.key.apply(Event::RequestChange { privileges: asked }, &maker(), &t.policy, now()).unwrap();
+    let change = approved
+        .key
+        .apply(
+            Event::RequestChange { privileges: asked, owner: keygate_domain::Owner::default() },
+            &maker(),
+            &t.policy,
+            now(),
+        )
+        .unwrap();
     a.commit(&[update(&approved.key, &change, &maker())]).await.unwrap();
     let stored = b.key(&t.id, record.key.id).await.unwrap().key;
     assert_eq!(stored, change.key, "{name}: with its pending change");

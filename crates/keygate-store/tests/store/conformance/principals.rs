@@ -28,6 +28,8 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         on_leak: Some(keygate_domain::OnLeak::Notify),
         name_mutable: Some(true),
         require_account: Some(false),
+        reveal: Some(keygate_domain::RevealPolicy::OnCreate),
+        reveal_window_hours: Some(keygate_domain::RevealWindow::hours(720).unwrap()),
     };
     let cases = [
         ("every setting, the cap removed", Some(everything)),
@@ -71,7 +73,12 @@ pub async fn keys_keep_the_person_behind_their_maker_and_each_request(a: Store, 
     a.commit(&[update(&record.key, &approved, &checker(2))]).await.unwrap();
     let mut asker = maker();
     asker.principal = person(41);
-    let change = approved.key.apply(Event::RequestChange { privileges: rich_privileges() }, &asker, &t.policy, now());
+    let change = approved.key.apply(
+        Event::RequestChange { privileges: rich_privileges(), owner: keygate_domain::Owner::default() },
+        &asker,
+        &t.policy,
+        now(),
+    );
     let change = change.unwrap();
     a.commit(&[update(&approved.key, &change, &asker)]).await.unwrap();
     asker.principal = person(42);

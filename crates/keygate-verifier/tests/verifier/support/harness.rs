@@ -254,14 +254,15 @@ impl Harness {
             privileges: Privileges { scopes: ScopeSet::parse(&spec.scopes).unwrap(), limits: spec.limits.clone() },
             expiry: ExpiryRequest::InDays(spec.expires_in_days),
             rotation: None,
+            owner: keygate_domain::Owner::default(),
         };
         let now = self.clock.now();
         let created = Key::create(new, &maker(), &self.policy, now).unwrap();
         let plain = token.to_plain(self.verifier.prefix());
         let record = KeyRecord {
             key: created.key.clone(),
-            secret_hash: self.verifier.hasher().hash(token.key_id(), token.secret()),
-            masked: plain.masked().to_owned(),
+            secret_hash: Some(self.verifier.hasher().hash(token.key_id(), token.secret())),
+            masked: Some(plain.masked().to_owned()),
             last_used_at: None,
             last_used_ip: None,
         };
