@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::expiry::{self, Expiry, ExpiryError, ExpiryRequest};
 use crate::money::{Currency, CurrencySpec, CurrencyTable};
 use crate::on_leak::OnLeak;
+use crate::scope::ScopeCatalogue;
 use crate::timezone::Timezone;
 
 /// A tenant's policy.
@@ -37,6 +38,9 @@ pub struct TenantPolicy {
     /// Every new key must be bound to an account inside the tenant (the second seed's sub-accounts);
     /// off by default. On is the narrow end: a key that could act for every account cannot be made.
     pub require_account: bool,
+    /// The scopes keys may hold (the third and fourth seeds' catalogue of resources); `None`, the
+    /// default and the wide end, allows any well-formed scope.
+    pub scope_catalogue: Option<ScopeCatalogue>,
 }
 
 impl Default for TenantPolicy {

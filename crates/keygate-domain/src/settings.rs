@@ -12,6 +12,7 @@ mod tests;
 use crate::money::{Currency, CurrencySpec};
 use crate::on_leak::OnLeak;
 use crate::policy::TenantPolicy;
+use crate::scope::ScopeCatalogue;
 use crate::timezone::Timezone;
 
 /// One tenant setting.
@@ -43,11 +44,15 @@ pub enum Setting {
     /// is born with it off, at the wide end, as most tenants have no sub-accounts: switching it on
     /// takes one admin, switching it off a second.
     RequireAccount,
+    /// [`TenantPolicy::scope_catalogue`]: none is widest; setting one narrows, and so does replacing
+    /// it by one that lets keys hold nothing more (descriptions grant nothing); removing it, or
+    /// offering any action more, widens.
+    ScopeCatalogue,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -58,6 +63,7 @@ impl Setting {
         Self::OnLeak,
         Self::NameMutable,
         Self::RequireAccount,
+        Self::ScopeCatalogue,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -73,6 +79,7 @@ impl Setting {
             Self::OnLeak => "on_leak",
             Self::NameMutable => "name_mutable",
             Self::RequireAccount => "require_account",
+            Self::ScopeCatalogue => "scope_catalogue",
         }
     }
 
@@ -156,6 +163,17 @@ fn leak(from: OnLeak, to: OnLeak) -> Direction {
     }
 }
 
+/// A scope catalogue: none is widest; another one narrows when it offers nothing the old one did not.
+fn catalogue(from: Option<&ScopeCatalogue>, to: Option<&ScopeCatalogue>) -> Direction {
+    match (from, to) {
+        (a, b) if a == b => Direction::Unchanged,
+        (None, Some(_)) => Direction::Narrows,
+        (Some(a), Some(b)) if b.is_within(a) => Direction::Narrows,
+        // Removed, or a resource or action offered that was not.
+        _ => Direction::Widens,
+    }
+}
+
 /// The currency tables: widens if any currency widens, else narrows if any narrows.
 fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
     let codes = from.currencies.iter().chain(to.currencies.iter()).map(|(code, _)| code);
@@ -171,7 +189,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 10] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 11] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -183,6 +201,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         on_leak,
         name_mutable,
         require_account,
+        scope_catalogue,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -195,11 +214,12 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         (Setting::OnLeak, leak(from.on_leak, *on_leak)),
         (Setting::NameMutable, off_narrows(from.name_mutable, *name_mutable)),
         (Setting::RequireAccount, on_narrows(from.require_account, *require_account)),
+        (Setting::ScopeCatalogue, catalogue(from.scope_catalogue.as_ref(), scope_catalogue.as_ref())),
     ]
 }
 
 /// A change to a tenant's policy as asked: each setting optional (`None` leaves it as it is).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PolicyPatch {
     /// Dual control on or off.
     pub dual_control: Option<bool>,
@@ -221,6 +241,8 @@ pub struct PolicyPatch {
     pub name_mutable: Option<bool>,
     /// New keys must name an account.
     pub require_account: Option<bool>,
+    /// The scope catalogue set anew (`Some(None)` removes it).
+    pub scope_catalogue: Option<Option<ScopeCatalogue>>,
 }
 
 impl PolicyPatch {
@@ -242,7 +264,8 @@ impl PolicyPatch {
             on_leak,
             name_mutable,
             require_account,
-        } = *self;
+            scope_catalogue,
+        } = self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
             live_enabled: live_enabled.unwrap_or(policy.live_enabled),
@@ -250,13 +273,14 @@ impl PolicyPatch {
             allow_never_expiring: allow_never_expiring.unwrap_or(policy.allow_never_expiring),
             integrator_approvals: integrator_approvals.unwrap_or(policy.integrator_approvals),
             timezone: timezone.unwrap_or(policy.timezone),
-            currencies: match currency {
+            currencies: match *currency {
                 Some((code, spec)) => policy.currencies.with(code, spec),
                 None => policy.currencies.clone(),
             },
             on_leak: on_leak.unwrap_or(policy.on_leak),
             name_mutable: name_mutable.unwrap_or(policy.name_mutable),
             require_account: require_account.unwrap_or(policy.require_account),
+            scope_catalogue: scope_catalogue.clone().unwrap_or_else(|| policy.scope_catalogue.clone()),
         }
     }
 
@@ -275,6 +299,7 @@ impl PolicyPatch {
             Setting::OnLeak => one.on_leak = self.on_leak,
             Setting::NameMutable => one.name_mutable = self.name_mutable,
             Setting::RequireAccount => one.require_account = self.require_account,
+            Setting::ScopeCatalogue => one.scope_catalogue.clone_from(&self.scope_catalogue),
         }
         one
     }
@@ -293,6 +318,7 @@ impl PolicyPatch {
             on_leak: other.on_leak.or(self.on_leak),
             name_mutable: other.name_mutable.or(self.name_mutable),
             require_account: other.require_account.or(self.require_account),
+            scope_catalogue: other.scope_catalogue.clone().or_else(|| self.scope_catalogue.clone()),
         }
     }
 }
@@ -311,7 +337,9 @@ impl TenantPolicy {
     /// two, which start where the seeds put them: `on_leak` at `suspend` (one step from
     /// `suspend_and_revoke`) and `require_account` off (on, a tenant without sub-accounts could make
     /// no key at all). Moving either towards its narrow end takes one admin; widening anything is a
-    /// policy request like any other.
+    /// policy request like any other. A tenant is also born without a `scope_catalogue` (its wide end,
+    /// as today): the list of resources is the tenant's own, which keygate cannot guess; one admin
+    /// sets it.
     pub fn narrowest() -> Self {
         Self {
             dual_control: true,
@@ -324,6 +352,7 @@ impl TenantPolicy {
             on_leak: OnLeak::Suspend,
             name_mutable: false,
             require_account: false,
+            scope_catalogue: None,
         }
     }
 

@@ -105,6 +105,7 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
         on_leak: policy.on_leak.map(|v| field("policy.on_leak", &v, str::parse)).transpose()?,
         name_mutable: policy.name_mutable,
         require_account: policy.require_account,
+        scope_catalogue: None,
     })
 }
 

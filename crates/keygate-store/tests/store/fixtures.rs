@@ -33,6 +33,7 @@ pub fn tenant(id: &str) -> Tenant {
             on_leak: keygate_domain::OnLeak::SuspendAndRevoke,
             name_mutable: true,
             require_account: false,
+            scope_catalogue: None,
         },
         pending_policy: None,
         timezone_change: None,

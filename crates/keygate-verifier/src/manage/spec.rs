@@ -2,7 +2,7 @@
 
 use keygate_domain::{
     AccountId, Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes,
-    OnLeak, OperatorName, PolicyPatch, Privileges, RoleSet, ScopeSet, TenantName, Timezone,
+    OnLeak, OperatorName, PolicyPatch, Privileges, RoleSet, ScopeCatalogue, ScopeSet, TenantName, Timezone,
 };
 
 /// A new key as the maker asks for it.
@@ -65,6 +65,8 @@ pub struct TenantPatch {
     pub name_mutable: Option<bool>,
     /// New keys must name an account.
     pub require_account: Option<bool>,
+    /// The scope catalogue set anew (`Some(None)` removes it).
+    pub scope_catalogue: Option<Option<ScopeCatalogue>>,
 }
 
 impl TenantPatch {
@@ -81,6 +83,7 @@ impl TenantPatch {
             on_leak: self.on_leak,
             name_mutable: self.name_mutable,
             require_account: self.require_account,
+            scope_catalogue: self.scope_catalogue.clone(),
         }
     }
 }

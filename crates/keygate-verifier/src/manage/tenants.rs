@@ -173,6 +173,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "on_leak": p.on_leak.as_str(),
             "name_mutable": p.name_mutable,
             "require_account": p.require_account,
+            "scope_catalogue": p.scope_catalogue.as_ref().map(super::scopes::catalogue_summary),
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -192,7 +193,8 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             on_leak,
             name_mutable,
             require_account,
-        } = p.request.patch;
+            scope_catalogue,
+        } = &p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
             "live_enabled": live_enabled,
@@ -207,6 +209,10 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "name_mutable": name_mutable,
             "require_account": require_account,
             "currency": one.map(|(code, spec)| currency(code, spec)),
+            "scope_catalogue": match scope_catalogue {
+                None => serde_json::json!("unchanged"),
+                Some(c) => c.as_ref().map_or(serde_json::Value::Null, super::scopes::catalogue_summary),
+            },
         })
     });
     let mut details = serde_json::Map::new();
