@@ -19,6 +19,7 @@ mod money;
 mod openapi;
 mod own_postgres;
 mod processes;
+mod scopes;
 mod services;
 mod soak;
 mod suspension;
@@ -89,6 +90,10 @@ on_both_backends!(
     accounts::a_tenant_may_require_an_account_on_every_new_key,
     accounts::an_integrator_key_bound_to_an_account_manages_only_that_accounts_keys,
     accounts::the_listing_filters_by_account,
+    scopes::the_second_seeds_catalogue_loads_and_bounds_new_keys,
+    scopes::widening_or_removing_the_catalogue_waits_for_a_second_admin,
+    scopes::a_change_may_narrow_but_not_add_a_scope_outside_the_catalogue,
+    scopes::only_an_admin_sets_the_catalogue_and_every_operator_reads_it,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server

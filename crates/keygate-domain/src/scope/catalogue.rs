@@ -123,7 +123,11 @@ impl CatalogueResource {
 impl fmt::Debug for CatalogueResource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let actions: Vec<&str> = self.actions().map(Action::as_str).collect();
-        write!(f, "{}:{}", self.name, actions.join("|"))
+        write!(f, "{}:{}", self.name, actions.join("|"))?;
+        match &self.description {
+            Some(description) => write!(f, " {:?}", description.as_str()),
+            None => Ok(()),
+        }
     }
 }
 

@@ -15,7 +15,10 @@ fn scope(text: &str) -> Scope {
 }
 
 fn check(name: &str, description: Option<&str>, actions: &[&str], expected: Result<&str, ResourceError>, why: &str) {
-    let got = CatalogueResource::parse(name, description, actions).map(|r| format!("{r:?}"));
+    let got = CatalogueResource::parse(name, description, actions).map(|r| {
+        let actions: Vec<&str> = r.actions().map(Action::as_str).collect();
+        format!("{}:{}", r.name(), actions.join("|"))
+    });
     assert_eq!(got, expected.map(str::to_owned), "{why}");
 }
 
