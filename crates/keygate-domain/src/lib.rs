@@ -59,8 +59,10 @@ pub use policy::TenantPolicy;
 pub use policy_request::{PolicyError, PolicyRequest};
 pub use reveal::{ParseRevealPolicyError, Reveal, RevealPolicy, RevealWindow, RevealWindowError};
 pub use role::{Role, RoleError, RoleSet, SeparationError};
-pub use scope::{Action, Scope, ScopeError, ScopeSet};
+pub use scope::{
+    Action, CatalogueError, CatalogueResource, ResourceError, Scope, ScopeCatalogue, ScopeError, ScopeSet,
+};
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
-pub use text::{Email, KeyName, Notes, OperatorName, Reason, TenantName, TextError};
+pub use text::{Email, KeyName, Notes, OperatorName, Reason, ScopeDescription, TenantName, TextError};
 pub use timezone::{timezone_change_effective, zone_in_force, ParseTimezoneError, Timezone, TimezoneChange};
 pub use window::{retry_after, ParseWindowError, PerWindow, Window};

@@ -7,6 +7,7 @@ use crate::expiry::{self, Expiry, ExpiryError, ExpiryRequest};
 use crate::money::{Currency, CurrencySpec, CurrencyTable};
 use crate::on_leak::OnLeak;
 use crate::reveal::{RevealPolicy, RevealWindow};
+use crate::scope::ScopeCatalogue;
 use crate::timezone::Timezone;
 
 /// A tenant's policy.
@@ -43,6 +44,9 @@ pub struct TenantPolicy {
     pub reveal: RevealPolicy,
     /// How long an approved key's secret may still be revealed (after approval only); shorter narrows.
     pub reveal_window_hours: RevealWindow,
+    /// The scopes keys may hold (the third and fourth seeds' catalogue of resources); `None`, the
+    /// default and the wide end, allows any well-formed scope.
+    pub scope_catalogue: Option<ScopeCatalogue>,
 }
 
 impl Default for TenantPolicy {

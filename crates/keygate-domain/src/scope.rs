@@ -72,6 +72,11 @@ impl Action {
     }
 }
 
+/// Whether `text` may be a scope's resource: 1 to 48 of `a-z`, `0-9`, `-`.
+fn is_resource(text: &str) -> bool {
+    (1..=48).contains(&text.len()) && text.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+}
+
 /// One `resource:action` pair.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Scope {
@@ -83,9 +88,7 @@ impl Scope {
     /// Parses `resource:action`.
     pub fn parse(text: &str) -> Result<Self, ScopeError> {
         let (resource, action) = text.split_once(':').ok_or(ScopeError::Shape)?;
-        let resource_ok = (1..=48).contains(&resource.len())
-            && resource.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
-        if !resource_ok {
+        if !is_resource(resource) {
             return Err(ScopeError::Resource);
         }
         let action = match action {
@@ -207,5 +210,8 @@ impl fmt::Debug for ScopeSet {
     }
 }
 
+mod catalogue;
 #[cfg(test)]
 mod tests;
+
+pub use catalogue::{CatalogueError, CatalogueResource, ResourceError, ScopeCatalogue};

@@ -13,6 +13,7 @@ use crate::money::{Currency, CurrencySpec};
 use crate::on_leak::OnLeak;
 use crate::policy::TenantPolicy;
 use crate::reveal::{RevealPolicy, RevealWindow};
+use crate::scope::ScopeCatalogue;
 use crate::timezone::Timezone;
 
 /// One tenant setting.
@@ -50,11 +51,15 @@ pub enum Setting {
     Reveal,
     /// [`TenantPolicy::reveal_window_hours`]: a shorter window narrows.
     RevealWindowHours,
+    /// [`TenantPolicy::scope_catalogue`]: none is widest; setting one narrows, and so does replacing
+    /// it by one that lets keys hold nothing more (descriptions grant nothing); removing it, or
+    /// offering any action more, widens.
+    ScopeCatalogue,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -67,6 +72,7 @@ impl Setting {
         Self::RequireAccount,
         Self::Reveal,
         Self::RevealWindowHours,
+        Self::ScopeCatalogue,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -84,6 +90,7 @@ impl Setting {
             Self::RequireAccount => "require_account",
             Self::Reveal => "reveal",
             Self::RevealWindowHours => "reveal_window_hours",
+            Self::ScopeCatalogue => "scope_catalogue",
         }
     }
 
@@ -167,6 +174,17 @@ fn leak(from: OnLeak, to: OnLeak) -> Direction {
     }
 }
 
+/// A scope catalogue: none is widest; another one narrows when it offers nothing the old one did not.
+fn catalogue(from: Option<&ScopeCatalogue>, to: Option<&ScopeCatalogue>) -> Direction {
+    match (from, to) {
+        (a, b) if a == b => Direction::Unchanged,
+        (None, Some(_)) => Direction::Narrows,
+        (Some(a), Some(b)) if b.is_within(a) => Direction::Narrows,
+        // Removed, or a resource or action offered that was not.
+        _ => Direction::Widens,
+    }
+}
+
 /// The currency tables: widens if any currency widens, else narrows if any narrows.
 fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
     let codes = from.currencies.iter().chain(to.currencies.iter()).map(|(code, _)| code);
@@ -182,7 +200,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 12] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 13] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -196,6 +214,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         require_account,
         reveal,
         reveal_window_hours,
+        scope_catalogue,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -216,11 +235,12 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
             Setting::RevealWindowHours,
             cap(Some(from.reveal_window_hours.as_hours()), Some(reveal_window_hours.as_hours())),
         ),
+        (Setting::ScopeCatalogue, catalogue(from.scope_catalogue.as_ref(), scope_catalogue.as_ref())),
     ]
 }
 
 /// A change to a tenant's policy as asked: each setting optional (`None` leaves it as it is).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PolicyPatch {
     /// Dual control on or off.
     pub dual_control: Option<bool>,
@@ -246,6 +266,8 @@ pub struct PolicyPatch {
     pub reveal: Option<RevealPolicy>,
     /// How long an approved key's secret may be revealed.
     pub reveal_window_hours: Option<RevealWindow>,
+    /// The scope catalogue set anew (`Some(None)` removes it).
+    pub scope_catalogue: Option<Option<ScopeCatalogue>>,
 }
 
 impl PolicyPatch {
@@ -269,7 +291,8 @@ impl PolicyPatch {
             require_account,
             reveal,
             reveal_window_hours,
-        } = *self;
+            scope_catalogue,
+        } = self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
             live_enabled: live_enabled.unwrap_or(policy.live_enabled),
@@ -277,7 +300,7 @@ impl PolicyPatch {
             allow_never_expiring: allow_never_expiring.unwrap_or(policy.allow_never_expiring),
             integrator_approvals: integrator_approvals.unwrap_or(policy.integrator_approvals),
             timezone: timezone.unwrap_or(policy.timezone),
-            currencies: match currency {
+            currencies: match *currency {
                 Some((code, spec)) => policy.currencies.with(code, spec),
                 None => policy.currencies.clone(),
             },
@@ -286,6 +309,7 @@ impl PolicyPatch {
             require_account: require_account.unwrap_or(policy.require_account),
             reveal: reveal.unwrap_or(policy.reveal),
             reveal_window_hours: reveal_window_hours.unwrap_or(policy.reveal_window_hours),
+            scope_catalogue: scope_catalogue.clone().unwrap_or_else(|| policy.scope_catalogue.clone()),
         }
     }
 
@@ -306,6 +330,7 @@ impl PolicyPatch {
             Setting::RequireAccount => one.require_account = self.require_account,
             Setting::Reveal => one.reveal = self.reveal,
             Setting::RevealWindowHours => one.reveal_window_hours = self.reveal_window_hours,
+            Setting::ScopeCatalogue => one.scope_catalogue.clone_from(&self.scope_catalogue),
         }
         one
     }
@@ -326,6 +351,7 @@ impl PolicyPatch {
             require_account: other.require_account.or(self.require_account),
             reveal: other.reveal.or(self.reveal),
             reveal_window_hours: other.reveal_window_hours.or(self.reveal_window_hours),
+            scope_catalogue: other.scope_catalogue.clone().or_else(|| self.scope_catalogue.clone()),
         }
     }
 }
@@ -345,7 +371,9 @@ impl TenantPolicy {
     /// `suspend_and_revoke`), `require_account` off (on, a tenant without sub-accounts could make no
     /// key at all), `reveal` at `on_create` and `reveal_window_hours` at 72 (most seeds show the secret
     /// at creation; the first seed's three days). Moving any of them towards its narrow end takes one
-    /// admin; widening anything is a policy request like any other.
+    /// admin; widening anything is a policy request like any other. A tenant is also born without a
+    /// `scope_catalogue` (its wide end, as today): the list of resources is the tenant's own, which
+    /// keygate cannot guess; one admin sets it.
     pub fn narrowest() -> Self {
         Self {
             dual_control: true,
@@ -360,6 +388,7 @@ impl TenantPolicy {
             require_account: false,
             reveal: RevealPolicy::OnCreate,
             reveal_window_hours: RevealWindow::DEFAULT,
+            scope_catalogue: None,
         }
     }
 

@@ -121,6 +121,11 @@ bounded_text! {
     TenantName, 100, false, true
 }
 
+bounded_text! {
+    /// What a resource of a tenant's scope catalogue is, for the console: 1 to 200 characters, one line.
+    ScopeDescription, 200, false, false
+}
+
 /// An operator's e-mail address: one `@` with text on both sides, no spaces, at most 254 characters.
 /// Unique per tenant (the store enforces it). Checked for shape only; keygate sends no mail.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,6 +9,7 @@ mod nullable;
 pub mod operator;
 pub mod problem;
 pub mod schema;
+pub mod scopes;
 pub mod service;
 pub mod tenant;
 pub mod verify;

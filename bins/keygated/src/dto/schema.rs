@@ -72,6 +72,24 @@ string_schema!(
 );
 
 string_schema!(
+    /// A resource of a tenant's scope catalogue.
+    ScopeResourceText,
+    "A scope's resource: 1 to 48 of `a-z`, `0-9` and `-`, unique in the catalogue",
+    pattern = Some("^[a-z0-9-]{1,48}$"),
+    example = "payouts"
+);
+
+string_schema!(
+    /// What a resource of a scope catalogue is.
+    ScopeDescriptionText,
+    "Up to 200 characters, trimmed, one line; no control, bidi, zero-width or BOM characters; blank or absent \
+     is none",
+    pattern = Some(NAME),
+    example = "Payouts",
+    max = 200
+);
+
+string_schema!(
     /// A key's display name.
     KeyNameText,
     "1 to 64 characters, trimmed, not blank; no control, bidi, zero-width or BOM characters; unique in the \
@@ -224,6 +242,15 @@ enum_schema!(
     "`test` keys for integration, `live` keys for real money (only where the tenant enabled them)",
     keygate_domain::Environment::ALL.map(keygate_domain::Environment::as_str),
     example = "live"
+);
+
+enum_schema!(
+    /// An action a scope catalogue offers on a resource.
+    ScopeActionView as "ScopeAction",
+    "`read`; `write` (a key may then hold read too); `approve`. A key's `*` needs write and approve offered",
+    [keygate_domain::Action::Read, keygate_domain::Action::Write, keygate_domain::Action::Approve]
+        .map(keygate_domain::Action::as_str),
+    example = "write"
 );
 
 enum_schema!(

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::schema::{
     CurrencyClassView, CurrencyText, DisplayNameText, OnLeakView, RevealView, TenantIdText, TimezoneText,
 };
+use super::scopes::{resources, ScopeResourceView};
 use super::{field, Nullable};
 use crate::error::ApiError;
 
@@ -127,6 +128,7 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
                 keygate_domain::RevealWindow::hours(h).map_err(|e| ApiError::invalid("policy.reveal_window_hours", e))
             })
             .transpose()?,
+        scope_catalogue: None,
     })
 }
 
@@ -194,7 +196,7 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": []},
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": [], "scope_catalogue": null},
     "pending_policy": null, "timezone_change": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
@@ -246,7 +248,7 @@ pub struct CreatedTenant {
 
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}]})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}], "scope_catalogue": [{"name": "payouts", "description": "Payouts", "actions": ["read", "write", "approve"]}]})))]
 // The policy's settings as they are on the wire: one boolean each, by design.
 #[allow(clippy::struct_excessive_bools)]
 struct PolicyView {
@@ -270,6 +272,8 @@ struct PolicyView {
     /// The tenant's own currency entries, over keygate's built-in table (ISO 4217 fiat scales; `BTC` 8,
     /// `ETH` 18, `USDT` 6, `USDC` 6).
     currencies: Vec<CurrencyView>,
+    /// The scopes keys may be given (`PUT .../scopes`); `null`: any well-formed scope.
+    scope_catalogue: Option<Vec<ScopeResourceView>>,
 }
 
 impl From<&Tenant> for TenantView {
@@ -290,6 +294,7 @@ impl From<&Tenant> for TenantView {
                 reveal: t.policy.reveal.as_str(),
                 reveal_window_hours: t.policy.reveal_window_hours.as_hours(),
                 currencies: t.policy.currencies.iter().map(|(code, spec)| CurrencyView::new(code, spec)).collect(),
+                scope_catalogue: t.policy.scope_catalogue.as_ref().map(resources),
             },
             pending_policy: t.pending_policy.as_ref().map(|p| {
                 let w = &p.request.patch;
@@ -317,6 +322,13 @@ impl From<&Tenant> for TenantView {
                     "currency",
                     w.currency.and_then(|(code, spec)| serde_json::to_value(CurrencyView::new(code, spec)).ok()),
                 );
+                // A catalogue to approve is shown whole; `null` asks for its removal.
+                let catalogue = match &w.scope_catalogue {
+                    None => None,
+                    Some(None) => Some(serde_json::Value::Null),
+                    Some(Some(c)) => serde_json::to_value(resources(c)).ok(),
+                };
+                put("scope_catalogue", catalogue);
                 PendingPolicyView {
                     settings: serde_json::Value::Object(settings),
                     requested_by: p.request.requested_by.to_string(),

@@ -6,6 +6,7 @@ pub(crate) mod keys;
 pub(crate) mod leaks;
 pub(crate) mod lifecycle;
 pub(crate) mod operators;
+pub(crate) mod scopes;
 pub(crate) mod services;
 pub(crate) mod suspension;
 pub(crate) mod tenants;
@@ -45,6 +46,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/tenants/{tenant}/policy/approve"),
     ("POST", "/v1/tenants/{tenant}/policy/reject"),
     ("PUT", "/v1/tenants/{tenant}/currencies/{code}"),
+    ("GET", "/v1/tenants/{tenant}/scopes"),
+    ("PUT", "/v1/tenants/{tenant}/scopes"),
+    ("DELETE", "/v1/tenants/{tenant}/scopes"),
     ("POST", "/v1/operators/claim"),
     ("POST", "/v1/operators/me/token"),
     ("POST", "/v1/tenants/{tenant}/keys"),
@@ -96,6 +100,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/tenants/{tenant}/policy/approve", [post().to(tenants::approve_policy)]))
         .service(resource("/v1/tenants/{tenant}/policy/reject", [post().to(tenants::reject_policy)]))
         .service(resource("/v1/tenants/{tenant}/currencies/{code}", [put().to(tenants::put_currency)]))
+        .service(resource(
+            "/v1/tenants/{tenant}/scopes",
+            [get().to(scopes::get), put().to(scopes::put), delete().to(scopes::delete)],
+        ))
         .service(resource("/v1/tenants/{tenant}/operators", [post().to(operators::create), get().to(operators::list)]))
         .service(resource("/v1/operators/claim", [post().to(operators::claim)]))
         .service(resource("/v1/operators/me/token", [post().to(operators::replace_token)]))

@@ -21,6 +21,7 @@ mod own_postgres;
 mod owner;
 mod processes;
 mod reveal;
+mod scopes;
 mod services;
 mod soak;
 mod suspension;
@@ -93,6 +94,10 @@ on_both_backends!(
     accounts::the_listing_filters_by_account,
     owner::metadata_and_external_id_come_back_with_every_verification,
     owner::a_change_of_owner_waits_for_a_checker_like_scopes,
+    scopes::the_second_seeds_catalogue_loads_and_bounds_new_keys,
+    scopes::widening_or_removing_the_catalogue_waits_for_a_second_admin,
+    scopes::a_change_may_narrow_but_not_add_a_scope_outside_the_catalogue,
+    scopes::only_an_admin_sets_the_catalogue_and_every_operator_reads_it,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server

@@ -22,8 +22,16 @@ fn widened(setting: Setting) -> (TenantPolicy, TenantPolicy) {
         Setting::RevealWindowHours => {
             TenantPolicy { reveal_window_hours: RevealWindow::hours(96).unwrap(), ..n.clone() }
         }
+        Setting::ScopeCatalogue => {
+            return (TenantPolicy { scope_catalogue: Some(catalogue(&[("payouts", &["read"])])), ..n.clone() }, n)
+        }
     };
     (n, w)
+}
+
+fn catalogue(entries: &[(&str, &[&str])]) -> ScopeCatalogue {
+    let resources = entries.iter().map(|(name, actions)| CatalogueResource::parse(name, None, *actions).unwrap());
+    ScopeCatalogue::new(resources.collect::<Vec<_>>()).unwrap()
 }
 
 fn matic() -> Currency {
@@ -135,12 +143,12 @@ fn a_policy_request_needs_another_admin() {
     let system = Actor::new(ActorId::System, RoleSet::of([Role::Admin]));
     let widen = PolicyPatch { dual_control: Some(false), ..PolicyPatch::default() };
     assert_eq!(
-        PolicyRequest::new(widen, &Actor::new(person(1), RoleSet::of([Role::Checker]))).unwrap_err(),
+        PolicyRequest::new(widen.clone(), &Actor::new(person(1), RoleSet::of([Role::Checker]))).unwrap_err(),
         PolicyError::MissingRole(Role::Admin),
         "only admins ask"
     );
     assert_eq!(PolicyRequest::new(PolicyPatch::default(), &admin(1)), Err(PolicyError::NothingToApprove), "empty");
-    let by_system = PolicyRequest::new(widen, &system).unwrap();
+    let by_system = PolicyRequest::new(widen.clone(), &system).unwrap();
     let by_admin = PolicyRequest::new(widen, &admin(1)).unwrap();
     let owns = |k: u8, p: u8| {
         let scopes = ScopeSet::parse(["api-keys:*"]).unwrap();
@@ -199,9 +207,41 @@ fn currencies_widen_when_added_reclassed_or_made_finer_and_narrow_when_coarser()
     };
     let split = n.split(&patch);
     assert_eq!(split.now, n, "neither applies at once");
-    assert_eq!(split.pending, Some(patch), "both wait for a second admin");
+    assert_eq!(split.pending.as_ref(), Some(&patch), "both wait for a second admin");
     let approved = n.apply_pending(&patch);
     assert_eq!(approved.currency(matic()), Some(spec(18)), "the tenant's entry is in its table");
     assert_eq!(approved.currency_table().get(matic()), Some(spec(18)));
     assert_eq!(approved.currency(Currency::parse("XOF").unwrap()).map(CurrencySpec::scale), Some(0), "built-ins stay");
+}
+
+#[test]
+fn a_scope_catalogue_set_or_reduced_applies_at_once_and_removed_or_enlarged_waits() {
+    let n = TenantPolicy::narrowest();
+    let with = |c: &ScopeCatalogue| TenantPolicy { scope_catalogue: Some(c.clone()), ..n.clone() };
+    let wide = catalogue(&[("payouts", &["read", "write", "approve"]), ("wallets", &["read"])]);
+    let reworded = ScopeCatalogue::new([
+        CatalogueResource::parse("payouts", Some("Money out"), ["write", "approve"]).unwrap(),
+        CatalogueResource::parse("wallets", Some("Balances"), ["read"]).unwrap(),
+    ])
+    .unwrap();
+    let cases = [
+        (n.clone(), Some(wide.clone()), Direction::Narrows, "a first catalogue"),
+        (with(&wide), Some(catalogue(&[("payouts", &["read"])])), Direction::Narrows, "fewer resources and actions"),
+        (with(&wide), Some(reworded), Direction::Narrows, "other descriptions, the same rights"),
+        (with(&wide), Some(wide.clone()), Direction::Unchanged, "the same catalogue"),
+        (with(&wide), None, Direction::Widens, "removed"),
+        (with(&wide), Some(catalogue(&[("invoices", &["read"])])), Direction::Widens, "a resource added"),
+        (with(&wide), Some(catalogue(&[("wallets", &["write"])])), Direction::Widens, "an action added"),
+    ];
+    for (from, to, expected, why) in cases {
+        let patch = PolicyPatch { scope_catalogue: Some(to.clone()), ..PolicyPatch::default() };
+        assert_eq!(Setting::ScopeCatalogue.direction(&from, &patch.apply_to(&from)), expected, "{why}");
+        let split = from.split(&patch);
+        if expected == Direction::Widens {
+            assert_eq!((&split.now, split.pending.as_ref()), (&from, Some(&patch)), "{why}: held");
+            assert_eq!(from.apply_pending(&patch).scope_catalogue, to, "{why}: approved as asked");
+        } else {
+            assert_eq!((split.now.scope_catalogue, split.pending), (to, None), "{why}: at once");
+        }
+    }
 }

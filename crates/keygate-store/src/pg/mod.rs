@@ -17,6 +17,7 @@
 //! in an error a secret, a token hash or the database password.
 
 mod audit;
+mod catalogue_json;
 mod connect;
 mod convert;
 mod failure;

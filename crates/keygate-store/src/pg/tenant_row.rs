@@ -8,13 +8,14 @@
 
 use chrono::{DateTime, Utc};
 use keygate_domain::{
-    ActorId, Currency, CurrencySpec, OnLeak, PolicyPatch, PolicyRequest, RevealPolicy, RevealWindow, TenantId,
-    TenantName, TenantPolicy, Timezone, TimezoneChange,
+    ActorId, Currency, CurrencySpec, OnLeak, PolicyPatch, PolicyRequest, RevealPolicy, RevealWindow, ScopeCatalogue,
+    TenantId, TenantName, TenantPolicy, Timezone, TimezoneChange,
 };
 use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgRow, Postgres};
 use sqlx::query::Query;
 
+use super::catalogue_json::{catalogue, catalogue_value};
 use super::convert::{from_db, from_db_u32, to_db};
 use super::failure::corrupt;
 use super::json::{currencies, currencies_value, currency_spec};
@@ -22,9 +23,9 @@ use super::rows::{get, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::{PendingPolicy, Tenant};
 
-/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$33` of
+/// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$36` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 37] = [
+pub(super) const TENANT_FIELDS: [&str; 40] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -62,6 +63,9 @@ pub(super) const TENANT_FIELDS: [&str; 37] = [
     "reveal_window_hours",
     "pending_reveal",
     "pending_reveal_window_hours",
+    "scope_catalogue",
+    "pending_scope_catalogue_set",
+    "pending_scope_catalogue",
 ];
 
 /// A tenant's fields as owned parameter values.
@@ -70,6 +74,8 @@ pub(super) struct TenantParams {
     name: String,
     policy: TenantPolicy,
     currencies: Value,
+    scope_catalogue: Option<Value>,
+    pending_scope_catalogue: Option<Value>,
     patch: Option<PolicyPatch>,
     requested_by: Option<String>,
     requested_for: Option<String>,
@@ -89,7 +95,18 @@ impl TenantParams {
             name: t.name.as_str().to_owned(),
             policy: t.policy.clone(),
             currencies: currencies_value(&t.policy.currencies, "currencies")?,
-            patch: pending.map(|p| p.request.patch),
+            scope_catalogue: t
+                .policy
+                .scope_catalogue
+                .as_ref()
+                .map(|c| catalogue_value(c, "scope_catalogue"))
+                .transpose()?,
+            pending_scope_catalogue: pending
+                .and_then(|p| p.request.patch.scope_catalogue.as_ref())
+                .and_then(Option::as_ref)
+                .map(|c| catalogue_value(c, "pending_scope_catalogue"))
+                .transpose()?,
+            patch: pending.map(|p| p.request.patch.clone()),
             requested_by: pending.map(|p| p.request.requested_by.to_string()),
             requested_for: pending.map(|p| p.request.requested_for.to_string()),
             requested_at: pending.map(|p| p.requested_at),
@@ -100,9 +117,9 @@ impl TenantParams {
         })
     }
 
-    /// Binds `$1..$37` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$40` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
-        let patch = self.patch.unwrap_or_default();
+        let patch = self.patch.clone().unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
         let lifetime_set = patch.max_key_lifetime_days.map(|_| true);
         let lifetime_days = patch.max_key_lifetime_days.flatten().map(i64::from);
@@ -145,6 +162,10 @@ impl TenantParams {
             .bind(i32::try_from(self.policy.reveal_window_hours.as_hours()).unwrap_or(i32::MAX))
             .bind(patch.reveal.map(RevealPolicy::as_str))
             .bind(patch.reveal_window_hours.map(|w| i32::try_from(w.as_hours()).unwrap_or(i32::MAX)))
+            .bind(&self.scope_catalogue)
+            // As the cap: `Some(None)` (remove the catalogue) is "set, no catalogue".
+            .bind(patch.scope_catalogue.as_ref().map(|_| true))
+            .bind(&self.pending_scope_catalogue)
     }
 }
 
@@ -166,6 +187,9 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             require_account: get(row, "require_account")?,
             reveal: parsed(row, "reveal", str::parse::<RevealPolicy>)?,
             reveal_window_hours: window(get(row, "reveal_window_hours")?, "reveal_window_hours")?,
+            scope_catalogue: get::<Option<Value>>(row, "scope_catalogue")?
+                .map(|v| catalogue(v, "scope_catalogue"))
+                .transpose()?,
         },
         pending_policy: pending_policy(row)?,
         timezone_change: timezone_change(row)?,
@@ -206,6 +230,7 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         reveal_window_hours: get::<Option<i32>>(row, "pending_reveal_window_hours")?
             .map(|hours| window(hours, "pending_reveal_window_hours"))
             .transpose()?,
+        scope_catalogue: pending_scope_catalogue(row)?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;
@@ -231,6 +256,18 @@ fn pending_currency(row: &PgRow) -> Result<Option<(Currency, CurrencySpec)>, Sto
         }
         (None, None, None) => Ok(None),
         _ => Err(corrupt("pending currency", "partly set")),
+    }
+}
+
+/// The scope catalogue a pending policy asks for: `Some(None)` its removal, `None` left alone.
+// The shape of `PolicyPatch::scope_catalogue`, whose three cases are all meant.
+#[allow(clippy::option_option)]
+fn pending_scope_catalogue(row: &PgRow) -> Result<Option<Option<ScopeCatalogue>>, StoreError> {
+    let asked = get::<Option<Value>>(row, "pending_scope_catalogue")?;
+    match (get::<Option<bool>>(row, "pending_scope_catalogue_set")?, asked) {
+        (Some(true), asked) => Ok(Some(asked.map(|v| catalogue(v, "pending_scope_catalogue")).transpose()?)),
+        (None, None) => Ok(None),
+        _ => Err(corrupt("pending_scope_catalogue_set", "does not match the pending catalogue")),
     }
 }
 

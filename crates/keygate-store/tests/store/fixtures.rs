@@ -35,6 +35,7 @@ pub fn tenant(id: &str) -> Tenant {
             require_account: false,
             reveal: keygate_domain::RevealPolicy::OnCreate,
             reveal_window_hours: keygate_domain::RevealWindow::hours(5).unwrap(),
+            scope_catalogue: None,
         },
         pending_policy: None,
         timezone_change: None,

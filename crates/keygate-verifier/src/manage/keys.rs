@@ -32,9 +32,11 @@ impl Management {
         spec: KeySpec,
         rotation: Option<Rotation>,
     ) -> Result<(KeyRecord, Option<PlainToken>), ManageError> {
-        // A rotation's successor inherits its predecessor's limits, checked when they were set.
+        // A rotation's successor inherits its predecessor's limits and scopes, checked when they were set.
         let inherited = rotation.is_some().then_some(&spec.privileges.limits);
         super::currencies::check_limits(policy, &spec.privileges.limits, inherited)?;
+        let inherited_scopes = rotation.is_some().then_some(&spec.privileges.scopes);
+        super::scopes::check_scopes(policy, &spec.privileges.scopes, inherited_scopes)?;
         let token = Token::generate(spec.environment);
         let new = NewKey {
             id: token.key_id(),
@@ -245,6 +247,9 @@ impl Management {
             let class = patch.currency_class.unwrap_or_else(|| key.privileges.limits.currency_class());
             let limits = patch.limits.unwrap_or_else(|| key.privileges.limits.clone()).with_currency_class(class);
             super::currencies::check_limits(&policy, &limits, Some(&key.privileges.limits))?;
+            if let Some(scopes) = &patch.scopes {
+                super::scopes::check_scopes(&policy, scopes, Some(&key.privileges.scopes))?;
+            }
             let privileges =
                 Privileges { scopes: patch.scopes.unwrap_or_else(|| key.privileges.scopes.clone()), limits };
             let owner = keygate_domain::Owner {

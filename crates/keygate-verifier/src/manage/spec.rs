@@ -2,7 +2,7 @@
 
 use keygate_domain::{
     AccountId, Currency, CurrencyClass, CurrencySpec, Email, Environment, ExpiryRequest, KeyName, Limits, Notes,
-    OnLeak, OperatorName, PolicyPatch, Privileges, RoleSet, ScopeSet, TenantName, Timezone,
+    OnLeak, OperatorName, PolicyPatch, Privileges, RoleSet, ScopeCatalogue, ScopeSet, TenantName, Timezone,
 };
 
 /// A new key as the maker asks for it.
@@ -75,6 +75,8 @@ pub struct TenantPatch {
     pub reveal: Option<keygate_domain::RevealPolicy>,
     /// How long an approved key's secret may be revealed.
     pub reveal_window_hours: Option<keygate_domain::RevealWindow>,
+    /// The scope catalogue set anew (`Some(None)` removes it).
+    pub scope_catalogue: Option<Option<ScopeCatalogue>>,
 }
 
 impl TenantPatch {
@@ -93,6 +95,7 @@ impl TenantPatch {
             require_account: self.require_account,
             reveal: self.reveal,
             reveal_window_hours: self.reveal_window_hours,
+            scope_catalogue: self.scope_catalogue.clone(),
         }
     }
 }

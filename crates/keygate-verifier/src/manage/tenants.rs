@@ -175,6 +175,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "require_account": p.require_account,
             "reveal": p.reveal.as_str(),
             "reveal_window_hours": p.reveal_window_hours.as_hours(),
+            "scope_catalogue": p.scope_catalogue.as_ref().map(super::scopes::catalogue_summary),
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -196,7 +197,8 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             require_account,
             reveal,
             reveal_window_hours,
-        } = p.request.patch;
+            scope_catalogue,
+        } = &p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
             "live_enabled": live_enabled,
@@ -213,6 +215,10 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "reveal": reveal.map(keygate_domain::RevealPolicy::as_str),
             "reveal_window_hours": reveal_window_hours.map(keygate_domain::RevealWindow::as_hours),
             "currency": one.map(|(code, spec)| currency(code, spec)),
+            "scope_catalogue": match scope_catalogue {
+                None => serde_json::json!("unchanged"),
+                Some(c) => c.as_ref().map_or(serde_json::Value::Null, super::scopes::catalogue_summary),
+            },
         })
     });
     let mut details = serde_json::Map::new();

@@ -1,10 +1,11 @@
 //! What a request carries besides its asker: a tenant's pending policy widening (every setting, and
-//! removing the lifetime cap as distinct from leaving it alone) and, on keys, the person behind the
-//! maker and behind each pending request.
+//! removing the lifetime cap or the scope catalogue as distinct from leaving it alone) and, on keys,
+//! the person behind the maker and behind each pending request.
 
 use chrono::Duration;
 use keygate_domain::{
-    ActorId, Currency, CurrencyClass, CurrencySpec, Event, PolicyPatch, PolicyRequest, TenantPolicy, Timezone,
+    ActorId, CatalogueResource, Currency, CurrencyClass, CurrencySpec, Event, PolicyPatch, PolicyRequest,
+    ScopeCatalogue, TenantPolicy, Timezone,
 };
 use keygate_store::{AuditKind, PendingPolicy};
 
@@ -13,6 +14,15 @@ use crate::fixtures::*;
 
 fn person(n: u8) -> ActorId {
     ActorId::Operator(operator_id(n))
+}
+
+/// The second seed's payouts and wallets, with and without a description.
+fn catalogue() -> ScopeCatalogue {
+    ScopeCatalogue::new([
+        CatalogueResource::parse("payouts", Some("Payouts"), ["read", "write", "approve"]).unwrap(),
+        CatalogueResource::parse("wallets", None, ["read"]).unwrap(),
+    ])
+    .unwrap()
 }
 
 pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetime_cap(a: Store, b: Store) {
@@ -30,11 +40,13 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         require_account: Some(false),
         reveal: Some(keygate_domain::RevealPolicy::OnCreate),
         reveal_window_hours: Some(keygate_domain::RevealWindow::hours(720).unwrap()),
+        scope_catalogue: Some(Some(catalogue())),
     };
     let cases = [
         ("every setting, the cap removed", Some(everything)),
         ("a longer cap only", Some(PolicyPatch { max_key_lifetime_days: Some(Some(800)), ..PolicyPatch::default() })),
         ("the cap left alone", Some(PolicyPatch { integrator_approvals: Some(true), ..PolicyPatch::default() })),
+        ("the scope catalogue removed", Some(PolicyPatch { scope_catalogue: Some(None), ..PolicyPatch::default() })),
         ("nothing pending any more", None),
     ];
     let mut current = t.clone();
@@ -42,8 +54,12 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         let mut next = current.clone();
         next.version += 1;
         next.updated_at = current.updated_at + Duration::seconds(1);
-        next.policy =
-            TenantPolicy { integrator_approvals: !current.policy.integrator_approvals, ..current.policy.clone() };
+        next.policy = TenantPolicy {
+            integrator_approvals: !current.policy.integrator_approvals,
+            // A catalogue in force, then none, and so on: both read back.
+            scope_catalogue: current.policy.scope_catalogue.is_none().then(catalogue),
+            ..current.policy.clone()
+        };
         next.pending_policy = patch.map(|patch| PendingPolicy {
             request: PolicyRequest { patch, requested_by: person(1), requested_for: person(2) },
             requested_at: next.updated_at,

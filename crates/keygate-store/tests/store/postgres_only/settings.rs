@@ -108,6 +108,11 @@ async fn a_stored_setting_that_does_not_parse_is_corrupt_and_one_of_the_wrong_sh
     let tampered = [
         ("a time zone the tz database does not know", "UPDATE tenants SET timezone = 'Mars/Olympus'".to_owned()),
         ("an amount beyond 28 significant digits", format!("UPDATE keys SET amounts = '{too_many_digits}'")),
+        (
+            "a scope description with a line break",
+            r#"UPDATE tenants SET scope_catalogue = '[{"name": "payouts", "description": "a\nb", "actions": ["read"]}]'"#
+                .to_owned(),
+        ),
     ];
     for (what, sql) in tampered {
         conn.execute(sql.as_str()).await.unwrap();
@@ -117,7 +122,7 @@ async fn a_stored_setting_that_does_not_parse_is_corrupt_and_one_of_the_wrong_sh
             "{what}: corrupt, not a guess: {read:?}"
         );
         // Put the row back, so the next case is the only fault.
-        conn.execute("UPDATE tenants SET timezone = 'UTC'").await.unwrap();
+        conn.execute("UPDATE tenants SET timezone = 'UTC', scope_catalogue = NULL").await.unwrap();
         conn.execute(r#"UPDATE keys SET amounts = '[{"currency": "XOF", "daily_volume": "10"}]'"#).await.unwrap();
     }
     assert_eq!(store.key(&t.id, key.id).await.unwrap().key, key, "the row put back reads as written");
@@ -140,6 +145,22 @@ async fn a_stored_setting_that_does_not_parse_is_corrupt_and_one_of_the_wrong_sh
             "tenants_currencies_valid",
         ),
         ("half a scheduled change", "UPDATE tenants SET timezone_from = 'UTC'", "tenants_timezone_change_whole"),
+        (
+            "a scope resource twice",
+            r#"UPDATE tenants SET scope_catalogue = '[{"name": "payouts", "actions": ["read"]},
+                {"name": "payouts", "actions": ["write"]}]'"#,
+            "tenants_scope_catalogue_valid",
+        ),
+        (
+            "a scope action offered as a wildcard",
+            r#"UPDATE tenants SET scope_catalogue = '[{"name": "payouts", "actions": ["*"]}]'"#,
+            "tenants_scope_catalogue_valid",
+        ),
+        (
+            "a pending catalogue outside a pending change",
+            "UPDATE tenants SET pending_scope_catalogue_set = true",
+            "tenants_pending_scope_catalogue_whole",
+        ),
         ("a pending class alone", "UPDATE keys SET pending_currency_class = 'fiat'", "keys_pending_whole"),
     ];
     for (what, sql, constraint) in refused {
