@@ -19,6 +19,7 @@ mod money;
 mod openapi;
 mod own_postgres;
 mod processes;
+mod requests;
 mod services;
 mod soak;
 mod suspension;
@@ -89,6 +90,8 @@ on_both_backends!(
     accounts::a_tenant_may_require_an_account_on_every_new_key,
     accounts::an_integrator_key_bound_to_an_account_manages_only_that_accounts_keys,
     accounts::the_listing_filters_by_account,
+    requests::every_verdict_about_a_key_is_a_line_of_its_log,
+    requests::only_the_tenants_readers_read_its_request_log,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server

@@ -246,3 +246,10 @@ impl RequestLog {
         self.flush().await
     }
 }
+
+/// Every code a line's `outcome` can hold: `OK`, each denial's code in check order, then
+/// `STORE_UNAVAILABLE` and `IDEMPOTENCY_MISMATCH` (for the listing's `outcome=` filter and its schema).
+pub fn outcome_codes() -> Vec<&'static str> {
+    let denials = keygate_policy::DenialCode::ALL.iter().map(|c| c.as_str());
+    std::iter::once("OK").chain(denials).chain(["STORE_UNAVAILABLE", "IDEMPOTENCY_MISMATCH"]).collect()
+}
