@@ -77,6 +77,18 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Keep a request log: a line per verification of an existing key (`false` turns it off).
+    #[arg(long, env = "KEYGATE_REQUEST_LOG", default_value_t = true, action = clap::ArgAction::Set)]
+    pub request_log: bool,
+
+    /// Days a request-log line is kept before the prune deletes it.
+    #[arg(long, env = "KEYGATE_REQUEST_LOG_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub request_log_days: u32,
+
+    /// Request-log lines the in-memory store keeps per tenant (the oldest forgotten first).
+    #[arg(long, env = "KEYGATE_REQUEST_LOG_MEMORY_LINES", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub request_log_memory_lines: u64,
+
     /// Log filter (`info`, `keygated=debug`, ...).
     #[arg(long, env = "KEYGATE_LOG", default_value = "info")]
     pub log: String,

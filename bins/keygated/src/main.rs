@@ -1,5 +1,5 @@
 //! `keygated`: parse configuration, start, print the generated admin token once, serve until SIGTERM
-//! or Ctrl-C, then flush the usage buffer.
+//! or Ctrl-C, then flush the usage buffer and the request log.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -41,6 +41,11 @@ async fn main() -> ExitCode {
     });
     let result = running.server.await;
     running.verifier.shutdown().await;
+    if let Some(log) = &running.request_log {
+        if let Err(error) = log.shutdown().await {
+            tracing::warn!(%error, "request log lines could not be written at shutdown");
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -9,6 +9,7 @@ use keygate_credential::{Pepper, PlainToken, Token, TokenPrefix};
 use keygate_domain::Environment;
 use keygate_store::{KeyStore, MemoryStore, PgStore, PgStoreOptions};
 use keygate_verifier::manage::{AdminToken, Management};
+use keygate_verifier::request_log::{RequestLog, RequestLogOptions};
 use keygate_verifier::{SystemClock, Verifier, VerifierConfig};
 
 use crate::config::Config;
@@ -52,6 +53,8 @@ pub struct Running {
     pub verifier: Verifier,
     /// What the store is, for the start-up banner (`the in-memory store`, `PostgreSQL`).
     pub store: &'static str,
+    /// The request log (unless `KEYGATE_REQUEST_LOG=false`), to write its last lines after the server stops.
+    pub request_log: Option<RequestLog>,
 }
 
 /// A secret setting: the variable's value, or the named file's content without its final newline.
@@ -80,7 +83,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> Result<Running, StartError> {
     telemetry::init_metrics();
     let store: Arc<dyn KeyStore> = match &config.database_url {
-        None => Arc::new(MemoryStore::new()),
+        None => Arc::new(MemoryStore::with_request_lines(
+            usize::try_from(config.request_log_memory_lines).unwrap_or(usize::MAX),
+        )),
         Some(url) => {
             let mut options = PgStoreOptions::new(url.clone());
             options.acquire_timeout = config.store_timeout();
@@ -111,10 +116,18 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
         None => LeakKeys::default(),
     };
     let leak_keys = web::Data::new(leak_keys);
+    let request_log = config.request_log.then(|| {
+        let options = RequestLogOptions {
+            retention: chrono::Duration::days(i64::from(config.request_log_days)),
+            ..RequestLogOptions::default()
+        };
+        RequestLog::start(store.clone(), clock.clone(), options)
+    });
     let verifier = Verifier::new(store, verifier_config, clock);
     let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)));
     let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
     let verify_auth = web::Data::new(routes::VerifyAuth { required: config.verify_auth_required() });
+    let logged = request_log.clone().map(web::Data::new);
     let store_name = if config.database_url.is_some() { "PostgreSQL" } else { "the in-memory store" };
     let listener =
         TcpListener::bind(config.listen).map_err(|source| StartError::Listen { addr: config.listen, source })?;
@@ -125,6 +138,12 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             .app_data(proxies.clone())
             .app_data(verify_auth.clone())
             .app_data(leak_keys.clone())
+            .configure(|cfg| {
+                // Registered only when on: `/v1/verify` notes its verdicts when it finds one.
+                if let Some(log) = &logged {
+                    cfg.app_data(log.clone());
+                }
+            })
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid("query", e).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .wrap(middleware::from_fn(telemetry::observe))
@@ -139,7 +158,7 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
     // Signals are ours (main.rs): actix treats SIGINT as a forced shutdown that drops requests in
     // flight, and keygated finishes them on Ctrl-C as on SIGTERM.
     let server = server.shutdown_timeout(10).disable_signals().run();
-    Ok(Running { addr, server, generated_admin_token, verifier, store: store_name })
+    Ok(Running { addr, server, generated_admin_token, verifier, store: store_name, request_log })
 }
 
 /// The configured admin token, or a generated one (`{prefix}adm_live_…`) to print once.

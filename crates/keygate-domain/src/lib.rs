@@ -41,6 +41,7 @@ pub use actor::{Actor, KeyBounds};
 pub use clock::{Clock, ManualClock};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
+pub use ids::RequestId;
 pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, SpendId, TenantId};
 pub use key::{Key, NewKey, PendingChange, Privileges, ResumeRequest, RevocationRequest, Rotation, Suspension};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};

@@ -1,6 +1,7 @@
 //! keygate's storage: the [`KeyStore`] trait that the verifier and the server use without knowing the
 //! backend, an in-memory backend ([`MemoryStore`]) and a PostgreSQL backend ([`PgStore`]) that pass one
-//! conformance suite, and the write-behind [`UsageBuffer`].
+//! conformance suite, the write-behind [`UsageBuffer`],
+//! and the request log's lines ([`RequestLine`], kept per key and pruned by age).
 //!
 //! The store persists and queries. It enforces no lifecycle or policy rule beyond atomicity: every key
 //! write is a compare-and-set on the version the caller read, every audit entry is written in the same
@@ -18,6 +19,7 @@ mod leak;
 mod memory;
 mod model;
 mod pg;
+mod request_log;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,11 +30,12 @@ pub use cursor::{AuditCursor, CursorError, KeyCursor};
 pub use error::StoreError;
 pub use invalidations::{InvalidationSender, Invalidations};
 pub use leak::LeakRecord;
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, DEFAULT_LINES_PER_TENANT};
 pub use model::{
     AuditEntry, AuditKind, DayUsage, Idempotency, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite,
     NewSpend, Operator, Page, PendingPolicy, Recorded, Service, SpendRecord, SpendState, Tenant, UsageRecord,
 };
 pub use pg::{PgStore, PgStoreOptions};
+pub use request_log::{valid_outcome, RequestCursor, RequestFilter, RequestLine};
 pub use store::KeyStore;
 pub use usage_buffer::{UsageBuffer, UsageBufferOptions};

@@ -12,6 +12,7 @@ use crate::model::{
     AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord,
     Tenant, UsageRecord,
 };
+use crate::request_log::{RequestCursor, RequestFilter, RequestLine};
 
 /// Storage for tenants, operators, keys, spends, usage and the audit log.
 ///
@@ -162,6 +163,27 @@ pub trait KeyStore: Send + Sync + 'static {
     /// whether every entry still hashes as it did when appended (`NotFound` for an unknown tenant).
     /// Reads the log in pages, so a long log does not need to fit in memory.
     async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError>;
+
+    /// Appends a batch of request-log lines (called by the request log's write-behind buffer). Lines
+    /// are kept as given; one batch is written whole or not at all. The in-memory store keeps at most
+    /// its configured number of lines per tenant, forgetting the oldest first.
+    async fn record_requests(&self, lines: &[RequestLine]) -> Result<(), StoreError>;
+
+    /// A tenant's request-log lines that `filter` keeps, newest first (by `at`, then id), strictly
+    /// after `cursor` in that order, at most `limit` of them.
+    async fn requests(
+        &self,
+        tenant: &TenantId,
+        filter: &RequestFilter,
+        cursor: Option<RequestCursor>,
+        limit: u32,
+    ) -> Result<Page<RequestLine, RequestCursor>, StoreError>;
+
+    /// Deletes up to `batch` request-log lines older than `before` (of any tenant) and answers how
+    /// many it deleted: call again until it answers fewer than `batch`. Safe to run from several
+    /// processes at once: each deletes lines no other is deleting, and none ever deletes a line at or
+    /// after `before`.
+    async fn prune_requests(&self, before: chrono::DateTime<chrono::Utc>, batch: u32) -> Result<u64, StoreError>;
 
     /// Key changes made by any process sharing this store, so caches can evict them.
     fn invalidations(&self) -> Invalidations;

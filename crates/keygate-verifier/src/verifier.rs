@@ -87,7 +87,7 @@ impl Verifier {
     /// Counts each outcome in `keygate_verifications_total{code}`. Latency is the caller's to measure
     /// (keygated records `keygate_verify_seconds`): two clock reads are a tenth of a cached verification.
     pub async fn verify(&self, raw: &[u8], ctx: &RequestContext) -> Result<Verified, VerifyError> {
-        let outcome = self.verify_inner(raw, ctx, VerifyOptions::default()).await;
+        let outcome = self.verify_inner(raw, ctx, VerifyOptions::default(), &mut None).await;
         outcome_counter(&outcome).increment(1);
         outcome
     }
@@ -104,9 +104,25 @@ impl Verifier {
         ctx: &RequestContext,
         options: VerifyOptions<'_>,
     ) -> Result<Verified, VerifyError> {
-        let outcome = self.verify_inner(raw, ctx, options).await;
+        let outcome = self.verify_inner(raw, ctx, options, &mut None).await;
         outcome_counter(&outcome).increment(1);
         outcome
+    }
+
+    /// [`Verifier::verify_with`], also answering the key the token named when it exists ([`Subject`]),
+    /// whatever the outcome: the key whose request log the outcome belongs to. A malformed token or an
+    /// unknown id names none; a wrong secret, another environment's spelling or a key of a tenant the
+    /// caller may not ask about names its key (the answer to the caller is the same `NOT_FOUND`).
+    pub async fn verify_with_subject(
+        &self,
+        raw: &[u8],
+        ctx: &RequestContext,
+        options: VerifyOptions<'_>,
+    ) -> (Result<Verified, VerifyError>, Option<Subject>) {
+        let mut named = None;
+        let outcome = self.verify_inner(raw, ctx, options, &mut named).await;
+        outcome_counter(&outcome).increment(1);
+        (outcome, named.as_deref().map(|record: &KeyRecord| Subject::of(&record.key)))
     }
 
     async fn verify_inner(
@@ -114,10 +130,12 @@ impl Verifier {
         raw: &[u8],
         ctx: &RequestContext,
         options: VerifyOptions<'_>,
+        named: &mut Entry,
     ) -> Result<Verified, VerifyError> {
         let within = options.within;
         let token = Token::parse(raw, &self.inner.prefix).map_err(|_| Denial::Malformed)?;
         let entry = self.lookup(token.key_id()).await?;
+        named.clone_from(&entry);
         let record = self.authenticate(&token, entry.as_deref())?;
         if within.is_some_and(|tenants| !tenants.contains(&record.key.tenant)) {
             return Err(Denial::NotFound.into());
@@ -399,6 +417,27 @@ fn store_error(error: StoreError) -> VerifyError {
             tracing::warn!(error = %other, "key store unavailable; failing closed");
             VerifyError::Unavailable
         }
+    }
+}
+
+/// The existing key a verification named (whatever its outcome): what its request-log line is filed
+/// under. Never holds the token, its secret or the key's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// The key's tenant.
+    pub tenant: TenantId,
+    /// The key.
+    pub key: KeyId,
+    /// Its environment.
+    pub environment: keygate_domain::Environment,
+    /// The account it is bound to, if any.
+    pub account: Option<keygate_domain::AccountId>,
+}
+
+impl Subject {
+    /// The subject that is `key`.
+    pub fn of(key: &Key) -> Self {
+        Self { tenant: key.tenant.clone(), key: key.id, environment: key.environment, account: key.account.clone() }
     }
 }
 

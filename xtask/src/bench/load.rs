@@ -37,8 +37,20 @@ pub fn wrk_on(
     args: &[&str],
     seconds: u64,
 ) -> Result<Wrk, String> {
+    wrk_on_with(s, label, server, (script, args), seconds, s.connections)
+}
+
+/// [`wrk_on`] with `connections` instead of the run's.
+pub fn wrk_on_with(
+    s: &Settings,
+    label: &str,
+    server: &Server,
+    (script, args): (&str, &[&str]),
+    seconds: u64,
+    connections: usize,
+) -> Result<Wrk, String> {
     let before = cpu_seconds(server.pid());
-    let mut run = wrk(s, label, &server.url(), script, args, seconds)?;
+    let mut run = wrk_with(s, label, &server.url(), (script, args), seconds, connections)?;
     let used = cpu_seconds(server.pid()) - before;
     run.cpu_us = if run.requests > 0.0 { used * 1e6 / run.requests } else { f64::NAN };
     Ok(run)
@@ -46,6 +58,18 @@ pub fn wrk_on(
 
 /// Runs wrk against `url` with `script` and its arguments, for `seconds`.
 pub fn wrk(s: &Settings, label: &str, url: &str, script: &str, args: &[&str], seconds: u64) -> Result<Wrk, String> {
+    wrk_with(s, label, url, (script, args), seconds, s.connections)
+}
+
+/// [`wrk`] with `connections` instead of the run's.
+fn wrk_with(
+    s: &Settings,
+    label: &str,
+    url: &str,
+    (script, args): (&str, &[&str]),
+    seconds: u64,
+    connections: usize,
+) -> Result<Wrk, String> {
     let mut cmd = match &s.load_cpu {
         Some(cpu) => {
             let mut c = Command::new("taskset");
@@ -55,7 +79,7 @@ pub fn wrk(s: &Settings, label: &str, url: &str, script: &str, args: &[&str], se
         None => Command::new("wrk"),
     };
     let script = s.scripts.join(script);
-    cmd.args(["-t", &s.wrk_threads.to_string(), "-c", &s.connections.to_string()])
+    cmd.args(["-t", &s.wrk_threads.to_string(), "-c", &connections.to_string()])
         .args(["-d", &format!("{seconds}s"), "--timeout", "2s", "-s"])
         .arg(&script)
         .arg(url)

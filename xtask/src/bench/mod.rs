@@ -21,6 +21,7 @@ mod pg;
 mod proc;
 mod profile;
 mod report;
+mod request_log;
 mod stack;
 mod verify;
 
@@ -285,6 +286,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let t = phase("rows 6 and 6b: revocation and suspension propagation");
     others::revocation(&s, &stack, &mut report)?;
     report.phase("revocation", t);
+    let t = phase("row 3c: request logging on vs off");
+    request_log::row(&s, &stack, &mut report)?;
+    report.phase("request log", t);
     drop(stack);
 
     let t = phase("row 2b: service authentication on the plain verify");

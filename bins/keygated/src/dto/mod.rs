@@ -8,6 +8,7 @@ pub mod limits;
 mod nullable;
 pub mod operator;
 pub mod problem;
+pub mod request_log;
 pub mod schema;
 pub mod scopes;
 pub mod service;

@@ -66,6 +66,8 @@ use crate::routes;
         routes::keys::rotate,
         routes::keys::reveal,
         routes::keys::usage,
+        routes::requests::list,
+        routes::requests::for_key,
         routes::tenants::audit,
         routes::tenants::verify_audit,
         routes::verify::verify,
@@ -87,6 +89,7 @@ use crate::routes;
         (name = "keys", description = "API keys: create, read, edit, usage"),
         (name = "lifecycle", description = "Dual control: approve, reject, revoke, rotate"),
         (name = "audit", description = "The tenant's append-only audit log"),
+        (name = "requests", description = "The request log: every verification of a key, allowed or refused"),
         (name = "verify", description = "The verdict for gateways and services in other languages"),
         (name = "leaks", description = "Leaked tokens reported by secret scanners (GitHub's partner programme, \
             the platform's own)"),

@@ -6,6 +6,7 @@ pub(crate) mod keys;
 pub(crate) mod leaks;
 pub(crate) mod lifecycle;
 pub(crate) mod operators;
+pub(crate) mod requests;
 pub(crate) mod scopes;
 pub(crate) mod services;
 pub(crate) mod suspension;
@@ -70,6 +71,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/tenants/{tenant}/keys/{id}/rotate"),
     ("POST", "/v1/tenants/{tenant}/keys/{id}/secret"),
     ("GET", "/v1/tenants/{tenant}/keys/{id}/usage"),
+    ("GET", "/v1/tenants/{tenant}/requests"),
+    ("GET", "/v1/tenants/{tenant}/keys/{id}/requests"),
     ("GET", "/v1/tenants/{tenant}/audit"),
     ("GET", "/v1/tenants/{tenant}/audit/verify"),
     ("POST", "/v1/verify"),
@@ -137,6 +140,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/tenants/{tenant}/keys/{id}/rotate", [post().to(keys::rotate)]))
         .service(resource("/v1/tenants/{tenant}/keys/{id}/secret", [post().to(keys::reveal)]))
         .service(resource("/v1/tenants/{tenant}/keys/{id}/usage", [get().to(keys::usage)]))
+        .service(resource("/v1/tenants/{tenant}/requests", [get().to(requests::list)]))
+        .service(resource("/v1/tenants/{tenant}/keys/{id}/requests", [get().to(requests::for_key)]))
         .service(resource("/v1/tenants/{tenant}/audit", [get().to(tenants::audit)]))
         .service(resource("/v1/tenants/{tenant}/audit/verify", [get().to(tenants::verify_audit)]))
         .service(resource("/healthz", [get().to(health::healthz)]))

@@ -1,12 +1,14 @@
 //! `POST /v1/verify`: asked by a service holding a service credential (`Authorization: Bearer`), unless
 //! `KEYGATE_VERIFY_AUTH=none`. The client address in the body is believed only from a service; without
-//! one, the client is whoever connected (the peer, or `X-Forwarded-For` from a trusted proxy).
+//! one, the client is whoever connected (the peer, or `X-Forwarded-For` from a trusted proxy). Each
+//! verdict about an existing key is noted in the request log (when it is on), behind the answer.
 
 use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use keygate_verifier::actix::presented_token;
 use keygate_verifier::manage::Management;
+use keygate_verifier::request_log::RequestLog;
 use keygate_verifier::{RequestContext, VerifyError, VerifyOptions};
 
 use super::client_address;
@@ -30,6 +32,7 @@ pub struct VerifyAuth {
 pub async fn verify(
     manage: web::Data<Management>,
     auth: Option<web::Data<VerifyAuth>>,
+    log: Option<web::Data<RequestLog>>,
     req: HttpRequest,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
@@ -53,7 +56,14 @@ pub async fn verify(
         idempotency: request.idempotency_key(),
         caller: &caller,
     };
-    let outcome = verifier.verify_with(request.key.as_bytes(), &ctx, options).await;
+    let outcome = match log.as_deref() {
+        None => verifier.verify_with(request.key.as_bytes(), &ctx, options).await,
+        Some(log) => {
+            let (outcome, subject) = verifier.verify_with_subject(request.key.as_bytes(), &ctx, options).await;
+            log.note(subject.as_ref(), &ctx, &outcome, started.elapsed(), service.as_ref().map(|s| s.id));
+            outcome
+        }
+    };
     metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());
     let verdict = match outcome {
         Ok(allowed) => VerifyResponse::from(allowed),

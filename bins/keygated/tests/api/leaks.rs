@@ -90,7 +90,7 @@ fn labels(reply: &Reply) -> Vec<&str> {
 }
 
 /// The same key id with another secret, its checksum valid: a well-formed token that does not match.
-fn wrong_secret(token: &str) -> String {
+pub fn wrong_secret(token: &str) -> String {
     let prefix = TokenPrefix::parse(token.split('_').next().unwrap()).unwrap();
     let parsed = Token::parse(token.as_bytes(), &prefix).unwrap();
     let mut bytes = [0u8; 32];

@@ -3,6 +3,7 @@
 //! read-check-write, so two racing approvals or a thousand racing spends see each other. It never
 //! persists anything: a restart starts empty.
 
+mod requests;
 mod spends;
 mod state;
 
@@ -24,12 +25,16 @@ use crate::model::{
     AuditEntry, DayUsage, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite, NewSpend, Operator, Page,
     Recorded, Service, SpendRecord, Tenant, UsageRecord,
 };
+use crate::request_log::{RequestCursor, RequestFilter, RequestLine};
 use crate::store::KeyStore;
+
+pub use self::requests::DEFAULT_LINES_PER_TENANT;
 
 /// The in-memory store.
 pub struct MemoryStore {
     state: RwLock<State>,
     invalidations: InvalidationSender,
+    requests: requests::Requests,
 }
 
 impl Default for MemoryStore {
@@ -47,7 +52,16 @@ impl std::fmt::Debug for MemoryStore {
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        Self { state: RwLock::new(State::default()), invalidations: InvalidationSender::new() }
+        Self::with_request_lines(DEFAULT_LINES_PER_TENANT)
+    }
+
+    /// An empty store keeping at most `per_tenant` request-log lines per tenant (at least one).
+    pub fn with_request_lines(per_tenant: usize) -> Self {
+        Self {
+            state: RwLock::new(State::default()),
+            invalidations: InvalidationSender::new(),
+            requests: requests::Requests::new(per_tenant),
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -382,6 +396,25 @@ impl KeyStore for MemoryStore {
         }
         // The entries are the only record of the chain here: there is no separate head to compare with.
         Ok(walk.finish(None))
+    }
+
+    async fn record_requests(&self, lines: &[RequestLine]) -> Result<(), StoreError> {
+        self.requests.record(lines);
+        Ok(())
+    }
+
+    async fn requests(
+        &self,
+        tenant: &TenantId,
+        filter: &RequestFilter,
+        cursor: Option<RequestCursor>,
+        limit: u32,
+    ) -> Result<Page<RequestLine, RequestCursor>, StoreError> {
+        Ok(self.requests.page(tenant, filter, cursor, page_limit(limit)))
+    }
+
+    async fn prune_requests(&self, before: chrono::DateTime<chrono::Utc>, batch: u32) -> Result<u64, StoreError> {
+        Ok(self.requests.prune(before, page_limit(batch)))
     }
 
     fn invalidations(&self) -> Invalidations {

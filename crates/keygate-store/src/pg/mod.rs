@@ -4,7 +4,7 @@
 //! One idea per file: `connect` (options, pool, migrations), `keys` (the transactional commit and key
 //! reads), `tenants` (tenants, created with their first admins), `operators` (operator accounts),
 //! `totals` (a spend's all-or-nothing charge to its day, week and month, and its give-back), `spends`
-//! (recorded spends, their idempotency claims and releases), `usage`, `leaks` (a leak report with its
+//! (recorded spends, their idempotency claims and releases), `usage`, `requests` (the request log), `leaks` (a leak report with its
 //! entry and key changes, once per key and url), `audit` (the hash-chained log and its verification),
 //! `listen` (invalidations), `key_params`/`key_row`/`tenant_row`/`operator_row`/`rows` (model to and
 //! from columns), `json` (the jsonb columns' shapes), `failure` (error mapping),
@@ -29,6 +29,7 @@ mod leaks;
 mod listen;
 mod operator_row;
 mod operators;
+mod requests;
 mod rows;
 mod services;
 mod spends;

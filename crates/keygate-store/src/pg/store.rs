@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 
 use super::failure::fail;
-use super::{audit, keys, leaks, operators, services, spends, tenants, usage, PgStore};
+use super::{audit, keys, leaks, operators, requests, services, spends, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
@@ -15,6 +15,7 @@ use crate::model::{
     AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord,
     Tenant, UsageRecord,
 };
+use crate::request_log::{RequestCursor, RequestFilter, RequestLine};
 use crate::store::KeyStore;
 
 #[async_trait]
@@ -145,6 +146,24 @@ impl KeyStore for PgStore {
 
     async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError> {
         audit::verify(self.pool(), tenant).await
+    }
+
+    async fn record_requests(&self, lines: &[RequestLine]) -> Result<(), StoreError> {
+        requests::record(self.pool(), lines).await
+    }
+
+    async fn requests(
+        &self,
+        tenant: &TenantId,
+        filter: &RequestFilter,
+        cursor: Option<RequestCursor>,
+        limit: u32,
+    ) -> Result<Page<RequestLine, RequestCursor>, StoreError> {
+        requests::page(self.pool(), tenant, filter, cursor, limit).await
+    }
+
+    async fn prune_requests(&self, before: chrono::DateTime<chrono::Utc>, batch: u32) -> Result<u64, StoreError> {
+        requests::prune(self.pool(), before, batch).await
     }
 
     fn invalidations(&self) -> crate::invalidations::Invalidations {

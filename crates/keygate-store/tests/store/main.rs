@@ -83,4 +83,7 @@ conformance!(
     racing_reports_of_one_leak_record_it_once,
     reports_racing_operators_moves_on_one_key_give_one_success_and_never_deadlock,
     a_keys_account_round_trips_and_the_listing_filters_by_it,
+    request_lines_read_back_newest_first_and_filter_exactly,
+    a_request_listing_walked_while_lines_are_written_sees_each_stored_line_once,
+    the_prune_deletes_exactly_the_lines_older_than_its_instant,
 );

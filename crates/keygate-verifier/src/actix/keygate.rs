@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ipnetwork::IpNetwork;
 use keygate_domain::Environment;
 
+use crate::request_log::RequestLog;
 use crate::verifier::Verifier;
 
 /// Application data for the middleware: put it in `App::app_data(web::Data::new(keygate))`.
@@ -13,12 +14,13 @@ pub struct Keygate {
     pub(crate) verifier: Verifier,
     pub(crate) environment: Option<Environment>,
     pub(crate) trusted_proxies: Arc<[IpNetwork]>,
+    pub(crate) request_log: Option<RequestLog>,
 }
 
 impl Keygate {
     /// Wraps a verifier. No environment check and no trusted proxies until set.
     pub fn new(verifier: Verifier) -> Self {
-        Self { verifier, environment: None, trusted_proxies: Arc::from(Vec::new()) }
+        Self { verifier, environment: None, trusted_proxies: Arc::from(Vec::new()), request_log: None }
     }
 
     /// The environment this service runs in: keys of the other environment get `WRONG_ENVIRONMENT`.
@@ -32,6 +34,14 @@ impl Keygate {
     #[must_use]
     pub fn trusted_proxies(mut self, networks: Vec<IpNetwork>) -> Self {
         self.trusted_proxies = Arc::from(networks);
+        self
+    }
+
+    /// Keeps a request-log line for every verification of an existing key, allowed or refused (see
+    /// [`RequestLog`]); without it, nothing is logged per key.
+    #[must_use]
+    pub fn request_log(mut self, log: RequestLog) -> Self {
+        self.request_log = Some(log);
         self
     }
 

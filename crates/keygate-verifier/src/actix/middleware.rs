@@ -16,6 +16,7 @@ use super::client_ip::client_ip;
 use super::credential::presented_token;
 use super::keygate::Keygate;
 use super::problem::Problem;
+use crate::verifier::VerifyOptions;
 
 #[derive(Debug, Clone, Default)]
 struct Spec {
@@ -127,7 +128,11 @@ where
                 None => Err(Problem::new(StatusCode::UNAUTHORIZED, "MISSING_CREDENTIAL", "No API key was presented")),
                 Some(token) => {
                     let (ctx, unparsable) = context(&req, &spec, &keygate);
-                    let verified = keygate.verifier.verify(token, &ctx).await;
+                    let started = std::time::Instant::now();
+                    let (verified, subject) = match &keygate.request_log {
+                        Some(_) => keygate.verifier.verify_with_subject(token, &ctx, VerifyOptions::default()).await,
+                        None => (keygate.verifier.verify(token, &ctx).await, None),
+                    };
                     // Authenticate first, so a bad credential is a 401 whatever the URL says; then the
                     // tenant before the account, as `evaluate` orders them.
                     let verified = verified.and_then(|v| match unparsable {
@@ -135,6 +140,9 @@ where
                         Unparsable { account: true, .. } => Err(Denial::WrongAccount.into()),
                         Unparsable { .. } => Ok(v),
                     });
+                    if let Some(log) = &keygate.request_log {
+                        log.note(subject.as_ref(), &ctx, &verified, started.elapsed(), None);
+                    }
                     verified.map_err(|e| Problem::from(&e))
                 }
             };

@@ -400,7 +400,7 @@ impl Management {
 
 /// An integrator key reads only keys of its own environment and, when it is bound to an account, of that
 /// account; another environment's or account's key is not found (its existence is not told either).
-fn visible(caller: &Caller, key: &Key) -> Result<(), ManageError> {
+pub(super) fn visible(caller: &Caller, key: &Key) -> Result<(), ManageError> {
     match caller.actor.bounds.as_ref() {
         Some(bounds) if bounds.environment != key.environment => Err(ManageError::NotFound),
         Some(bounds) if bounds.account.as_ref().is_some_and(|own| key.account.as_ref() != Some(own)) => {

@@ -12,6 +12,7 @@ mod keys;
 mod leaks;
 mod operators;
 mod permission;
+mod requests;
 mod scopes;
 mod services;
 mod spec;

@@ -53,3 +53,44 @@ async fn require_scope_takes_the_account_from_the_path_as_it_takes_the_tenant() 
         }
     }
 }
+
+#[actix_web::test]
+async fn require_scope_given_a_request_log_keeps_a_line_per_outcome_of_an_existing_key() {
+    use keygate_store::RequestFilter;
+    use keygate_verifier::request_log::{RequestLog, RequestLogOptions};
+
+    let h = Harness::start(Arc::new(MemoryStore::new())).await;
+    let shop = h.issue(KeySpec::active("shop-1-till").account("shop-1")).await;
+    let interval = std::time::Duration::from_secs(3600);
+    let log = RequestLog::start(h.store.clone(), h.clock.clone(), RequestLogOptions { interval, ..Default::default() });
+    let keygate = Keygate::new(h.verifier.clone()).request_log(log.clone());
+    let app = test::init_service(
+        App::new().app_data(web::Data::new(keygate)).service(
+            web::resource("/distributors/{id}/agents/{agent}/balance")
+                .wrap(RequireScope::new("balance:read").tenant_from_path("id").account_from_path("agent"))
+                .route(web::get().to(balance)),
+        ),
+    )
+    .await;
+    let wrong_secret = shop.with_wrong_secret(&h.verifier);
+    let cases = [
+        (shop.token.as_str(), "/distributors/acme/agents/shop-1/balance"),
+        (shop.token.as_str(), "/distributors/acme/agents/shop%201/balance"),
+        (wrong_secret.as_str(), "/distributors/acme/agents/shop-1/balance"),
+        ("kg_live_not-a-token", "/distributors/acme/agents/shop-1/balance"),
+    ];
+    for (token, path) in cases {
+        let req = test::TestRequest::get().uri(path).insert_header(("Authorization", format!("Bearer {token}")));
+        test::call_service(&app, req.to_request()).await;
+    }
+    log.flush().await.unwrap();
+    let page = h.store.requests(&shop.key.tenant, &RequestFilter::default(), None, 10).await.unwrap();
+    let outcomes: Vec<(&str, u16)> = page.items.iter().rev().map(|l| (l.outcome.as_ref(), l.status)).collect();
+    assert_eq!(
+        outcomes,
+        [("OK", 200), ("WRONG_ACCOUNT", 403), ("NOT_FOUND", 401)],
+        "the allowed request, the refusal the glue itself made, the wrong secret; the malformed token names no key"
+    );
+    assert!(page.items.iter().all(|l| l.key == shop.key.id), "every line is the key's");
+    assert_eq!(page.items[0].required_scopes, vec![keygate_domain::Scope::parse("balance:read").unwrap()], "scopes");
+}

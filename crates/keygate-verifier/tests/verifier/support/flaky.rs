@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use keygate_store::{
     AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
-    KeyRecord, KeyStore, KeyUsage, LeakRecord, NewSpend, Operator, Page, Recorded, Service, SpendRecord, StoreError,
-    Tenant, UsageRecord,
+    KeyRecord, KeyStore, KeyUsage, LeakRecord, NewSpend, Operator, Page, Recorded, RequestCursor, RequestFilter,
+    RequestLine, Service, SpendRecord, StoreError, Tenant, UsageRecord,
 };
 
 /// The error a switched-off store answers with.
@@ -187,6 +187,24 @@ impl KeyStore for FlakyStore {
 
     async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError> {
         self.enter()?.verify_audit(tenant).await
+    }
+
+    async fn record_requests(&self, lines: &[RequestLine]) -> Result<(), StoreError> {
+        self.enter()?.record_requests(lines).await
+    }
+
+    async fn requests(
+        &self,
+        tenant: &TenantId,
+        filter: &RequestFilter,
+        cursor: Option<RequestCursor>,
+        limit: u32,
+    ) -> Result<Page<RequestLine, RequestCursor>, StoreError> {
+        self.enter()?.requests(tenant, filter, cursor, limit).await
+    }
+
+    async fn prune_requests(&self, before: chrono::DateTime<chrono::Utc>, batch: u32) -> Result<u64, StoreError> {
+        self.enter()?.prune_requests(before, batch).await
     }
 
     fn invalidations(&self) -> Invalidations {

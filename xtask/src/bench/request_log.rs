@@ -1,0 +1,144 @@
+//! Row 3c: what the request log costs row 3's verify. Two keygated processes on the stack's PostgreSQL
+//! database (its keys, its service credential), one with the request log on (the default) and one with
+//! `KEYGATE_REQUEST_LOG=false`, asked in turn with the same tokens, so the comparison holds nothing but
+//! the log. Once at the run's connections (full load) and once at half of them; the lines dropped
+//! (`keygate_request_log_dropped_total`) and written are read from the logging process's `/metrics`.
+//! The stack's own servers run with the log off, so rows 2 and 3 stay comparable with earlier runs.
+
+use std::time::Duration;
+
+use super::http::metric;
+use super::load::{median_wrk, paired_ratio, wrk_on_with, Wrk};
+use super::pg::SETTLE;
+use super::proc::Server;
+use super::report::{ms, pct, Report, Row};
+use super::stack::Stack;
+use super::Settings;
+
+/// The most the log may cost at half load (of throughput), with no line dropped.
+const TARGET: f64 = 0.10;
+
+fn describe(w: &Wrk) -> String {
+    format!("{:.0} req/s, p50 {}, p99 {}, server CPU {:.1} µs/request", w.rps, ms(w.p50_us), ms(w.p99_us), w.cpu_us)
+}
+
+/// One load level: rounds alternating which process goes first; the medians, the paired throughput
+/// cost and CPU cost, and the lines the logging process dropped meanwhile.
+struct Level {
+    on: Wrk,
+    off: Wrk,
+    cost: f64,
+    cpu_cost: f64,
+    dropped: f64,
+}
+
+fn level(s: &Settings, servers: [&Server; 2], tokens: &str, connections: usize) -> Result<Level, String> {
+    let [on_server, off_server] = servers;
+    let dropped_before = metric(on_server.port, "keygate_request_log_dropped_total")?;
+    let (mut on, mut off) = (Vec::new(), Vec::new());
+    for round in 0..s.runs {
+        let mut pair = [("on", on_server), ("off", off_server)];
+        if round % 2 == 1 {
+            pair.reverse();
+        }
+        for (name, server) in pair {
+            let label = format!("request-log-{name}-c{connections}-{round}");
+            let run = wrk_on_with(s, &label, server, ("verify.lua", &[tokens]), s.duration, connections)?;
+            if name == "on" {
+                on.push(run);
+            } else {
+                off.push(run);
+            }
+        }
+        println!(
+            "round {round} at {connections} connections: on {} | off {}",
+            describe(&on[round]),
+            describe(&off[round])
+        );
+    }
+    // The last lines leave within the flush interval.
+    std::thread::sleep(SETTLE);
+    let dropped = metric(on_server.port, "keygate_request_log_dropped_total")? - dropped_before;
+    let rps = |runs: &[Wrk]| runs.iter().map(|w| w.rps).collect::<Vec<_>>();
+    let cpu = |runs: &[Wrk]| runs.iter().map(|w| w.cpu_us).collect::<Vec<_>>();
+    Ok(Level {
+        cost: 1.0 - paired_ratio(&rps(&on), &rps(&off)),
+        cpu_cost: paired_ratio(&cpu(&on), &cpu(&off)) - 1.0,
+        on: median_wrk(&on),
+        off: median_wrk(&off),
+        dropped,
+    })
+}
+
+pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), String> {
+    let db = stack.db.url();
+    let on_server = s.keygated_with("keygated-postgres-log-on", Some(&db), true, &[("KEYGATE_REQUEST_LOG", "true")])?;
+    let off_server =
+        s.keygated_with("keygated-postgres-log-off", Some(&db), true, &[("KEYGATE_REQUEST_LOG", "false")])?;
+    let tokens = stack.postgres_dir.join("tokens.txt").display().to_string();
+    for server in [&on_server, &off_server] {
+        let line = s.client(
+            &format!("warm-log-{}", server.port),
+            &["warm", "--base", &server.url(), "--tokens", &tokens],
+            Duration::from_secs(300),
+        )?;
+        println!("warm {}: {line}", server.port);
+        wrk_on_with(
+            s,
+            &format!("warmup-log-{}", server.port),
+            server,
+            ("verify.lua", &[&tokens]),
+            s.warmup,
+            s.connections,
+        )?;
+    }
+    let half = (s.connections / 2).max(1);
+    let full = level(s, [&on_server, &off_server], &tokens, s.connections)?;
+    let light = level(s, [&on_server, &off_server], &tokens, half)?;
+    let written = metric(on_server.port, "keygate_request_log_written_total")?;
+    let clean = [&full.on, &full.off, &light.on, &light.off].iter().all(|w| w.errors + w.non2xx < 0.5);
+    report.row(
+        Row::new(
+            "3c",
+            &format!(
+                "Request logging on row 3's verify: `POST /v1/verify`, PostgreSQL store, cache warm, {} random keys, \
+                 the request log on (default) vs `KEYGATE_REQUEST_LOG=false`, two keygated on one database asked \
+                 in turn, at {} connections (full load) and {half} (half)",
+                s.keys, s.connections
+            ),
+        )
+        .floor(format!("off: {} (full), {} (half)", describe(&full.off), describe(&light.off)))
+        .measured(format!(
+            "on, full load: {}: logging costs **{}** of throughput and {} more CPU per request, **{:.0} lines \
+             dropped**; half load: {}: **{}** of throughput, {} CPU, {:.0} dropped; {written:.0} lines written",
+            describe(&full.on),
+            pct(full.cost),
+            pct(full.cpu_cost),
+            full.dropped,
+            describe(&light.on),
+            pct(light.cost),
+            pct(light.cpu_cost),
+            light.dropped
+        ))
+        .target(
+            format!("≤ {} of throughput at half load, 0 lines dropped there", pct(TARGET)),
+            light.cost <= TARGET && light.dropped < 0.5 && clean,
+        )
+        .figures(&[
+            ("full_on_rps", full.on.rps),
+            ("full_off_rps", full.off.rps),
+            ("full_cost", full.cost),
+            ("full_cpu_cost", full.cpu_cost),
+            ("full_dropped", full.dropped),
+            ("full_on_p99_us", full.on.p99_us),
+            ("half_on_rps", light.on.rps),
+            ("half_off_rps", light.off.rps),
+            ("half_cost", light.cost),
+            ("half_cpu_cost", light.cpu_cost),
+            ("half_dropped", light.dropped),
+            ("half_on_p99_us", light.on.p99_us),
+            ("lines_written", written),
+        ]),
+    );
+    Ok(())
+}
