@@ -22,6 +22,8 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod usage_buffer;
+mod webhook_model;
+mod webhook_store;
 
 pub use audit_chain::{AuditChainReport, AuditHash};
 pub use cursor::{AuditCursor, CursorError, KeyCursor};
@@ -36,3 +38,7 @@ pub use model::{
 pub use pg::{PgStore, PgStoreOptions};
 pub use store::KeyStore;
 pub use usage_buffer::{UsageBuffer, UsageBufferOptions};
+pub use webhook_model::{
+    ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, OutboxEvent, SealedSecret, WebhookRecord,
+};
+pub use webhook_store::WebhookStore;

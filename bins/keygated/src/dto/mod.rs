@@ -12,6 +12,7 @@ pub mod schema;
 pub mod service;
 pub mod tenant;
 pub mod verify;
+pub mod webhook;
 
 pub use nullable::Nullable;
 

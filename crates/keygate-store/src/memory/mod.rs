@@ -5,6 +5,7 @@
 
 mod spends;
 mod state;
+mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{PoisonError, RwLock};
