@@ -200,6 +200,25 @@ impl TestApp {
         (created.body["key"]["id"].as_str().unwrap().to_owned(), secret)
     }
 
+    /// Registers a webhook endpoint as `admin`, remembering its `whsec_` secret for the leak checks.
+    pub async fn create_webhook(&self, ops: &Operators, admin: &str, body: Value) -> Reply {
+        let reply = self.post(&format!("/v1/tenants/{}/webhooks", ops.tenant), admin, body).await;
+        if let Some(secret) = reply.body["secret"].as_str() {
+            self.issued(secret);
+        }
+        reply
+    }
+
+    /// Rotates a webhook's secret as `admin`, remembering the new `whsec_` secret for the leak checks.
+    pub async fn rotate_webhook_secret(&self, ops: &Operators, admin: &str, id: &str) -> Reply {
+        let path = format!("/v1/tenants/{}/webhooks/{id}/rotate-secret", ops.tenant);
+        let reply = self.post(&path, admin, json!({})).await;
+        if let Some(secret) = reply.body["secret"].as_str() {
+            self.issued(secret);
+        }
+        reply
+    }
+
     /// `POST /v1/leaks` with `body` exactly as given and `headers`. The answer echoes the tokens it was
     /// sent, by design: this checks it echoes no other, then keeps it for the leak checks with each
     /// sent token replaced, so a secret still counts as leaked anywhere else.

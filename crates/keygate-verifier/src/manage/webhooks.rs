@@ -76,6 +76,7 @@ fn parse_events(names: &[String]) -> Result<EventFilter, ManageError> {
 
 impl Management {
     /// The installation's webhook settings.
+    #[must_use]
     pub fn with_webhooks(mut self, settings: WebhookSettings) -> Self {
         self.webhooks = settings;
         self
