@@ -24,6 +24,7 @@ mod services;
 mod soak;
 mod suspension;
 mod tutorial;
+mod webhook_processes;
 mod webhooks;
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(TestApp)`.
