@@ -16,6 +16,7 @@ const RANKS: &[(&str, u8)] = &[
     ("keygate-policy", 1),
     ("keygate-store", 2),
     ("keygate-verifier", 3),
+    ("keygate-webhooks", 3),
     ("keygated", 4),
     ("wallet-api", 4),
     ("bench-floor", 4),

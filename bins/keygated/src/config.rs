@@ -96,6 +96,34 @@ pub struct Config {
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "KEYGATE_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     pub log_format: String,
+
+    /// The key that seals webhook signing secrets at rest: 64 hex characters (32 bytes; e.g.
+    /// `openssl rand -hex 32`). Absent: registering a webhook is refused (400 naming this setting) and
+    /// nothing is delivered.
+    #[arg(long, env = "KEYGATE_WEBHOOK_KEY", hide_env_values = true)]
+    pub webhook_key: Option<String>,
+
+    /// A file holding the webhook key; instead of `KEYGATE_WEBHOOK_KEY`. A final newline is ignored.
+    #[arg(long, env = "KEYGATE_WEBHOOK_KEY_FILE", conflicts_with = "webhook_key")]
+    pub webhook_key_file: Option<std::path::PathBuf>,
+
+    /// Accept `http` webhook URLs (tests and local development only).
+    #[arg(long, env = "KEYGATE_WEBHOOK_ALLOW_HTTP", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_http: bool,
+
+    /// Accept and send to webhook hosts resolving to loopback, private, link-local or multicast
+    /// addresses (tests and local development only: it opens request forgery into your network).
+    #[arg(long, env = "KEYGATE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Milliseconds the webhook worker waits when no delivery was due.
+    #[arg(long, env = "KEYGATE_WEBHOOK_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_ms: u64,
+
+    /// Divides every webhook retry delay (tests only: 1000 makes 5 s into 5 ms). The production
+    /// schedule is 5 s, 30 s, 2 min, 10 min, 1 h, 6 h, 12 h.
+    #[arg(long, env = "KEYGATE_WEBHOOK_RETRY_DIVISOR", default_value_t = 1, hide = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub webhook_retry_divisor: u32,
 }
 
 impl Config {

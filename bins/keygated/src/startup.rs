@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
+use keygate_credential::WebhookKey;
 use keygate_credential::{Pepper, PlainToken, Token, TokenPrefix};
 use keygate_domain::Environment;
 use keygate_store::{KeyStore, MemoryStore, PgStore, PgStoreOptions};
-use keygate_verifier::manage::{AdminToken, Management};
+use keygate_verifier::manage::{AdminToken, Management, WebhookSettings};
 use keygate_verifier::request_log::{RequestLog, RequestLogOptions};
 use keygate_verifier::{SystemClock, Verifier, VerifierConfig};
+use keygate_webhooks::{RetrySchedule, Sender, SenderOptions, Worker, WorkerOptions};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -74,6 +76,36 @@ fn secret(
     }
 }
 
+/// The webhook settings: the sealing key (`KEYGATE_WEBHOOK_KEY` or its file) and the two overrides.
+fn webhook_settings(config: &Config) -> Result<WebhookSettings, StartError> {
+    let text = secret(config.webhook_key.as_deref(), config.webhook_key_file.as_deref(), "KEYGATE_WEBHOOK_KEY_FILE")?;
+    let key = text
+        .map(|t| WebhookKey::parse_hex(&t))
+        .transpose()
+        .map_err(|e| StartError::Setting { name: "KEYGATE_WEBHOOK_KEY", reason: e.to_string() })?;
+    Ok(WebhookSettings { key, allow_http: config.webhook_allow_http, allow_private: config.webhook_allow_private })
+}
+
+/// Starts the delivery worker when there is a key to open secrets with; it runs as long as the runtime.
+fn start_webhook_worker(config: &Config, settings: &WebhookSettings, verifier: &Verifier) {
+    let Some(key) = settings.key.clone() else { return };
+    let sender = match Sender::new(SenderOptions { allow_private: settings.allow_private, ..SenderOptions::default() })
+    {
+        Ok(sender) => sender,
+        Err(error) => {
+            tracing::error!(%error, "webhook delivery cannot start: no HTTP client");
+            return;
+        }
+    };
+    let options = WorkerOptions {
+        poll: std::time::Duration::from_millis(config.webhook_poll_ms),
+        schedule: RetrySchedule::scaled_down(config.webhook_retry_divisor),
+        ..WorkerOptions::default()
+    };
+    let worker = Worker::new(verifier.store().clone(), sender, key, verifier.clock().clone(), options);
+    tokio::spawn(worker.run(std::future::pending()));
+}
+
 /// Builds everything and binds the listener.
 pub async fn start(config: Config) -> Result<Running, StartError> {
     start_at(config, Arc::new(SystemClock)).await
@@ -124,7 +156,10 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
         RequestLog::start(store.clone(), clock.clone(), options)
     });
     let verifier = Verifier::new(store, verifier_config, clock);
-    let manage = web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)));
+    let webhooks = webhook_settings(&config)?;
+    start_webhook_worker(&config, &webhooks, &verifier);
+    let manage =
+        web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)).with_webhooks(webhooks));
     let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
     let verify_auth = web::Data::new(routes::VerifyAuth { required: config.verify_auth_required() });
     let logged = request_log.clone().map(web::Data::new);

@@ -17,6 +17,7 @@ mod parse;
 mod plain;
 mod prefix;
 mod secret;
+mod webhook_secret;
 
 pub use format::{Token, BODY_LEN, SCANNER_REGEX, VERSION};
 pub use hash::{Pepper, SecretHash, SecretHasher};
@@ -24,6 +25,7 @@ pub use parse::ParseTokenError;
 pub use plain::PlainToken;
 pub use prefix::{PrefixError, TokenPrefix};
 pub use secret::Secret;
+pub use webhook_secret::{WebhookKey, WebhookKeyError, WebhookSecret, WEBHOOK_SECRET_PREFIX};
 
 #[cfg(test)]
 mod tests;

@@ -140,6 +140,11 @@ id128! {
     RequestId
 }
 
+id128! {
+    /// The identifier of a tenant's webhook endpoint.
+    WebhookId
+}
+
 /// A tenant: the distributor, merchant or account a key works for. 1 to 64 characters of
 /// `a-z`, `0-9`, `-` and `_`, starting with a letter or digit (UUIDs fit).
 ///

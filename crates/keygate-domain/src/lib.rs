@@ -32,6 +32,7 @@ mod scope;
 mod settings;
 mod text;
 mod timezone;
+pub mod webhook;
 mod window;
 #[cfg(test)]
 mod world_tests;
@@ -42,7 +43,7 @@ pub use clock::{Clock, ManualClock};
 pub use environment::{Environment, ParseEnvironmentError};
 pub use expiry::{Expiry, ExpiryError, ExpiryRequest};
 pub use ids::RequestId;
-pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, SpendId, TenantId};
+pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, SpendId, TenantId, WebhookId};
 pub use key::{Key, NewKey, PendingChange, Privileges, ResumeRequest, RevocationRequest, Rotation, Suspension};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
 pub use limits::{AmountLimit, IpAllowList, Limits, LimitsError};

@@ -24,6 +24,8 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod usage_buffer;
+mod webhook_model;
+mod webhook_store;
 
 pub use audit_chain::{AuditChainReport, AuditHash};
 pub use cursor::{AuditCursor, CursorError, KeyCursor};
@@ -39,3 +41,7 @@ pub use pg::{PgStore, PgStoreOptions};
 pub use request_log::{valid_outcome, RequestCursor, RequestFilter, RequestLine};
 pub use store::KeyStore;
 pub use usage_buffer::{UsageBuffer, UsageBufferOptions};
+pub use webhook_model::{
+    ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, OutboxEvent, SealedSecret, WebhookRecord,
+};
+pub use webhook_store::WebhookStore;

@@ -215,6 +215,8 @@ pub enum AuditKind {
     /// `operator.created`, written before operators were invited. Never written now; kept so those
     /// entries still read, and still hash, as they were appended.
     LegacyOperatorCreated,
+    /// A webhook endpoint moved (`webhook.*`).
+    Webhook(keygate_domain::webhook::WebhookAction),
 }
 
 impl AuditKind {
@@ -229,6 +231,7 @@ impl AuditKind {
             Self::Operator(action) => action.as_str(),
             Self::KeyLeaked => "key.leaked",
             Self::LegacyOperatorCreated => "operator.created",
+            Self::Webhook(action) => action.as_str(),
         }
     }
 
@@ -241,8 +244,30 @@ impl AuditKind {
             "tenant.policy_rejected" => Some(Self::PolicyRejected),
             "operator.created" => Some(Self::LegacyOperatorCreated),
             "key.leaked" => Some(Self::KeyLeaked),
+            other if other.starts_with("webhook.") => {
+                keygate_domain::webhook::WebhookAction::parse(other).map(Self::Webhook)
+            }
             other if other.starts_with("operator.") => other.parse().ok().map(Self::Operator),
             other => other.parse().ok().map(Self::Key),
+        }
+    }
+}
+
+impl AuditKind {
+    /// The webhook event an entry of this kind announces (the one table, written once: see
+    /// `docs/webhooks.md`); `None` for entries announced to no endpoint.
+    pub fn event_type(self) -> Option<keygate_domain::webhook::EventType> {
+        use keygate_domain::webhook::EventType;
+        match self {
+            Self::Key(action) => EventType::for_key_action(action),
+            Self::Operator(action) => EventType::for_operator_action(action),
+            Self::KeyLeaked => Some(EventType::KeyLeaked),
+            Self::TenantUpdated => Some(EventType::TenantPolicyChanged),
+            Self::TenantCreated
+            | Self::PolicyRequested
+            | Self::PolicyRejected
+            | Self::LegacyOperatorCreated
+            | Self::Webhook(_) => None,
         }
     }
 }
@@ -503,7 +528,8 @@ mod tests {
                 AuditKind::PolicyRejected,
                 AuditKind::LegacyOperatorCreated,
                 AuditKind::KeyLeaked,
-            ]);
+            ])
+            .chain(keygate_domain::webhook::WebhookAction::ALL.into_iter().map(AuditKind::Webhook));
         for kind in every {
             assert_eq!(AuditKind::parse(kind.as_str()), Some(kind), "{} reads back", kind.as_str());
         }

@@ -19,7 +19,7 @@ use crate::request_log::{RequestCursor, RequestFilter, RequestLine};
 /// Every method that takes a tenant answers only about that tenant: a key of tenant B asked for under
 /// tenant A is `NotFound`. Errors reaching the backend are `Unavailable`, never `NotFound`.
 #[async_trait]
-pub trait KeyStore: Send + Sync + 'static {
+pub trait KeyStore: crate::webhook_store::WebhookStore + Send + Sync + 'static {
     /// Creates a tenant (`AlreadyExists` if the id is taken), with its audit entry.
     ///
     /// Every method that takes an [`AuditEntry`] appends it in the same transaction as its change,

@@ -14,6 +14,7 @@ pub mod scopes;
 pub mod service;
 pub mod tenant;
 pub mod verify;
+pub mod webhook;
 
 pub use nullable::Nullable;
 

@@ -76,6 +76,16 @@ use crate::routes;
         routes::services::create,
         routes::services::list,
         routes::services::disable,
+        routes::webhooks::create,
+        routes::webhooks::list,
+        routes::webhooks::get,
+        routes::webhooks::patch,
+        routes::webhooks::delete,
+        routes::webhooks::approve,
+        routes::webhooks::rotate_secret,
+        routes::webhooks::test,
+        routes::webhooks::deliveries,
+        routes::webhooks::redeliver,
         routes::health::healthz,
         routes::health::readyz,
         routes::health::metrics,
@@ -94,6 +104,7 @@ use crate::routes;
         (name = "leaks", description = "Leaked tokens reported by secret scanners (GitHub's partner programme, \
             the platform's own)"),
         (name = "services", description = "Service credentials: who may ask for a verdict (system admin)"),
+        (name = "webhooks", description = "Webhook endpoints for the tenant's events, and their delivery log"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

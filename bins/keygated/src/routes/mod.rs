@@ -12,6 +12,7 @@ pub(crate) mod services;
 pub(crate) mod suspension;
 pub(crate) mod tenants;
 pub(crate) mod verify;
+pub(crate) mod webhooks;
 
 pub use verify::VerifyAuth;
 
@@ -81,6 +82,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/services"),
     ("GET", "/v1/services"),
     ("POST", "/v1/services/{id}/disable"),
+    ("POST", "/v1/tenants/{tenant}/webhooks"),
+    ("GET", "/v1/tenants/{tenant}/webhooks"),
+    ("GET", "/v1/tenants/{tenant}/webhooks/{id}"),
+    ("PATCH", "/v1/tenants/{tenant}/webhooks/{id}"),
+    ("DELETE", "/v1/tenants/{tenant}/webhooks/{id}"),
+    ("POST", "/v1/tenants/{tenant}/webhooks/{id}/approve"),
+    ("POST", "/v1/tenants/{tenant}/webhooks/{id}/rotate-secret"),
+    ("POST", "/v1/tenants/{tenant}/webhooks/{id}/test"),
+    ("GET", "/v1/tenants/{tenant}/webhooks/{id}/deliveries"),
+    ("POST", "/v1/tenants/{tenant}/webhooks/{id}/deliveries/{delivery}/redeliver"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -144,6 +155,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/tenants/{tenant}/keys/{id}/requests", [get().to(requests::for_key)]))
         .service(resource("/v1/tenants/{tenant}/audit", [get().to(tenants::audit)]))
         .service(resource("/v1/tenants/{tenant}/audit/verify", [get().to(tenants::verify_audit)]))
+        .service(resource("/v1/tenants/{tenant}/webhooks", [post().to(webhooks::create), get().to(webhooks::list)]))
+        .service(resource(
+            "/v1/tenants/{tenant}/webhooks/{id}",
+            [get().to(webhooks::get), patch().to(webhooks::patch), delete().to(webhooks::delete)],
+        ))
+        .service(resource("/v1/tenants/{tenant}/webhooks/{id}/approve", [post().to(webhooks::approve)]))
+        .service(resource("/v1/tenants/{tenant}/webhooks/{id}/rotate-secret", [post().to(webhooks::rotate_secret)]))
+        .service(resource("/v1/tenants/{tenant}/webhooks/{id}/test", [post().to(webhooks::test)]))
+        .service(resource("/v1/tenants/{tenant}/webhooks/{id}/deliveries", [get().to(webhooks::deliveries)]))
+        .service(resource(
+            "/v1/tenants/{tenant}/webhooks/{id}/deliveries/{delivery}/redeliver",
+            [post().to(webhooks::redeliver)],
+        ))
         .service(resource("/healthz", [get().to(health::healthz)]))
         .service(resource("/readyz", [get().to(health::readyz)]))
         .service(resource("/metrics", [get().to(health::metrics)]))

@@ -143,7 +143,14 @@ impl TestApp {
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
         self.responses.lock().unwrap().push((path.to_owned(), text.clone()));
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        // The routes that issue a webhook signing secret: registering and rotating. Whatever test
+        // calls them, the secret is checked like every other.
+        if path.ends_with("/webhooks") || path.ends_with("/rotate-secret") {
+            if let Some(secret) = body["secret"].as_str().filter(|s| s.starts_with("whsec_")) {
+                self.issued(secret);
+            }
+        }
         Reply { status, headers, body }
     }
 
@@ -198,6 +205,17 @@ impl TestApp {
         assert_eq!(created.status, StatusCode::CREATED, "key created: {:?}", created.body);
         let secret = self.issued(created.body["secret"].as_str().unwrap());
         (created.body["key"]["id"].as_str().unwrap().to_owned(), secret)
+    }
+
+    /// Registers a webhook endpoint as `admin` (its `whsec_` secret is remembered by [`TestApp::reply`]).
+    pub async fn create_webhook(&self, ops: &Operators, admin: &str, body: Value) -> Reply {
+        self.post(&format!("/v1/tenants/{}/webhooks", ops.tenant), admin, body).await
+    }
+
+    /// Rotates a webhook's secret as `admin` (the new secret is remembered by [`TestApp::reply`]).
+    pub async fn rotate_webhook_secret(&self, ops: &Operators, admin: &str, id: &str) -> Reply {
+        let path = format!("/v1/tenants/{}/webhooks/{id}/rotate-secret", ops.tenant);
+        self.post(&path, admin, json!({})).await
     }
 
     /// `POST /v1/leaks` with `body` exactly as given and `headers`. The answer echoes the tokens it was

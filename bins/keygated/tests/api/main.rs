@@ -20,6 +20,7 @@ mod openapi;
 mod own_postgres;
 mod owner;
 mod processes;
+mod receiver;
 mod requests;
 mod reveal;
 mod scopes;
@@ -27,6 +28,8 @@ mod services;
 mod soak;
 mod suspension;
 mod tutorial;
+mod webhook_processes;
+mod webhooks;
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(TestApp)`.
 macro_rules! on_both_backends {
@@ -183,4 +186,41 @@ on_both_backends_signed!(
     leaks::a_report_holds_at_most_a_thousand_tokens,
     leaks::each_on_leak_policy_is_followed,
     leaks::the_same_key_and_url_reported_twice_is_audited_once,
+);
+
+/// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp)`, on a server that delivers
+/// webhooks to loopback ([`webhooks::spawn`]).
+macro_rules! on_both_backends_with_webhooks {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod hooked_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = crate::webhooks::spawn(None).await;
+                    crate::$module::$name(&app).await;
+                    app.assert_no_secret_leaked();
+                }
+            )*
+        }
+        mod hooked_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+                    let app = crate::webhooks::spawn(Some(db.url())).await;
+                    crate::$module::$name(&app).await;
+                    app.assert_no_secret_leaked();
+                    app.stop().await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends_with_webhooks!(
+    webhooks::a_keys_lifecycle_is_announced_in_order_and_signed,
+    webhooks::a_failing_receiver_is_retried_with_the_same_id_and_logged,
+    webhooks::rotation_sends_both_signatures_during_the_overlap,
+    webhooks::disabling_and_deleting_apply_at_once,
 );

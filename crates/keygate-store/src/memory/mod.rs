@@ -6,6 +6,7 @@
 mod requests;
 mod spends;
 mod state;
+mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{PoisonError, RwLock};

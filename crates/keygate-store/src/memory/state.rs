@@ -32,6 +32,8 @@ pub(super) struct State {
     pub audit: HashMap<TenantId, Vec<AuditEntry>>,
     /// Leak reports, by (tenant, key, url): each is recorded once.
     pub leaks: HashMap<(TenantId, KeyId, String), LeakRecord>,
+    /// Webhook endpoints, the outbox and the delivery queue.
+    pub webhooks: super::webhooks::WebhookState,
 }
 
 impl State {
@@ -44,6 +46,9 @@ impl State {
         // Keep what PostgreSQL would keep, so the listing shows exactly what was hashed.
         entry.at = stored_instant(entry.at);
         entry.hash = chain_hash(&previous, &entry);
+        // The event it announces, in the same atomic step, with its key's state as the change left it.
+        let state = entry.key.and_then(|k| self.keys.get(&k)).map(|r| r.key.state);
+        self.webhooks.announce_entry(&entry, state);
         log.push(entry);
     }
 

@@ -1,6 +1,8 @@
 //! The audit log: appending an entry to its tenant's hash chain inside the caller's transaction,
 //! reading a tenant's log newest first, and re-computing the chain.
 //!
+//! Each append also writes the webhook event its entry announces (`outbox`), in the same transaction.
+//!
 //! It must never change or remove an entry (the schema's trigger refuses it anyway: the log is
 //! evidence), never append outside the transaction of the change the entry records, and never read
 //! the previous hash without holding the tenant's chain-head lock (two appends would fork the chain).
@@ -16,6 +18,7 @@ use crate::audit_chain::{chain_hash, stored_instant, AuditChainReport, AuditHash
 use crate::cursor::AuditCursor;
 use crate::error::StoreError;
 use crate::model::{AuditEntry, Page};
+use crate::webhook_model::OutboxEvent;
 
 /// Takes the tenant's chain head (creating it at seq 0 and zero bytes before a tenant's first entry)
 /// and locks it until the transaction ends: the conflict arm updates the row to itself, which locks it
@@ -57,10 +60,15 @@ pub(super) async fn append(conn: &mut PgConnection, entry: &AuditEntry) -> Resul
         .bind(entry.details.as_deref())
         .bind(entry.at)
         .bind(&entry.hash.as_bytes()[..])
-        .execute(conn)
+        .execute(&mut *conn)
         .await
-        .map_err(not_found)
-        .map(drop)
+        .map_err(not_found)?;
+    // The event the entry announces, if any, in the same transaction: a change that rolls back
+    // announces nothing, a committed one is announced even if the process dies right after.
+    if let Some(event_type) = entry.action.event_type() {
+        super::outbox::announce(conn, &OutboxEvent::from_audit(&entry, event_type, None)).await?;
+    }
+    Ok(())
 }
 
 /// A chain head row: (`seq`, `hash`).

@@ -6,6 +6,8 @@
 //! `totals` (a spend's all-or-nothing charge to its day, week and month, and its give-back), `spends`
 //! (recorded spends, their idempotency claims and releases), `usage`, `requests` (the request log), `leaks` (a leak report with its
 //! entry and key changes, once per key and url), `audit` (the hash-chained log and its verification),
+//! `webhooks`/`webhook_row` (webhook endpoints), `outbox` (events written with the audit entries that
+//! announce them, the delivery queue and its leases), `webhook_store` (their trait's hand-over),
 //! `listen` (invalidations), `key_params`/`key_row`/`tenant_row`/`operator_row`/`rows` (model to and
 //! from columns), `json` (the jsonb columns' shapes), `failure` (error mapping),
 //! `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL is ever built from
@@ -29,6 +31,7 @@ mod leaks;
 mod listen;
 mod operator_row;
 mod operators;
+mod outbox;
 mod requests;
 mod rows;
 mod services;
@@ -39,6 +42,9 @@ mod tenants;
 mod totals;
 pub(crate) mod url;
 mod usage;
+mod webhook_row;
+mod webhook_store;
+mod webhooks;
 
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@ mod scopes;
 mod services;
 mod spec;
 mod tenants;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub use operators::{Invitation, OperatorDecision};
 pub use permission::Permission;
 pub use services::SERVICE_TTL;
 pub use spec::{KeyPatch, KeySpec, NewOperator, TenantPatch};
+pub use webhooks::{WebhookPatchSpec, WebhookSettings, WebhookSpec, SECRET_OVERLAP};
 
 use crate::verifier::Verifier;
 
@@ -45,6 +47,7 @@ pub struct Management {
     services: services::ServiceCache,
     admin: Option<AdminToken>,
     decoy: SecretHash,
+    webhooks: webhooks::WebhookSettings,
 }
 
 impl std::fmt::Debug for Management {
@@ -75,6 +78,7 @@ impl Management {
             services: services::ServiceCache::default(),
             admin,
             decoy: SecretHash::from_bytes(decoy),
+            webhooks: webhooks::WebhookSettings::default(),
         }
     }
 

@@ -49,7 +49,7 @@ impl FlakyStore {
         self.calls.load(Ordering::SeqCst)
     }
 
-    fn enter(&self) -> Result<&dyn KeyStore, StoreError> {
+    pub(super) fn enter(&self) -> Result<&dyn KeyStore, StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if self.down.load(Ordering::SeqCst) {
             Err(StoreError::Unavailable(Box::new(Down)))

@@ -2,6 +2,7 @@
 //! issued through the real lifecycle, and a store that can be made to fail.
 
 mod flaky;
+mod flaky_webhooks;
 mod harness;
 
 pub use flaky::FlakyStore;

@@ -1,0 +1,87 @@
+//! [`WebhookStore`] for [`PgStore`]: each method hands over to `webhooks` (endpoints) or `outbox`
+//! (events and deliveries).
+//!
+//! It must never hold logic of its own beyond the hand-over.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use keygate_domain::{TenantId, WebhookId};
+
+use super::{outbox, webhooks, PgStore};
+use crate::error::StoreError;
+use crate::model::{AuditEntry, Page};
+use crate::webhook_model::{
+    ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, OutboxEvent, WebhookRecord,
+};
+use crate::webhook_store::WebhookStore;
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn create_webhook(&self, record: &WebhookRecord, audit: &AuditEntry) -> Result<(), StoreError> {
+        webhooks::create(self.pool(), record, audit).await
+    }
+
+    async fn webhook(&self, tenant: &TenantId, id: WebhookId) -> Result<WebhookRecord, StoreError> {
+        webhooks::get(self.pool(), tenant, id).await
+    }
+
+    async fn webhooks(&self, tenant: &TenantId) -> Result<Vec<WebhookRecord>, StoreError> {
+        webhooks::list(self.pool(), tenant).await
+    }
+
+    async fn update_webhook(
+        &self,
+        record: &WebhookRecord,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        webhooks::update(self.pool(), record, expected_version, audit).await
+    }
+
+    async fn delete_webhook(&self, tenant: &TenantId, id: WebhookId, audit: &AuditEntry) -> Result<(), StoreError> {
+        webhooks::delete(self.pool(), tenant, id, audit).await
+    }
+
+    async fn enqueue_event(&self, event: &OutboxEvent, webhook: WebhookId) -> Result<Delivery, StoreError> {
+        outbox::enqueue(self.pool(), event, webhook).await
+    }
+
+    async fn announce(&self, event: &OutboxEvent) -> Result<u32, StoreError> {
+        outbox::announce_alone(self.pool(), event).await
+    }
+
+    async fn redeliver(
+        &self,
+        tenant: &TenantId,
+        webhook: WebhookId,
+        delivery: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Delivery, StoreError> {
+        outbox::redeliver(self.pool(), tenant, webhook, delivery, at).await
+    }
+
+    async fn deliveries(
+        &self,
+        tenant: &TenantId,
+        webhook: WebhookId,
+        status: Option<DeliveryStatus>,
+        cursor: Option<DeliveryCursor>,
+        limit: u32,
+    ) -> Result<Page<Delivery, DeliveryCursor>, StoreError> {
+        outbox::deliveries(self.pool(), tenant, webhook, status, cursor, limit).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        lease_token: &str,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        outbox::claim(self.pool(), now, lease_until, lease_token, limit).await
+    }
+
+    async fn finish_delivery(&self, report: &DeliveryReport) -> Result<bool, StoreError> {
+        outbox::finish(self.pool(), report).await
+    }
+}
