@@ -14,8 +14,9 @@ pub enum ExternalIdError {
     /// Empty, or longer than 128 characters.
     #[error("must be 1 to 128 characters")]
     Length,
-    /// A control character (a line break, a tab, NUL, ...).
-    #[error("must hold printable characters only")]
+    /// A control character (a line break, a tab, NUL, ...), or one that renders as nothing or reorders
+    /// text (bidi overrides, zero-width characters), so a checker could read another id than is stored.
+    #[error("must hold printable characters only (no control, bidi or zero-width characters)")]
     NotPrintable,
 }
 
@@ -33,7 +34,7 @@ impl ExternalId {
         if chars == 0 || chars > Self::MAX_CHARS {
             return Err(ExternalIdError::Length);
         }
-        if text.chars().any(char::is_control) {
+        if text.chars().any(|c| c.is_control() || crate::text::deceptive(c)) {
             return Err(ExternalIdError::NotPrintable);
         }
         Ok(Self(text.to_owned()))
@@ -63,6 +64,13 @@ pub enum MetadataError {
     /// Not JSON at all.
     #[error("must be a JSON object")]
     NotJson,
+    /// A member name twice in one object: readers disagree on which one counts (the first, the last), so a
+    /// checker could approve another value than a service acts on.
+    #[error("must not repeat a member name within an object")]
+    RepeatedName,
+    /// A NUL character (`\u0000`), which PostgreSQL's JSON cannot hold.
+    #[error("must not contain the NUL character (\\u0000)")]
+    Nul,
     /// JSON, but not an object at the top.
     #[error("must be a JSON object (not an array, a string, a number, true, false or null)")]
     NotAnObject,
@@ -93,6 +101,11 @@ impl Metadata {
         if !value.is_object() {
             return Err(MetadataError::NotAnObject);
         }
+        let mut de = serde_json::Deserializer::from_str(text);
+        if let Err(e) = serde::de::Deserialize::deserialize(&mut de).map(|Strict| ()) {
+            let message = e.to_string();
+            return Err(if message.starts_with(NUL) { MetadataError::Nul } else { MetadataError::RepeatedName });
+        }
         let (compact, depth) = compact(text);
         if depth > Self::MAX_DEPTH {
             return Err(MetadataError::TooDeep);
@@ -112,6 +125,76 @@ impl Metadata {
 impl fmt::Debug for Metadata {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Metadata({} bytes)", self.0.len())
+    }
+}
+
+/// The error text of a NUL found by [`Strict`].
+const NUL: &str = "NUL";
+
+/// A JSON value read only to refuse what `serde_json::Value` would accept silently: a member name
+/// repeated in one object (it keeps the last), and the NUL character.
+struct Strict;
+
+impl<'de> serde::de::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Strict;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_unit<E>(self) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Strict, E> {
+        if s.contains('\0') {
+            Err(E::custom(NUL))
+        } else {
+            Ok(Strict)
+        }
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        while seq.next_element::<Strict>()?.is_some() {}
+        Ok(Strict)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        let mut names = std::collections::HashSet::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if name.contains('\0') {
+                return Err(serde::de::Error::custom(NUL));
+            }
+            if !names.insert(name) {
+                return Err(serde::de::Error::custom("repeated name"));
+            }
+            map.next_value::<Strict>()?;
+        }
+        Ok(Strict)
     }
 }
 
@@ -171,6 +254,8 @@ mod tests {
         assert_eq!(ExternalId::parse(&"x".repeat(129)), Err(ExternalIdError::Length));
         assert!(ExternalId::parse(&"é".repeat(128)).is_ok(), "characters, not bytes");
         assert_eq!(ExternalId::parse("a\nb"), Err(ExternalIdError::NotPrintable));
+        assert_eq!(ExternalId::parse("m-4711\u{202E}"), Err(ExternalIdError::NotPrintable), "a bidi override");
+        assert_eq!(ExternalId::parse("m-\u{200B}4711"), Err(ExternalIdError::NotPrintable), "a zero-width space");
     }
 
     #[test]
@@ -180,6 +265,12 @@ mod tests {
         assert_eq!(Metadata::parse("[1]"), Err(MetadataError::NotAnObject));
         assert_eq!(Metadata::parse("null"), Err(MetadataError::NotAnObject));
         assert_eq!(Metadata::parse("{\"a\":"), Err(MetadataError::NotJson));
+        let twice = r#"{"merchant_id":"m-attacker","merchant_id":"m-4711"}"#;
+        assert_eq!(Metadata::parse(twice), Err(MetadataError::RepeatedName), "readers would disagree");
+        assert_eq!(Metadata::parse(r#"{"a":[{"b":1,"b":2}]}"#), Err(MetadataError::RepeatedName), "nested too");
+        assert!(Metadata::parse(r#"{"a":{"b":1},"c":{"b":2}}"#).is_ok(), "the same name in two objects");
+        assert_eq!(Metadata::parse(r#"{"a":"x\u0000"}"#), Err(MetadataError::Nul));
+        assert_eq!(Metadata::parse(r#"{"\u0000":1}"#), Err(MetadataError::Nul));
         let five = r#"{"1":{"2":{"3":{"4":{"5":"deep"}}}}}"#;
         assert!(Metadata::parse(five).is_ok(), "five levels");
         assert_eq!(Metadata::parse(r#"{"1":{"2":{"3":{"4":[["6"]]}}}}"#), Err(MetadataError::TooDeep), "six");

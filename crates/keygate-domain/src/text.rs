@@ -29,7 +29,7 @@ pub enum TextError {
 /// Characters that render as nothing or reorder text, so a name could read as something it is not:
 /// Unicode's format characters (category Cf: bidi marks and overrides, zero-width characters, soft
 /// hyphen, word joiner, tags, ...) and the fillers that look blank.
-fn deceptive(c: char) -> bool {
+pub(crate) fn deceptive(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}'
         | '\u{08E2}' | '\u{115F}'..='\u{1160}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'

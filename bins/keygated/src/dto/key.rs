@@ -512,7 +512,7 @@ impl KeyView {
 }
 
 /// The creation (and rotation) response: the key and its secret, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(examples(json!({
     "key": {
         "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711",
@@ -538,7 +538,7 @@ pub struct CreatedKey {
 }
 
 /// `POST /v1/tenants/{tenant}/keys/{id}/secret`: the secret drawn at its reveal, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(as = RevealedSecret, examples(json!({
     "secret": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu"
 })))]
@@ -546,6 +546,21 @@ pub struct RevealedSecret {
     /// The token. Shown once; keygate keeps only its hash.
     #[schema(value_type = SecretText)]
     pub secret: String,
+}
+
+impl std::fmt::Debug for RevealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevealedSecret { secret: <redacted> }")
+    }
+}
+
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("key", &self.key)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// A page of keys.

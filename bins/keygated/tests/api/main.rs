@@ -102,6 +102,7 @@ on_both_backends!(
     scopes::widening_or_removing_the_catalogue_waits_for_a_second_admin,
     scopes::a_change_may_narrow_but_not_add_a_scope_outside_the_catalogue,
     scopes::only_an_admin_sets_the_catalogue_and_every_operator_reads_it,
+    scopes::an_approval_grants_nothing_the_catalogue_set_meanwhile_refuses,
     requests::every_verdict_about_a_key_is_a_line_of_its_log,
     requests::only_the_tenants_readers_read_its_request_log,
 );

@@ -200,3 +200,22 @@ pub async fn only_an_admin_sets_the_catalogue_and_every_operator_reads_it(app: &
     let unknown = put_scopes(app, &ops, &ops.admin, json!({"resources": [], "extra": true})).await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "unknown fields are refused: {:?}", unknown.body);
 }
+
+pub async fn an_approval_grants_nothing_the_catalogue_set_meanwhile_refuses(app: &TestApp) {
+    let ops = app.tenant("acme", json!({})).await;
+    let asked = ask_key(app, &ops, "early", &["payouts:write"]).await;
+    assert_eq!(asked.status, StatusCode::CREATED, "no catalogue yet: {:?}", asked.body);
+    app.issued(asked.body["secret"].as_str().unwrap());
+    let id = asked.body["key"]["id"].as_str().unwrap().to_owned();
+    let (kept, _) = app.active_key(&ops, json!({"name": "kept", "scopes": ["payouts:read"]})).await;
+    let widen = app.patch(&ops.key(&kept), &ops.maker, json!({"scopes": ["payouts:write"]})).await;
+    assert!(!widen.body["pending_change"].is_null(), "a widening waits: {:?}", widen.body);
+
+    let offer = json!({"resources": [{"name": "payouts", "actions": ["read"]}]});
+    assert_eq!(put_scopes(app, &ops, &ops.admin, offer).await.status, StatusCode::OK, "a first catalogue narrows");
+    let approve = app.post(&format!("{}/approve", ops.key(&id)), &ops.checker, json!({})).await;
+    assert_refused(&approve, "payouts:write", "the key asked before the catalogue");
+    let change = app.post(&format!("{}/change/approve", ops.key(&kept)), &ops.checker, json!({})).await;
+    assert_refused(&change, "payouts:write", "the change asked before the catalogue");
+    assert_eq!(app.get(&ops.key(&id), &ops.auditor).await.body["state"], "pending_approval", "nothing granted");
+}

@@ -355,8 +355,10 @@ impl Key {
             }
             Event::RevealSecret => {
                 require(actor, Role::Maker)?;
-                within_bounds(actor, self.reach(), None)?;
-                if !self.state.authenticates() {
+                // Handing over a usable secret grants the key's privileges: a key actor only within its own.
+                within_bounds(actor, self.reach(), Some(&self.privileges))?;
+                // Active only: once anyone asked its revocation (or stopped it), no new secret is drawn.
+                if self.state != KeyState::Active {
                     return Err(wrong_state());
                 }
                 // The person who asked, through any of their credentials; nobody else, whatever roles.

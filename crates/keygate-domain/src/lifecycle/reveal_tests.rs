@@ -17,9 +17,9 @@ fn operator(i: u8, roles: &[Role]) -> Actor {
     Actor::new(person(i), RoleSet::of(roles.iter().copied()))
 }
 
-/// Key 9, an integrator key held by person `i`, that may write keys.
-fn key_of(i: u8) -> Actor {
-    let scopes = ScopeSet::parse(["api-keys:*"]).unwrap();
+/// Key 9, an integrator key held by person `i`, that may write keys and holds `also`.
+fn key_of(i: u8, also: &str) -> Actor {
+    let scopes = ScopeSet::parse(["api-keys:*", also]).unwrap();
     let bounds = KeyBounds {
         environment: Environment::Test,
         privileges: Privileges { scopes, limits: Limits::none() },
@@ -78,8 +78,9 @@ fn only_the_maker_reveals_through_any_of_their_credentials() {
         (operator(3, &[Role::Admin]), Err(TransitionError::MissingRole(Role::Maker)), "an admin"),
         (operator(4, &[Role::Maker, Role::Checker]), Err(TransitionError::NotTheMaker), "another maker"),
         (operator(1, &[Role::Maker]), Ok(Reveal::Revealed { at }), "the maker"),
-        (key_of(1), Ok(Reveal::Revealed { at }), "a key acting for the maker"),
-        (key_of(4), Err(TransitionError::NotTheMaker), "a key acting for another maker"),
+        (key_of(1, "payouts:read"), Ok(Reveal::Revealed { at }), "a key acting for the maker"),
+        (key_of(1, "wallets:read"), Err(TransitionError::OutOfBounds), "a key of the maker that holds less"),
+        (key_of(4, "payouts:read"), Err(TransitionError::NotTheMaker), "a key acting for another maker"),
     ];
     for (actor, expected, who) in cases {
         let got = key.apply(Event::RevealSecret, &actor, &policy, at).map(|t| t.key.reveal.unwrap());
@@ -100,6 +101,11 @@ fn the_window_closes_and_nothing_is_revealed_before_approval_or_from_a_key_made_
     assert!(key.apply(Event::RevealSecret, &maker, &policy, closes).is_ok(), "at the last instant");
     let late = key.apply(Event::RevealSecret, &maker, &policy, closes + Duration::seconds(1));
     assert_eq!(late.map(|_| ()), Err(TransitionError::RevealWindowClosed), "one second after");
+
+    let asked =
+        key.apply(Event::RequestRevocation { reason: Reason::parse("retired").unwrap() }, &maker, &policy, closes);
+    let revoking = asked.unwrap().key.apply(Event::RevealSecret, &maker, &policy, closes);
+    assert!(matches!(revoking, Err(TransitionError::InvalidState { .. })), "not once a revocation is asked");
 
     let pending = Key::create(new_key(), &maker, &policy, now()).unwrap().key;
     let early = pending.apply(Event::RevealSecret, &maker, &policy, now());

@@ -204,6 +204,17 @@ impl Management {
             if event == Event::Approve {
                 self.check_predecessor(&key).await?;
             }
+            // A scope catalogue set while the key or its change waited bounds what the approval grants
+            // (a rotation's successor keeps its predecessor's scopes, checked when they were given).
+            match (&event, &key.pending_change) {
+                (Event::Approve, _) if key.rotation.is_none() => {
+                    super::scopes::check_scopes(&policy, &key.privileges.scopes, None)?;
+                }
+                (Event::ApproveChange, Some(change)) => {
+                    super::scopes::check_scopes(&policy, &change.privileges.scopes, Some(&key.privileges.scopes))?;
+                }
+                _ => {}
+            }
             let moved = key.apply(event, &actor, &policy, self.now())?;
             changes.push(update(&key, &moved, actor.clone()));
             changes.extend(self.supersede(&moved, actor.clone(), &policy).await?);
