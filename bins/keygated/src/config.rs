@@ -120,6 +120,10 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_WEBHOOK_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub webhook_poll_ms: u64,
 
+    /// Milliseconds between two passes of the webhook expiry scan (`key.expiring`, `key.expired`).
+    #[arg(long, env = "KEYGATE_WEBHOOK_SCAN_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_scan_ms: u64,
+
     /// Divides every webhook retry delay (tests only: 1000 makes 5 s into 5 ms). The production
     /// schedule is 5 s, 30 s, 2 min, 10 min, 1 h, 6 h, 12 h.
     #[arg(long, env = "KEYGATE_WEBHOOK_RETRY_DIVISOR", default_value_t = 1, hide = true, value_parser = clap::value_parser!(u32).range(1..))]

@@ -12,7 +12,7 @@ use keygate_store::{KeyStore, MemoryStore, PgStore, PgStoreOptions};
 use keygate_verifier::manage::{AdminToken, Management, WebhookSettings};
 use keygate_verifier::request_log::{RequestLog, RequestLogOptions};
 use keygate_verifier::{SystemClock, Verifier, VerifierConfig};
-use keygate_webhooks::{RetrySchedule, Sender, SenderOptions, Worker, WorkerOptions};
+use keygate_webhooks::{ExpiryScan, RetrySchedule, ScanOptions, Sender, SenderOptions, Worker, WorkerOptions};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -86,7 +86,8 @@ fn webhook_settings(config: &Config) -> Result<WebhookSettings, StartError> {
     Ok(WebhookSettings { key, allow_http: config.webhook_allow_http, allow_private: config.webhook_allow_private })
 }
 
-/// Starts the delivery worker when there is a key to open secrets with; it runs as long as the runtime.
+/// Starts the delivery worker and the expiry scan when there is a key to open secrets with (without it
+/// no endpoint exists to announce to); they run as long as the runtime.
 fn start_webhook_worker(config: &Config, settings: &WebhookSettings, verifier: &Verifier) {
     let Some(key) = settings.key.clone() else { return };
     let sender = match Sender::new(SenderOptions { allow_private: settings.allow_private, ..SenderOptions::default() })
@@ -104,6 +105,11 @@ fn start_webhook_worker(config: &Config, settings: &WebhookSettings, verifier: &
     };
     let worker = Worker::new(verifier.store().clone(), sender, key, verifier.clock().clone(), options);
     tokio::spawn(worker.run(std::future::pending()));
+    // Every process scans: the store gives each key's expiry notices once between them.
+    let scan_options =
+        ScanOptions { interval: std::time::Duration::from_millis(config.webhook_scan_ms), ..ScanOptions::default() };
+    let scan = ExpiryScan::new(verifier.store().clone(), verifier.clock().clone(), scan_options);
+    tokio::spawn(scan.run(std::future::pending()));
 }
 
 /// Builds everything and binds the listener.

@@ -18,6 +18,7 @@ mod invalidations;
 mod leak;
 mod memory;
 mod model;
+mod notices;
 mod pg;
 mod request_log;
 mod store;
@@ -37,6 +38,7 @@ pub use model::{
     AuditEntry, AuditKind, DayUsage, Idempotency, Invalidation, KeyChange, KeyFilter, KeyRecord, KeyUsage, KeyWrite,
     NewSpend, Operator, Page, PendingPolicy, Recorded, Service, SpendRecord, SpendState, Tenant, UsageRecord,
 };
+pub use notices::{ExpiryDue, THRESHOLDS};
 pub use pg::{PgStore, PgStoreOptions};
 pub use request_log::{valid_outcome, RequestCursor, RequestFilter, RequestLine};
 pub use store::KeyStore;

@@ -14,6 +14,7 @@ use keygate_domain::{TenantId, WebhookId};
 
 use crate::error::StoreError;
 use crate::model::{AuditEntry, Page};
+use crate::notices::ExpiryDue;
 use crate::webhook_model::{
     ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, OutboxEvent, WebhookRecord,
 };
@@ -51,6 +52,21 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// tenant that sends and subscribes to its type, numbered in its key's sequence), for events that
     /// come from no audit entry; answers how many deliveries it queued.
     async fn announce(&self, event: &OutboxEvent) -> Result<u32, StoreError>;
+
+    /// Writes `event` (of a key) as [`announce`](Self::announce) does, once: only if the key has no
+    /// `notice` of that name yet, the notice being written in the same transaction, so however many
+    /// processes announce it at once one writes it. Answers whether this call did.
+    async fn announce_once(&self, event: &OutboxEvent, notice: &str) -> Result<bool, StoreError>;
+
+    /// Up to `limit` keys that still work (active, suspended or with a revocation asked) whose expiry is
+    /// within `lead` of `now` and not yet announced as `key.expiring`, or passed and not yet announced
+    /// as `key.expired` (a key already expired gets only the latter), soonest expiry first.
+    async fn expiry_due(
+        &self,
+        now: DateTime<Utc>,
+        lead: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<ExpiryDue>, StoreError>;
 
     /// Queues `delivery`'s event again for its endpoint as a new pending row (attempt 1, due at `at`)
     /// with the same event id; `NotFound` unless the tenant's endpoint has that delivery.

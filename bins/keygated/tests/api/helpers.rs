@@ -86,6 +86,15 @@ pub async fn spawn_app_at(database_url: Option<&str>, clock: Arc<dyn keygate_dom
     spawn(database_url, |_| {}, clock).await
 }
 
+/// [`spawn_app_at`] with settings changed by `adjust`.
+pub async fn spawn_app_at_with(
+    database_url: Option<&str>,
+    clock: Arc<dyn keygate_domain::Clock>,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
+    spawn(database_url, adjust, clock).await
+}
+
 async fn spawn(
     database_url: Option<&str>,
     adjust: impl FnOnce(&mut Config),

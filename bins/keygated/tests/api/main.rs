@@ -16,6 +16,7 @@ mod isolation_property;
 mod leaks;
 mod lifecycle;
 mod money;
+mod notices;
 mod openapi;
 mod own_postgres;
 mod owner;
@@ -224,4 +225,41 @@ on_both_backends_with_webhooks!(
     webhooks::a_failing_receiver_is_retried_with_the_same_id_and_logged,
     webhooks::rotation_sends_both_signatures_during_the_overlap,
     webhooks::disabling_and_deleting_apply_at_once,
+);
+
+/// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server
+/// whose clock the scenario moves and that delivers webhooks to loopback ([`notices::spawn`]).
+macro_rules! on_both_backends_clocked_with_webhooks {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod clocked_hooked_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let clock = crate::money::start();
+                    let app = crate::notices::spawn(None, clock.clone()).await;
+                    crate::$module::$name(&app, &clock).await;
+                    app.assert_no_secret_leaked();
+                }
+            )*
+        }
+        mod clocked_hooked_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+                    let clock = crate::money::start();
+                    let app = crate::notices::spawn(Some(db.url()), clock.clone()).await;
+                    crate::$module::$name(&app, &clock).await;
+                    app.assert_no_secret_leaked();
+                    app.stop().await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends_clocked_with_webhooks!(
+    notices::an_expiry_is_announced_once_coming_and_once_passed,
+    notices::a_daily_volume_is_announced_at_80_and_100_percent_once,
 );

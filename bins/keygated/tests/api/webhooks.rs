@@ -29,7 +29,7 @@ fn hooks(ops: &Operators) -> String {
 
 /// An active endpoint for `events` at `receiver` (approved by the second admin under dual control):
 /// (id, secret).
-async fn active_hook(app: &TestApp, ops: &Operators, receiver: &Receiver, events: Value) -> (String, String) {
+pub async fn active_hook(app: &TestApp, ops: &Operators, receiver: &Receiver, events: Value) -> (String, String) {
     let created = app.create_webhook(ops, &ops.admin, json!({"url": receiver.url, "events": events})).await;
     assert_eq!(created.status, StatusCode::CREATED, "registered: {:?}", created.body);
     let id = created.body["webhook"]["id"].as_str().unwrap().to_owned();

@@ -120,6 +120,10 @@ impl State {
             self.claims.insert(claim_key, claim);
         }
         let remaining = PerWindow::from_fn(|window| s.limits.get(window).map(|limit| limit - after.get(window)));
+        // A volume threshold crossed is announced with the spend, once per window (PostgreSQL's notice).
+        for (notice, event) in crate::notices::crossings(s, &remaining) {
+            self.announce_once(&event, &notice)?;
+        }
         Ok(Recorded::Spent { spend, remaining })
     }
 

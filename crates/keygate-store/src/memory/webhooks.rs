@@ -4,16 +4,19 @@
 //! It must never hand one pending row to two live leases, and never queue an event for an endpoint
 //! that does not send or does not subscribe to it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use keygate_domain::webhook::EventType;
 use keygate_domain::{KeyId, KeyState, TenantId, WebhookId};
 
+use super::state::State;
 use super::MemoryStore;
 use crate::audit_chain::stored_instant;
 use crate::error::StoreError;
 use crate::model::{AuditEntry, Page};
+use crate::notices::ExpiryDue;
 use crate::webhook_model::{
     random_id, ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, OutboxEvent, WebhookRecord,
 };
@@ -33,6 +36,8 @@ pub(super) struct WebhookState {
     /// In the order written.
     rows: Vec<Row>,
     sequences: HashMap<KeyId, u64>,
+    /// The notices given, per key (ids are unique across tenants) and name.
+    notices: HashSet<(KeyId, String)>,
 }
 
 impl WebhookState {
@@ -99,6 +104,24 @@ impl WebhookState {
 
     fn endpoint(&self, tenant: &TenantId, id: WebhookId) -> Result<&WebhookRecord, StoreError> {
         self.endpoints.get(&id).filter(|r| &r.webhook.tenant == tenant).ok_or(StoreError::NotFound)
+    }
+}
+
+impl State {
+    /// Announces `event` unless its key already has `notice`, and keeps the notice (one write under the
+    /// store's lock, like PostgreSQL's one transaction). Answers whether this call did.
+    pub(super) fn announce_once(&mut self, event: &OutboxEvent, notice: &str) -> Result<bool, StoreError> {
+        let key = event.key.ok_or_else(|| StoreError::Corrupt("a notice names a key".to_owned()))?;
+        if self.keys.get(&key).is_none_or(|r| r.key.tenant != event.tenant) {
+            return Err(StoreError::NotFound);
+        }
+        if !self.webhooks.notices.insert((key, notice.to_owned())) {
+            return Ok(false);
+        }
+        let mut event = event.clone();
+        event.state = self.keys.get(&key).map(|r| r.key.state);
+        self.webhooks.announce(event);
+        Ok(true)
     }
 }
 
@@ -169,6 +192,33 @@ impl WebhookStore for MemoryStore {
         let mut event = event.clone();
         event.state = event.key.and_then(|k| state.keys.get(&k)).map(|r| r.key.state);
         Ok(state.webhooks.announce(event))
+    }
+
+    async fn announce_once(&self, event: &OutboxEvent, notice: &str) -> Result<bool, StoreError> {
+        self.write().announce_once(event, notice)
+    }
+
+    async fn expiry_due(
+        &self,
+        now: DateTime<Utc>,
+        lead: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<ExpiryDue>, StoreError> {
+        let state = self.read();
+        let mut due: Vec<ExpiryDue> = state
+            .keys
+            .values()
+            .filter(|r| matches!(r.key.state, KeyState::Active | KeyState::Suspended | KeyState::RevocationPending))
+            .filter_map(|r| {
+                let at = r.key.expiry.at().filter(|at| *at <= now + lead)?;
+                let event_type = if at <= now { EventType::KeyExpired } else { EventType::KeyExpiring };
+                let given = state.webhooks.notices.contains(&(r.key.id, event_type.as_str().to_owned()));
+                (!given).then(|| ExpiryDue { tenant: r.key.tenant.clone(), key: r.key.id, expires_at: at, event_type })
+            })
+            .collect();
+        due.sort_by_key(|d| (d.expires_at, d.key));
+        due.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(due)
     }
 
     async fn redeliver(

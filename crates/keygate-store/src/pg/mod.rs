@@ -29,6 +29,7 @@ mod key_row;
 mod keys;
 mod leaks;
 mod listen;
+mod notices;
 mod operator_row;
 mod operators;
 mod outbox;

@@ -5,8 +5,8 @@
 //! racing retries of one request wait for each other, the charge is `totals`' conditional upsert, and
 //! the release is a conditional update, so however many callers race each outcome happens once. Locks
 //! are always taken in the same order (claim, then the windows' totals day, week, month, then the new
-//! spend row; a release: its spend row, then its totals day, week, month), so these writes cannot
-//! deadlock.
+//! spend row, then for a volume threshold crossed the key's notice and webhook sequence; a release:
+//! its spend row, then its totals day, week, month), so these writes cannot deadlock.
 
 use keygate_domain::{Currency, KeyId, PerWindow, SpendId, TenantId};
 use sqlx::postgres::PgRow;
@@ -78,6 +78,11 @@ pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, Stor
         Charged::Stale => return Ok(Recorded::Stale),
     };
     let spend = insert(&mut tx, s).await?;
+    // A volume threshold the charge crossed is announced with it, once per window (a release and a
+    // new spend crossing it again announce nothing: the notice is kept).
+    for (notice, event) in crate::notices::crossings(s, &remaining) {
+        super::notices::announce_once(&mut tx, &event, &notice).await?;
+    }
     tx.commit().await.map_err(fail)?;
     Ok(Recorded::Spent { spend, remaining })
 }

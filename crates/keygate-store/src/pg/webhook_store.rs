@@ -1,5 +1,5 @@
-//! [`WebhookStore`] for [`PgStore`]: each method hands over to `webhooks` (endpoints) or `outbox`
-//! (events and deliveries).
+//! [`WebhookStore`] for [`PgStore`]: each method hands over to `webhooks` (endpoints), `outbox`
+//! (events and deliveries) or `notices` (events given once).
 //!
 //! It must never hold logic of its own beyond the hand-over.
 
@@ -7,9 +7,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use keygate_domain::{TenantId, WebhookId};
 
-use super::{outbox, webhooks, PgStore};
+use super::{notices, outbox, webhooks, PgStore};
 use crate::error::StoreError;
 use crate::model::{AuditEntry, Page};
+use crate::notices::ExpiryDue;
 use crate::webhook_model::{
     ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, OutboxEvent, WebhookRecord,
 };
@@ -48,6 +49,19 @@ impl WebhookStore for PgStore {
 
     async fn announce(&self, event: &OutboxEvent) -> Result<u32, StoreError> {
         outbox::announce_alone(self.pool(), event).await
+    }
+
+    async fn announce_once(&self, event: &OutboxEvent, notice: &str) -> Result<bool, StoreError> {
+        notices::announce_once_alone(self.pool(), event, notice).await
+    }
+
+    async fn expiry_due(
+        &self,
+        now: DateTime<Utc>,
+        lead: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<ExpiryDue>, StoreError> {
+        notices::expiry_due(self.pool(), now, lead, limit).await
     }
 
     async fn redeliver(

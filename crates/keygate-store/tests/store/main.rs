@@ -86,4 +86,5 @@ conformance!(
     request_lines_read_back_newest_first_and_filter_exactly,
     a_request_listing_walked_while_lines_are_written_sees_each_stored_line_once,
     the_prune_deletes_exactly_the_lines_older_than_its_instant,
+    racing_notices_of_one_key_are_given_once_and_the_scan_moves_on,
 );

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use keygate_domain::{TenantId, WebhookId};
 use keygate_store::{
-    AuditEntry, ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, OutboxEvent, Page,
-    StoreError, WebhookRecord, WebhookStore,
+    AuditEntry, ClaimedDelivery, Delivery, DeliveryCursor, DeliveryReport, DeliveryStatus, ExpiryDue, OutboxEvent,
+    Page, StoreError, WebhookRecord, WebhookStore,
 };
 
 use super::FlakyStore;
@@ -43,6 +43,19 @@ impl WebhookStore for FlakyStore {
 
     async fn announce(&self, event: &OutboxEvent) -> Result<u32, StoreError> {
         self.enter()?.announce(event).await
+    }
+
+    async fn announce_once(&self, event: &OutboxEvent, notice: &str) -> Result<bool, StoreError> {
+        self.enter()?.announce_once(event, notice).await
+    }
+
+    async fn expiry_due(
+        &self,
+        now: DateTime<Utc>,
+        lead: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<ExpiryDue>, StoreError> {
+        self.enter()?.expiry_due(now, lead, limit).await
     }
 
     async fn redeliver(
