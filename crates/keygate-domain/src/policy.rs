@@ -47,6 +47,9 @@ pub struct TenantPolicy {
     /// The scopes keys may hold (the third and fourth seeds' catalogue of resources); `None`, the
     /// default and the wide end, allows any well-formed scope.
     pub scope_catalogue: Option<ScopeCatalogue>,
+    /// Days before a key's expiry its tenant's webhook endpoints hear `key.expiring` (default 7); a
+    /// longer lead narrows (earlier warning).
+    pub webhook_expiry_lead_days: crate::webhook::ExpiryLead,
 }
 
 impl Default for TenantPolicy {

@@ -55,11 +55,14 @@ pub enum Setting {
     /// it by one that lets keys hold nothing more (descriptions grant nothing); removing it, or
     /// offering any action more, widens.
     ScopeCatalogue,
+    /// [`TenantPolicy::webhook_expiry_lead_days`]: a longer lead narrows (endpoints are warned earlier);
+    /// a shorter one leaves less time to rotate, a loosening of oversight, so it widens.
+    WebhookExpiryLeadDays,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -73,6 +76,7 @@ impl Setting {
         Self::Reveal,
         Self::RevealWindowHours,
         Self::ScopeCatalogue,
+        Self::WebhookExpiryLeadDays,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -91,6 +95,7 @@ impl Setting {
             Self::Reveal => "reveal",
             Self::RevealWindowHours => "reveal_window_hours",
             Self::ScopeCatalogue => "scope_catalogue",
+            Self::WebhookExpiryLeadDays => "webhook_expiry_lead_days",
         }
     }
 
@@ -200,7 +205,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 13] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 14] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -215,6 +220,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         reveal,
         reveal_window_hours,
         scope_catalogue,
+        webhook_expiry_lead_days,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -236,6 +242,11 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
             cap(Some(from.reveal_window_hours.as_hours()), Some(reveal_window_hours.as_hours())),
         ),
         (Setting::ScopeCatalogue, catalogue(from.scope_catalogue.as_ref(), scope_catalogue.as_ref())),
+        // A lead is a cap read backwards: longer narrows.
+        (
+            Setting::WebhookExpiryLeadDays,
+            cap(Some(webhook_expiry_lead_days.as_days()), Some(from.webhook_expiry_lead_days.as_days())),
+        ),
     ]
 }
 
@@ -268,6 +279,8 @@ pub struct PolicyPatch {
     pub reveal_window_hours: Option<RevealWindow>,
     /// The scope catalogue set anew (`Some(None)` removes it).
     pub scope_catalogue: Option<Option<ScopeCatalogue>>,
+    /// Days of warning before a key expires.
+    pub webhook_expiry_lead_days: Option<crate::webhook::ExpiryLead>,
 }
 
 impl PolicyPatch {
@@ -292,6 +305,7 @@ impl PolicyPatch {
             reveal,
             reveal_window_hours,
             scope_catalogue,
+            webhook_expiry_lead_days,
         } = self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
@@ -310,6 +324,7 @@ impl PolicyPatch {
             reveal: reveal.unwrap_or(policy.reveal),
             reveal_window_hours: reveal_window_hours.unwrap_or(policy.reveal_window_hours),
             scope_catalogue: scope_catalogue.clone().unwrap_or_else(|| policy.scope_catalogue.clone()),
+            webhook_expiry_lead_days: webhook_expiry_lead_days.unwrap_or(policy.webhook_expiry_lead_days),
         }
     }
 
@@ -331,6 +346,7 @@ impl PolicyPatch {
             Setting::Reveal => one.reveal = self.reveal,
             Setting::RevealWindowHours => one.reveal_window_hours = self.reveal_window_hours,
             Setting::ScopeCatalogue => one.scope_catalogue.clone_from(&self.scope_catalogue),
+            Setting::WebhookExpiryLeadDays => one.webhook_expiry_lead_days = self.webhook_expiry_lead_days,
         }
         one
     }
@@ -352,6 +368,7 @@ impl PolicyPatch {
             reveal: other.reveal.or(self.reveal),
             reveal_window_hours: other.reveal_window_hours.or(self.reveal_window_hours),
             scope_catalogue: other.scope_catalogue.clone().or_else(|| self.scope_catalogue.clone()),
+            webhook_expiry_lead_days: other.webhook_expiry_lead_days.or(self.webhook_expiry_lead_days),
         }
     }
 }
@@ -373,7 +390,8 @@ impl TenantPolicy {
     /// at creation; the first seed's three days). Moving any of them towards its narrow end takes one
     /// admin; widening anything is a policy request like any other. A tenant is also born without a
     /// `scope_catalogue` (its wide end, as today): the list of resources is the tenant's own, which
-    /// keygate cannot guess; one admin sets it.
+    /// keygate cannot guess; one admin sets it. `webhook_expiry_lead_days` starts at the 7 days,
+    /// not at its narrow end (90): a week is what operators expect; one admin may lengthen it.
     pub fn narrowest() -> Self {
         Self {
             dual_control: true,
@@ -389,6 +407,7 @@ impl TenantPolicy {
             reveal: RevealPolicy::OnCreate,
             reveal_window_hours: RevealWindow::DEFAULT,
             scope_catalogue: None,
+            webhook_expiry_lead_days: crate::webhook::ExpiryLead::DEFAULT,
         }
     }
 

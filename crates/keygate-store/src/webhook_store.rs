@@ -59,14 +59,9 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn announce_once(&self, event: &OutboxEvent, notice: &str) -> Result<bool, StoreError>;
 
     /// Up to `limit` keys that still work (active, suspended or with a revocation asked) whose expiry is
-    /// within `lead` of `now` and not yet announced as `key.expiring`, or passed and not yet announced
+    /// within their tenant's `webhook_expiry_lead_days` of `now` and not yet announced as `key.expiring`, or passed and not yet announced
     /// as `key.expired` (a key already expired gets only the latter), soonest expiry first.
-    async fn expiry_due(
-        &self,
-        now: DateTime<Utc>,
-        lead: chrono::Duration,
-        limit: u32,
-    ) -> Result<Vec<ExpiryDue>, StoreError>;
+    async fn expiry_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ExpiryDue>, StoreError>;
 
     /// Queues `delivery`'s event again for its endpoint as a new pending row (attempt 1, due at `at`)
     /// with the same event id; `NotFound` unless the tenant's endpoint has that delivery.

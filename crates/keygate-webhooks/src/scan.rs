@@ -17,20 +17,13 @@ use keygate_store::{KeyStore, StoreError};
 pub struct ScanOptions {
     /// How long it waits between passes.
     pub interval: Duration,
-    /// How long before a key's expiry `key.expiring` is announced.
-    pub lead: chrono::Duration,
     /// Keys read at once (a pass reads again until none is left).
     pub batch: u32,
 }
 
-impl ScanOptions {
-    /// The lead time when none is set: 7 days.
-    pub const DEFAULT_LEAD_DAYS: i64 = 7;
-}
-
 impl Default for ScanOptions {
     fn default() -> Self {
-        Self { interval: Duration::from_secs(60), lead: chrono::Duration::days(Self::DEFAULT_LEAD_DAYS), batch: 256 }
+        Self { interval: Duration::from_secs(60), batch: 256 }
     }
 }
 
@@ -73,7 +66,7 @@ impl ExpiryScan {
         let now = self.clock.now();
         let mut written = 0;
         loop {
-            let due = self.store.expiry_due(now, self.options.lead, self.options.batch).await?;
+            let due = self.store.expiry_due(now, self.options.batch).await?;
             let full = due.len() >= usize::try_from(self.options.batch).unwrap_or(usize::MAX);
             let mut this_batch = 0;
             for key in &due {

@@ -99,6 +99,11 @@ pub struct PolicyInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 720)]
     reveal_window_hours: Option<u32>,
+    /// Days before a key's expiry the tenant's webhook endpoints hear `key.expiring` (1 to 90, default
+    /// 7). Longer applies at once; shorter (less time to rotate) waits for a second admin.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 90)]
+    webhook_expiry_lead_days: Option<u32>,
 }
 
 fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiError> {
@@ -129,6 +134,13 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
             })
             .transpose()?,
         scope_catalogue: None,
+        webhook_expiry_lead_days: policy
+            .webhook_expiry_lead_days
+            .map(|d| {
+                keygate_domain::webhook::ExpiryLead::days(d)
+                    .map_err(|e| ApiError::invalid("policy.webhook_expiry_lead_days", e))
+            })
+            .transpose()?,
     })
 }
 
@@ -196,7 +208,7 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": [], "scope_catalogue": null},
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "webhook_expiry_lead_days": 7, "currencies": [], "scope_catalogue": null},
     "pending_policy": null, "timezone_change": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
@@ -248,7 +260,7 @@ pub struct CreatedTenant {
 
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}], "scope_catalogue": [{"name": "payouts", "description": "Payouts", "actions": ["read", "write", "approve"]}]})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "webhook_expiry_lead_days": 7, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}], "scope_catalogue": [{"name": "payouts", "description": "Payouts", "actions": ["read", "write", "approve"]}]})))]
 // The policy's settings as they are on the wire: one boolean each, by design.
 #[allow(clippy::struct_excessive_bools)]
 struct PolicyView {
@@ -274,6 +286,8 @@ struct PolicyView {
     currencies: Vec<CurrencyView>,
     /// The scopes keys may be given (`PUT .../scopes`); `null`: any well-formed scope.
     scope_catalogue: Option<Vec<ScopeResourceView>>,
+    /// Days before a key's expiry its tenant's webhook endpoints hear `key.expiring`.
+    webhook_expiry_lead_days: u32,
 }
 
 impl From<&Tenant> for TenantView {
@@ -293,6 +307,7 @@ impl From<&Tenant> for TenantView {
                 require_account: t.policy.require_account,
                 reveal: t.policy.reveal.as_str(),
                 reveal_window_hours: t.policy.reveal_window_hours.as_hours(),
+                webhook_expiry_lead_days: t.policy.webhook_expiry_lead_days.as_days(),
                 currencies: t.policy.currencies.iter().map(|(code, spec)| CurrencyView::new(code, spec)).collect(),
                 scope_catalogue: t.policy.scope_catalogue.as_ref().map(resources),
             },
@@ -318,6 +333,7 @@ impl From<&Tenant> for TenantView {
                 put("require_account", w.require_account.map(Into::into));
                 put("reveal", w.reveal.map(|v| v.as_str().into()));
                 put("reveal_window_hours", w.reveal_window_hours.map(|h| h.as_hours().into()));
+                put("webhook_expiry_lead_days", w.webhook_expiry_lead_days.map(|d| d.as_days().into()));
                 put(
                     "currency",
                     w.currency.and_then(|(code, spec)| serde_json::to_value(CurrencyView::new(code, spec)).ok()),

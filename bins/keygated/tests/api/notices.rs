@@ -125,3 +125,24 @@ pub async fn a_daily_volume_is_announced_at_80_and_100_percent_once(app: &TestAp
     assert_eq!(crossed.len(), 3, "the new day's 80%, once: {crossed:?}");
     assert_eq!(crossed[2]["data"]["details"]["window_start"], "2026-03-11");
 }
+
+/// A tenant's own lead: 14 days announces a key 10 days off at once; shortening the lead waits for a
+/// second admin (less warning is a loosening), lengthening it does not.
+pub async fn a_tenants_lead_time_decides_when_expiry_is_news(app: &TestApp, _clock: &ManualClock) {
+    let ops = app.tenant("early", json!({"webhook_expiry_lead_days": 14})).await;
+    let policy = app.get("/v1/tenants/early", &ops.admin).await.body["policy"].clone();
+    assert_eq!(policy["webhook_expiry_lead_days"], 14, "a longer lead applies at once: {policy:?}");
+    let receiver = Receiver::start(&[]).await;
+    active_hook(app, &ops, &receiver, json!(["key.expiring"])).await;
+    let (key, _) = app.active_key(&ops, json!({"name": "k", "scopes": ["a:read"], "expires_in_days": 10})).await;
+    let wanted = key.clone();
+    receiver.wait_for(1, move |r: &Received| r.json()["data"]["key_id"] == wanted.as_str()).await;
+    assert_eq!(events(&receiver, "key.expiring", &key).len(), 1, "10 days off is news with a 14-day lead");
+
+    let shorter = app.patch("/v1/tenants/early", &ops.admin, json!({"policy": {"webhook_expiry_lead_days": 3}})).await;
+    assert_eq!(shorter.body["policy"]["webhook_expiry_lead_days"], 14, "not at once: {:?}", shorter.body);
+    assert_eq!(shorter.body["pending_policy"]["settings"]["webhook_expiry_lead_days"], 3);
+    let out_of_range =
+        app.patch("/v1/tenants/early", &ops.admin, json!({"policy": {"webhook_expiry_lead_days": 91}})).await;
+    assert_eq!(out_of_range.body["field"], "policy.webhook_expiry_lead_days", "{:?}", out_of_range.body);
+}

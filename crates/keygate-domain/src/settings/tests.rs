@@ -22,6 +22,9 @@ fn widened(setting: Setting) -> (TenantPolicy, TenantPolicy) {
         Setting::RevealWindowHours => {
             TenantPolicy { reveal_window_hours: RevealWindow::hours(96).unwrap(), ..n.clone() }
         }
+        Setting::WebhookExpiryLeadDays => {
+            TenantPolicy { webhook_expiry_lead_days: crate::webhook::ExpiryLead::days(3).unwrap(), ..n.clone() }
+        }
         Setting::ScopeCatalogue => {
             return (TenantPolicy { scope_catalogue: Some(catalogue(&[("payouts", &["read"])])), ..n.clone() }, n)
         }

@@ -6,6 +6,7 @@
 mod address;
 mod endpoint;
 mod event;
+mod lead;
 #[cfg(test)]
 mod tests;
 mod url;
@@ -15,4 +16,5 @@ pub use endpoint::{
     DisabledBy, NewWebhook, Webhook, WebhookAction, WebhookChange, WebhookError, WebhookPatch, WebhookStatus,
 };
 pub use event::{EventFilter, EventFilterError, EventType};
+pub use lead::{ExpiryLead, ExpiryLeadError};
 pub use url::{WebhookUrl, WebhookUrlError, MAX_URL_BYTES};

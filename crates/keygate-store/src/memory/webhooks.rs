@@ -198,19 +198,15 @@ impl WebhookStore for MemoryStore {
         self.write().announce_once(event, notice)
     }
 
-    async fn expiry_due(
-        &self,
-        now: DateTime<Utc>,
-        lead: chrono::Duration,
-        limit: u32,
-    ) -> Result<Vec<ExpiryDue>, StoreError> {
+    async fn expiry_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ExpiryDue>, StoreError> {
         let state = self.read();
         let mut due: Vec<ExpiryDue> = state
             .keys
             .values()
             .filter(|r| matches!(r.key.state, KeyState::Active | KeyState::Suspended | KeyState::RevocationPending))
             .filter_map(|r| {
-                let at = r.key.expiry.at().filter(|at| *at <= now + lead)?;
+                let lead = state.tenants.get(&r.key.tenant)?.policy.webhook_expiry_lead_days.as_days();
+                let at = r.key.expiry.at().filter(|at| *at <= now + chrono::Duration::days(i64::from(lead)))?;
                 let event_type = if at <= now { EventType::KeyExpired } else { EventType::KeyExpiring };
                 let given = state.webhooks.notices.contains(&(r.key.id, event_type.as_str().to_owned()));
                 (!given).then(|| ExpiryDue { tenant: r.key.tenant.clone(), key: r.key.id, expires_at: at, event_type })

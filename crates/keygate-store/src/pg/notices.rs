@@ -53,22 +53,18 @@ pub(super) async fn announce_once_alone(pool: &PgPool, event: &OutboxEvent, noti
 }
 
 /// The keys whose expiry is to be announced.
-pub(super) async fn expiry_due(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-    lead: chrono::Duration,
-    limit: u32,
-) -> Result<Vec<ExpiryDue>, StoreError> {
+pub(super) async fn expiry_due(pool: &PgPool, now: DateTime<Utc>, limit: u32) -> Result<Vec<ExpiryDue>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT k.tenant_id, k.key_id, k.expires_at, \
            CASE WHEN k.expires_at <= $1 THEN 'key.expired' ELSE 'key.expiring' END AS event_type \
-         FROM keys k WHERE k.expires_at IS NOT NULL AND k.expires_at <= $2 AND k.state IN {LIVE} \
+         FROM keys k JOIN tenants t ON t.tenant_id = k.tenant_id \
+         WHERE k.expires_at IS NOT NULL AND k.state IN {LIVE} \
+           AND k.expires_at <= $1 + make_interval(days => t.webhook_expiry_lead_days) \
            AND NOT EXISTS (SELECT 1 FROM webhook_notices n WHERE n.tenant_id = k.tenant_id AND n.key_id = k.key_id \
              AND n.notice = CASE WHEN k.expires_at <= $1 THEN 'key.expired' ELSE 'key.expiring' END) \
-         ORDER BY k.expires_at LIMIT $3"
+         ORDER BY k.expires_at LIMIT $2"
     ))
     .bind(now)
-    .bind(now + lead)
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await

@@ -25,7 +25,7 @@ use crate::model::{PendingPolicy, Tenant};
 
 /// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$36` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 40] = [
+pub(super) const TENANT_FIELDS: [&str; 42] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -66,6 +66,8 @@ pub(super) const TENANT_FIELDS: [&str; 40] = [
     "scope_catalogue",
     "pending_scope_catalogue_set",
     "pending_scope_catalogue",
+    "webhook_expiry_lead_days",
+    "pending_webhook_expiry_lead_days",
 ];
 
 /// A tenant's fields as owned parameter values.
@@ -117,7 +119,7 @@ impl TenantParams {
         })
     }
 
-    /// Binds `$1..$40` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$42` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let patch = self.patch.clone().unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
@@ -166,6 +168,8 @@ impl TenantParams {
             // As the cap: `Some(None)` (remove the catalogue) is "set, no catalogue".
             .bind(patch.scope_catalogue.as_ref().map(|_| true))
             .bind(&self.pending_scope_catalogue)
+            .bind(i32::try_from(self.policy.webhook_expiry_lead_days.as_days()).unwrap_or(i32::MAX))
+            .bind(patch.webhook_expiry_lead_days.map(|d| i32::try_from(d.as_days()).unwrap_or(i32::MAX)))
     }
 }
 
@@ -190,6 +194,7 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
             scope_catalogue: get::<Option<Value>>(row, "scope_catalogue")?
                 .map(|v| catalogue(v, "scope_catalogue"))
                 .transpose()?,
+            webhook_expiry_lead_days: lead(get(row, "webhook_expiry_lead_days")?, "webhook_expiry_lead_days")?,
         },
         pending_policy: pending_policy(row)?,
         timezone_change: timezone_change(row)?,
@@ -197,6 +202,14 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
         updated_at: get(row, "updated_at")?,
         version: from_db(get(row, "version")?, "version")?,
     })
+}
+
+/// A webhook expiry lead's days.
+fn lead(days: i32, name: &str) -> Result<keygate_domain::webhook::ExpiryLead, StoreError> {
+    u32::try_from(days)
+        .ok()
+        .and_then(|d| keygate_domain::webhook::ExpiryLead::days(d).ok())
+        .ok_or_else(|| corrupt(name, "out of range"))
 }
 
 /// A reveal window's hours.
@@ -231,6 +244,9 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
             .map(|hours| window(hours, "pending_reveal_window_hours"))
             .transpose()?,
         scope_catalogue: pending_scope_catalogue(row)?,
+        webhook_expiry_lead_days: get::<Option<i32>>(row, "pending_webhook_expiry_lead_days")?
+            .map(|days| lead(days, "pending_webhook_expiry_lead_days"))
+            .transpose()?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;
     let requested_for = parsed_opt(row, "pending_requested_for", str::parse::<ActorId>)?;

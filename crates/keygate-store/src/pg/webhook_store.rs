@@ -55,13 +55,8 @@ impl WebhookStore for PgStore {
         notices::announce_once_alone(self.pool(), event, notice).await
     }
 
-    async fn expiry_due(
-        &self,
-        now: DateTime<Utc>,
-        lead: chrono::Duration,
-        limit: u32,
-    ) -> Result<Vec<ExpiryDue>, StoreError> {
-        notices::expiry_due(self.pool(), now, lead, limit).await
+    async fn expiry_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ExpiryDue>, StoreError> {
+        notices::expiry_due(self.pool(), now, limit).await
     }
 
     async fn redeliver(

@@ -36,6 +36,7 @@ pub fn tenant(id: &str) -> Tenant {
             reveal: keygate_domain::RevealPolicy::OnCreate,
             reveal_window_hours: keygate_domain::RevealWindow::hours(5).unwrap(),
             scope_catalogue: None,
+            webhook_expiry_lead_days: keygate_domain::webhook::ExpiryLead::DEFAULT,
         },
         pending_policy: None,
         timezone_change: None,

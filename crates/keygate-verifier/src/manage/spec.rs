@@ -77,6 +77,8 @@ pub struct TenantPatch {
     pub reveal_window_hours: Option<keygate_domain::RevealWindow>,
     /// The scope catalogue set anew (`Some(None)` removes it).
     pub scope_catalogue: Option<Option<ScopeCatalogue>>,
+    /// Days of warning before a key expires (`key.expiring`).
+    pub webhook_expiry_lead_days: Option<keygate_domain::webhook::ExpiryLead>,
 }
 
 impl TenantPatch {
@@ -96,6 +98,7 @@ impl TenantPatch {
             reveal: self.reveal,
             reveal_window_hours: self.reveal_window_hours,
             scope_catalogue: self.scope_catalogue.clone(),
+            webhook_expiry_lead_days: self.webhook_expiry_lead_days,
         }
     }
 }

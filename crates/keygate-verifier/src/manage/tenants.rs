@@ -176,6 +176,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "reveal": p.reveal.as_str(),
             "reveal_window_hours": p.reveal_window_hours.as_hours(),
             "scope_catalogue": p.scope_catalogue.as_ref().map(super::scopes::catalogue_summary),
+            "webhook_expiry_lead_days": p.webhook_expiry_lead_days.as_days(),
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -198,6 +199,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             reveal,
             reveal_window_hours,
             scope_catalogue,
+            webhook_expiry_lead_days,
         } = &p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
@@ -219,6 +221,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
                 None => serde_json::json!("unchanged"),
                 Some(c) => c.as_ref().map_or(serde_json::Value::Null, super::scopes::catalogue_summary),
             },
+            "webhook_expiry_lead_days": webhook_expiry_lead_days.map(keygate_domain::webhook::ExpiryLead::as_days),
         })
     });
     let mut details = serde_json::Map::new();

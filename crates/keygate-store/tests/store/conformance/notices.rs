@@ -9,7 +9,7 @@ use crate::fixtures::*;
 
 /// What the scan lists: (key, event).
 async fn due(store: &Store, at: chrono::DateTime<chrono::Utc>) -> Vec<(keygate_domain::KeyId, EventType)> {
-    let listed = store.expiry_due(at, Days::days(7), 10).await.unwrap();
+    let listed = store.expiry_due(at, 10).await.unwrap();
     listed.into_iter().map(|d| (d.key, d.event_type)).collect()
 }
 
@@ -21,7 +21,7 @@ pub async fn racing_notices_of_one_key_are_given_once_and_the_scan_moves_on(a: S
     assert!(due(&a, expires - Days::days(8)).await.is_empty(), "8 days ahead: not yet news");
     let soon = expires - Days::days(6);
     assert_eq!(due(&b, soon).await, [(key.id, EventType::KeyExpiring)], "a key awaiting approval is not listed");
-    let notice = b.expiry_due(soon, Days::days(7), 10).await.unwrap().remove(0);
+    let notice = b.expiry_due(soon, 10).await.unwrap().remove(0);
     let tasks: Vec<_> = (0..20)
         .map(|n| {
             let store = if n % 2 == 0 { a.clone() } else { b.clone() };
@@ -38,7 +38,7 @@ pub async fn racing_notices_of_one_key_are_given_once_and_the_scan_moves_on(a: S
 
     let past = expires + Days::seconds(1);
     assert_eq!(due(&a, past).await, [(key.id, EventType::KeyExpired)], "expired: the other notice");
-    let gone = a.expiry_due(past, Days::days(7), 10).await.unwrap().remove(0);
+    let gone = a.expiry_due(past, 10).await.unwrap().remove(0);
     assert!(b.announce_once(&gone.event(past), gone.notice()).await.unwrap());
     assert!(!a.announce_once(&gone.event(past), gone.notice()).await.unwrap(), "once");
     assert!(due(&b, past + Days::days(30)).await.is_empty(), "nothing more, ever");

@@ -49,13 +49,8 @@ impl WebhookStore for FlakyStore {
         self.enter()?.announce_once(event, notice).await
     }
 
-    async fn expiry_due(
-        &self,
-        now: DateTime<Utc>,
-        lead: chrono::Duration,
-        limit: u32,
-    ) -> Result<Vec<ExpiryDue>, StoreError> {
-        self.enter()?.expiry_due(now, lead, limit).await
+    async fn expiry_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ExpiryDue>, StoreError> {
+        self.enter()?.expiry_due(now, limit).await
     }
 
     async fn redeliver(
