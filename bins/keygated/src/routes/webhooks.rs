@@ -128,6 +128,7 @@ pub async fn approve(
 #[utoipa::path(operation_id = "rotateWebhookSecret", post, path = "/v1/tenants/{tenant}/webhooks/{id}/rotate-secret",
     tag = "webhooks", params(("tenant" = TenantIdText, Path), ("id" = String, Path)),
     responses((status = 200, description = "The endpoint and its new secret, shown once", body = WebhookWithSecret),
+        (status = 400, description = "INVALID_REQUEST"),
         (status = 409, description = "CONFLICT")),
     security(("bearer" = []), ("apiKey" = [])))]
 pub async fn rotate_secret(
