@@ -263,4 +263,5 @@ on_both_backends_clocked_with_webhooks!(
     notices::an_expiry_is_announced_once_coming_and_once_passed,
     notices::a_daily_volume_is_announced_at_80_and_100_percent_once,
     notices::a_tenants_lead_time_decides_when_expiry_is_news,
+    notices::an_endpoint_failing_every_attempt_for_three_days_is_disabled,
 );
