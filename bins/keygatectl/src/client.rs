@@ -124,7 +124,8 @@ fn answer(response: reqwest::blocking::Response) -> Result<Value, CliError> {
         return Ok(body.unwrap_or(Value::Null));
     }
     let field = |name: &str| body.as_ref().and_then(|b| b[name].as_str()).map(str::to_owned);
-    let code = field("code").unwrap_or_else(|| status.canonical_reason().unwrap_or("ERROR").to_uppercase().replace(' ', "_"));
+    let code =
+        field("code").unwrap_or_else(|| status.canonical_reason().unwrap_or("ERROR").to_uppercase().replace(' ', "_"));
     let detail = field("detail").unwrap_or_else(|| text.lines().next().unwrap_or("").chars().take(200).collect());
     if status.is_server_error() {
         return Err(CliError::Unavailable(format!("{} {code}: {detail}", status.as_u16())));

@@ -51,9 +51,8 @@ pub fn resolve(global: &Global) -> Result<Settings, CliError> {
             let path = config_path().ok_or_else(|| {
                 CliError::usage("--profile needs $XDG_CONFIG_HOME or $HOME to find keygate/config.toml")
             })?;
-            let file = read_config(&path)?.ok_or_else(|| {
-                CliError::usage(format!("profile {name}: {} does not exist", path.display()))
-            })?;
+            let file = read_config(&path)?
+                .ok_or_else(|| CliError::usage(format!("profile {name}: {} does not exist", path.display())))?;
             file.profiles.get(name).cloned().ok_or_else(|| {
                 CliError::usage(format!("profile {name}: no [profiles.{name}] table in {}", path.display()))
             })?

@@ -15,14 +15,25 @@ use crate::output::{note, out, Output, OutputMode};
 /// A secret's place in an answer: members from the root, `*` for every element of an array.
 pub type SecretPath = &'static [&'static str];
 
-/// Shows `value`, whose secrets sit at `paths`, as the global options ask.
-pub fn show(output: &Output, mut value: Value, paths: &[SecretPath], file: Option<&Path>) -> Result<(), CliError> {
+/// Creates the `--secret-file` before the request that issues the secret, so that a file that
+/// cannot be written refuses the command instead of losing a secret the server already issued.
+pub fn prepare(file: Option<&Path>) -> Result<Option<NewSecretFile>, CliError> {
+    file.map(NewSecretFile::create).transpose()
+}
+
+/// Shows `value`, whose secrets sit at `paths`: into `file` when one was prepared, else as the
+/// global options ask.
+pub fn show(
+    output: &Output,
+    mut value: Value,
+    paths: &[SecretPath],
+    file: Option<NewSecretFile>,
+) -> Result<(), CliError> {
     let mut secrets = Vec::new();
     for path in paths {
         take(&mut value.clone(), path, &mut secrets);
     }
-    if let Some(file) = file {
-        let mut writer = NewSecretFile::create(file)?;
+    if let Some(mut writer) = file {
         for secret in &secrets {
             writer.line(secret)?;
         }
@@ -30,7 +41,7 @@ pub fn show(output: &Output, mut value: Value, paths: &[SecretPath], file: Optio
             take(&mut value, path, &mut Vec::new());
         }
         output.object(&value)?;
-        note(&format!("{} secret(s) written to {} (mode 0600)", secrets.len(), file.display()));
+        note(&format!("{} secret(s) written to {} (mode 0600)", secrets.len(), writer.path.display()));
         return Ok(());
     }
     if output.mode == OutputMode::Table {
@@ -75,10 +86,20 @@ fn take(value: &mut Value, path: &[&str], found: &mut Vec<String>) {
 }
 
 /// A file created for secrets: new (never an existing one, which someone else may have prepared),
-/// mode 0600 from its creation, one secret per line.
+/// mode 0600 from its creation, one secret per line. Removed again if nothing was written to it (the
+/// request failed), so a corrected re-run may use the same name.
 pub struct NewSecretFile {
     file: std::fs::File,
     path: PathBuf,
+    written: bool,
+}
+
+impl Drop for NewSecretFile {
+    fn drop(&mut self) {
+        if !self.written {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl NewSecretFile {
@@ -94,10 +115,11 @@ impl NewSecretFile {
                 CliError::usage(format!("{}: {e}", path.display()))
             }
         })?;
-        Ok(Self { file, path: path.to_owned() })
+        Ok(Self { file, path: path.to_owned(), written: false })
     }
 
     pub fn line(&mut self, text: &str) -> Result<(), CliError> {
+        self.written = true;
         writeln!(self.file, "{text}")
             .and_then(|()| self.file.flush())
             .map_err(|e| CliError::usage(format!("{}: {e}", self.path.display())))

@@ -26,7 +26,8 @@ pub fn object(value: &Value, colour: bool) -> String {
     let mut out = String::new();
     let width = cells.iter().map(|c| c[0].chars().count()).max().unwrap_or(0);
     for row in &cells {
-        let value = if colour && is_state(row[0].rsplit('.').next().unwrap_or("")) { paint(&row[1]) } else { row[1].clone() };
+        let value =
+            if colour && is_state(row[0].rsplit('.').next().unwrap_or("")) { paint(&row[1]) } else { row[1].clone() };
         let _ = writeln!(out, "{:width$}  {value}", row[0]);
     }
     out

@@ -8,8 +8,14 @@ use super::{list, Ctx};
 use crate::error::CliError;
 use crate::table::Column;
 
-const COLUMNS: &[Column] =
-    &[("SEQ", "seq"), ("AT", "at"), ("ACTOR", "actor"), ("ACTION", "action"), ("KEY_ID", "key_id"), ("REASON", "reason")];
+const COLUMNS: &[Column] = &[
+    ("SEQ", "seq"),
+    ("AT", "at"),
+    ("ACTOR", "actor"),
+    ("ACTION", "action"),
+    ("KEY_ID", "key_id"),
+    ("REASON", "reason"),
+];
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
@@ -28,8 +34,7 @@ pub enum AuditCommand {
 pub fn run(ctx: &Ctx, command: AuditCommand) -> Result<(), CliError> {
     match command {
         AuditCommand::List { key_id, page } => {
-            let query =
-                [("key_id", key_id), ("limit", page.limit.map(|l| l.to_string())), ("cursor", page.cursor)];
+            let query = [("key_id", key_id), ("limit", page.limit.map(|l| l.to_string())), ("cursor", page.cursor)];
             list(ctx, &ctx.tenant_path("/audit")?, &query, COLUMNS)
         }
         AuditCommand::Verify => {
@@ -38,10 +43,7 @@ pub fn run(ctx: &Ctx, command: AuditCommand) -> Result<(), CliError> {
             if answer["valid"].as_bool() == Some(true) {
                 Ok(())
             } else {
-                Err(CliError::Denied(format!(
-                    "the audit chain is broken at entry {}",
-                    answer["first_bad_sequence"]
-                )))
+                Err(CliError::Denied(format!("the audit chain is broken at entry {}", answer["first_bad_sequence"])))
             }
         }
     }

@@ -191,8 +191,9 @@ pub fn run(ctx: &Ctx, command: KeyCommand) -> Result<(), CliError> {
     };
     match command {
         KeyCommand::Create { create, secret_file } => {
+            let sink = secret::prepare(secret_file.as_deref())?;
             let created = ctx.client.post(&ctx.tenant_path("/keys")?, Some(&create.body()?))?;
-            secret::show(&ctx.out, created, &[&["secret"]], secret_file.as_deref())
+            secret::show(&ctx.out, created, &[&["secret"]], sink)
         }
         KeyCommand::List { state, environment, account_id, external_id, expiring_within_days, page } => {
             let query = [
@@ -238,12 +239,14 @@ pub fn run(ctx: &Ctx, command: KeyCommand) -> Result<(), CliError> {
         KeyCommand::RejectResume(k) => post(&k.id, "/resume/reject", None),
         KeyCommand::Rotate { id, overlap_seconds, secret_file } => {
             let body = overlap_seconds.map(|s| json!({ "overlap_seconds": s }));
+            let sink = secret::prepare(secret_file.as_deref())?;
             let created = ctx.client.post(&path(&id, "/rotate")?, body.as_ref())?;
-            secret::show(&ctx.out, created, &[&["secret"]], secret_file.as_deref())
+            secret::show(&ctx.out, created, &[&["secret"]], sink)
         }
         KeyCommand::Reveal { id, secret_file } => {
+            let sink = secret::prepare(secret_file.as_deref())?;
             let revealed = ctx.client.post(&path(&id, "/secret")?, None)?;
-            secret::show(&ctx.out, revealed, &[&["secret"]], secret_file.as_deref())
+            secret::show(&ctx.out, revealed, &[&["secret"]], sink)
         }
         KeyCommand::Usage(k) => {
             let usage = ctx.client.get(&path(&k.id, "/usage")?, &[])?;

@@ -95,7 +95,10 @@ pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<(), CliError> {
                                 let line = json!({"line": entry.line, "id": answer["key"]["id"],
                                     "name": answer["key"]["name"], "secret": secret});
                                 if let Err(e) = secrets.line(&line.to_string()) {
-                                    failures.push((entry.line, failure(entry, None, "SECRET_NOT_WRITTEN", &e.to_string(), None)));
+                                    failures.push((
+                                        entry.line,
+                                        failure(entry, None, "SECRET_NOT_WRITTEN", &e.to_string(), None),
+                                    ));
                                 }
                             }
                         }
@@ -173,9 +176,13 @@ fn read_entries(path: &Path) -> Result<Vec<Entry>, CliError> {
         if line.trim().is_empty() {
             continue;
         }
-        let body = serde_json::from_str::<Value>(line)
-            .map_err(|e| format!("not JSON: {e}"))
-            .and_then(|v| if v.is_object() { Ok(v) } else { Err("not a JSON object".to_owned()) });
+        let body = serde_json::from_str::<Value>(line).map_err(|e| format!("not JSON: {e}")).and_then(|v| {
+            if v.is_object() {
+                Ok(v)
+            } else {
+                Err("not a JSON object".to_owned())
+            }
+        });
         let name = body.as_ref().ok().and_then(|b| b["name"].as_str()).map(str::to_owned);
         entries.push(Entry { line: index as u64 + 1, name, body });
     }
@@ -225,7 +232,8 @@ fn csv_entries(text: &str) -> Result<Vec<Entry>, CliError> {
 }
 
 fn csv_body(get: &dyn Fn(&str) -> Option<String>) -> Result<Value, String> {
-    let words = |column: &str| get(column).map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    let words =
+        |column: &str| get(column).map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
     let owned = |column: &str| get(column);
     let fields = CreateFields {
         name: get("name").ok_or("no name")?,

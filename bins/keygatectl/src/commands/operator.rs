@@ -77,13 +77,15 @@ pub fn run(ctx: &Ctx, command: OperatorCommand) -> Result<(), CliError> {
     match command {
         OperatorCommand::Invite { name, email, roles, secret_file } => {
             let body = json!({ "name": name, "email": email, "roles": roles });
+            let sink = secret::prepare(secret_file.as_deref())?;
             let invited = ctx.client.post(&ctx.tenant_path("/operators")?, Some(&body))?;
-            secret::show(&ctx.out, invited, &[&["invitation"]], secret_file.as_deref())
+            secret::show(&ctx.out, invited, &[&["invitation"]], sink)
         }
         OperatorCommand::List => list(ctx, &ctx.tenant_path("/operators")?, &[], COLUMNS),
         OperatorCommand::Approve { id, secret_file } => {
+            let sink = secret::prepare(secret_file.as_deref())?;
             let decided = ctx.client.post(&one(&id, "/approve")?, None)?;
-            secret::show(&ctx.out, decided, &[&["invitation"], &["invitation_2"]], secret_file.as_deref())
+            secret::show(&ctx.out, decided, &[&["invitation"], &["invitation_2"]], sink)
         }
         OperatorCommand::Reject { id } => ctx.out.object(&ctx.client.post(&one(&id, "/reject")?, None)?),
         OperatorCommand::Disable { id, reason } => {
@@ -98,8 +100,9 @@ pub fn run(ctx: &Ctx, command: OperatorCommand) -> Result<(), CliError> {
             if let Some(second) = halves.next() {
                 body["invitation_2"] = json!(second);
             }
+            let sink = secret::prepare(secret_file.as_deref())?;
             let claimed = ctx.client.call_anonymous(reqwest::Method::POST, "/v1/operators/claim", Some(&body))?;
-            secret::show(&ctx.out, claimed, &[&["token"]], secret_file.as_deref())
+            secret::show(&ctx.out, claimed, &[&["token"]], sink)
         }
     }
 }

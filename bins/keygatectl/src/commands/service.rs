@@ -43,8 +43,9 @@ pub fn run(ctx: &Ctx, command: ServiceCommand) -> Result<(), CliError> {
     match command {
         ServiceCommand::Create { name, serves, all_tenants, secret_file } => {
             let tenants = if all_tenants { json!("*") } else { json!(serves) };
+            let sink = secret::prepare(secret_file.as_deref())?;
             let created = ctx.client.post("/v1/services", Some(&json!({ "name": name, "tenants": tenants })))?;
-            secret::show(&ctx.out, created, &[&["token"]], secret_file.as_deref())
+            secret::show(&ctx.out, created, &[&["token"]], sink)
         }
         ServiceCommand::List => list(ctx, "/v1/services", &[], COLUMNS),
         ServiceCommand::Disable { id } => {

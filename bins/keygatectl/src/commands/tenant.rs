@@ -120,8 +120,9 @@ pub fn run(ctx: &Ctx, command: TenantCommand) -> Result<(), CliError> {
             if let Some(policy) = policy.body() {
                 body["policy"] = policy;
             }
+            let sink = secret::prepare(secret_file.as_deref())?;
             let created = ctx.client.post("/v1/tenants", Some(&body))?;
-            secret::show(&ctx.out, created, &[&["invitations", "*", "invitation"]], secret_file.as_deref())
+            secret::show(&ctx.out, created, &[&["invitations", "*", "invitation"]], sink)
         }
         TenantCommand::Show => ctx.out.object(&ctx.client.get(&ctx.tenant_path("")?, &[])?),
         TenantCommand::Policy { name, policy } => {

@@ -81,8 +81,9 @@ pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<(), CliError> {
             if let Some(description) = description {
                 body["description"] = json!(description);
             }
+            let sink = secret::prepare(secret_file.as_deref())?;
             let created = ctx.client.post(&ctx.tenant_path("/webhooks")?, Some(&body))?;
-            secret::show(&ctx.out, created, &[&["secret"]], secret_file.as_deref())
+            secret::show(&ctx.out, created, &[&["secret"]], sink)
         }
         WebhookCommand::List => list(ctx, &ctx.tenant_path("/webhooks")?, &[], COLUMNS),
         WebhookCommand::Approve { id } => ctx.out.object(&ctx.client.post(&one(&id, "/approve")?, None)?),
