@@ -2,6 +2,7 @@
 //! (its own `$HOME` and `$XDG_CONFIG_HOME` in a scratch directory, `KEYGATE_URL` pointing at the
 //! server) plus what the step adds, and returns its exit code and both output streams.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -121,11 +122,12 @@ impl Ctl {
         let mut text = String::new();
         for name in names {
             let token = self.path(&format!("{name}.token"));
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "[profiles.{name}]\nurl = \"{}\"\ntoken_file = \"{}\"\ntenant = \"acme\"\n\n",
                 self.url,
                 token.display()
-            ));
+            );
         }
         self.file("config/keygate/config.toml", &text, mode)
     }
