@@ -21,14 +21,14 @@ pub enum LeakCommand {
         /// A file (or - for standard input): one token a line, or the JSON array of the leak API
         #[arg(long, value_name = "PATH")]
         file: PathBuf,
-        /// Where the tokens were found
-        #[arg(long)]
-        url: Option<String>,
+        /// Where the tokens were found (each entry's `url`; `--url` is keygated's own address)
+        #[arg(long, value_name = "URL")]
+        found_url: Option<String>,
     },
 }
 
 pub fn run(ctx: &Ctx, command: LeakCommand) -> Result<(), CliError> {
-    let LeakCommand::Report { file, url } = command;
+    let LeakCommand::Report { file, found_url } = command;
     let text = read_input(&file)?;
     let body = if text.starts_with('[') {
         serde_json::from_str(&text).map_err(|e| CliError::usage(format!("{}: {e}", file.display())))?
@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, command: LeakCommand) -> Result<(), CliError> {
             .filter(|l| !l.is_empty())
             .map(|token| {
                 let mut entry = json!({ "token": token, "type": "keygate_api_key", "source": "keygatectl" });
-                if let Some(url) = &url {
+                if let Some(url) = &found_url {
                     entry["url"] = json!(url);
                 }
                 entry

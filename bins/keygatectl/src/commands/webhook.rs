@@ -29,9 +29,9 @@ const DELIVERY_COLUMNS: &[Column] = &[
 pub enum WebhookCommand {
     /// Register an endpoint (admin; waits for a second admin); prints its signing secret once
     Create {
-        /// The https address to deliver to
-        #[arg(long)]
-        url: String,
+        /// The https address to deliver to (the API's `url`; `--url` is keygated's own address)
+        #[arg(long, value_name = "URL")]
+        endpoint_url: String,
         /// An event type, or * for all (repeatable)
         #[arg(long = "event", value_name = "EVENT")]
         events: Vec<String>,
@@ -76,8 +76,8 @@ pub enum WebhookCommand {
 pub fn run(ctx: &Ctx, command: WebhookCommand) -> Result<(), CliError> {
     let one = |id: &str, rest: &str| ctx.tenant_path(&format!("/webhooks/{}{rest}", segment(id)));
     match command {
-        WebhookCommand::Create { url, events, description, secret_file } => {
-            let mut body = json!({ "url": url, "events": events });
+        WebhookCommand::Create { endpoint_url, events, description, secret_file } => {
+            let mut body = json!({ "url": endpoint_url, "events": events });
             if let Some(description) = description {
                 body["description"] = json!(description);
             }

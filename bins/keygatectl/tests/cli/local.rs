@@ -51,6 +51,17 @@ fn a_profile_or_token_file_others_can_read_is_refused_with_the_fix() {
 }
 
 #[test]
+fn no_command_reuses_a_global_flag() {
+    // clap lets a subcommand's `--url` shadow the global one silently, sending the request elsewhere.
+    let help = keygatectl::cli::help_text();
+    for section in help.split("==> ").skip(1) {
+        for global in ["--url <", "--token-file <", "--tenant <", "--profile <", "--output <"] {
+            assert!(section.matches(global).count() <= 1, "{global} twice in: {}", section.lines().next().unwrap());
+        }
+    }
+}
+
+#[test]
 fn the_help_text_matches_its_snapshot() {
     let help = keygatectl::cli::help_text();
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

@@ -15,6 +15,7 @@ pub fn tutorial_then_import(server: &Server) {
     people(&ctl);
     key_life(&ctl);
     audit(&ctl);
+    the_other_key_commands(&ctl);
     import(&ctl);
 }
 
@@ -228,6 +229,65 @@ fn audit(ctl: &Ctl) {
     assert!(actions.len() > 3, "the log holds the story: {actions:?}");
 }
 
+/// A key changed, suspended and resumed, rotated, read, and reported leaked; webhooks listed.
+fn the_other_key_commands(ctl: &Ctl) {
+    let service = ctl.path("service.token").display().to_string();
+    let as_service = [("KEYGATE_TOKEN_FILE", service.as_str()), ("KEYGATE_TENANT", "acme")];
+    let mary = |args: &[&str]| ctl.run(&[], &[&["--profile", "mary"], args].concat());
+    let chuck = |args: &[&str]| ctl.run(&[], &[&["--profile", "chuck"], args].concat());
+    let secret_file = ctl.path("third.secret").display().to_string();
+    let created = mary(&[
+        "key",
+        "create",
+        "--name",
+        "Third",
+        "--scope",
+        "balance:read",
+        "--scope",
+        "payouts:write",
+        "--secret-file",
+        &secret_file,
+        "-o",
+        "json",
+    ])
+    .ok()
+    .json();
+    let id = created["key"]["id"].as_str().unwrap().to_owned();
+    chuck(&["key", "approve", &id]).ok();
+
+    let narrowed = mary(&["key", "change", &id, "--scope", "balance:read", "-o", "json"]).ok().json();
+    assert_eq!(narrowed["scopes"], json!(["balance:read"]), "a narrowing applies at once: {narrowed}");
+    let widened =
+        mary(&["key", "change", &id, "--scope", "balance:read", "--scope", "payouts:write", "-o", "json"]).ok().json();
+    assert_eq!(widened["pending_change"]["scopes"], json!(["balance:read", "payouts:write"]), "a widening waits");
+    chuck(&["key", "approve-change", &id]).ok();
+
+    assert_eq!(mary(&["key", "suspend", &id, "--reason", "checking", "-o", "json"]).ok().json()["state"], "suspended");
+    ctl.run(&as_service, &["verify", "--key-file", &secret_file]).exits(1);
+    mary(&["key", "resume", &id, "--reason", "checked"]).ok();
+    assert_eq!(chuck(&["key", "approve-resume", &id, "-o", "json"]).ok().json()["state"], "active");
+    ctl.run(&as_service, &["verify", "--key-file", &secret_file, "--scope", "payouts:write"]).ok();
+
+    let usage = mary(&["key", "usage", &id, "-o", "json"]).ok().json();
+    assert_eq!(usage["key_id"], json!(id), "{usage}");
+    let rotated = ctl.path("fourth.secret").display().to_string();
+    let successor = mary(&["key", "rotate", &id, "--secret-file", &rotated, "-o", "json"]).ok().json();
+    assert_eq!(successor["key"]["rotation"]["replaces"], json!(id), "{successor}");
+    assert!(std::fs::read_to_string(&rotated).unwrap().starts_with("kg_test_1"));
+
+    let labels = ctl
+        .run_with_input(
+            &as_service,
+            &["leak", "report", "--file", "-", "--found-url", "https://paste.example/1"],
+            &std::fs::read_to_string(&secret_file).unwrap(),
+        )
+        .ok();
+    assert!(labels.stdout.contains("true_positive"), "a live key reported: {}", labels.stdout);
+    assert!(!labels.stdout.contains("kg_test_1"), "the table does not repeat the token: {}", labels.stdout);
+    assert_eq!(mary(&["key", "show", &id, "-o", "json"]).ok().json()["state"], "suspended", "on_leak suspends");
+    ctl.run(&[], &["--profile", "ada", "webhook", "list"]).ok();
+}
+
 /// 200 keys with 3 bad lines: exactly those reported; fixed, a re-run creates them and skips the rest.
 fn import(ctl: &Ctl) {
     let bad = [17_usize, 88, 150];
@@ -305,9 +365,9 @@ fn import(ctl: &Ctl) {
     assert_eq!(std::fs::read_to_string(&report).unwrap(), "", "nothing failed");
 
     let exported = ctl.run(&[], &["--profile", "mary", "key", "export"]).ok().jsonl();
-    assert_eq!(exported.len(), 202, "the tutorial's two keys and the 200 imported");
+    assert_eq!(exported.len(), 204, "the four keys before and the 200 imported");
     let names: BTreeSet<&str> = exported.iter().filter_map(|k| k["name"].as_str()).collect();
-    assert_eq!(names.len(), 202, "each name once");
+    assert_eq!(names.len(), 204, "each name once");
     let text = serde_json::to_string(&exported).unwrap();
     assert!(issued.iter().all(|s| !text.contains(s["secret"].as_str().unwrap())), "an export holds no secret");
 }
