@@ -51,3 +51,33 @@ fn render_problem(status: u16, code: &str, detail: &str, field: Option<&str>) ->
         None => format!("{status} {code}: {detail}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CliError;
+
+    #[test]
+    fn a_problem_is_one_line_with_its_field_and_each_kind_has_its_exit_code() {
+        let refused = |field: Option<&str>| CliError::Refused {
+            status: 403,
+            code: "SELF_APPROVAL".into(),
+            detail: "a request cannot be approved by the operator who made it".into(),
+            field: field.map(str::to_owned),
+        };
+        assert_eq!(
+            refused(None).to_string(),
+            "403 SELF_APPROVAL: a request cannot be approved by the operator who made it"
+        );
+        assert_eq!(
+            refused(Some("scopes")).to_string(),
+            "403 SELF_APPROVAL: a request cannot be approved by the operator who made it (field: scopes)"
+        );
+        let codes = [
+            refused(None).exit_code(),
+            CliError::Denied(String::new()).exit_code(),
+            CliError::usage("x").exit_code(),
+            CliError::Unavailable(String::new()).exit_code(),
+        ];
+        assert_eq!(codes, [1, 1, 2, 3]);
+    }
+}

@@ -125,3 +125,6 @@ impl NewSecretFile {
             .map_err(|e| CliError::usage(format!("{}: {e}", self.path.display())))
     }
 }
+
+#[cfg(test)]
+mod tests;

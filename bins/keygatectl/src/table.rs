@@ -101,3 +101,6 @@ fn paint(text: &str) -> String {
     };
     format!("\u{1b}[{code}m{text}\u{1b}[0m")
 }
+
+#[cfg(test)]
+mod tests;
