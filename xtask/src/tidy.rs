@@ -18,6 +18,7 @@ const RANKS: &[(&str, u8)] = &[
     ("keygate-store", 2),
     ("keygate-verifier", 3),
     ("keygate-webhooks", 3),
+    ("keygate-gateway", 3),
     ("keygated", 4),
     ("wallet-api", 4),
     ("bench-floor", 4),

@@ -16,6 +16,7 @@ use keygate_webhooks::{ExpiryScan, RetrySchedule, ScanOptions, Sender, SenderOpt
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::gateway_routes::GatewayRoutes;
 use crate::leak_keys::LeakKeys;
 use crate::{routes, telemetry};
 
@@ -168,6 +169,12 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
         web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)).with_webhooks(webhooks));
     let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
     let verify_auth = web::Data::new(routes::VerifyAuth { required: config.verify_auth_required() });
+    let gateway = Arc::new(
+        GatewayRoutes::load(config.routes.as_deref())
+            .map_err(|reason| StartError::Setting { name: "KEYGATE_ROUTES", reason })?,
+    );
+    gateway.clone().reload_on_sighup();
+    let gateway = web::Data::from(gateway);
     let logged = request_log.clone().map(web::Data::new);
     let store_name = if config.database_url.is_some() { "PostgreSQL" } else { "the in-memory store" };
     let listener =
@@ -179,6 +186,7 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             .app_data(proxies.clone())
             .app_data(verify_auth.clone())
             .app_data(leak_keys.clone())
+            .app_data(gateway.clone())
             .configure(|cfg| {
                 // Registered only when on: `/v1/verify` notes its verdicts when it finds one.
                 if let Some(log) = &logged {

@@ -72,6 +72,8 @@ use crate::routes;
         routes::tenants::verify_audit,
         routes::verify::verify,
         routes::verify::release,
+        routes::authorize::authorize,
+        routes::authorize::authorize_path,
         routes::leaks::report,
         routes::services::create,
         routes::services::list,

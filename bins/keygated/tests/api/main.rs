@@ -9,6 +9,7 @@ mod currencies;
 mod dual_control;
 mod errors;
 mod faults;
+mod gateway;
 mod helpers;
 mod hostile;
 mod isolation;
