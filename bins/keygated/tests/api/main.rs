@@ -17,6 +17,7 @@ mod isolation_property;
 mod leaks;
 mod lifecycle;
 mod money;
+mod nginx;
 mod notices;
 mod openapi;
 mod own_postgres;
