@@ -207,7 +207,9 @@ fn parse_host(text: &str) -> Result<Host, UrlError> {
         return Err(UrlError::Colon);
     }
     let port = port
-        .map(|p| p.parse::<u16>().ok().filter(|&n| n > 0 && p.bytes().all(|b| b.is_ascii_digit())).ok_or(UrlError::Port))
+        .map(|p| {
+            p.parse::<u16>().ok().filter(|&n| n > 0 && p.bytes().all(|b| b.is_ascii_digit())).ok_or(UrlError::Port)
+        })
         .transpose()?;
     Ok(Host { name: name.to_owned(), port })
 }

@@ -148,7 +148,8 @@ impl Primary {
         let on_connect = Arc::clone(self);
         let on_acquire = Arc::clone(self);
         // `DatabaseUrl` has at least one host, so the fallback is never used.
-        let connect_options = self.hosts.get(index).or(self.hosts.first()).cloned().unwrap_or_else(PgConnectOptions::new);
+        let connect_options =
+            self.hosts.get(index).or(self.hosts.first()).cloned().unwrap_or_else(PgConnectOptions::new);
         options
             // The ping below replaces sqlx's, so a failed one can wake the watcher.
             .test_before_acquire(false)
@@ -197,7 +198,12 @@ async fn accepts(conn: &mut PgConnection, target: TargetSession) -> Result<bool,
 
 /// Waits for wakes and points `pool` at the first host that accepts writes, until `shutdown`
 /// resolves (its sender is dropped) or the pool closes. `current` is the host the pool starts on.
-pub(super) async fn watch(primary: Arc<Primary>, pool: PgPool, mut current: usize, mut shutdown: oneshot::Receiver<()>) {
+pub(super) async fn watch(
+    primary: Arc<Primary>,
+    pool: PgPool,
+    mut current: usize,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
@@ -224,7 +230,11 @@ pub(super) async fn watch(primary: Arc<Primary>, pool: PgPool, mut current: usiz
                 Some(index) if index == current => break,
                 Some(index) => {
                     let label = |i: usize| primary.labels.get(i).map_or("?", String::as_str);
-                    tracing::warn!(from = label(current), to = label(index), "the database primary moved; reconnecting there");
+                    tracing::warn!(
+                        from = label(current),
+                        to = label(index),
+                        "the database primary moved; reconnecting there"
+                    );
                     if let Some(options) = primary.hosts.get(index) {
                         pool.set_connect_options(options.clone());
                     }

@@ -47,7 +47,10 @@ mod database_url {
             (
                 "postgresql://kg:s3cret@a,b:6000/db?sslmode=require&target_session_attrs=any&application_name=x",
                 &["a", "b:6000"],
-                &["postgresql://kg:s3cret@a/db?sslmode=require&application_name=x", "postgresql://kg:s3cret@b:6000/db?sslmode=require&application_name=x"],
+                &[
+                    "postgresql://kg:s3cret@a/db?sslmode=require&application_name=x",
+                    "postgresql://kg:s3cret@b:6000/db?sslmode=require&application_name=x",
+                ],
                 TargetSession::Any,
                 "other parameters kept in order, target taken out, a port only on some",
             ),
