@@ -240,69 +240,9 @@ async fn a_failover_to_a_synchronous_standby_loses_nothing_acknowledged_and_both
     assert!(finished.is_ok(), "the load stopped");
     let answers = std::mem::take(&mut *log.lock().unwrap());
 
-    // Assert: failed closed while there was no primary, and nothing but 503 as a refusal.
-    let unexpected: Vec<String> = answers
-        .iter()
-        .filter_map(|x| match &x.outcome {
-            Outcome::Unexpected(what) => Some(format!("{:?} on {}: {what}", x.kind, x.process)),
-            _ => None,
-        })
-        .collect();
-    assert!(unexpected.is_empty(), "answers no request should get:\n{}", unexpected.join("\n"));
-    let in_gap = |x: &&Answer| x.sent >= stopped && x.received <= promoting;
-    let served_in_gap: Vec<String> = answers
-        .iter()
-        .filter(in_gap)
-        .filter(|x| matches!(x.outcome, Outcome::Acknowledged(_)) && x.kind != Kind::CachedVerify)
-        .map(|x| format!("{:?} on {} sent {:?} after the kill", x.kind, x.process, x.sent - stopped))
-        .collect();
-    assert!(served_in_gap.is_empty(), "acknowledged with no primary:\n{}", served_in_gap.join("\n"));
-    let refused_in_gap = answers.iter().filter(in_gap).filter(|x| x.outcome == Outcome::Refused).count();
-    assert!(refused_in_gap > 0, "requests were made, and refused, during the gap");
-    let cached_in_gap =
-        answers.iter().filter(in_gap).filter(|x| x.kind == Kind::CachedVerify && x.outcome != Outcome::Refused).count();
-
-    // Assert: every acknowledged write is on the new primary, once.
-    let acknowledged = |kind: Kind| -> Vec<&str> {
-        answers
-            .iter()
-            .filter(|x| x.kind == kind)
-            .filter_map(|x| match &x.outcome {
-                Outcome::Acknowledged(id) => Some(id.as_str()),
-                _ => None,
-            })
-            .collect()
-    };
-    let before_kill = |kind: Kind| answers.iter().filter(|x| x.kind == kind && x.received < stopped).count();
-    assert!(before_kill(Kind::Approve) > 0 && before_kill(Kind::Spend) > 0, "writes were acknowledged before the kill");
-    let spends = acknowledged(Kind::Spend);
-    assert_eq!(spends.iter().collect::<HashSet<_>>().len(), spends.len(), "no spend was acknowledged twice");
-    let keys: BTreeMap<String, String> = a
-        .all_keys(&ops)
-        .await
-        .into_iter()
-        .map(|k| (k["id"].as_str().unwrap().to_owned(), k["state"].as_str().unwrap().to_owned()))
-        .collect();
-    for id in acknowledged(Kind::Create) {
-        assert!(keys.contains_key(id), "acknowledged creation of {id} survived the failover");
-    }
-    for id in acknowledged(Kind::Approve) {
-        assert_eq!(keys[id], "active", "acknowledged approval of {id} survived the failover");
-    }
-    let audit = a.audit_log(&ops).await;
-    for (id, state) in &keys {
-        let count = |action: &str| audit.iter().filter(|(k, a)| k.as_deref() == Some(id) && a == action).count();
-        assert_eq!(count("key.requested"), 1, "{id} requested once");
-        assert_eq!(count("key.approved"), usize::from(state == "active"), "{id} is {state}: approved once or never");
-    }
-    let (_, spent) = a.usage_totals(&ops, &wallet_id).await;
-    let refused_spends = answers.iter().filter(|x| x.kind == Kind::Spend && x.outcome == Outcome::Refused).count();
-    // A spend refused while its commit was in flight may have committed; nothing else may differ.
-    let (acked, refused) = (Decimal::from(spends.len()), Decimal::from(refused_spends));
-    assert!(
-        spent >= acked && spent <= acked + refused,
-        "spent {spent} in the store, {acked} spends acknowledged, {refused} refused"
-    );
+    let answers = Answers(answers);
+    let (refused_in_gap, cached_in_gap) = answers.assert_failed_closed(stopped, promoting);
+    let spends = assert_nothing_lost(a, &ops, &answers, &wallet_id, stopped).await;
 
     // Assert: revocations approved after the failover reach both processes (LISTEN on the new primary).
     let mut reach = Vec::new();
@@ -314,13 +254,13 @@ async fn a_failover_to_a_synchronous_standby_loses_nothing_acknowledged_and_both
 
     let refused: Vec<usize> = (0..2)
         .map(|p| {
-            answers.iter().filter(|x| x.process == p && x.sent >= stopped && x.outcome == Outcome::Refused).count()
+            answers.0.iter().filter(|x| x.process == p && x.sent >= stopped && x.outcome == Outcome::Refused).count()
         })
         .collect();
     report(&format!(
         "failover: acknowledged {} spends and {} approvals; the gap (kill to promotion) lasted {:?}, promotion took {:?}",
-        spends.len(),
-        acknowledged(Kind::Approve).len(),
+        spends,
+        answers.acknowledged(Kind::Approve).len(),
         promoting - stopped,
         promoted - promoting
     ));
@@ -362,4 +302,95 @@ async fn wait_for_recovery(log: &Log, stopped: Instant, promoted: Instant, proce
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Every answer of the run.
+struct Answers(Vec<Answer>);
+
+impl Answers {
+    /// The ids acknowledged for `kind`, in the order the answers came.
+    fn acknowledged(&self, kind: Kind) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|x| x.kind == kind)
+            .filter_map(|x| match &x.outcome {
+                Outcome::Acknowledged(id) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Nothing but 503 as a refusal, and nothing acknowledged between the kill and the promotion but a
+    /// cached key without amount. Returns the refusals in that gap and the cached answers.
+    fn assert_failed_closed(&self, stopped: Instant, promoting: Instant) -> (usize, usize) {
+        let unexpected: Vec<String> = self
+            .0
+            .iter()
+            .filter_map(|x| match &x.outcome {
+                Outcome::Unexpected(what) => Some(format!("{:?} on {}: {what}", x.kind, x.process)),
+                _ => None,
+            })
+            .collect();
+        assert!(unexpected.is_empty(), "answers no request should get:\n{}", unexpected.join("\n"));
+        let in_gap = |x: &&Answer| x.sent >= stopped && x.received <= promoting;
+        let served_in_gap: Vec<String> = self
+            .0
+            .iter()
+            .filter(in_gap)
+            .filter(|x| matches!(x.outcome, Outcome::Acknowledged(_)) && x.kind != Kind::CachedVerify)
+            .map(|x| format!("{:?} on {} sent {:?} after the kill", x.kind, x.process, x.sent - stopped))
+            .collect();
+        assert!(served_in_gap.is_empty(), "acknowledged with no primary:\n{}", served_in_gap.join("\n"));
+        let refused = self.0.iter().filter(in_gap).filter(|x| x.outcome == Outcome::Refused).count();
+        assert!(refused > 0, "requests were made, and refused, during the gap");
+        let cached = self
+            .0
+            .iter()
+            .filter(in_gap)
+            .filter(|x| x.kind == Kind::CachedVerify && x.outcome != Outcome::Refused)
+            .count();
+        (refused, cached)
+    }
+}
+
+/// Every acknowledged creation, approval and spend is on the new primary, once. Returns the number of
+/// spends acknowledged.
+async fn assert_nothing_lost(
+    http: &Http,
+    ops: &Operators,
+    answers: &Answers,
+    wallet_id: &str,
+    stopped: Instant,
+) -> usize {
+    let before_kill = |kind: Kind| answers.0.iter().filter(|x| x.kind == kind && x.received < stopped).count();
+    assert!(before_kill(Kind::Approve) > 0 && before_kill(Kind::Spend) > 0, "writes were acknowledged before the kill");
+    let spends = answers.acknowledged(Kind::Spend);
+    assert_eq!(spends.iter().collect::<HashSet<_>>().len(), spends.len(), "no spend was acknowledged twice");
+    let keys: BTreeMap<String, String> = http
+        .all_keys(ops)
+        .await
+        .into_iter()
+        .map(|k| (k["id"].as_str().unwrap().to_owned(), k["state"].as_str().unwrap().to_owned()))
+        .collect();
+    for id in answers.acknowledged(Kind::Create) {
+        assert!(keys.contains_key(id), "acknowledged creation of {id} survived the failover");
+    }
+    for id in answers.acknowledged(Kind::Approve) {
+        assert_eq!(keys[id], "active", "acknowledged approval of {id} survived the failover");
+    }
+    let audit = http.audit_log(ops).await;
+    for (id, state) in &keys {
+        let count = |action: &str| audit.iter().filter(|(k, a)| k.as_deref() == Some(id) && a == action).count();
+        assert_eq!(count("key.requested"), 1, "{id} requested once");
+        assert_eq!(count("key.approved"), usize::from(state == "active"), "{id} is {state}: approved once or never");
+    }
+    let (_, spent) = http.usage_totals(ops, wallet_id).await;
+    let refused = answers.0.iter().filter(|x| x.kind == Kind::Spend && x.outcome == Outcome::Refused).count();
+    // A spend refused while its commit was in flight may have committed; nothing else may differ.
+    let (acked, refused) = (Decimal::from(spends.len()), Decimal::from(refused));
+    assert!(
+        spent >= acked && spent <= acked + refused,
+        "spent {spent} in the store, {acked} spends acknowledged, {refused} refused"
+    );
+    spends.len()
 }

@@ -77,8 +77,8 @@ pub(super) async fn run(
         };
         let received = tokio::select! {
             _ = &mut shutdown => return,
-            moved = moves.changed() => {
-                if moved.is_ok() {
+            change = moves.changed() => {
+                if change.is_ok() {
                     // The pool moved to another host: listen there, from a fresh connection.
                     listener = None;
                     send(Invalidation::All);

@@ -34,9 +34,12 @@ mod database_url {
         (hosts, singles, url.target())
     }
 
+    /// A URL, its hosts, the single-host URLs sqlx gets, the target, and why the case is there.
+    type Case = (&'static str, &'static [&'static str], &'static [&'static str], TargetSession, &'static str);
+
     #[test]
     fn libpq_multi_host_urls_become_one_sqlx_url_per_host() {
-        let cases: [(&str, &[&str], &[&str], TargetSession, &str); 6] = [
+        let cases: [Case; 6] = [
             (
                 "postgres://kg@h1:5432,h2:5433/keygate?target_session_attrs=read-write",
                 &["h1:5432", "h2:5433"],
