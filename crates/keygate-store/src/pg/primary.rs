@@ -4,8 +4,8 @@
 //! connection is checked (`SHOW transaction_read_only` must be `off` under `read-write`) and refused if
 //! it landed on a standby; every idle connection is pinged before it is handed out. A refusal, a
 //! failed ping, a lost `LISTEN` connection or any `Unavailable` answer wakes [`watch`], which tries the
-//! hosts in the URL's order and points the pool at the first that accepts writes, again and again
-//! with a bounded backoff while none does. When it moves the pool, connections made before are closed
+//! host in use and then the others in the URL's order, and points the pool at the first that accepts
+//! writes, again and again with a bounded backoff while none does. When it moves the pool, connections made before are closed
 //! as they come back, and the listener resubscribes (and its caches are emptied).
 //!
 //! It must never hand out a connection to a read-only server under `read-write` (a write would fail
@@ -196,7 +196,8 @@ async fn accepts(conn: &mut PgConnection, target: TargetSession) -> Result<bool,
     }
 }
 
-/// Waits for wakes and points `pool` at the first host that accepts writes, until `shutdown`
+/// Waits for wakes and keeps `pool` on the host in use while it accepts writes, else points it at the
+/// first other host (in the URL's order) that does, until `shutdown`
 /// resolves (its sender is dropped) or the pool closes. `current` is the host the pool starts on.
 pub(super) async fn watch(
     primary: Arc<Primary>,
@@ -216,7 +217,11 @@ pub(super) async fn watch(
             }
             let mut current_read_only = false;
             let mut found = None;
-            for index in 0..primary.hosts.len() {
+            // The host in use first: while it takes connections the pool stays there, so a server
+            // earlier in the list that comes back accepting writes (an old primary restarted by
+            // mistake) does not pull it back. Then the others in the URL's order.
+            let others = (0..primary.hosts.len()).filter(|&i| i != current);
+            for index in std::iter::once(current).chain(others) {
                 match primary.probe(index).await {
                     Found::Accepts => {
                         found = Some(index);
