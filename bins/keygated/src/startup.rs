@@ -113,6 +113,15 @@ fn start_webhook_worker(config: &Config, settings: &WebhookSettings, verifier: &
     tokio::spawn(scan.run(std::future::pending()));
 }
 
+/// What to say when the store cannot start: a URL that does not parse says why (its error never
+/// holds the password); anything else only that the database is unavailable.
+fn database_error(error: &keygate_store::StoreError) -> String {
+    match std::error::Error::source(error).and_then(|s| s.downcast_ref::<keygate_store::UrlError>()) {
+        Some(bad_url) => bad_url.to_string(),
+        None => error.to_string(),
+    }
+}
+
 /// Builds everything and binds the listener.
 pub async fn start(config: Config) -> Result<Running, StartError> {
     start_at(config, Arc::new(SystemClock)).await
@@ -129,7 +138,7 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             let mut options = PgStoreOptions::new(url.clone());
             options.acquire_timeout = config.store_timeout();
             options.max_connections = config.database_connections;
-            Arc::new(PgStore::connect(options).await.map_err(|e| StartError::Database(e.to_string()))?)
+            Arc::new(PgStore::connect(options).await.map_err(|e| StartError::Database(database_error(&e)))?)
         }
     };
     let operator_prefix = TokenPrefix::parse(&format!("{}op", config.key_prefix))

@@ -8,6 +8,7 @@ mod child;
 mod currencies;
 mod dual_control;
 mod errors;
+mod failover;
 mod faults;
 mod gateway;
 mod helpers;
