@@ -73,16 +73,20 @@ pub fn original<'h>(
     Ok(Original { method, path, convention: Convention::Envoy })
 }
 
+/// A method as sent: upper-case letters (HTTP methods are case-sensitive; `get` is not `GET`).
 fn method_of(text: &str) -> Option<String> {
     let text = text.trim();
-    (!text.is_empty() && text.len() <= 32 && text.bytes().all(|b| b.is_ascii_alphabetic()))
-        .then(|| text.to_ascii_uppercase())
+    (!text.is_empty() && text.len() <= 32 && text.bytes().all(|b| b.is_ascii_uppercase())).then(|| text.to_owned())
 }
 
-/// The path of an origin-form URI (`/a/b?q`), without its query or fragment.
+/// The path of an origin-form URI (`/a/b?q`), without its query. A `#` is refused: a request target
+/// has no fragment, and an upstream that does not cut there would route on what follows.
 fn path_of(uri: &str) -> Option<String> {
     let uri = uri.trim();
-    let path = uri.split(['?', '#']).next().unwrap_or_default();
+    if uri.contains('#') {
+        return None;
+    }
+    let path = uri.split('?').next().unwrap_or_default();
     (path.starts_with('/') && !path.starts_with("//") && path.bytes().all(|b| b.is_ascii_graphic()))
         .then(|| path.to_owned())
 }

@@ -3,8 +3,9 @@
 //!
 //! A gateway's original URI is the client's raw text (nginx's `$request_uri`), while the upstream
 //! routes on a normalized path. So a path that is not already in normal form (an empty, `.` or `..`
-//! segment, an encoded `/`, `\` or `.`, a backslash) matches no pattern: otherwise a client could
-//! make keygate judge one route while the upstream serves another.
+//! segment, hence a trailing `/`; an encoded `/`, `\`, `.`, `;` or NUL; a backslash; a `;` matrix
+//! parameter) is refused before any route is looked at, whatever the table's fallback: otherwise a
+//! client could make keygate judge one route (or the fallback) while the upstream serves another.
 
 use std::cmp::Ordering;
 
@@ -84,9 +85,14 @@ impl Pattern {
         self.segments.iter().any(|s| matches!(s, Segment::Param(n) if n == name))
     }
 
-    /// Matches `path` (no query): the captured parameters, decoded, or `None`.
+    /// Matches `path` (no query): the captured parameters, decoded, or `None` (also for a path not
+    /// in normal form).
     pub fn matches(&self, path: &str) -> Option<Vec<(&str, String)>> {
-        let parts = normal_segments(path)?;
+        self.matches_segments(&normal_segments(path)?)
+    }
+
+    /// Matches a path already split by [`normal_segments`].
+    pub(crate) fn matches_segments(&self, parts: &[&str]) -> Option<Vec<(&str, String)>> {
         if parts.len() != self.segments.len() {
             return None;
         }
@@ -99,6 +105,16 @@ impl Pattern {
             }
         }
         Some(captured)
+    }
+
+    /// Whether the path matches when the letter case of literal segments is ignored (what a
+    /// case-insensitive upstream would route to this pattern).
+    pub(crate) fn matches_folded(&self, parts: &[&str]) -> bool {
+        parts.len() == self.segments.len()
+            && self.segments.iter().zip(parts).all(|(segment, part)| match segment {
+                Segment::Literal(text) => decode(part).is_some_and(|p| p.eq_ignore_ascii_case(text)),
+                Segment::Param(_) => true,
+            })
     }
 
     /// Which of two patterns wins when both match: at the first segment where one has a literal and
@@ -137,13 +153,13 @@ fn segment(part: &str) -> Result<Segment, PatternError> {
 }
 
 /// The segments of a path in normal form, or `None` if it is not in normal form (see the module).
-fn normal_segments(path: &str) -> Option<Vec<&str>> {
+pub(crate) fn normal_segments(path: &str) -> Option<Vec<&str>> {
     let rest = path.strip_prefix('/')?;
     if rest.is_empty() {
         return Some(Vec::new());
     }
     let lower = rest.to_ascii_lowercase();
-    if rest.contains('\\') || ["%2f", "%5c", "%2e", "%00"].iter().any(|e| lower.contains(e)) {
+    if rest.contains(['\\', ';', '#']) || ["%2f", "%5c", "%2e", "%00", "%3b"].iter().any(|e| lower.contains(e)) {
         return None;
     }
     let parts: Vec<&str> = rest.split('/').collect();

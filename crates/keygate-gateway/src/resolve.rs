@@ -5,6 +5,7 @@ use keygate_domain::{AccountId, Amount, Currency, TenantId};
 use keygate_policy::{Money, RequestContext};
 
 use crate::original::Original;
+use crate::pattern::normal_segments;
 use crate::table::{Fallback, Route, RouteTable, TenantSource};
 
 /// Why the gateway refuses before any key is looked at (403, fail closed).
@@ -27,13 +28,20 @@ pub enum Refusal {
     /// The route's tenant or account segment is not one that can exist.
     #[error("the {0} in the path is not a valid id")]
     BadSegment(&'static str),
+    /// The path is not in normal form (see [`crate::Pattern`]): refused whatever the fallback.
+    #[error("the path is not in normal form (an empty, . or .. segment, a trailing /, ;, a backslash or an encoded /, \\, ., ; or NUL)")]
+    NotNormal,
+    /// The path differs only in letter case from a listed route it does not match: a case-insensitive
+    /// upstream would serve that route, so no other route (nor the fallback) may answer for it.
+    #[error("the path differs only in letter case from a listed route")]
+    CaseVariant,
 }
 
 impl Refusal {
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NoRoute { .. } => "NO_ROUTE",
+            Self::NoRoute { .. } | Self::NotNormal | Self::CaseVariant => "NO_ROUTE",
             Self::AmountRequired { .. } => "AMOUNT_REQUIRED",
             // A tenant that cannot exist is never the key's: the policy's own code.
             Self::BadSegment("tenant") => "WRONG_TENANT",
@@ -60,12 +68,20 @@ impl RouteTable {
         original: &Original,
         header: impl Fn(&str) -> Option<&'h str>,
     ) -> Result<Resolved<'_>, Refusal> {
+        let parts = normal_segments(&original.path).ok_or(Refusal::NotNormal)?;
         let mut best: Option<(&Route, Vec<(&str, String)>)> = None;
+        let mut folded = false;
         for route in self.routes.iter().filter(|r| r.method == original.method) {
-            let Some(params) = route.path.matches(&original.path) else { continue };
+            let Some(params) = route.path.matches_segments(&parts) else {
+                folded |= route.path.matches_folded(&parts);
+                continue;
+            };
             if best.as_ref().is_none_or(|(b, _)| route.path.specificity(&b.path).is_gt()) {
                 best = Some((route, params));
             }
+        }
+        if folded {
+            return Err(Refusal::CaseVariant);
         }
         let Some((route, params)) = best else {
             return match self.fallback {

@@ -44,7 +44,7 @@ fn each_gateways_headers_name_the_original_request_and_a_half_pair_is_refused() 
     let headers = |pairs: &'static [(&'static str, &'static str)]| {
         move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     };
-    let nginx = original(headers(&[("x-original-method", "post"), ("x-original-uri", "/a/b?x=1")]), "GET", "").unwrap();
+    let nginx = original(headers(&[("x-original-method", "POST"), ("x-original-uri", "/a/b?x=1")]), "GET", "").unwrap();
     assert_eq!((nginx.method.as_str(), nginx.path.as_str(), nginx.convention), ("POST", "/a/b", Convention::Nginx));
     let traefik = original(headers(&[("x-forwarded-method", "DELETE"), ("x-forwarded-uri", "/c")]), "GET", "").unwrap();
     assert_eq!(
@@ -75,9 +75,19 @@ fn each_gateways_headers_name_the_original_request_and_a_half_pair_is_refused() 
         original(headers(&[("x-forwarded-method", "GET"), ("x-forwarded-uri", "http://evil/x")]), "GET", ""),
         Err(OriginalError::BadUri("x-forwarded-uri"))
     );
+    for method in ["G T", "post"] {
+        let sent = [("x-original-method", method), ("x-original-uri", "/")];
+        let lookup = |name: &str| sent.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(
+            original(lookup, "GET", ""),
+            Err(OriginalError::BadMethod("x-original-method")),
+            "{method:?}: methods are case-sensitive"
+        );
+    }
     assert_eq!(
-        original(headers(&[("x-original-method", "G T"), ("x-original-uri", "/")]), "GET", ""),
-        Err(OriginalError::BadMethod("x-original-method"))
+        original(headers(&[("x-original-method", "GET"), ("x-original-uri", "/a#/b")]), "GET", ""),
+        Err(OriginalError::BadUri("x-original-uri")),
+        "a request target has no fragment"
     );
 }
 
@@ -134,6 +144,9 @@ fn a_money_route_needs_its_amount_and_currency_and_reads_its_account() {
 fn a_path_not_in_normal_form_matches_nothing_and_unlisted_routes_follow_the_default() {
     let table = RouteTable::parse(TABLE).unwrap();
     for path in [
+        "/api/v1/distributors/acme/balance/",
+        "/api/v1/distributors/acme/balance;jsessionid=1",
+        "/api/v1/distributors/acme/balance%3Bx",
         "/api/v1/distributors/acme/x/../balance",
         "/api/v1/distributors/acme/./balance",
         "/api/v1//distributors/acme/balance",
@@ -147,6 +160,20 @@ fn a_path_not_in_normal_form_matches_nothing_and_unlisted_routes_follow_the_defa
     let unlisted = resolve(&open, "GET", "/anything").unwrap();
     assert!(unlisted.route.is_none() && unlisted.context == keygate_policy::RequestContext::default());
     assert_eq!(resolve(&open, "GET", "/api/v1/distributors/acme/balance").unwrap().route.unwrap().line, 3);
+    // Not the fallback's either: a spelling an upstream may take for a listed route is refused.
+    for path in [
+        "/api/v1/distributors/acme/balance/",
+        "/api/v1/distributors/acme/./balance",
+        "/api/v1/distributors/acme/balance;x",
+        "/API/v1/distributors/acme/balance",
+        "/api/v1/distributors/acme/shops/s1/Cash-Out",
+    ] {
+        let method = if path.ends_with("Cash-Out") { "POST" } else { "GET" };
+        assert_eq!(resolve(&open, method, path).unwrap_err().code(), "NO_ROUTE", "{path} under authenticate");
+    }
+    // A parameter does not stand in for its literal sibling spelled in another case.
+    assert_eq!(resolve(&table, "GET", "/api/v1/distributors/acme/BALANCE").unwrap_err(), Refusal::CaseVariant);
+    assert_eq!(resolve(&table, "GET", "/api/v1/distributors/acme/Daily").unwrap().route.unwrap().line, 7);
 }
 
 #[test]

@@ -29,8 +29,9 @@ use crate::gateway_routes::GatewayRoutes;
 pub const SERVICE_HEADER: &str = "x-keygate-service";
 
 /// May this request pass? Answers 200 with `X-Keygate-Key-Id`, `X-Keygate-Tenant`,
-/// `X-Keygate-Environment`, `X-Keygate-Scopes` (and `X-Keygate-Spend-Id`, `X-Keygate-Remaining` when an
-/// amount was spent); 401, 403, 429 or 503 otherwise. Any method is accepted (Envoy forwards the
+/// `X-Keygate-Account` (empty for a key of the whole tenant), `X-Keygate-Environment`,
+/// `X-Keygate-Scopes`, `X-Keygate-Spend-Id` and `X-Keygate-Remaining` (empty unless an amount was
+/// spent); 401, 403, 429 or 503 otherwise. Any method is accepted (Envoy forwards the
 /// original one); the gateway's service credential goes in `X-Keygate-Service`.
 #[utoipa::path(operation_id = "authorize", get, path = "/v1/authorize", tag = "verify",
     params(
@@ -98,7 +99,13 @@ async fn decide(
         }
         None => None,
     };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    refuse_ambiguous_headers(headers)?;
+    // A header sent twice is no header: an upstream might read the other value than keygate did.
+    let header = |name: &str| {
+        let mut values = headers.get_all(name);
+        let first = values.next()?;
+        values.next().is_none().then(|| first.to_str().ok()).flatten()
+    };
     let tail = req.path().strip_prefix("/v1/authorize").unwrap_or_default();
     let original = original(header, req.method().as_str(), tail).map_err(|e| {
         Problem::new(StatusCode::FORBIDDEN, "NO_ROUTE", format!("the original request is unknown: {e}"))
@@ -127,29 +134,44 @@ async fn decide(
     outcome.map_err(|error| denied(&error, raw.is_empty()))
 }
 
-/// 200 and the key's headers.
-fn passed(verified: &Verified) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header(("x-keygate-key-id", verified.key_id.to_string()))
-        .insert_header(("x-keygate-tenant", verified.tenant.as_str()))
-        .insert_header(("x-keygate-environment", verified.environment.as_str()))
-        .insert_header((
-            "x-keygate-scopes",
-            verified.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
-        ));
-    if let Some(spend) = verified.spend {
-        response.insert_header(("x-keygate-spend-id", spend.to_string()));
+/// Headers that make the original request mean something other than what keygate is told: a method
+/// override (an upstream honouring it runs another route than the one judged), and a convention's
+/// header sent twice.
+const AMBIGUOUS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
+const ONCE: &[&str] = &["x-original-method", "x-original-uri", "x-forwarded-method", "x-forwarded-uri"];
+
+fn refuse_ambiguous_headers(headers: &actix_web::http::header::HeaderMap) -> Result<(), Problem> {
+    let refuse = |why: String| Problem::new(StatusCode::FORBIDDEN, "NO_ROUTE", why);
+    if let Some(name) = AMBIGUOUS.iter().find(|n| headers.contains_key(**n)) {
+        return Err(refuse(format!(
+            "a method override ({name}) is refused: the route judged must be the route served"
+        )));
     }
+    match ONCE.iter().find(|n| headers.get_all(**n).count() > 1) {
+        Some(name) => Err(refuse(format!("{name} was sent more than once"))),
+        None => Ok(()),
+    }
+}
+
+/// 200 and the key's headers: every one of them on every answer (empty when it does not apply), so a
+/// gateway that copies them upstream always replaces a client's own header of that name.
+fn passed(verified: &Verified) -> HttpResponse {
     let tightest =
         [verified.remaining_daily_volume, verified.remaining_weekly_volume, verified.remaining_monthly_volume]
             .into_iter()
             .flatten()
-            .min();
-    if let Some(remaining) = tightest.filter(|_| verified.spent.is_some()) {
-        response.insert_header(("x-keygate-remaining", remaining.to_string()));
-    }
-    response.finish()
+            .min()
+            .filter(|_| verified.spent.is_some());
+    let scopes = verified.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    HttpResponse::Ok()
+        .insert_header(("x-keygate-key-id", verified.key_id.to_string()))
+        .insert_header(("x-keygate-tenant", verified.tenant.as_str()))
+        .insert_header(("x-keygate-account", verified.account.as_ref().map_or("", |a| a.as_str())))
+        .insert_header(("x-keygate-environment", verified.environment.as_str()))
+        .insert_header(("x-keygate-scopes", scopes))
+        .insert_header(("x-keygate-spend-id", verified.spend.map(|s| s.to_string()).unwrap_or_default()))
+        .insert_header(("x-keygate-remaining", tightest.map(|r| r.to_string()).unwrap_or_default()))
+        .finish()
 }
 
 /// A verification refusal as the gateway must see it: its own status, but 400 as 403, and a request

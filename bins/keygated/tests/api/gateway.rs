@@ -76,7 +76,22 @@ async fn scenario(database_url: Option<&str>) {
         [key.as_str(), "acme", "live"]
     );
     assert_eq!(header(&passed, "x-keygate-scopes"), "balance:read,payments:write");
-    assert!(passed.headers.get("x-keygate-spend-id").is_none(), "nothing spent on a read");
+    // Every header on every answer, empty where it does not apply, so a gateway copying them upstream
+    // always replaces a client's own.
+    let empty = ["x-keygate-account", "x-keygate-spend-id", "x-keygate-remaining"];
+    assert!(
+        empty.iter().all(|h| passed.headers.get(*h).is_some_and(reqwest::header::HeaderValue::is_empty)),
+        "{:?}",
+        passed.headers
+    );
+
+    // What would make the upstream serve another route than the one judged is refused.
+    let overridden = [nginx[0], nginx[1], nginx[2], nginx[3], ("x-http-method-override", "DELETE")];
+    let refused = ask(&app, Method::GET, "/v1/authorize", &overridden).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::FORBIDDEN, "NO_ROUTE"), "a method override");
+    let twice = [nginx[0], nginx[1], nginx[2], nginx[3], ("x-original-uri", "/api/v1/distributors/other/balance")];
+    let refused = ask(&app, Method::GET, "/v1/authorize", &twice).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::FORBIDDEN, "NO_ROUTE"), "X-Original-URI twice");
 
     // Without the gateway's own credential: 401, saying so.
     let anonymous = ask(&app, Method::GET, "/v1/authorize", &nginx[1..]).await;
@@ -123,18 +138,30 @@ async fn scenario(database_url: Option<&str>) {
     assert!(header(&over, "retry-after").parse::<u64>().is_ok_and(|s| s > 0), "Retry-After in seconds");
     let unpriced = ask(&app, Method::POST, cash_out, &[svc, ("authorization", &bearer)]).await;
     assert_eq!((unpriced.status, unpriced.code()), (StatusCode::FORBIDDEN, "AMOUNT_REQUIRED"));
+    let two_amounts = [priced("1")[0], priced("1")[1], priced("1")[2], priced("1")[3], ("x-amount", "50")];
+    let doubled = ask(&app, Method::POST, cash_out, &two_amounts).await;
+    assert_eq!(doubled.code(), "AMOUNT_REQUIRED", "an amount sent twice is no amount");
     let precise = ask(&app, Method::POST, cash_out, &priced("1.5")).await;
     assert_eq!((precise.status, precise.code()), (StatusCode::FORBIDDEN, "AMOUNT_PRECISION"), "400 becomes 403");
     let read_as_write = ask(&app, Method::GET, cash_out, &priced("1")).await;
     assert_eq!(read_as_write.code(), "NO_ROUTE", "the method is part of the route");
 
     // The same request log as /v1/verify: every verdict about the key is a line.
-    // Lines are written behind the answers, every 250 ms.
-    let mut expected = vec!["OK", "OK", "WRONG_TENANT", "OK", "DAILY_VOLUME_EXCEEDED", "AMOUNT_PRECISION"];
+    let expected = ["OK", "OK", "WRONG_TENANT", "OK", "DAILY_VOLUME_EXCEEDED", "AMOUNT_PRECISION"];
+    assert_logged(&app, &ops.auditor, &key, &expected).await;
+    app.assert_no_secret_leaked();
+    app.stop().await;
+    let _ = std::fs::remove_file(routes);
+}
+
+/// The key's request log holds exactly `expected` (in any order); lines are written behind the
+/// answers, every 250 ms.
+async fn assert_logged(app: &TestApp, auditor: &str, key: &str, expected: &[&str]) {
+    let mut expected = expected.to_vec();
     expected.sort_unstable();
     let mut seen = Vec::new();
     for _ in 0..60 {
-        let log: Value = app.get(&format!("/v1/tenants/acme/keys/{key}/requests"), &ops.auditor).await.body;
+        let log: Value = app.get(&format!("/v1/tenants/acme/keys/{key}/requests"), auditor).await.body;
         seen = log["items"].as_array().unwrap().iter().map(|l| l["outcome"].as_str().unwrap().to_owned()).collect();
         seen.sort_unstable();
         if seen.len() >= expected.len() {
@@ -143,9 +170,6 @@ async fn scenario(database_url: Option<&str>) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(seen, expected, "one line per verification that named the key");
-    app.assert_no_secret_leaked();
-    app.stop().await;
-    let _ = std::fs::remove_file(routes);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
