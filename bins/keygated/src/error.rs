@@ -72,6 +72,13 @@ pub enum ApiError {
     /// 503: the store could not answer; nothing was done or allowed.
     #[error("the key store is unavailable; try again shortly")]
     Unavailable,
+    /// 403 (`/v1/authorize`): the gateway's original request matches no route of the table, or is
+    /// not one keygate can judge as the upstream will serve it.
+    #[error("{0}")]
+    NoRoute(String),
+    /// 403 (`/v1/authorize`): the route moves money and the request did not say how much.
+    #[error("{0}")]
+    AmountRequired(String),
 }
 
 impl ApiError {
@@ -81,7 +88,7 @@ impl ApiError {
     }
 
     /// The status table.
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
         let code = match self {
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
@@ -102,6 +109,8 @@ impl ApiError {
             Self::SecretAlreadyRevealed(_) => "SECRET_ALREADY_REVEALED",
             Self::RevealWindowClosed(_) => "REVEAL_WINDOW_CLOSED",
             Self::IdempotencyMismatch => "IDEMPOTENCY_MISMATCH",
+            Self::NoRoute(_) => "NO_ROUTE",
+            Self::AmountRequired(_) => "AMOUNT_REQUIRED",
         };
         (code_status(code), code)
     }
@@ -282,6 +291,8 @@ mod tests {
             ApiError::SecretAlreadyRevealed(String::new()),
             ApiError::RevealWindowClosed(String::new()),
             ApiError::IdempotencyMismatch,
+            ApiError::NoRoute(String::new()),
+            ApiError::AmountRequired(String::new()),
         ];
         for error in &every {
             let (status, code) = error.status_and_code();

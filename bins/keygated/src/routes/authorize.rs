@@ -89,7 +89,7 @@ async fn decide(
 ) -> Result<Verified, Problem> {
     let headers = req.headers();
     let service = match headers.get(SERVICE_HEADER).map(actix_web::http::header::HeaderValue::as_bytes) {
-        Some(token) => Some(manage.authenticate_service(token).await.map_err(|e| api_problem(ApiError::from(e)))?),
+        Some(token) => Some(manage.authenticate_service(token).await.map_err(|e| api_problem(&ApiError::from(e)))?),
         None if auth.is_none_or(|a| a.required) => {
             return Err(Problem::new(
                 StatusCode::UNAUTHORIZED,
@@ -107,9 +107,8 @@ async fn decide(
         values.next().is_none().then(|| first.to_str().ok()).flatten()
     };
     let tail = req.path().strip_prefix("/v1/authorize").unwrap_or_default();
-    let original = original(header, req.method().as_str(), tail).map_err(|e| {
-        Problem::new(StatusCode::FORBIDDEN, "NO_ROUTE", format!("the original request is unknown: {e}"))
-    })?;
+    let original = original(header, req.method().as_str(), tail)
+        .map_err(|e| api_problem(&ApiError::NoRoute(format!("the original request is unknown: {e}"))))?;
     let table = routes.current();
     let mut ctx = table.resolve(&original, header).map_err(|r| refused(&r))?.context;
     ctx.client_ip = client_address(req);
@@ -141,7 +140,7 @@ const AMBIGUOUS: &[&str] = &["x-http-method-override", "x-http-method", "x-metho
 const ONCE: &[&str] = &["x-original-method", "x-original-uri", "x-forwarded-method", "x-forwarded-uri"];
 
 fn refuse_ambiguous_headers(headers: &actix_web::http::header::HeaderMap) -> Result<(), Problem> {
-    let refuse = |why: String| Problem::new(StatusCode::FORBIDDEN, "NO_ROUTE", why);
+    let refuse = |why: String| api_problem(&ApiError::NoRoute(why));
     if let Some(name) = AMBIGUOUS.iter().find(|n| headers.contains_key(**n)) {
         return Err(refuse(format!(
             "a method override ({name}) is refused: the route judged must be the route served"
@@ -189,18 +188,19 @@ fn denied(error: &VerifyError, no_key: bool) -> Problem {
     problem
 }
 
+/// A refusal of the table: `NO_ROUTE` and `AMOUNT_REQUIRED` from the status table; a tenant or
+/// account segment that cannot exist with the policy's own code.
 fn refused(refusal: &Refusal) -> Problem {
-    Problem::new(StatusCode::FORBIDDEN, refusal.code(), refusal.to_string())
-}
-
-fn api_problem(error: ApiError) -> Problem {
-    use actix_web::ResponseError;
-    Problem::new(error.status_code(), error_code(&error), error.to_string())
-}
-
-fn error_code(error: &ApiError) -> &'static str {
-    match error {
-        ApiError::Unavailable => "STORE_UNAVAILABLE",
-        _ => "UNAUTHENTICATED",
+    match refusal {
+        Refusal::AmountRequired { .. } => api_problem(&ApiError::AmountRequired(refusal.to_string())),
+        Refusal::BadSegment(_) => Problem::new(StatusCode::FORBIDDEN, refusal.code(), refusal.to_string()),
+        Refusal::NoRoute { .. } | Refusal::NotNormal | Refusal::CaseVariant => {
+            api_problem(&ApiError::NoRoute(refusal.to_string()))
+        }
     }
+}
+
+fn api_problem(error: &ApiError) -> Problem {
+    let (status, code) = error.status_and_code();
+    Problem::new(status, code, error.to_string())
 }
