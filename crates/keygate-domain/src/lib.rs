@@ -30,6 +30,7 @@ mod reveal;
 mod role;
 mod scope;
 mod settings;
+mod signing;
 mod text;
 mod timezone;
 pub mod webhook;
@@ -65,6 +66,7 @@ pub use scope::{
     Action, CatalogueError, CatalogueResource, ResourceError, Scope, ScopeCatalogue, ScopeError, ScopeSet,
 };
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
+pub use signing::{ParseSigningAlgorithmError, Signing, SigningAlgorithm, SigningError};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, ScopeDescription, TenantName, TextError};
 pub use timezone::{timezone_change_effective, zone_in_force, ParseTimezoneError, Timezone, TimezoneChange};
 pub use window::{retry_after, ParseWindowError, PerWindow, Window};
