@@ -120,9 +120,11 @@ impl fmt::Debug for Signing {
 mod tests {
     use super::*;
 
+    type Case<'a> = (SigningAlgorithm, Option<&'a [u8]>, Result<(), SigningError>, &'a str);
+
     #[test]
     fn a_spec_holds_exactly_the_key_material_its_algorithm_needs() {
-        let cases: [(SigningAlgorithm, Option<&[u8]>, Result<(), SigningError>, &str); 4] = [
+        let cases: [Case<'_>; 4] = [
             (SigningAlgorithm::HmacSha256, None, Ok(()), "hmac without a public key"),
             (SigningAlgorithm::HmacSha256, Some(&[0; 32]), Err(SigningError::PublicKeyUnexpected), "hmac with one"),
             (SigningAlgorithm::Ed25519, None, Err(SigningError::PublicKeyRequired), "ed25519 without one"),
