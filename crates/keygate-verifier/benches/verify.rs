@@ -82,6 +82,7 @@ fn active_key(tenant: &TenantId, n: usize, limits: Limits) -> (KeyChange, String
         key: created.key.clone(),
         secret_hash: Some(SecretHasher::new(None).hash(token.key_id(), token.secret())),
         masked: Some(plain.masked().to_owned()),
+        signing: None,
         last_used_at: None,
         last_used_ip: None,
     };

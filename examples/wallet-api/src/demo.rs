@@ -98,6 +98,7 @@ pub async fn issue_key(
         },
         owner: keygate_domain::Owner::default(),
         expiry: ExpiryRequest::Default,
+        signing: None,
     };
     let manage = manage(verifier)?;
     let maker = operator(tenant, 1, Role::Maker);
