@@ -73,12 +73,13 @@ impl Sent {
 }
 
 pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+    // The clients of these tests sign with the wall clock, as real ones do; the server reads it too.
+    keygate_domain::Clock::now(&keygate_verifier::SystemClock).timestamp()
 }
 
-/// The signature fields `signer` makes for `sent` at `created` with `nonce`: the headers object of
+/// The signature fields `holder` makes for `sent` at `created` with `nonce`: the headers object of
 /// `/v1/verify-signed`.
-pub fn headers(signer: &Signer, sent: &Sent, created: i64, nonce: &str) -> Value {
+pub fn headers(holder: &Signer, sent: &Sent, created: i64, nonce: &str) -> Value {
     let message = Message {
         method: &sent.method,
         authority: &sent.authority,
@@ -86,8 +87,8 @@ pub fn headers(signer: &Signer, sent: &Sent, created: i64, nonce: &str) -> Value
         query: &sent.query,
         headers: &[],
     };
-    let params = SignParams { keyid: &signer.keyid, alg: signer.alg, created, nonce };
-    let fields = sign_request(&message, Some(&sent.body), params, |base| signer.sign(base));
+    let params = SignParams { keyid: &holder.keyid, alg: holder.alg, created, nonce };
+    let fields = sign_request(&message, Some(&sent.body), params, |base| holder.sign(base));
     let mut headers = json!({"signature-input": fields.signature_input, "signature": fields.signature});
     if let Some(digest) = fields.content_digest {
         headers["content-digest"] = json!(digest);
@@ -105,7 +106,11 @@ pub fn ask(received: &Sent, headers: &Value) -> Value {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::new(), |mut out, b| {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 pub async fn verdict(app: &TestApp, body: Value) -> (bool, String) {
@@ -114,7 +119,7 @@ pub async fn verdict(app: &TestApp, body: Value) -> (bool, String) {
     (reply.body["valid"] == true, reply.body["code"].as_str().unwrap_or("OK").to_owned())
 }
 
-/// A signing key made by the maker and approved: (id, signing_secret if HMAC).
+/// A signing key made by the maker and approved: (id, `signing_secret` if HMAC, the creation answer).
 pub async fn signing_key(app: &TestApp, ops: &Operators, body: Value) -> (String, Option<String>, Value) {
     let created = app.post(&ops.keys(), &ops.maker, body).await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
@@ -146,9 +151,9 @@ pub async fn a_signed_request_verifies_once_and_any_changed_byte_fails(app: &Tes
     let listed = app.get(&ops.keys(), &ops.auditor).await;
     assert!(!listed.body.to_string().contains(&secret), "nor in listings");
 
-    let signer = Signer::hmac(&id, &secret);
+    let holder = Signer::hmac(&id, &secret);
     let sent = Sent::cash_out(r#"{"amount":"250.00","currency":"XOF"}"#);
-    let signed = headers(&signer, &sent, now(), "nonce-1");
+    let signed = headers(&holder, &sent, now(), "nonce-1");
     assert_eq!(verdict(app, ask(&sent, &signed)).await, (true, "OK".into()), "a signed request verifies");
     assert_eq!(verdict(app, ask(&sent, &signed)).await, (false, "REPLAYED".into()), "the same request again");
 
@@ -166,20 +171,20 @@ pub async fn a_signed_request_verifies_once_and_any_changed_byte_fails(app: &Tes
         (changed(&|s| s.body[12] ^= 1), "DIGEST_MISMATCH", "one byte of the body"),
     ];
     for (n, (received, code, why)) in cases.iter().enumerate() {
-        let signed = headers(&signer, &sent, now(), &format!("changed-{n}"));
+        let signed = headers(&holder, &sent, now(), &format!("changed-{n}"));
         assert_eq!(verdict(app, ask(received, &signed)).await, (false, (*code).to_owned()), "{why}");
     }
     // A digest that matches the changed body, under the original signature, still fails the signature.
     let tampered = changed(&|s| s.body[12] ^= 1);
-    let mut forged = headers(&signer, &sent, now(), "forged");
+    let mut forged = headers(&holder, &sent, now(), "forged");
     forged["content-digest"] = json!(keygate_credential::signing::content_digest(&tampered.body));
     assert_eq!(verdict(app, ask(&tampered, &forged)).await, (false, "BAD_SIGNATURE".into()), "a digest swapped");
 
-    let stale = headers(&signer, &sent, now() - 301, "stale");
+    let stale = headers(&holder, &sent, now() - 301, "stale");
     assert_eq!(verdict(app, ask(&sent, &stale)).await, (false, "STALE_SIGNATURE".into()), "301 s old");
-    let future = headers(&signer, &sent, now() + 301, "future");
+    let future = headers(&holder, &sent, now() + 301, "future");
     assert_eq!(verdict(app, ask(&sent, &future)).await, (false, "STALE_SIGNATURE".into()), "301 s ahead");
-    let fresh = headers(&signer, &sent, now() - 200, "fresh-enough");
+    let fresh = headers(&holder, &sent, now() - 200, "fresh-enough");
     assert_eq!(verdict(app, ask(&sent, &fresh)).await, (true, "OK".into()), "200 s old is within 300");
 
     let unknown = Signer::hmac("3mC9dLq0Xv7tRb2Nw8Yk1e", &secret);
@@ -193,23 +198,23 @@ pub async fn a_signed_request_verifies_once_and_any_changed_byte_fails(app: &Tes
     assert_eq!(verdict(app, ask(&sent, &signed)).await, (false, "BAD_SIGNATURE".into()), "another alg");
 
     // A signature that leaves out @query, or its nonce.
-    let mut incomplete = headers(&signer, &sent, now(), "incomplete");
+    let mut incomplete = headers(&holder, &sent, now(), "incomplete");
     let input = incomplete["signature-input"].as_str().unwrap().replace(" \"@query\"", "");
     incomplete["signature-input"] = json!(input);
     assert_eq!(verdict(app, ask(&sent, &incomplete)).await, (false, "SIGNATURE_INCOMPLETE".into()), "no @query");
-    let mut no_digest = headers(&signer, &sent, now(), "no-digest");
+    let mut no_digest = headers(&holder, &sent, now(), "no-digest");
     let input = no_digest["signature-input"].as_str().unwrap().replace(" \"content-digest\"", "");
     no_digest["signature-input"] = json!(input);
     assert_eq!(verdict(app, ask(&sent, &no_digest)).await, (false, "SIGNATURE_INCOMPLETE".into()), "a body uncovered");
 
     // The policy still applies: a scope the key lacks.
-    let mut other_scope = ask(&sent, &headers(&signer, &sent, now(), "scope"));
+    let mut other_scope = ask(&sent, &headers(&holder, &sent, now(), "scope"));
     other_scope["required_scopes"] = json!(["payouts:approve"]);
     assert_eq!(verdict(app, other_scope).await, (false, "INSUFFICIENT_SCOPE".into()), "then the usual policy");
 
     // Without a body: no content-digest needed, and @query of an empty query is "?".
     let get = Sent { method: "GET".into(), query: String::new(), body: Vec::new(), ..sent.clone() };
-    let signed = headers(&signer, &get, now(), "get");
+    let signed = headers(&holder, &get, now(), "get");
     assert!(signed.get("content-digest").is_none());
     assert_eq!(verdict(app, ask(&get, &signed)).await, (true, "OK".into()), "a GET without a query");
 
@@ -237,8 +242,8 @@ pub async fn an_ed25519_key_verifies_its_holders_signature_and_signs_only(app: &
     assert_eq!(created["key"]["signing"]["public_key"], STANDARD.encode(public));
 
     let sent = Sent::cash_out(r#"{"amount":"10.00"}"#);
-    let signer = Signer::ed25519(&id, seed);
-    let signed = headers(&signer, &sent, now(), "ed-1");
+    let holder = Signer::ed25519(&id, seed);
+    let signed = headers(&holder, &sent, now(), "ed-1");
     assert_eq!(verdict(app, ask(&sent, &signed)).await, (true, "OK".into()), "the holder's own signature");
     let other = Signer::ed25519(&id, [7u8; 32]);
     let signed = headers(&other, &sent, now(), "ed-2");
@@ -264,7 +269,7 @@ pub async fn an_ed25519_key_verifies_its_holders_signature_and_signs_only(app: &
     // A narrower skew applies at once; a wider one waits for a second admin.
     let narrowed = app.patch("/v1/tenants/acme", &ops.admin, json!({"policy": {"signature_skew_seconds": 60}})).await;
     assert_eq!(narrowed.body["policy"]["signature_skew_seconds"], 60, "{:?}", narrowed.body);
-    let signed = headers(&signer, &sent, now() - 90, "ed-3");
+    let signed = headers(&holder, &sent, now() - 90, "ed-3");
     assert_eq!(verdict(app, ask(&sent, &signed)).await, (false, "STALE_SIGNATURE".into()), "90 s past a 60 s skew");
     let widened = app.patch("/v1/tenants/acme", &ops.admin, json!({"policy": {"signature_skew_seconds": 900}})).await;
     assert_eq!(widened.body["policy"]["signature_skew_seconds"], 60, "not at once: {:?}", widened.body);
@@ -286,10 +291,10 @@ pub async fn a_replay_raced_across_two_servers_succeeds_once(first: &TestApp, se
     let ops = first.tenant("acme", json!({})).await;
     let body = json!({"name": "hmac", "scopes": ["payouts:write"], "signing": {"algorithm": "hmac-sha256"}});
     let (id, secret, _) = signing_key(first, &ops, body).await;
-    let signer = Signer::hmac(&id, &secret.unwrap());
+    let holder = Signer::hmac(&id, &secret.unwrap());
     let sent = Sent::cash_out(r#"{"amount":"1.00"}"#);
     for round in 0..12 {
-        let asked = ask(&sent, &headers(&signer, &sent, now(), &format!("race-{round}")));
+        let asked = ask(&sent, &headers(&holder, &sent, now(), &format!("race-{round}")));
         let (a, b) = tokio::join!(verdict(first, asked.clone()), verdict(second, asked));
         let codes = [a.1.as_str(), b.1.as_str()];
         assert!(codes.contains(&"OK") && codes.contains(&"REPLAYED"), "round {round}: exactly one wins: {codes:?}");
