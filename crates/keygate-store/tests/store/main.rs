@@ -87,4 +87,6 @@ conformance!(
     a_request_listing_walked_while_lines_are_written_sees_each_stored_line_once,
     the_prune_deletes_exactly_the_lines_older_than_its_instant,
     racing_notices_of_one_key_are_given_once_and_the_scan_moves_on,
+    a_keys_signing_spec_round_trips,
+    a_nonce_is_accepted_once_while_live_even_when_raced,
 );
