@@ -300,3 +300,82 @@ pub async fn a_replay_raced_across_two_servers_succeeds_once(first: &TestApp, se
         assert!(codes.contains(&"OK") && codes.contains(&"REPLAYED"), "round {round}: exactly one wins: {codes:?}");
     }
 }
+
+/// Runs the independent Python client (`tests/python/rfc9421_client.py`, the `PyPI` library
+/// http-message-signatures) on `jobs`. `None` where it cannot run, which fails under `CI=true`: CI
+/// installs the library, so a missing one there is a broken set-up, not a reason to skip.
+fn python_client(jobs: &Value) -> Option<Value> {
+    use std::io::Write as _;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/rfc9421_client.py");
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let spawned = std::process::Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) if ci => panic!("python3 is needed under CI: {e}"),
+        Err(_) => return None,
+    };
+    child.stdin.take().unwrap().write_all(jobs.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    if !out.status.success() {
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert!(!ci && error.contains("ModuleNotFoundError"), "the Python client failed: {error}");
+        return None;
+    }
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+pub async fn an_independent_python_client_and_keygate_agree(app: &TestApp) {
+    let ops = app.tenant("acme", json!({})).await;
+    let hmac = json!({"name": "py-hmac", "scopes": ["payouts:write"], "signing": {"algorithm": "hmac-sha256"}});
+    let (hmac_id, secret, _) = signing_key(app, &ops, hmac).await;
+    let secret = secret.unwrap();
+    let seed = [11u8; 32];
+    let public = STANDARD.encode(ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes());
+    let ed = json!({"name": "py-ed", "scopes": ["payouts:write"], "signing": {"algorithm": "ed25519", "public_key": public}});
+    let (ed_id, _, _) = signing_key(app, &ops, ed).await;
+
+    let post = Sent::cash_out(r#"{"amount":"250","currency":"XOF"}"#);
+    let get = Sent {
+        method: "GET".into(),
+        path: "/v1/balance".into(),
+        query: String::new(),
+        body: Vec::new(),
+        ..post.clone()
+    };
+    let url = |s: &Sent| {
+        let query = if s.query.is_empty() { String::new() } else { format!("?{}", s.query) };
+        format!("https://{}{}{query}", s.authority, s.path)
+    };
+    let job = |alg: &str, key: &str, keyid: &str, s: &Sent, nonce: &str| {
+        json!({"alg": alg, "key": key, "keyid": keyid, "method": s.method, "url": url(s),
+               "body": String::from_utf8(s.body.clone()).unwrap(), "created": now(), "nonce": nonce})
+    };
+    let ours = headers(&Signer::hmac(&hmac_id, &secret), &post, now(), "ours-hmac");
+    let ours_ed = headers(&Signer::ed25519(&ed_id, seed), &get, now(), "ours-ed");
+    let check = |alg: &str, key: &str, s: &Sent, headers: &Value| {
+        json!({"alg": alg, "key": key, "method": s.method, "url": url(s),
+               "body": String::from_utf8(s.body.clone()).unwrap(), "headers": headers})
+    };
+    let jobs = json!({
+        "sign": [
+            job("hmac-sha256", &secret, &hmac_id, &post, "py-1"),
+            job("ed25519", &STANDARD.encode(seed), &ed_id, &get, "py-2"),
+            job("ed25519", &STANDARD.encode(seed), &ed_id, &post, "py-3"),
+        ],
+        "verify": [check("hmac-sha256", &secret, &post, &ours), check("ed25519", &public, &get, &ours_ed)],
+    });
+    let Some(answer) = python_client(&jobs) else { return };
+    let signed = answer["signed"].as_array().unwrap();
+    let expected =
+        [(&post, "an HMAC-signed POST"), (&get, "an Ed25519-signed GET with no query"), (&post, "an Ed25519 POST")];
+    for (fields, (sent, why)) in signed.iter().zip(expected) {
+        assert_eq!(verdict(app, ask(sent, fields)).await, (true, "OK".into()), "the Python client's {why}: {fields}");
+    }
+    assert_eq!(verdict(app, ask(&post, &signed[0])).await, (false, "REPLAYED".into()), "and its replay");
+    assert_eq!(answer["verified"], json!([true, true]), "the Python library accepts keygate's client signatures");
+}
