@@ -241,6 +241,15 @@ pub async fn an_ed25519_key_verifies_its_holders_signature_and_signs_only(app: &
     assert_eq!(created["key"]["bearer"], false);
     assert_eq!(created["key"]["signing"]["public_key"], STANDARD.encode(public));
 
+    let audit = app.get("/v1/tenants/acme/audit?limit=200", &ops.auditor).await;
+    let created_entry = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key_id"] == id.as_str() && e["action"] == "key.requested");
+    let details = &created_entry.expect("the key's creation is audited")["details"]["signing"];
+    assert_eq!((&details["algorithm"], &details["bearer"]), (&json!("ed25519"), &json!(false)), "with its credential");
+
     let sent = Sent::cash_out(r#"{"amount":"10.00"}"#);
     let holder = Signer::ed25519(&id, seed);
     let signed = headers(&holder, &sent, now(), "ed-1");

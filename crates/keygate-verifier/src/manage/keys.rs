@@ -77,8 +77,14 @@ impl Management {
             last_used_at: None,
             last_used_ip: None,
         };
-        let mut changes =
-            vec![KeyChange { write: KeyWrite::Insert(record.clone()), audit: entry(&created, actor.clone()) }];
+        let mut audit = entry(&created, actor.clone());
+        // The credential the key was made with is part of what was approved: recorded with its creation.
+        audit.details = record.signing.as_ref().map(|s| {
+            let public_key = s.public_key().map(|k| k.iter().fold(String::new(), |hex, b| hex + &format!("{b:02x}")));
+            serde_json::json!({"signing": {"algorithm": s.algorithm().as_str(), "public_key": public_key, "bearer": s.bearer()}})
+                .to_string()
+        });
+        let mut changes = vec![KeyChange { write: KeyWrite::Insert(record.clone()), audit }];
         changes.extend(self.supersede(&created, actor, policy).await?);
         self.commit(&changes).await?;
         // A signing-only key's bearer secret is drawn (its hash keeps the reveal states whole) and never
