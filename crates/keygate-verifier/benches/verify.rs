@@ -193,6 +193,9 @@ fn signed_request(
     }
 }
 
+/// What turns a signature base into signature bytes.
+type SignFn<'a> = Box<dyn Fn(&[u8]) -> Vec<u8> + 'a>;
+
 fn signed(c: &mut Criterion) {
     let runtime = Runtime::new().unwrap();
     let clock = Arc::new(ManualClock::new(now()));
@@ -222,7 +225,7 @@ fn signed(c: &mut Criterion) {
     });
     let secret = master.derive(&hmac_id);
     let ed = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let signers: [(&str, SigningAlgorithm, &str, Box<dyn Fn(&[u8]) -> Vec<u8>>); 2] = [
+    let signers: [(&str, SigningAlgorithm, &str, SignFn<'_>); 2] = [
         (
             "verify_signed: hmac-sha256, cached key, no amount",
             SigningAlgorithm::HmacSha256,
