@@ -303,6 +303,7 @@ on_both_backends_signing!(
     signing::a_signed_request_verifies_once_and_any_changed_byte_fails,
     signing::an_ed25519_key_verifies_its_holders_signature_and_signs_only,
     signing::an_independent_python_client_and_keygate_agree,
+    signing::a_signing_secret_is_revealed_after_approval_and_renewed_by_rotation,
 );
 
 mod signing_races {

@@ -287,6 +287,32 @@ pub async fn an_ed25519_key_verifies_its_holders_signature_and_signs_only(app: &
     assert_eq!(out.body["field"], "policy.signature_skew_seconds", "{:?}", out.body);
 }
 
+/// Where the tenant reveals secrets after approval, the HMAC signing secret comes with the reveal; a
+/// rotation's successor gets its own, in the rotation's answer.
+pub async fn a_signing_secret_is_revealed_after_approval_and_renewed_by_rotation(app: &TestApp) {
+    let ops = app.tenant("acme", json!({"reveal": "after_approval"})).await;
+    let body = json!({"name": "late", "scopes": ["payouts:write"], "signing": {"algorithm": "hmac-sha256"}});
+    let (id, secret, created) = signing_key(app, &ops, body).await;
+    assert!(secret.is_none() && created.get("secret").is_none(), "nothing at creation: {created}");
+    let revealed = app.post(&format!("{}/secret", ops.key(&id)), &ops.maker, json!({})).await;
+    assert_eq!(revealed.status, StatusCode::OK, "{:?}", revealed.body);
+    app.issued(revealed.body["secret"].as_str().unwrap());
+    let secret = revealed.body["signing_secret"].as_str().expect("the signing secret at the reveal").to_owned();
+    let sent = Sent::cash_out(r#"{"amount":"5"}"#);
+    let signed = headers(&Signer::hmac(&id, &secret), &sent, now(), "late-1");
+    assert_eq!(verdict(app, ask(&sent, &signed)).await, (true, "OK".into()), "the revealed secret signs");
+
+    let ops = app.tenant("globex", json!({})).await;
+    let body = json!({"name": "old", "scopes": ["payouts:write"], "signing": {"algorithm": "hmac-sha256"}});
+    let (old, old_secret, _) = signing_key(app, &ops, body).await;
+    let rotated = app.post(&format!("{}/rotate", ops.key(&old)), &ops.maker, json!({})).await;
+    assert_eq!(rotated.status, StatusCode::CREATED, "{:?}", rotated.body);
+    app.issued(rotated.body["secret"].as_str().unwrap());
+    let new_secret = rotated.body["signing_secret"].as_str().expect("the successor's signing secret");
+    assert_ne!(Some(new_secret), old_secret.as_deref(), "a successor has its own signing secret");
+    assert_eq!(rotated.body["key"]["signing"]["algorithm"], "hmac-sha256", "and signs the same way");
+}
+
 pub async fn an_hmac_key_needs_the_servers_signing_key(app: &TestApp) {
     let ops = app.tenant("acme", json!({})).await;
     let body = json!({"name": "hmac", "scopes": ["a:read"], "signing": {"algorithm": "hmac-sha256"}});
