@@ -9,7 +9,8 @@
 //! 4. `Content-Digest` states the body's SHA-256 (`DIGEST_MISMATCH`);
 //! 5. the signature verifies under the key `keyid` names with the algorithm `alg` names
 //!    (`BAD_SIGNATURE`; an unknown key, a key that does not sign, another algorithm than the key's, or a
-//!    key of a tenant the caller may not ask about answer the same, after an HMAC against a decoy);
+//!    key of a tenant the caller may not ask about answer the same, after the same work against a
+//!    decoy);
 //! 6. the nonce was not used with this key while a signature carrying it could be fresh (`REPLAYED`),
 //!    recorded in the store so every process on one database agrees;
 //!
@@ -160,20 +161,24 @@ impl Verifier {
         let alg = alg.parse::<SigningAlgorithm>().ok();
         let within = options.within.is_none_or(|tenants| record.is_some_and(|r| tenants.contains(&r.key.tenant)));
         let signer = record.filter(|_| within).and_then(|r| r.signing.as_ref().map(|s| (r, s)));
-        // Whatever is wrong with the key, the same HMAC is computed, against a decoy.
+        // Whatever is wrong with the key, the work the signature's `alg` asks for is done: an HMAC
+        // under a secret derived like a real one, or an Ed25519 check against a decoy public key.
         let spec = signer.map(|(_, spec)| spec).filter(|spec| Some(spec.algorithm()) == alg);
-        let derived = match (spec.map(keygate_domain::Signing::algorithm), &self.inner.signing_key, signer) {
-            (Some(SigningAlgorithm::HmacSha256), Some(master), Some((r, _))) => {
-                Some(master.derive(&r.key.id.to_string()))
-            }
+        // Derived from the keyid as sent (the key id's one spelling): for a key that signs, its secret.
+        let hmac_secret = (alg != Some(SigningAlgorithm::Ed25519))
+            .then(|| self.inner.signing_key.as_ref().map(|master| master.derive(keyid)))
+            .flatten();
+        let key = match (spec.map(keygate_domain::Signing::algorithm), spec.and_then(|s| s.public_key()), &hmac_secret)
+        {
+            (Some(SigningAlgorithm::Ed25519), Some(public), _) => Some(VerifyingKey::Ed25519(public)),
+            (Some(SigningAlgorithm::HmacSha256), None, Some(secret)) => Some(VerifyingKey::Hmac(secret)),
             _ => None,
         };
-        let key = match (spec.and_then(|s| s.public_key()), &derived) {
-            (Some(public), _) => Some(VerifyingKey::Ed25519(public)),
-            (None, Some(secret)) => Some(VerifyingKey::Hmac(secret)),
-            (None, None) => None,
+        let decoy = match (alg, &hmac_secret) {
+            (Some(SigningAlgorithm::Ed25519), _) => VerifyingKey::Ed25519(&self.inner.ed25519_decoy),
+            (_, Some(secret)) => VerifyingKey::Hmac(secret),
+            (_, None) => VerifyingKey::Hmac(&self.inner.signing_decoy),
         };
-        let decoy = VerifyingKey::Hmac(&self.inner.signing_decoy);
         let verified = key.unwrap_or(decoy).verify(base.as_bytes(), input.signature());
         let Some((record, _)) = signer.filter(|_| verified && key.is_some()) else {
             return Err(Denial::BadSignature.into());

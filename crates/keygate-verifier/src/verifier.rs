@@ -31,6 +31,9 @@ pub(crate) struct Inner {
     pub(crate) signing_key: Option<SigningMasterKey>,
     /// Checked against when a signature's `keyid` is unknown, so that costs what a wrong signature costs.
     pub(crate) signing_decoy: HmacSecret,
+    /// Likewise for a signature whose `alg` is `ed25519`: a valid public key nobody holds the private
+    /// half of (its seed is dropped at start).
+    pub(crate) ed25519_decoy: [u8; 32],
 }
 
 /// The verifier. Cheap to clone; clones share the cache and the usage buffer.
@@ -55,6 +58,8 @@ impl Verifier {
         OsRng.fill_bytes(&mut decoy);
         let mut signing_decoy = [0u8; 32];
         OsRng.fill_bytes(&mut signing_decoy);
+        let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(seed.as_mut());
         let inner = Inner {
             store,
             clock,
@@ -66,6 +71,7 @@ impl Verifier {
             decoy: SecretHash::from_bytes(decoy),
             signing_key: config.signing_key,
             signing_decoy: HmacSecret::from_bytes(signing_decoy),
+            ed25519_decoy: keygate_credential::signing::ed25519_public_key(&seed),
         };
         Self { inner: Arc::new(inner) }
     }

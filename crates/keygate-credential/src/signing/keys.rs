@@ -112,6 +112,11 @@ pub fn verify_ed25519(public_key: &[u8; 32], message: &[u8], signature: &[u8]) -
     key.verify_strict(message, &signature).is_ok()
 }
 
+/// The Ed25519 public key of a private key's 32-byte seed.
+pub fn ed25519_public_key(seed: &[u8; 32]) -> [u8; 32] {
+    ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes()
+}
+
 /// What checks a signature of one algorithm.
 #[derive(Debug, Clone, Copy)]
 pub enum VerifyingKey<'a> {

@@ -17,7 +17,8 @@ pub use base::{signature_base, BaseError, Message};
 pub use digest::{content_digest, is_empty_body, sha256, sha256_of_field, DigestError};
 pub use input::{InputError, SignatureInput, MAX_FIELD_LEN, REQUIRED_COMPONENTS, REQUIRED_PARAMS};
 pub use keys::{
-    hmac_sha256, verify_ed25519, verify_hmac, HmacSecret, SigningMasterKey, SigningMasterKeyError, VerifyingKey,
+    ed25519_public_key, hmac_sha256, verify_ed25519, verify_hmac, HmacSecret, SigningMasterKey, SigningMasterKeyError,
+    VerifyingKey,
 };
 pub use sign::{sign_request, SignParams, SignedFields};
 
