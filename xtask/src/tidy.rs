@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Each crate's layer. A crate may depend only on crates of a strictly lower layer, so the arrows
 /// point one way: domain <- credential, policy <- store <- verifier <- keygated and the examples.
+/// keygatectl sits above the server: it depends on no keygate crate, and its tests start keygated.
 const RANKS: &[(&str, u8)] = &[
     ("keygate-domain", 0),
     ("keygate-credential", 1),
@@ -17,9 +18,11 @@ const RANKS: &[(&str, u8)] = &[
     ("keygate-store", 2),
     ("keygate-verifier", 3),
     ("keygate-webhooks", 3),
+    ("keygate-gateway", 3),
     ("keygated", 4),
     ("wallet-api", 4),
     ("bench-floor", 4),
+    ("keygatectl", 5),
 ];
 
 fn rank(name: &str) -> Option<u8> {

@@ -42,7 +42,12 @@ async fn serve() -> Result<(), String> {
     // keygated's own subscriber, at the same level: nothing is logged per request at `info`.
     let filter = tracing_subscriber::EnvFilter::try_new(&log).map_err(|e| e.to_string())?;
     tracing_subscriber::fmt().with_env_filter(filter).with_target(true).with_ansi(false).init();
-    let mut server = HttpServer::new(|| App::new().route("/v1/verify", web::post().to(verify)));
+    // Any other route answers 200: row 9 uses the floor as the upstream behind nginx.
+    let mut server = HttpServer::new(|| {
+        App::new()
+            .route("/v1/verify", web::post().to(verify))
+            .default_service(web::to(|| async { actix_web::HttpResponse::Ok().body("upstream") }))
+    });
     let workers: usize = flags.or("workers", 0)?;
     if workers > 0 {
         server = server.workers(workers);

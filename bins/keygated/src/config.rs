@@ -57,6 +57,11 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpNetwork>,
 
+    /// The gateway route table for `/v1/authorize` (a TOML file: see docs/gateways.md); re-read on
+    /// SIGHUP. Absent: `/v1/authorize` refuses every request (`NO_ROUTE`).
+    #[arg(long, env = "KEYGATE_ROUTES")]
+    pub routes: Option<std::path::PathBuf>,
+
     /// Longest time, in seconds, a cached key answer is used without asking the store.
     #[arg(long, env = "KEYGATE_CACHE_TTL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub cache_ttl_seconds: u64,

@@ -172,6 +172,16 @@ pub const CODES: &[ProblemCode] = &[
         meaning: "the body is not JSON (Content-Type: application/json)",
     },
     ProblemCode {
+        code: "NO_ROUTE",
+        status: 403,
+        meaning: "the gateway's original request matches no route of KEYGATE_ROUTES (or is not in normal form)",
+    },
+    ProblemCode {
+        code: "AMOUNT_REQUIRED",
+        status: 403,
+        meaning: "the route moves money and the request's amount (or currency) header is missing or not one",
+    },
+    ProblemCode {
         code: "STORE_UNAVAILABLE",
         status: 503,
         meaning: "the key store did not answer; nothing was done or allowed",

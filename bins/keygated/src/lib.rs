@@ -6,6 +6,7 @@ pub mod body;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod gateway_routes;
 pub mod leak_keys;
 pub mod openapi;
 pub mod routes;

@@ -17,6 +17,7 @@ use keygate_webhooks::{ExpiryScan, RetrySchedule, ScanOptions, Sender, SenderOpt
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::gateway_routes::GatewayRoutes;
 use crate::leak_keys::LeakKeys;
 use crate::{routes, telemetry};
 
@@ -113,6 +114,15 @@ fn start_webhook_worker(config: &Config, settings: &WebhookSettings, verifier: &
     tokio::spawn(scan.run(std::future::pending()));
 }
 
+/// What to say when the store cannot start: a URL that does not parse says why (its error never
+/// holds the password); anything else only that the database is unavailable.
+fn database_error(error: &keygate_store::StoreError) -> String {
+    match std::error::Error::source(error).and_then(|s| s.downcast_ref::<keygate_store::UrlError>()) {
+        Some(bad_url) => bad_url.to_string(),
+        None => error.to_string(),
+    }
+}
+
 /// Builds everything and binds the listener.
 pub async fn start(config: Config) -> Result<Running, StartError> {
     start_at(config, Arc::new(SystemClock)).await
@@ -129,7 +139,7 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             let mut options = PgStoreOptions::new(url.clone());
             options.acquire_timeout = config.store_timeout();
             options.max_connections = config.database_connections;
-            Arc::new(PgStore::connect(options).await.map_err(|e| StartError::Database(e.to_string()))?)
+            Arc::new(PgStore::connect(options).await.map_err(|e| StartError::Database(database_error(&e)))?)
         }
     };
     let operator_prefix = TokenPrefix::parse(&format!("{}op", config.key_prefix))
@@ -175,6 +185,12 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
         web::Data::new(Management::new(verifier.clone(), operator_prefix, Some(admin)).with_webhooks(webhooks));
     let proxies = web::Data::new(routes::TrustedProxies(config.trusted_proxies.clone()));
     let verify_auth = web::Data::new(routes::VerifyAuth { required: config.verify_auth_required() });
+    let gateway = Arc::new(
+        GatewayRoutes::load(config.routes.as_deref())
+            .map_err(|reason| StartError::Setting { name: "KEYGATE_ROUTES", reason })?,
+    );
+    gateway.clone().reload_on_sighup();
+    let gateway = web::Data::from(gateway);
     let logged = request_log.clone().map(web::Data::new);
     let store_name = if config.database_url.is_some() { "PostgreSQL" } else { "the in-memory store" };
     let listener =
@@ -186,6 +202,7 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             .app_data(proxies.clone())
             .app_data(verify_auth.clone())
             .app_data(leak_keys.clone())
+            .app_data(gateway.clone())
             .configure(|cfg| {
                 // Registered only when on: `/v1/verify` notes its verdicts when it finds one.
                 if let Some(log) = &logged {

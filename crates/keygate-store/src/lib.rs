@@ -39,6 +39,7 @@ pub use model::{
     NewSpend, Operator, Page, PendingPolicy, Recorded, Service, SpendRecord, SpendState, Tenant, UsageRecord,
 };
 pub use notices::{ExpiryDue, THRESHOLDS};
+pub use pg::hosts::UrlError;
 pub use pg::{PgStore, PgStoreOptions};
 pub use request_log::{valid_outcome, RequestCursor, RequestFilter, RequestLine};
 pub use store::KeyStore;

@@ -181,3 +181,76 @@ fn classify(error: &reqwest::Error) -> AttemptError {
         AttemptError::Request
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// A loopback listener answering each connection with `answer`; the number of connections made.
+    async fn listener(answer: Vec<u8>) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = vec![0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(&answer).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        (port, connections)
+    }
+
+    fn sender(allow_private: bool) -> Sender {
+        Sender::new(SenderOptions { allow_private, timeout: Duration::from_secs(5) }).unwrap()
+    }
+
+    fn url(text: &str) -> WebhookUrl {
+        WebhookUrl::parse(text, true).unwrap()
+    }
+
+    /// A name passes on its text alone; the resolver finds it loopback at the attempt and refuses
+    /// before any connection, so a name re-pointed at an inside address after registration is caught.
+    #[tokio::test]
+    async fn a_name_that_resolves_to_loopback_is_refused_at_the_attempt_without_connecting() {
+        let (port, connections) = listener(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n".to_vec()).await;
+        let guarded = sender(false);
+        let by_name = url(&format!("http://localhost:{port}/in"));
+        assert!(guarded.literal_allowed(&by_name), "a name is judged by what it resolves to");
+        let (outcome, _) = guarded.send(&by_name, &[], b"{}".to_vec()).await;
+        assert_eq!(outcome, Err(AttemptError::PrivateAddress));
+        let (outcome, _) = guarded.send(&url(&format!("http://127.0.0.1:{port}/in")), &[], b"{}".to_vec()).await;
+        assert_eq!(outcome, Err(AttemptError::PrivateAddress), "an address literal is refused from its text");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing reached the listener");
+
+        let (outcome, _) = sender(true).send(&by_name, &[], b"{}".to_vec()).await;
+        assert_eq!(outcome.map(|a| a.status), Ok(204), "allowed where the installation says so");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// A redirect is an answer, not an instruction: it is recorded and not followed.
+    #[tokio::test]
+    async fn a_redirect_is_not_followed_and_an_answer_is_kept_to_one_kib() {
+        let (port, connections) = listener(
+            b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:9/x\r\ncontent-length: 0\r\n\r\n".to_vec(),
+        )
+        .await;
+        let (outcome, _) = sender(true).send(&url(&format!("http://127.0.0.1:{port}/")), &[], Vec::new()).await;
+        assert_eq!(outcome.map(|a| a.status), Ok(307));
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "one request, no second");
+
+        let mut long = b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 10000\r\n\r\n".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 10_000));
+        let (port, _) = listener(long).await;
+        let (outcome, _) = sender(true).send(&url(&format!("http://127.0.0.1:{port}/")), &[], Vec::new()).await;
+        let answer = outcome.unwrap();
+        assert_eq!((answer.status, answer.body.len()), (500, KEEP_LIMIT));
+    }
+}

@@ -12,6 +12,7 @@
 //! `--memory-keys N` (1000000), `--pin auto|off`, `--no-micro`, `--no-profile`, `--pg-host`,
 //! `--pg-port`, `--pg-user`, `--output FILE` (docs/performance.md).
 
+mod gateway;
 mod http;
 mod load;
 mod micro;
@@ -205,28 +206,36 @@ impl Settings {
     }
 }
 
-/// Installs wrk with apt-get when it is missing and we are root; otherwise says what to install.
+/// Installs `package` with apt-get when we are root; otherwise says what to install.
+fn install(s: &Settings, package: &str) -> Result<(), String> {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root {
+        return Err(format!("{package} is missing: install it (Debian: apt-get install -y {package})"));
+    }
+    println!("\n==> installing {package} with apt-get");
+    let mut update = Command::new("apt-get");
+    update.args(["update", "-qq"]);
+    output(&mut update, "apt-get-update", &s.logs, Duration::from_secs(300))?;
+    let mut install = Command::new("apt-get");
+    install.args(["install", "-y", "-qq", package]).env("DEBIAN_FRONTEND", "noninteractive");
+    output(&mut install, &format!("apt-get-install-{package}"), &s.logs, Duration::from_secs(300))?;
+    Ok(())
+}
+
+/// Installs wrk and nginx with apt-get when they are missing and we are root; otherwise says what to
+/// install.
 fn ensure_tools(s: &Settings) -> Result<(), String> {
     let found = |tool: &str| {
         Command::new("sh").arg("-c").arg(format!("command -v {tool}")).output().is_ok_and(|o| o.status.success())
     };
-    if !found("wrk") {
-        let root =
-            Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        if !root {
-            return Err("wrk is missing: install it (Debian: apt-get install -y wrk)".into());
-        }
-        println!("\n==> installing wrk with apt-get");
-        let mut update = Command::new("apt-get");
-        update.args(["update", "-qq"]);
-        output(&mut update, "apt-get-update", &s.logs, Duration::from_secs(300))?;
-        let mut install = Command::new("apt-get");
-        install.args(["install", "-y", "-qq", "wrk"]).env("DEBIAN_FRONTEND", "noninteractive");
-        output(&mut install, "apt-get-install", &s.logs, Duration::from_secs(300))?;
-    }
-    for tool in ["wrk", "psql", "pgbench"] {
+    for (tool, package) in [("wrk", "wrk"), ("nginx", "nginx")] {
         if !found(tool) {
-            return Err(format!("{tool} is missing (Debian: wrk, postgresql-client)"));
+            install(s, package)?;
+        }
+    }
+    for tool in ["wrk", "nginx", "psql", "pgbench"] {
+        if !found(tool) {
+            return Err(format!("{tool} is missing (Debian: wrk, nginx, postgresql-client)"));
         }
     }
     if s.server_cpu.is_some() && !found("taskset") {
@@ -286,6 +295,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let t = phase("rows 6 and 6b: revocation and suspension propagation");
     others::revocation(&s, &stack, &mut report)?;
     report.phase("revocation", t);
+    let t = phase("row 9: nginx with and without keygate");
+    gateway::row(&s, &stack, &mut report)?;
+    report.phase("gateway", t);
     let t = phase("row 3c: request logging on vs off");
     request_log::row(&s, &stack, &mut report)?;
     report.phase("request log", t);

@@ -73,6 +73,8 @@ use crate::routes;
         routes::verify::verify,
         routes::verify::verify_signed,
         routes::verify::release,
+        routes::authorize::authorize,
+        routes::authorize::authorize_path,
         routes::leaks::report,
         routes::services::create,
         routes::services::list,

@@ -89,18 +89,33 @@ fn declared(operation: &Operation) -> (Vec<&'static ProblemCode>, Vec<String>) {
     (known, unknown)
 }
 
+/// What `/v1/authorize` answers besides the table's codes: every verification refusal with the status
+/// it has there (a 400 of `/v1/verify`'s verdict is 403: see `routes::authorize`), and
+/// `MISSING_CREDENTIAL` for a request with no key at all.
+static VERIFICATION: std::sync::LazyLock<Vec<ProblemCode>> = std::sync::LazyLock::new(|| {
+    let refusals = keygate_policy::check_order().into_iter().map(|d| ProblemCode {
+        code: d.as_str(),
+        status: if d.status() == 400 { 403 } else { d.status() },
+        meaning: d.title(),
+    });
+    let missing = ProblemCode { code: "MISSING_CREDENTIAL", status: 401, meaning: "no API key was presented" };
+    refusals.chain([missing]).collect()
+});
+
 /// The codes that follow from what the route is.
 fn implied(path: &str, operation: &Operation) -> Vec<&'static ProblemCode> {
     let mut names: Vec<&'static str> = Vec::new();
+    let gateway = path.starts_with("/v1/authorize");
     if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
         names.push("UNAUTHENTICATED");
         // Management routes also check the caller's tenant and role; a service asking for a verdict,
         // and a leak report's sender, is either authenticated or not.
-        if path != "/v1/verify" && path != "/v1/leaks" && !path.starts_with("/v1/spends/") {
+        if path != "/v1/verify" && path != "/v1/leaks" && !path.starts_with("/v1/spends/") && !gateway {
             names.push("FORBIDDEN");
         }
     }
-    if path.contains('{') {
+    // `/v1/authorize/{tail}` takes any tail: its `NOT_FOUND` is the verification's 401.
+    if path.contains('{') && !gateway {
         names.push("NOT_FOUND");
     }
     if operation.request_body.is_some() {
@@ -112,7 +127,12 @@ fn implied(path: &str, operation: &Operation) -> Vec<&'static ProblemCode> {
     if path.starts_with("/v1/") || path == "/readyz" {
         names.push("STORE_UNAVAILABLE");
     }
-    CODES.iter().filter(|c| names.contains(&c.code)).collect()
+    let mut codes: Vec<&'static ProblemCode> = CODES.iter().filter(|c| names.contains(&c.code)).collect();
+    if gateway {
+        // The caller sorts and removes duplicates (UNAUTHENTICATED is both).
+        codes.extend(VERIFICATION.iter());
+    }
+    codes
 }
 
 /// One problem response for all of `codes` (one status): the shared `Problem` schema with `code`

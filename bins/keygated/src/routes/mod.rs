@@ -1,6 +1,7 @@
 //! The HTTP routes. Each handler authenticates the caller, converts the body into domain values,
 //! calls one management or verification operation, and renders the result. No rule lives here.
 
+pub(crate) mod authorize;
 pub(crate) mod health;
 pub(crate) mod keys;
 pub(crate) mod leaks;
@@ -78,6 +79,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/tenants/{tenant}/audit/verify"),
     ("POST", "/v1/verify"),
     ("POST", "/v1/verify-signed"),
+    ("GET", "/v1/authorize"),
+    ("GET", "/v1/authorize/{tail}"),
     ("POST", "/v1/spends/{spend_id}/release"),
     ("POST", "/v1/leaks"),
     ("POST", "/v1/services"),
@@ -109,6 +112,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/verify-signed", [post().to(verify::verify_signed)]))
         .service(resource("/v1/tenants", [post().to(tenants::create)]))
         .service(resource("/v1/spends/{spend_id}/release", [post().to(verify::release)]))
+        // Any method: Envoy forwards the original one; nginx and Traefik send theirs in headers.
+        .service(web::resource("/v1/authorize").route(web::route().to(authorize::authorize)))
+        .service(web::resource("/v1/authorize/{tail:.*}").route(web::route().to(authorize::authorize_path)))
         .service(resource("/v1/leaks", [post().to(leaks::report)]))
         .service(resource("/v1/services", [post().to(services::create), get().to(services::list)]))
         .service(resource("/v1/services/{id}/disable", [post().to(services::disable)]))

@@ -8,7 +8,9 @@ mod child;
 mod currencies;
 mod dual_control;
 mod errors;
+mod failover;
 mod faults;
+mod gateway;
 mod helpers;
 mod hostile;
 mod isolation;
@@ -16,6 +18,7 @@ mod isolation_property;
 mod leaks;
 mod lifecycle;
 mod money;
+mod nginx;
 mod notices;
 mod openapi;
 mod own_postgres;
@@ -265,6 +268,7 @@ on_both_backends_clocked_with_webhooks!(
     notices::an_expiry_is_announced_once_coming_and_once_passed,
     notices::a_daily_volume_is_announced_at_80_and_100_percent_once,
     notices::a_tenants_lead_time_decides_when_expiry_is_news,
+    notices::an_endpoint_failing_every_attempt_for_three_days_is_disabled,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp)`, on a server holding a

@@ -146,3 +146,46 @@ pub async fn a_tenants_lead_time_decides_when_expiry_is_news(app: &TestApp, _clo
         app.patch("/v1/tenants/early", &ops.admin, json!({"policy": {"webhook_expiry_lead_days": 91}})).await;
     assert_eq!(out_of_range.body["field"], "policy.webhook_expiry_lead_days", "{:?}", out_of_range.body);
 }
+
+/// Every attempt failing: a day in, still sending; three days after the first failure, the attempt
+/// that fails disables the endpoint (`disabled_by: failures`, audited as keygate's own move), and its
+/// events stop. An admin re-enabling it waits for a second admin like any widening.
+pub async fn an_endpoint_failing_every_attempt_for_three_days_is_disabled(app: &TestApp, clock: &ManualClock) {
+    let ops = app.tenant("failing", json!({})).await;
+    let receiver = Receiver::start(&[500; 10]).await;
+    let (id, _) = active_hook(app, &ops, &receiver, json!(["key.created"])).await;
+    let hook = format!("/v1/tenants/failing/webhooks/{id}");
+    assert_eq!(app.post(&format!("{hook}/test"), &ops.admin, json!({})).await.status, 202);
+    receiver.wait_for(1, |_| true).await;
+
+    for (days, attempts) in [(1, 2), (2, 3)] {
+        settle().await;
+        let shown = app.get(&hook, &ops.auditor).await.body;
+        assert_eq!(shown["status"], "active", "after {} failed attempts, still sending: {shown:?}", attempts - 1);
+        clock.set(clock.now() + chrono::Duration::days(days));
+        receiver.wait_for(attempts, |_| true).await;
+    }
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = app.get(&hook, &ops.auditor).await.body;
+        if shown["status"] == "disabled" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        (&shown["status"], &shown["disabled_by"], &shown["enabled"]),
+        (&json!("disabled"), &json!("failures"), &json!(false))
+    );
+    let audit = app.get("/v1/tenants/failing/audit", &ops.auditor).await.body;
+    let disabled: Vec<&Value> =
+        audit["items"].as_array().unwrap().iter().filter(|e| e["action"] == "webhook.disabled").collect();
+    assert_eq!(disabled.len(), 1, "{audit:?}");
+    assert_eq!(disabled[0]["actor"], "system", "keygate's own move");
+
+    clock.set(clock.now() + chrono::Duration::days(1));
+    settle().await;
+    assert_eq!(receiver.received().len(), 3, "nothing more is sent to a disabled endpoint");
+    let enable = app.patch(&hook, &ops.admin, json!({"enabled": true})).await;
+    assert_eq!(enable.body["status"], "disabled", "re-enabling waits for a second admin: {:?}", enable.body);
+}

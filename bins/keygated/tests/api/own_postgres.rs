@@ -1,6 +1,6 @@
 //! A PostgreSQL server this test owns: `initdb` into a fresh temporary folder, started on a free
-//! loopback port, which the test may stop (`pg_ctl stop -m immediate`) and start again. Never the
-//! machine's shared server.
+//! loopback port, which the test may stop (`pg_ctl stop -m immediate`) and start again; or a streaming
+//! standby of one (`pg_basebackup -R`), which the test may promote. Never the machine's shared server.
 //!
 //! PostgreSQL refuses to run as root, and CI runs as root: then every PostgreSQL command runs as the
 //! `postgres` OS user (`runuser`, else `su`), in a folder that user owns. Dropping the value stops the
@@ -33,6 +33,11 @@ impl OwnPostgres {
     /// A fresh cluster, started. `None` (the test skips) when PostgreSQL's binaries are missing and
     /// `KEYGATE_TEST_DATABASE_URL` is unset.
     pub fn start() -> Option<Self> {
+        Self::start_with("")
+    }
+
+    /// [`Self::start`] with `extra` lines of `postgresql.conf`.
+    pub fn start_with(extra: &str) -> Option<Self> {
         let Some(bin) = binaries() else {
             assert!(
                 std::env::var("KEYGATE_TEST_DATABASE_URL").map_or(true, |v| v.trim().is_empty()),
@@ -41,13 +46,7 @@ impl OwnPostgres {
             );
             return None;
         };
-        let as_postgres = running_as_root();
-        let root = fresh_folder();
-        std::fs::create_dir_all(&root).expect("temporary folder for PostgreSQL");
-        if as_postgres {
-            run(Command::new("chown").args(["postgres:postgres"]).arg(&root), "chown the PostgreSQL folder");
-        }
-        let ctl = PgCtl { bin, data: root.join("data"), log: root.join("postgres.log"), as_postgres };
+        let (ctl, root) = PgCtl::in_fresh_folder(bin);
         let mut initdb = ctl.command("initdb");
         initdb.arg("-D").arg(&ctl.data).args([
             "-U",
@@ -60,29 +59,61 @@ impl OwnPostgres {
             "--no-sync",
             "--no-instructions",
         ]);
-        let mut server = Self { ctl, root, port: 0 };
+        let server = Self { ctl, root, port: 0 };
         run(&mut initdb, "initdb");
+        Some(server.configured_and_started(extra))
+    }
+
+    /// A streaming standby of `primary` (`pg_basebackup -R`: it copies `primary`'s settings, then
+    /// `extra` lines of `postgresql.conf` are added), started; it answers read-only until promoted.
+    pub fn standby_of(primary: &Self, extra: &str) -> Self {
+        let (ctl, root) = PgCtl::in_fresh_folder(primary.ctl.bin.clone());
+        let mut backup = ctl.command("pg_basebackup");
+        backup
+            .args(["-h", "127.0.0.1", "-p", &primary.port.to_string(), "-U", "postgres", "-D"])
+            .arg(&ctl.data)
+            .args(["-R", "--no-sync", "--checkpoint=fast"]);
+        run(&mut backup, "pg_basebackup");
+        Self { ctl, root, port: 0 }.configured_and_started(extra)
+    }
+
+    /// Writes this test's settings (a free port, `extra`) into `postgresql.conf` and starts the server.
+    fn configured_and_started(mut self, extra: &str) -> Self {
         // A port free a moment ago may be taken by the time the server binds it: try a few.
         for attempt in 1..=3 {
-            server.port = free_port();
+            self.port = free_port();
             let settings = format!(
                 "\n# keygate tests\nlisten_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = '{}'\n\
-                 fsync = off\nmax_connections = 60\nshared_buffers = '16MB'\n",
-                server.port,
-                server.ctl.data.display()
+                 fsync = off\nmax_connections = 60\nshared_buffers = '16MB'\n{extra}\n",
+                self.port,
+                self.ctl.data.display()
             );
-            let conf = server.ctl.data.join("postgresql.conf");
+            let conf = self.ctl.data.join("postgresql.conf");
             let mut text = std::fs::read_to_string(&conf).expect("read postgresql.conf");
             if let Some(at) = text.find("\n# keygate tests\n") {
                 text.truncate(at);
             }
             std::fs::write(&conf, text + &settings).expect("write postgresql.conf");
-            if server.ctl.try_start().is_ok() {
-                return Some(server);
+            if self.ctl.try_start().is_ok() {
+                return self;
             }
-            assert!(attempt < 3, "PostgreSQL did not start:\n{}", server.ctl.log_tail());
+            assert!(attempt < 3, "PostgreSQL did not start:\n{}", self.ctl.log_tail());
         }
-        None
+        unreachable!("the third failed start panics")
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// One SQL statement through `psql`, its rows as unaligned text.
+    pub fn psql(&self, sql: &str) -> String {
+        let mut psql = self.ctl.command("psql");
+        psql.args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres", "-Atc", sql]);
+        let output = psql.output().unwrap_or_else(|e| panic!("psql: could not run: {e}"));
+        assert!(output.status.success(), "psql {sql:?} failed: {}", describe(&output));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
     /// `postgres://postgres@127.0.0.1:{port}/postgres`: the cluster's own `postgres` database.
@@ -97,6 +128,17 @@ impl OwnPostgres {
 }
 
 impl PgCtl {
+    /// A handle on `data/` in a fresh temporary folder the `postgres` user owns when running as root.
+    fn in_fresh_folder(bin: PathBuf) -> (Self, PathBuf) {
+        let as_postgres = running_as_root();
+        let root = fresh_folder();
+        std::fs::create_dir_all(&root).expect("temporary folder for PostgreSQL");
+        if as_postgres {
+            run(Command::new("chown").args(["postgres:postgres"]).arg(&root), "chown the PostgreSQL folder");
+        }
+        (Self { bin, data: root.join("data"), log: root.join("postgres.log"), as_postgres }, root)
+    }
+
     fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
         let mut command = if self.as_postgres {
@@ -146,6 +188,11 @@ impl PgCtl {
     /// crash of the database host, and waits until it is gone.
     pub fn stop_immediately(&self) {
         run(&mut self.pg_ctl(&["-w", "-t", "60", "-m", "immediate", "stop"]), "pg_ctl stop -m immediate");
+    }
+
+    /// Promotes the standby to a primary and waits until it accepts writes.
+    pub fn promote(&self) {
+        run(&mut self.pg_ctl(&["-w", "-t", "60", "promote"]), "pg_ctl promote");
     }
 
     fn log_tail(&self) -> String {

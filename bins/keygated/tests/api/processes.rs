@@ -290,7 +290,13 @@ fn assert_one_wins(replies: &[Outcome], what: &str) {
 
 /// Caches `secret` on `other`, revokes it through `maker_side` (request and approval), and returns how
 /// long after the approval's answer `other` first refused it. Fails if it accepts it after that.
-async fn revocation_reaches(ops: &Operators, maker_side: &Http, other: &Http, id: &str, secret: &str) -> Duration {
+pub(crate) async fn revocation_reaches(
+    ops: &Operators,
+    maker_side: &Http,
+    other: &Http,
+    id: &str,
+    secret: &str,
+) -> Duration {
     let ask = json!({"key": secret});
     for http in [other, other, maker_side] {
         let reply = http.verify(ask.clone()).await.unwrap();

@@ -8,7 +8,8 @@
 //! entry and key changes, once per key and url), `audit` (the hash-chained log and its verification),
 //! `webhooks`/`webhook_row` (webhook endpoints), `outbox` (events written with the audit entries that
 //! announce them, the delivery queue and its leases), `webhook_store` (their trait's hand-over),
-//! `listen` (invalidations), `key_params`/`key_row`/`tenant_row`/`operator_row`/`rows` (model to and
+//! `listen` (invalidations), `hosts` (the multi-host URL) and `primary` (finding the primary among
+//! them and following it through a failover), `key_params`/`key_row`/`tenant_row`/`operator_row`/`rows` (model to and
 //! from columns), `json` (the jsonb columns' shapes), `failure` (error mapping),
 //! `convert` and `url`. Only runtime-checked queries with bound parameters: no SQL is ever built from
 //! a value.
@@ -23,6 +24,7 @@ mod catalogue_json;
 mod connect;
 mod convert;
 mod failure;
+pub(crate) mod hosts;
 mod json;
 mod key_params;
 mod key_row;
@@ -34,6 +36,7 @@ mod notices;
 mod operator_row;
 mod operators;
 mod outbox;
+mod primary;
 mod requests;
 mod rows;
 mod services;
@@ -56,6 +59,8 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
+use crate::error::StoreError;
+
 pub use connect::PgStoreOptions;
 
 /// The PostgreSQL store. Cheap to clone: clones share one pool and one listener, which stop when the
@@ -68,17 +73,28 @@ pub struct PgStore {
 struct Inner {
     pool: sqlx::PgPool,
     invalidations: crate::invalidations::InvalidationSender,
-    /// `host:port/database`, for `Debug` (no user, no password).
+    /// `host:port` of each host, for `Debug` (no user, no password).
     target: String,
+    /// Where the primary is; told of every `Unavailable` answer.
+    primary: Arc<primary::Primary>,
     max_connections: u32,
-    /// Dropped with the last clone, which stops the listener task.
-    _shutdown: oneshot::Sender<()>,
+    /// Dropped with the last clone, which stops the listener and the primary's watcher.
+    _shutdown: (oneshot::Sender<()>, oneshot::Sender<()>),
 }
 
 impl PgStore {
     /// The connection pool, for readiness checks and tests.
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.inner.pool
+    }
+
+    /// `result`, after waking the primary's watcher if it is `Unavailable`: the database may have
+    /// failed over (or the server this pool uses turned read-only).
+    fn watched<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if matches!(result, Err(StoreError::Unavailable(_))) {
+            self.inner.primary.wake();
+        }
+        result
     }
 }
 

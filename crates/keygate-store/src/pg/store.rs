@@ -26,11 +26,11 @@ impl KeyStore for PgStore {
         admins: &[Operator],
         audit: &[AuditEntry],
     ) -> Result<(), StoreError> {
-        tenants::create_tenant(self.pool(), tenant, admins, audit).await
+        self.watched(tenants::create_tenant(self.pool(), tenant, admins, audit).await)
     }
 
     async fn tenant(&self, id: &TenantId) -> Result<Tenant, StoreError> {
-        tenants::get_tenant(self.pool(), id).await
+        self.watched(tenants::get_tenant(self.pool(), id).await)
     }
 
     async fn update_tenant(
@@ -39,11 +39,11 @@ impl KeyStore for PgStore {
         expected_version: u64,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        tenants::update_tenant(self.pool(), tenant, expected_version, audit).await
+        self.watched(tenants::update_tenant(self.pool(), tenant, expected_version, audit).await)
     }
 
     async fn create_operator(&self, operator: &Operator, audit: &AuditEntry) -> Result<(), StoreError> {
-        operators::create_operator(self.pool(), operator, audit).await
+        self.watched(operators::create_operator(self.pool(), operator, audit).await)
     }
 
     async fn update_operator(
@@ -52,39 +52,39 @@ impl KeyStore for PgStore {
         expected_version: u64,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        operators::update_operator(self.pool(), operator, expected_version, audit).await
+        self.watched(operators::update_operator(self.pool(), operator, expected_version, audit).await)
     }
 
     async fn operator_seen(&self, id: OperatorId, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
-        operators::seen(self.pool(), id, at).await
+        self.watched(operators::seen(self.pool(), id, at).await)
     }
 
     async fn create_service(&self, service: &Service) -> Result<(), StoreError> {
-        services::create(self.pool(), service).await
+        self.watched(services::create(self.pool(), service).await)
     }
 
     async fn services(&self) -> Result<Vec<Service>, StoreError> {
-        services::all(self.pool()).await
+        self.watched(services::all(self.pool()).await)
     }
 
     async fn service(&self, id: ServiceId) -> Result<Service, StoreError> {
-        services::get(self.pool(), id).await
+        self.watched(services::get(self.pool(), id).await)
     }
 
     async fn disable_service(&self, id: ServiceId, at: chrono::DateTime<chrono::Utc>) -> Result<Service, StoreError> {
-        services::disable(self.pool(), id, at).await
+        self.watched(services::disable(self.pool(), id, at).await)
     }
 
     async fn operators(&self, tenant: &TenantId) -> Result<Vec<Operator>, StoreError> {
-        operators::operators(self.pool(), tenant).await
+        self.watched(operators::operators(self.pool(), tenant).await)
     }
 
     async fn operator(&self, id: OperatorId) -> Result<Operator, StoreError> {
-        operators::get_operator(self.pool(), id).await
+        self.watched(operators::get_operator(self.pool(), id).await)
     }
 
     async fn commit(&self, changes: &[KeyChange]) -> Result<(), StoreError> {
-        keys::commit(self.pool(), changes).await
+        self.watched(keys::commit(self.pool(), changes).await)
     }
 
     async fn record_leak(
@@ -93,15 +93,15 @@ impl KeyStore for PgStore {
         audit: &AuditEntry,
         changes: &[KeyChange],
     ) -> Result<bool, StoreError> {
-        leaks::record(self.pool(), leak, audit, changes).await
+        self.watched(leaks::record(self.pool(), leak, audit, changes).await)
     }
 
     async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {
-        keys::key(self.pool(), tenant, id).await
+        self.watched(keys::key(self.pool(), tenant, id).await)
     }
 
     async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError> {
-        keys::find_key(self.pool(), id).await
+        self.watched(keys::find_key(self.pool(), id).await)
     }
 
     async fn keys(
@@ -111,27 +111,27 @@ impl KeyStore for PgStore {
         cursor: Option<KeyCursor>,
         limit: u32,
     ) -> Result<Page<KeyRecord, KeyCursor>, StoreError> {
-        keys::keys(self.pool(), tenant, filter, cursor, limit).await
+        self.watched(keys::keys(self.pool(), tenant, filter, cursor, limit).await)
     }
 
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {
-        spends::record(self.pool(), spend).await
+        self.watched(spends::record(self.pool(), spend).await)
     }
 
     async fn spend_record(&self, id: SpendId) -> Result<SpendRecord, StoreError> {
-        spends::get_spend(self.pool(), id).await
+        self.watched(spends::get_spend(self.pool(), id).await)
     }
 
     async fn release_spend(&self, id: SpendId) -> Result<(SpendRecord, bool), StoreError> {
-        spends::release(self.pool(), id).await
+        self.watched(spends::release(self.pool(), id).await)
     }
 
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError> {
-        usage::record_usage(self.pool(), batch).await
+        self.watched(usage::record_usage(self.pool(), batch).await)
     }
 
     async fn usage(&self, tenant: &TenantId, key: KeyId, days: u32) -> Result<KeyUsage, StoreError> {
-        usage::usage(self.pool(), tenant, key, days).await
+        self.watched(usage::usage(self.pool(), tenant, key, days).await)
     }
 
     async fn audit(
@@ -141,15 +141,15 @@ impl KeyStore for PgStore {
         cursor: Option<AuditCursor>,
         limit: u32,
     ) -> Result<Page<AuditEntry, AuditCursor>, StoreError> {
-        audit::audit(self.pool(), tenant, key, cursor, limit).await
+        self.watched(audit::audit(self.pool(), tenant, key, cursor, limit).await)
     }
 
     async fn verify_audit(&self, tenant: &TenantId) -> Result<AuditChainReport, StoreError> {
-        audit::verify(self.pool(), tenant).await
+        self.watched(audit::verify(self.pool(), tenant).await)
     }
 
     async fn record_requests(&self, lines: &[RequestLine]) -> Result<(), StoreError> {
-        requests::record(self.pool(), lines).await
+        self.watched(requests::record(self.pool(), lines).await)
     }
 
     async fn requests(
@@ -159,11 +159,11 @@ impl KeyStore for PgStore {
         cursor: Option<RequestCursor>,
         limit: u32,
     ) -> Result<Page<RequestLine, RequestCursor>, StoreError> {
-        requests::page(self.pool(), tenant, filter, cursor, limit).await
+        self.watched(requests::page(self.pool(), tenant, filter, cursor, limit).await)
     }
 
     async fn prune_requests(&self, before: chrono::DateTime<chrono::Utc>, batch: u32) -> Result<u64, StoreError> {
-        requests::prune(self.pool(), before, batch).await
+        self.watched(requests::prune(self.pool(), before, batch).await)
     }
 
     async fn record_nonce(
@@ -181,6 +181,6 @@ impl KeyStore for PgStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(self.pool()).await.map(drop).map_err(fail)
+        self.watched(sqlx::query("SELECT 1").execute(self.pool()).await.map(drop).map_err(fail))
     }
 }

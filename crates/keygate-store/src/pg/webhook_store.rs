@@ -19,15 +19,15 @@ use crate::webhook_store::WebhookStore;
 #[async_trait]
 impl WebhookStore for PgStore {
     async fn create_webhook(&self, record: &WebhookRecord, audit: &AuditEntry) -> Result<(), StoreError> {
-        webhooks::create(self.pool(), record, audit).await
+        self.watched(webhooks::create(self.pool(), record, audit).await)
     }
 
     async fn webhook(&self, tenant: &TenantId, id: WebhookId) -> Result<WebhookRecord, StoreError> {
-        webhooks::get(self.pool(), tenant, id).await
+        self.watched(webhooks::get(self.pool(), tenant, id).await)
     }
 
     async fn webhooks(&self, tenant: &TenantId) -> Result<Vec<WebhookRecord>, StoreError> {
-        webhooks::list(self.pool(), tenant).await
+        self.watched(webhooks::list(self.pool(), tenant).await)
     }
 
     async fn update_webhook(
@@ -36,27 +36,27 @@ impl WebhookStore for PgStore {
         expected_version: u64,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        webhooks::update(self.pool(), record, expected_version, audit).await
+        self.watched(webhooks::update(self.pool(), record, expected_version, audit).await)
     }
 
     async fn delete_webhook(&self, tenant: &TenantId, id: WebhookId, audit: &AuditEntry) -> Result<(), StoreError> {
-        webhooks::delete(self.pool(), tenant, id, audit).await
+        self.watched(webhooks::delete(self.pool(), tenant, id, audit).await)
     }
 
     async fn enqueue_event(&self, event: &OutboxEvent, webhook: WebhookId) -> Result<Delivery, StoreError> {
-        outbox::enqueue(self.pool(), event, webhook).await
+        self.watched(outbox::enqueue(self.pool(), event, webhook).await)
     }
 
     async fn announce(&self, event: &OutboxEvent) -> Result<u32, StoreError> {
-        outbox::announce_alone(self.pool(), event).await
+        self.watched(outbox::announce_alone(self.pool(), event).await)
     }
 
     async fn announce_once(&self, event: &OutboxEvent, notice: &str) -> Result<bool, StoreError> {
-        notices::announce_once_alone(self.pool(), event, notice).await
+        self.watched(notices::announce_once_alone(self.pool(), event, notice).await)
     }
 
     async fn expiry_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<ExpiryDue>, StoreError> {
-        notices::expiry_due(self.pool(), now, limit).await
+        self.watched(notices::expiry_due(self.pool(), now, limit).await)
     }
 
     async fn redeliver(
@@ -66,7 +66,7 @@ impl WebhookStore for PgStore {
         delivery: &str,
         at: DateTime<Utc>,
     ) -> Result<Delivery, StoreError> {
-        outbox::redeliver(self.pool(), tenant, webhook, delivery, at).await
+        self.watched(outbox::redeliver(self.pool(), tenant, webhook, delivery, at).await)
     }
 
     async fn deliveries(
@@ -77,7 +77,7 @@ impl WebhookStore for PgStore {
         cursor: Option<DeliveryCursor>,
         limit: u32,
     ) -> Result<Page<Delivery, DeliveryCursor>, StoreError> {
-        outbox::deliveries(self.pool(), tenant, webhook, status, cursor, limit).await
+        self.watched(outbox::deliveries(self.pool(), tenant, webhook, status, cursor, limit).await)
     }
 
     async fn claim_deliveries(
@@ -87,10 +87,10 @@ impl WebhookStore for PgStore {
         lease_token: &str,
         limit: u32,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        outbox::claim(self.pool(), now, lease_until, lease_token, limit).await
+        self.watched(outbox::claim(self.pool(), now, lease_until, lease_token, limit).await)
     }
 
     async fn finish_delivery(&self, report: &DeliveryReport) -> Result<bool, StoreError> {
-        outbox::finish(self.pool(), report).await
+        self.watched(outbox::finish(self.pool(), report).await)
     }
 }

@@ -28,6 +28,26 @@ async fn a_store_pointed_at_a_server_that_is_down_is_unavailable_within_a_bounde
     assert!(started.elapsed() < Duration::from_secs(5), "answered in {:?}", started.elapsed());
 }
 
+#[tokio::test]
+async fn hosts_are_tried_in_order_until_one_takes_connections_and_a_bad_url_says_why() {
+    let bad = PgStore::connect(PgStoreOptions::new("postgres://kg:s3cret@h1,,h2/keygate")).await;
+    let Err(StoreError::Unavailable(why)) = bad else { panic!("a bad URL is refused: {bad:?}") };
+    assert_eq!(why.downcast_ref::<keygate_store::UrlError>(), Some(&keygate_store::UrlError::EmptyHost), "{why}");
+    let Some(db) = TestDatabase::create().await else { return };
+    let t = given_tenant(&db.store(), "acme").await;
+    // Port 1 on loopback refuses connections: a dead first host.
+    let (head, tail) = db.url().split_once('@').unwrap();
+    for target in ["", "?target_session_attrs=read-write", "?target_session_attrs=any"] {
+        let url = format!("{head}@127.0.0.1:1,{tail}{target}");
+        let mut options = PgStoreOptions::new(url);
+        options.acquire_timeout = Duration::from_secs(2);
+        let store = PgStore::connect(options).await.unwrap_or_else(|e| panic!("{target:?}: {e:?}"));
+        assert_eq!(store.tenant(&t.id).await.unwrap().id, t.id, "{target:?}: served by the second host");
+        store.pool().close().await;
+    }
+    db.drop_database().await;
+}
+
 /// Builds a chain of six entries in tenant `acme` (its creation and five keys) on a fresh database,
 /// then runs `tamper` there as a database superuser would, with the append-only trigger switched off,
 /// and answers what `verify_audit` says afterwards. `None` without a database.
