@@ -26,6 +26,7 @@ const TARGETS: &[(&str, &str)] = &[
     ("crates/keygate-credential/fuzz", "parse_scope"),
     ("crates/keygate-credential/fuzz", "parse_amount"),
     ("crates/keygate-credential/fuzz", "parse_limits"),
+    ("crates/keygate-credential/fuzz", "parse_signature"),
     ("bins/keygated/fuzz", "json_bodies"),
 ];
 

@@ -71,6 +71,7 @@ pub fn active_key(verifier: &Verifier, tenant: &TenantId, n: usize) -> Result<(K
         key: created.key.clone(),
         secret_hash: Some(verifier.hasher().hash(token.key_id(), token.secret())),
         masked: Some(plain.masked().to_owned()),
+        signing: None,
         last_used_at: None,
         last_used_ip: None,
     };

@@ -102,6 +102,16 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"])]
     pub log_format: String,
 
+    /// The master key HMAC signing keys' secrets are derived from (HKDF-SHA256, info = the key's id):
+    /// 64 hex characters (32 bytes; e.g. `openssl rand -hex 32`). Absent: creating an `hmac-sha256`
+    /// signing key is refused (400 naming this setting); Ed25519 keys need nothing.
+    #[arg(long, env = "KEYGATE_SIGNING_KEY", hide_env_values = true)]
+    pub signing_key: Option<String>,
+
+    /// A file holding the signing master key; instead of `KEYGATE_SIGNING_KEY`. A final newline is ignored.
+    #[arg(long, env = "KEYGATE_SIGNING_KEY_FILE", conflicts_with = "signing_key")]
+    pub signing_key_file: Option<std::path::PathBuf>,
+
     /// The key that seals webhook signing secrets at rest: 64 hex characters (32 bytes; e.g.
     /// `openssl rand -hex 32`). Absent: registering a webhook is refused (400 naming this setting) and
     /// nothing is delivered.

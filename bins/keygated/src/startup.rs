@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
+use keygate_credential::signing::SigningMasterKey;
 use keygate_credential::WebhookKey;
 use keygate_credential::{Pepper, PlainToken, Token, TokenPrefix};
 use keygate_domain::Environment;
@@ -152,11 +153,17 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             "KEYGATE_VERIFY_AUTH=none: anyone who can reach /v1/verify may ask it; use this only on a closed network"
         );
     }
+    let signing_key =
+        secret(config.signing_key.as_deref(), config.signing_key_file.as_deref(), "KEYGATE_SIGNING_KEY_FILE")?
+            .map(|t| SigningMasterKey::parse(&t))
+            .transpose()
+            .map_err(|e| StartError::Setting { name: "KEYGATE_SIGNING_KEY", reason: e.to_string() })?;
     let verifier_config = VerifierConfig {
         prefix: config.key_prefix.clone(),
         pepper: pepper.as_ref().map(|p| Pepper::new(p.as_bytes().to_vec())),
         cache_capacity: config.cache_capacity,
         cache_ttl: config.cache_ttl(),
+        signing_key,
     };
     let leak_keys = match &config.leak_public_keys {
         Some(path) => LeakKeys::load(path)

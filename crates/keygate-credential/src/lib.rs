@@ -17,6 +17,7 @@ mod parse;
 mod plain;
 mod prefix;
 mod secret;
+pub mod signing;
 mod webhook_secret;
 
 pub use format::{Token, BODY_LEN, SCANNER_REGEX, VERSION};

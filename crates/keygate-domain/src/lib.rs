@@ -30,6 +30,8 @@ mod reveal;
 mod role;
 mod scope;
 mod settings;
+mod signing;
+mod skew;
 mod text;
 mod timezone;
 pub mod webhook;
@@ -65,6 +67,8 @@ pub use scope::{
     Action, CatalogueError, CatalogueResource, ResourceError, Scope, ScopeCatalogue, ScopeError, ScopeSet,
 };
 pub use settings::{classify, Direction, PolicyPatch, PolicySplit, Setting};
+pub use signing::{ParseSigningAlgorithmError, Signing, SigningAlgorithm, SigningError};
+pub use skew::{SignatureSkew, SignatureSkewError};
 pub use text::{Email, KeyName, Notes, OperatorName, Reason, ScopeDescription, TenantName, TextError};
 pub use timezone::{timezone_change_effective, zone_in_force, ParseTimezoneError, Timezone, TimezoneChange};
 pub use window::{retry_after, ParseWindowError, PerWindow, Window};

@@ -50,6 +50,8 @@ pub struct TenantPolicy {
     /// Days before a key's expiry its tenant's webhook endpoints hear `key.expiring` (default 7); a
     /// longer lead narrows (earlier warning).
     pub webhook_expiry_lead_days: crate::webhook::ExpiryLead,
+    /// Seconds a signed request's `created` may be off from now (default 300); shorter narrows.
+    pub signature_skew_seconds: crate::SignatureSkew,
 }
 
 impl Default for TenantPolicy {

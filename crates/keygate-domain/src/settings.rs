@@ -58,11 +58,14 @@ pub enum Setting {
     /// [`TenantPolicy::webhook_expiry_lead_days`]: a longer lead narrows (endpoints are warned earlier);
     /// a shorter one leaves less time to rotate, a loosening of oversight, so it widens.
     WebhookExpiryLeadDays,
+    /// [`TenantPolicy::signature_skew_seconds`]: a shorter skew narrows (a captured signed request is
+    /// fresh for less time); a longer one widens.
+    SignatureSkewSeconds,
 }
 
 impl Setting {
     /// Every setting, in the order of [`TenantPolicy`]'s fields.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::DualControl,
         Self::LiveEnabled,
         Self::MaxKeyLifetimeDays,
@@ -77,6 +80,7 @@ impl Setting {
         Self::RevealWindowHours,
         Self::ScopeCatalogue,
         Self::WebhookExpiryLeadDays,
+        Self::SignatureSkewSeconds,
     ];
 
     /// The setting's name, as the field is named on the wire.
@@ -96,6 +100,7 @@ impl Setting {
             Self::RevealWindowHours => "reveal_window_hours",
             Self::ScopeCatalogue => "scope_catalogue",
             Self::WebhookExpiryLeadDays => "webhook_expiry_lead_days",
+            Self::SignatureSkewSeconds => "signature_skew_seconds",
         }
     }
 
@@ -205,7 +210,7 @@ fn currencies(from: &TenantPolicy, to: &TenantPolicy) -> Direction {
 
 /// THE table: each setting of the policy with the direction it moves from `from` to `to`. A new field
 /// of [`TenantPolicy`] fails to compile here until it is given a row.
-pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 14] {
+pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction); 15] {
     let TenantPolicy {
         dual_control,
         live_enabled,
@@ -221,6 +226,7 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         reveal_window_hours,
         scope_catalogue,
         webhook_expiry_lead_days,
+        signature_skew_seconds,
     } = to;
     [
         (Setting::DualControl, on_narrows(from.dual_control, *dual_control)),
@@ -246,6 +252,10 @@ pub fn classify(from: &TenantPolicy, to: &TenantPolicy) -> [(Setting, Direction)
         (
             Setting::WebhookExpiryLeadDays,
             cap(Some(webhook_expiry_lead_days.as_days()), Some(from.webhook_expiry_lead_days.as_days())),
+        ),
+        (
+            Setting::SignatureSkewSeconds,
+            cap(Some(from.signature_skew_seconds.as_seconds()), Some(signature_skew_seconds.as_seconds())),
         ),
     ]
 }
@@ -281,6 +291,8 @@ pub struct PolicyPatch {
     pub scope_catalogue: Option<Option<ScopeCatalogue>>,
     /// Days of warning before a key expires.
     pub webhook_expiry_lead_days: Option<crate::webhook::ExpiryLead>,
+    /// Seconds a signed request's `created` may be off from now.
+    pub signature_skew_seconds: Option<crate::SignatureSkew>,
 }
 
 impl PolicyPatch {
@@ -306,6 +318,7 @@ impl PolicyPatch {
             reveal_window_hours,
             scope_catalogue,
             webhook_expiry_lead_days,
+            signature_skew_seconds,
         } = self;
         TenantPolicy {
             dual_control: dual_control.unwrap_or(policy.dual_control),
@@ -325,6 +338,7 @@ impl PolicyPatch {
             reveal_window_hours: reveal_window_hours.unwrap_or(policy.reveal_window_hours),
             scope_catalogue: scope_catalogue.clone().unwrap_or_else(|| policy.scope_catalogue.clone()),
             webhook_expiry_lead_days: webhook_expiry_lead_days.unwrap_or(policy.webhook_expiry_lead_days),
+            signature_skew_seconds: signature_skew_seconds.unwrap_or(policy.signature_skew_seconds),
         }
     }
 
@@ -347,6 +361,7 @@ impl PolicyPatch {
             Setting::RevealWindowHours => one.reveal_window_hours = self.reveal_window_hours,
             Setting::ScopeCatalogue => one.scope_catalogue.clone_from(&self.scope_catalogue),
             Setting::WebhookExpiryLeadDays => one.webhook_expiry_lead_days = self.webhook_expiry_lead_days,
+            Setting::SignatureSkewSeconds => one.signature_skew_seconds = self.signature_skew_seconds,
         }
         one
     }
@@ -369,6 +384,7 @@ impl PolicyPatch {
             reveal_window_hours: other.reveal_window_hours.or(self.reveal_window_hours),
             scope_catalogue: other.scope_catalogue.clone().or_else(|| self.scope_catalogue.clone()),
             webhook_expiry_lead_days: other.webhook_expiry_lead_days.or(self.webhook_expiry_lead_days),
+            signature_skew_seconds: other.signature_skew_seconds.or(self.signature_skew_seconds),
         }
     }
 }
@@ -391,7 +407,8 @@ impl TenantPolicy {
     /// admin; widening anything is a policy request like any other. A tenant is also born without a
     /// `scope_catalogue` (its wide end, as today): the list of resources is the tenant's own, which
     /// keygate cannot guess; one admin sets it. `webhook_expiry_lead_days` starts at the 7 days,
-    /// not at its narrow end (90): a week is what operators expect; one admin may lengthen it.
+    /// not at its narrow end (90): a week is what operators expect; one admin may lengthen it. Likewise
+    /// `signature_skew_seconds` starts at 300, not 30: few clients' clocks are that close.
     pub fn narrowest() -> Self {
         Self {
             dual_control: true,
@@ -408,6 +425,7 @@ impl TenantPolicy {
             reveal_window_hours: RevealWindow::DEFAULT,
             scope_catalogue: None,
             webhook_expiry_lead_days: crate::webhook::ExpiryLead::DEFAULT,
+            signature_skew_seconds: crate::SignatureSkew::DEFAULT,
         }
     }
 

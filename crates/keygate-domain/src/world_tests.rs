@@ -190,7 +190,7 @@ fn act() -> impl Strategy<Value = Act> {
         2 => i.clone().prop_map(|key| Act::Suspend { key }),
         3 => i.clone().prop_map(|key| Act::Resume { key }),
         5 => i.prop_map(|key| Act::ApproveResume { key }),
-        4 => (0u8..14, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
+        4 => (0u8..15, any::<bool>()).prop_map(|(setting, widen)| Act::Patch { setting, widen }),
         4 => Just(Act::ApprovePolicy),
         1 => Just(Act::RejectPolicy),
     ]
@@ -907,6 +907,11 @@ fn run(world: &mut World, s: Step, n: usize) -> Result<(), TestCaseError> {
                     let days = if widen { 1 } else { 90 };
                     patch.webhook_expiry_lead_days =
                         Some(crate::webhook::ExpiryLead::days(days).map_err(|e| TestCaseError::fail(e.to_string()))?);
+                }
+                13 => {
+                    let seconds = if widen { 900 } else { 30 };
+                    patch.signature_skew_seconds =
+                        Some(SignatureSkew::seconds(seconds).map_err(|e| TestCaseError::fail(e.to_string()))?);
                 }
                 // Wider: every action on payouts, then no catalogue at all; narrower: payouts read only.
                 11 => {

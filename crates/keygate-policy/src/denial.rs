@@ -49,11 +49,23 @@ pub enum DenialCode {
     WeeklyVolumeExceeded,
     /// 429: the key's monthly volume would be exceeded.
     MonthlyVolumeExceeded,
+    /// A route that requires a signed request was sent a bearer key.
+    SignatureRequired,
+    /// The signature does not cover a required component or lacks a required parameter.
+    SignatureIncomplete,
+    /// The signature's `created` is too far from now (the tenant's skew), or it has `expires` in the past.
+    StaleSignature,
+    /// The body's digest is not the one `Content-Digest` states.
+    DigestMismatch,
+    /// The signature does not verify (also for an unknown `keyid` or an unsupported `alg`).
+    BadSignature,
+    /// The signature's nonce was already used with this key within the skew window.
+    Replayed,
 }
 
 impl DenialCode {
     /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 25] = [
         Self::Malformed,
         Self::NotFound,
         Self::PendingApproval,
@@ -73,6 +85,12 @@ impl DenialCode {
         Self::DailyVolumeExceeded,
         Self::WeeklyVolumeExceeded,
         Self::MonthlyVolumeExceeded,
+        Self::SignatureRequired,
+        Self::SignatureIncomplete,
+        Self::StaleSignature,
+        Self::DigestMismatch,
+        Self::BadSignature,
+        Self::Replayed,
     ];
 
     /// The code's stable text (`"REVOKED"`).
@@ -97,6 +115,12 @@ impl DenialCode {
             Self::DailyVolumeExceeded => "DAILY_VOLUME_EXCEEDED",
             Self::WeeklyVolumeExceeded => "WEEKLY_VOLUME_EXCEEDED",
             Self::MonthlyVolumeExceeded => "MONTHLY_VOLUME_EXCEEDED",
+            Self::SignatureRequired => "SIGNATURE_REQUIRED",
+            Self::SignatureIncomplete => "SIGNATURE_INCOMPLETE",
+            Self::StaleSignature => "STALE_SIGNATURE",
+            Self::DigestMismatch => "DIGEST_MISMATCH",
+            Self::BadSignature => "BAD_SIGNATURE",
+            Self::Replayed => "REPLAYED",
         }
     }
 
@@ -111,7 +135,13 @@ impl DenialCode {
             | Self::Rejected
             | Self::Revoked
             | Self::Suspended
-            | Self::Expired => 401,
+            | Self::Expired
+            | Self::SignatureRequired
+            | Self::SignatureIncomplete
+            | Self::StaleSignature
+            | Self::DigestMismatch
+            | Self::BadSignature
+            | Self::Replayed => 401,
             Self::WrongTenant
             | Self::WrongAccount
             | Self::WrongEnvironment
@@ -146,6 +176,12 @@ impl DenialCode {
             Self::DailyVolumeExceeded => "The key's daily volume is used up",
             Self::WeeklyVolumeExceeded => "The key's weekly volume is used up",
             Self::MonthlyVolumeExceeded => "The key's monthly volume is used up",
+            Self::SignatureRequired => "This operation requires a signed request",
+            Self::SignatureIncomplete => "The signature does not cover what it must",
+            Self::StaleSignature => "The signature is too old or too far in the future",
+            Self::DigestMismatch => "The body does not match its Content-Digest",
+            Self::BadSignature => "The signature does not verify",
+            Self::Replayed => "The signature's nonce was already used",
         }
     }
 }
@@ -252,6 +288,30 @@ pub enum Denial {
         /// Whole seconds until the window resets (at least 1).
         retry_after: u64,
     },
+    /// A route that requires a signed request was sent a bearer key (produced by the actix glue).
+    #[error("this operation requires a signed request")]
+    SignatureRequired,
+    /// The signature lacks a required component or parameter (produced by the verifier).
+    #[error("the signature does not cover {missing}")]
+    SignatureIncomplete {
+        /// The first component or parameter missing.
+        missing: &'static str,
+    },
+    /// `created` is more than the tenant's skew away from now, or `expires` is past.
+    #[error("the signature is stale (more than {skew_seconds} s from now)")]
+    StaleSignature {
+        /// The tenant's allowed clock skew, in seconds.
+        skew_seconds: u32,
+    },
+    /// The body's digest is not the one `Content-Digest` states.
+    #[error("the body does not match its Content-Digest")]
+    DigestMismatch,
+    /// The signature does not verify; an unknown `keyid` and an unsupported `alg` answer the same.
+    #[error("the signature does not verify")]
+    BadSignature,
+    /// The nonce was already used with this key within the skew window.
+    #[error("the signature's nonce was already used")]
+    Replayed,
 }
 
 impl Denial {
@@ -277,6 +337,12 @@ impl Denial {
             Self::VolumeExceeded { window: Window::Day, .. } => DenialCode::DailyVolumeExceeded,
             Self::VolumeExceeded { window: Window::Week, .. } => DenialCode::WeeklyVolumeExceeded,
             Self::VolumeExceeded { window: Window::Month, .. } => DenialCode::MonthlyVolumeExceeded,
+            Self::SignatureRequired => DenialCode::SignatureRequired,
+            Self::SignatureIncomplete { .. } => DenialCode::SignatureIncomplete,
+            Self::StaleSignature { .. } => DenialCode::StaleSignature,
+            Self::DigestMismatch => DenialCode::DigestMismatch,
+            Self::BadSignature => DenialCode::BadSignature,
+            Self::Replayed => DenialCode::Replayed,
         }
     }
 

@@ -9,7 +9,10 @@ use crate::denial::{Denial, DenialCode};
 
 /// Every [`DenialCode`] in the order keygate checks it, so a service and the docs can show it:
 ///
-/// 1. `MALFORMED`, `NOT_FOUND`: the verifier, before a key exists;
+/// 1. `MALFORMED`, `NOT_FOUND`: the verifier, before a key exists; for a signed request (RFC 9421)
+///    `SIGNATURE_REQUIRED` (a bearer key where a route requires a signature), `SIGNATURE_INCOMPLETE`,
+///    `STALE_SIGNATURE`, `DIGEST_MISMATCH`, `BAD_SIGNATURE` (also an unknown `keyid`) and `REPLAYED`
+///    instead of `NOT_FOUND`;
 /// 2. `PENDING_APPROVAL`, `REJECTED`, `REVOKED`, `SUSPENDED`, `EXPIRED`, `WRONG_TENANT`, `WRONG_ACCOUNT`,
 ///    `WRONG_ENVIRONMENT`, `INSUFFICIENT_SCOPE`, `IP_NOT_ALLOWED`, `UNKNOWN_CURRENCY`, `AMOUNT_PRECISION`,
 ///    `CURRENCY_MISMATCH`, `AMOUNT_OVER_LIMIT`: [`evaluate`];
@@ -18,10 +21,16 @@ use crate::denial::{Denial, DenialCode};
 ///    shortest that would go over is named).
 ///
 /// The four state codes are one step: a key is in only one state.
-pub const fn check_order() -> [DenialCode; 19] {
+pub const fn check_order() -> [DenialCode; 25] {
     [
         DenialCode::Malformed,
         DenialCode::NotFound,
+        DenialCode::SignatureRequired,
+        DenialCode::SignatureIncomplete,
+        DenialCode::StaleSignature,
+        DenialCode::DigestMismatch,
+        DenialCode::BadSignature,
+        DenialCode::Replayed,
         DenialCode::PendingApproval,
         DenialCode::Rejected,
         DenialCode::Revoked,

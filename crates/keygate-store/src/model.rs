@@ -132,6 +132,10 @@ pub struct KeyRecord {
     pub secret_hash: Option<SecretHash>,
     /// `kg_live_…3fQz`, for listings; `None` while there is no secret.
     pub masked: Option<String>,
+    /// How the key signs requests (RFC 9421), fixed at creation; `None` for a bearer-only key. A
+    /// signing-only key (`bearer() == false`) still has a secret hash, of a secret never shown, so the
+    /// reveal states stay as they are; the verifier refuses its bearer form whatever it hashes to.
+    pub signing: Option<keygate_domain::Signing>,
     /// Last verification (from the usage buffer; may lag by one flush interval). Ignored on write.
     pub last_used_at: Option<DateTime<Utc>>,
     /// Client address of the last verification. Ignored on write.
@@ -143,6 +147,7 @@ impl std::fmt::Debug for KeyRecord {
         f.debug_struct("KeyRecord")
             .field("key", &self.key)
             .field("masked", &self.masked)
+            .field("signing", &self.signing)
             .field("last_used_at", &self.last_used_at)
             .finish_non_exhaustive()
     }

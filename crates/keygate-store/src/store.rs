@@ -185,6 +185,18 @@ pub trait KeyStore: crate::webhook_store::WebhookStore + Send + Sync + 'static {
     /// after `before`.
     async fn prune_requests(&self, before: chrono::DateTime<chrono::Utc>, batch: u32) -> Result<u64, StoreError>;
 
+    /// Records that a verified signature of `key` used `nonce`, until `expires_at` (when a signature
+    /// carrying it can no longer be fresh): `true` the first time, `false` while an earlier use has not
+    /// expired at `now` (a replay). Atomic across every process on one database: of two racing, one
+    /// gets `true`. Expired nonces are forgotten.
+    async fn record_nonce(
+        &self,
+        key: KeyId,
+        nonce: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Key changes made by any process sharing this store, so caches can evict them.
     fn invalidations(&self) -> Invalidations;
 

@@ -4,6 +4,8 @@
 //!   the least any design that hashes the secret and finds the key must do;
 //! - `hot key`: `verify` of one cached key, no amount, in a `MemoryStore` of 100,000 active keys;
 //! - `random keys`: the same cycling through all 100,000 keys, after warming the cache;
+//! - `verify_signed`: an RFC 9421 signed request (no amount) of one cached key, for `hmac-sha256` and for
+//!   `ed25519`, each with a fresh nonce signed outside the timed part (the nonce's record is timed);
 //! - `postgres spend` (only with `KEYGATE_TEST_DATABASE_URL`): a verification that spends an amount
 //!   against PostgreSQL, i.e. one round trip, in a fresh test database dropped afterwards.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -14,14 +16,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use keygate_credential::signing::{sha256, sign_request, Message, SignParams, SigningMasterKey};
 use keygate_credential::{SecretHasher, Token, TokenPrefix};
 use keygate_domain::{
-    Actor, ActorId, Currency, Environment, ExpiryRequest, IpAllowList, Key, KeyId, KeyName, Limits, ManualClock,
-    NewKey, OperatorId, Privileges, Role, RoleSet, ScopeSet, TenantId, TenantName, TenantPolicy,
+    Actor, ActorId, Clock, Currency, Environment, ExpiryRequest, IpAllowList, Key, KeyId, KeyName, Limits, ManualClock,
+    NewKey, OperatorId, Privileges, Role, RoleSet, ScopeSet, Signing, SigningAlgorithm, TenantId, TenantName,
+    TenantPolicy,
 };
 use keygate_store::{AuditEntry, AuditHash, AuditKind, KeyChange, KeyRecord, KeyStore, KeyWrite, MemoryStore, Tenant};
-use keygate_verifier::{Money, RequestContext, Verifier, VerifierConfig};
+use keygate_verifier::{Money, RequestContext, SignedRequest, Verifier, VerifierConfig};
 use sha2::{Digest, Sha256};
 use tokio::runtime::Runtime;
 
@@ -82,6 +86,7 @@ fn active_key(tenant: &TenantId, n: usize, limits: Limits) -> (KeyChange, String
         key: created.key.clone(),
         secret_hash: Some(SecretHasher::new(None).hash(token.key_id(), token.secret())),
         masked: Some(plain.masked().to_owned()),
+        signing: None,
         last_used_at: None,
         last_used_ip: None,
     };
@@ -161,6 +166,104 @@ fn memory(c: &mut Criterion) {
     runtime.block_on(verifier.shutdown());
 }
 
+/// A signed request of `keyid` at the clock's now with a fresh nonce, signed by `sign`.
+fn signed_request(
+    keyid: &str,
+    alg: SigningAlgorithm,
+    now: i64,
+    n: u64,
+    sign: &dyn Fn(&[u8]) -> Vec<u8>,
+) -> SignedRequest {
+    let body = br#"{"amount":"250.00","currency":"XOF"}"#;
+    let message =
+        Message { method: "POST", authority: "wallet.example.com", path: "/v1/cash-out", query: "", headers: &[] };
+    let nonce = format!("bench-{n}");
+    let params = SignParams { keyid, alg, created: now, nonce: &nonce };
+    let fields = sign_request(&message, Some(body), params, sign);
+    let mut headers =
+        vec![("signature-input".to_owned(), fields.signature_input), ("signature".to_owned(), fields.signature)];
+    headers.extend(fields.content_digest.map(|d| ("content-digest".to_owned(), d)));
+    SignedRequest {
+        method: "POST".into(),
+        authority: "wallet.example.com".into(),
+        path: "/v1/cash-out".into(),
+        query: String::new(),
+        headers,
+        body_sha256: Some(sha256(body)),
+    }
+}
+
+/// What turns a signature base into signature bytes.
+type SignFn<'a> = Box<dyn Fn(&[u8]) -> Vec<u8> + 'a>;
+
+fn signed(c: &mut Criterion) {
+    let runtime = Runtime::new().unwrap();
+    let clock = Arc::new(ManualClock::new(now()));
+    let master = SigningMasterKey::from_bytes([3; 32]);
+    let seed = [9u8; 32];
+    let public = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+    let (verifier, hmac_id, ed_id) = runtime.block_on(async {
+        let store = Arc::new(MemoryStore::new());
+        let tenant = given_tenant(&*store).await;
+        let mut ids = Vec::new();
+        for (n, spec) in [
+            Signing::new(SigningAlgorithm::HmacSha256, None, true).unwrap(),
+            Signing::new(SigningAlgorithm::Ed25519, Some(&public), false).unwrap(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (mut change, _) = active_key(&tenant, n, Limits::none());
+            if let KeyWrite::Insert(record) = &mut change.write {
+                record.signing = Some(spec);
+                ids.push(record.key.id.to_string());
+            }
+            store.commit(&[change]).await.unwrap();
+        }
+        let config = VerifierConfig { signing_key: Some(master.clone()), ..VerifierConfig::default() };
+        (Verifier::new(store, config, clock.clone()), ids[0].clone(), ids[1].clone())
+    });
+    let secret = master.derive(&hmac_id);
+    let ed = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let signers: [(&str, SigningAlgorithm, &str, SignFn<'_>); 2] = [
+        (
+            "verify_signed: hmac-sha256, cached key, no amount",
+            SigningAlgorithm::HmacSha256,
+            &hmac_id,
+            Box::new(|b| secret.sign(b)),
+        ),
+        (
+            "verify_signed: ed25519, cached key, no amount",
+            SigningAlgorithm::Ed25519,
+            &ed_id,
+            Box::new(|b| ed25519_dalek::Signer::sign(&ed, b).to_bytes().to_vec()),
+        ),
+    ];
+    let ctx = RequestContext::default();
+    let mut n = 0u64;
+    for (name, alg, keyid, sign) in &signers {
+        let first = signed_request(keyid, *alg, clock.now().timestamp(), n, sign.as_ref());
+        runtime.block_on(verifier.verify_signed(&first, &ctx)).unwrap();
+        c.bench_function(name, |b| {
+            b.to_async(&runtime).iter_batched(
+                || {
+                    // 10 ms a request: nonces expire past the skew, so the bounded map never fills.
+                    n += 1;
+                    clock.advance(chrono::Duration::milliseconds(10));
+                    signed_request(keyid, *alg, clock.now().timestamp(), n, sign.as_ref())
+                },
+                |request| {
+                    let verifier = verifier.clone();
+                    let ctx = ctx.clone();
+                    async move { verifier.verify_signed(black_box(&request), &ctx).await.unwrap() }
+                },
+                BatchSize::SmallInput,
+            );
+        });
+    }
+    runtime.block_on(verifier.shutdown());
+}
+
 fn postgres(c: &mut Criterion) {
     let runtime = Runtime::new().unwrap();
     let Some(db) = runtime.block_on(keygate_store::testing::TestDatabase::create()) else { return };
@@ -192,6 +295,6 @@ fn postgres(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(60).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(6));
-    targets = floor, memory, postgres
+    targets = floor, memory, signed, postgres
 }
 criterion_main!(benches);

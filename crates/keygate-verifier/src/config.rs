@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use keygate_credential::signing::SigningMasterKey;
 use keygate_credential::{Pepper, TokenPrefix};
 
 /// Verifier settings.
@@ -17,6 +18,9 @@ pub struct VerifierConfig {
     /// Notifications evict changed keys at once; this bounds staleness if a notification is lost and
     /// how long cached keys keep verifying while the store is down.
     pub cache_ttl: Duration,
+    /// The master key HMAC signing keys' secrets are derived from (`KEYGATE_SIGNING_KEY`); without it
+    /// no `hmac-sha256` key can be made, and signatures of existing ones do not verify.
+    pub signing_key: Option<SigningMasterKey>,
 }
 
 impl Default for VerifierConfig {
@@ -26,6 +30,7 @@ impl Default for VerifierConfig {
             pepper: None,
             cache_capacity: 100_000,
             cache_ttl: Duration::from_secs(30),
+            signing_key: None,
         }
     }
 }

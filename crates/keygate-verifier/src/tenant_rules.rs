@@ -23,6 +23,8 @@ pub const RULES_TTL: Duration = Duration::from_secs(5);
 pub struct TenantRules {
     /// Keygate's built-in currencies with the tenant's own entries over them.
     pub currencies: CurrencyTable,
+    /// How far a signed request's `created` may be from now.
+    pub skew: keygate_domain::SignatureSkew,
     timezone: Timezone,
     change: Option<TimezoneChange>,
 }
@@ -32,6 +34,7 @@ impl TenantRules {
     pub fn of(tenant: &Tenant) -> Self {
         Self {
             currencies: tenant.policy.currency_table(),
+            skew: tenant.policy.signature_skew_seconds,
             timezone: tenant.policy.timezone,
             change: tenant.timezone_change,
         }

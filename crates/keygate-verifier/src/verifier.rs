@@ -3,6 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
+use keygate_credential::signing::{HmacSecret, SigningMasterKey};
 use keygate_credential::{SecretHash, SecretHasher, Token, TokenPrefix};
 use keygate_domain::{retry_after, Clock, CurrencyTable, Key, KeyId, PerWindow, SpendId, TenantId};
 use keygate_policy::{evaluate, Denial, DenialCode, Money, RequestContext};
@@ -16,7 +17,7 @@ use crate::config::VerifierConfig;
 use crate::outcome::{Verified, VerifyError};
 use crate::tenant_rules::{RulesCache, TenantRules};
 
-struct Inner {
+pub(crate) struct Inner {
     store: Arc<dyn KeyStore>,
     clock: Arc<dyn Clock>,
     hasher: SecretHasher,
@@ -26,12 +27,19 @@ struct Inner {
     rules: RulesCache,
     /// Compared against when the id is unknown, so an unknown id costs what a wrong secret costs.
     decoy: SecretHash,
+    /// Derives HMAC signing keys' secrets; `None` where `KEYGATE_SIGNING_KEY` is not set.
+    pub(crate) signing_key: Option<SigningMasterKey>,
+    /// Checked against when a signature's `keyid` is unknown, so that costs what a wrong signature costs.
+    pub(crate) signing_decoy: HmacSecret,
+    /// Likewise for a signature whose `alg` is `ed25519`: a valid public key nobody holds the private
+    /// half of (its seed is dropped at start).
+    pub(crate) ed25519_decoy: [u8; 32],
 }
 
 /// The verifier. Cheap to clone; clones share the cache and the usage buffer.
 #[derive(Clone)]
 pub struct Verifier {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -48,6 +56,10 @@ impl Verifier {
         let usage = UsageBuffer::start(store.clone(), UsageBufferOptions::default());
         let mut decoy = [0u8; 32];
         OsRng.fill_bytes(&mut decoy);
+        let mut signing_decoy = [0u8; 32];
+        OsRng.fill_bytes(&mut signing_decoy);
+        let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(seed.as_mut());
         let inner = Inner {
             store,
             clock,
@@ -57,6 +69,9 @@ impl Verifier {
             usage,
             rules: RulesCache::default(),
             decoy: SecretHash::from_bytes(decoy),
+            signing_key: config.signing_key,
+            signing_decoy: HmacSecret::from_bytes(signing_decoy),
+            ed25519_decoy: keygate_credential::signing::ed25519_public_key(&seed),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -140,6 +155,17 @@ impl Verifier {
         if within.is_some_and(|tenants| !tenants.contains(&record.key.tenant)) {
             return Err(Denial::NotFound.into());
         }
+        self.authorize(record, ctx, options).await
+    }
+
+    /// What follows authentication, for a bearer key and a signed request alike: the policy, the spend
+    /// and the usage.
+    pub(crate) async fn authorize(
+        &self,
+        record: &KeyRecord,
+        ctx: &RequestContext,
+        options: VerifyOptions<'_>,
+    ) -> Result<Verified, VerifyError> {
         let now = self.inner.clock.now();
         let mut verified = verified(&record.key, ctx);
         match ctx.amount {
@@ -218,7 +244,7 @@ impl Verifier {
     }
 
     /// The rules of `tenant`, cached.
-    async fn rules(&self, tenant: &TenantId) -> Result<Arc<TenantRules>, VerifyError> {
+    pub(crate) async fn rules(&self, tenant: &TenantId) -> Result<Arc<TenantRules>, VerifyError> {
         if let Some(rules) = self.inner.rules.get(tenant) {
             return Ok(rules);
         }
@@ -323,7 +349,7 @@ impl Verifier {
         Ok(record.key.clone())
     }
 
-    async fn lookup(&self, id: KeyId) -> Result<Entry, VerifyError> {
+    pub(crate) async fn lookup(&self, id: KeyId) -> Result<Entry, VerifyError> {
         let cache = &self.inner.cache;
         if let Some(entry) = cache.get(&id) {
             metrics::counter!("keygate_cache_hits_total").increment(1);
@@ -354,7 +380,15 @@ impl Verifier {
         let stored = record.and_then(|r| r.secret_hash.as_ref()).unwrap_or(&self.inner.decoy);
         let matches = presented.matches(stored);
         match record {
-            Some(r) if matches && r.secret_hash.is_some() && r.key.environment == token.environment() => Ok(r),
+            // A signing-only key's bearer form authenticates nothing, whatever its hash.
+            Some(r)
+                if matches
+                    && r.secret_hash.is_some()
+                    && r.signing.as_ref().is_none_or(keygate_domain::Signing::bearer)
+                    && r.key.environment == token.environment() =>
+            {
+                Ok(r)
+            }
             _ => Err(Denial::NotFound),
         }
     }
@@ -382,7 +416,7 @@ fn verified(key: &Key, ctx: &RequestContext) -> Verified {
 /// The counter of `keygate_verifications_total` for this outcome. Handles are registered once (with
 /// the recorder installed at that moment), so counting costs an atomic add, not a labelled key built
 /// and allocated on every verification.
-fn outcome_counter(outcome: &Result<Verified, VerifyError>) -> &'static metrics::Counter {
+pub(crate) fn outcome_counter(outcome: &Result<Verified, VerifyError>) -> &'static metrics::Counter {
     static COUNTERS: OnceLock<Vec<metrics::Counter>> = OnceLock::new();
     let counters = COUNTERS.get_or_init(|| {
         let codes = std::iter::once("OK")
@@ -410,7 +444,7 @@ fn new_spend_id() -> SpendId {
     SpendId::from_bytes(bytes)
 }
 
-fn store_error(error: StoreError) -> VerifyError {
+pub(crate) fn store_error(error: StoreError) -> VerifyError {
     match error {
         StoreError::NotFound => VerifyError::Denied(Denial::NotFound),
         other => {

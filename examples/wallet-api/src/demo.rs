@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
+use keygate_credential::signing::HmacSecret;
 use keygate_credential::{PlainToken, TokenPrefix};
 use keygate_domain::{
     Clock, Currency, Environment, Event, ExpiryRequest, IpAllowList, Key, KeyName, Limits, OperatorId, Privileges,
-    Reason, Role, RoleSet, ScopeSet, TenantId, TenantName,
+    Reason, Role, RoleSet, ScopeSet, Signing, SigningAlgorithm, TenantId, TenantName,
 };
 use keygate_verifier::manage::{Caller, KeySpec, ManageError, Management, TenantPatch};
 use keygate_verifier::Verifier;
@@ -80,13 +81,20 @@ pub async fn create_tenant(verifier: &Verifier, id: &str) -> Result<TenantId, De
     Ok(id)
 }
 
-/// Issues a live key to `tenant`: the maker creates it, the checker approves it. Returns the key and
-/// the token to show its owner once.
-pub async fn issue_key(
-    verifier: &Verifier,
-    tenant: &TenantId,
-    request: KeyRequest<'_>,
-) -> Result<(Key, PlainToken), DemoError> {
+/// A key issued by [`issue_key`]: the key, its bearer token and, where the verifier holds a signing
+/// master key, its HMAC signing secret (its `keyid` is the key's id). Show both to the owner once.
+pub struct Issued {
+    /// The key.
+    pub key: Key,
+    /// Its bearer token.
+    pub token: PlainToken,
+    /// Its `hmac-sha256` signing secret, for the routes that require a signed request (cash-out).
+    pub signing_secret: Option<HmacSecret>,
+}
+
+/// Issues a live key to `tenant`: the maker creates it, the checker approves it. Returns the key, its
+/// token and (where the verifier can derive one) its signing secret, to show its owner once.
+pub async fn issue_key(verifier: &Verifier, tenant: &TenantId, request: KeyRequest<'_>) -> Result<Issued, DemoError> {
     let spec = KeySpec {
         name: KeyName::parse(request.name).map_err(|_| DemoError::Invalid("key name"))?,
         notes: None,
@@ -98,10 +106,18 @@ pub async fn issue_key(
         },
         owner: keygate_domain::Owner::default(),
         expiry: ExpiryRequest::Default,
+        // Bearer and signed requests both: the wallet takes either on its reads, only a signed one on
+        // cash-out.
+        signing: verifier
+            .signs_hmac()
+            .then(|| Signing::new(SigningAlgorithm::HmacSha256, None, true))
+            .transpose()
+            .map_err(|_| DemoError::Invalid("signing"))?,
     };
     let manage = manage(verifier)?;
     let maker = operator(tenant, 1, Role::Maker);
     let (created, token) = manage.create_key(&maker, tenant, spec).await?;
+    let signing_secret = verifier.signing_secret(&created);
     let approved =
         manage.transition(&operator(tenant, 2, Role::Checker), tenant, created.key.id, Event::Approve).await?;
     // Where the tenant reveals secrets after approval, the maker draws the secret now.
@@ -109,7 +125,7 @@ pub async fn issue_key(
         Some(token) => token,
         None => manage.reveal_secret(&maker, tenant, created.key.id).await?,
     };
-    Ok((approved.key, token))
+    Ok(Issued { key: approved.key, token, signing_secret })
 }
 
 /// Revokes an active key: the maker asks, the checker approves.
@@ -124,15 +140,15 @@ pub async fn revoke(verifier: &Verifier, key: &Key) -> Result<Key, DemoError> {
 }
 
 /// The demo: tenant `demo` and one key holding the three wallet scopes, with the seed's limits
-/// (100,000 XOF per operation, 1,000,000 XOF a day). Returns the token to show once.
-pub async fn seed(verifier: &Verifier) -> Result<PlainToken, DemoError> {
+/// (100,000 XOF per operation, 1,000,000 XOF a day). Returns the key and its credentials to show once.
+pub async fn seed(verifier: &Verifier) -> Result<Issued, DemoError> {
     let tenant = create_tenant(verifier, DEMO_TENANT).await?;
     let request = KeyRequest {
         name: "POS Integration",
         scopes: &["balance:read", "transactions:read", "operations:write"],
         limits: xof_limits("100000", "1000000")?,
     };
-    Ok(issue_key(verifier, &tenant, request).await?.1)
+    issue_key(verifier, &tenant, request).await
 }
 
 /// Wallets in XOF, the demo distributor's opening at 50,000.00.

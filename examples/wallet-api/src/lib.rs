@@ -4,6 +4,10 @@
 //! limits with `Verifier::charge`, and give the daily volume back with `Verifier::release` when the
 //! operation itself then fails.
 //!
+//! Money leaving the wallet needs more than a bearer key: cash-out requires a signed request (RFC 9421,
+//! `.signed()`), so a copied token cannot move money and a captured request cannot be replayed; the
+//! other routes accept either (`.signed_or_bearer()`), so a client that signs needs no bearer token.
+//!
 //! [`routes`] is the wiring shared by the binary (`main.rs`) and the end-to-end tests; [`wallet`] keeps
 //! balances in memory; [`demo`] seeds a demo tenant and key. It never logs a token.
 //! [`unprotected_routes`] is the balance route without its middleware, for `cargo xtask bench` only
@@ -23,22 +27,22 @@ pub use wallet::Wallet;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/v1/distributors/{id}/balance")
-            .wrap(RequireScope::new("balance:read").tenant_from_path("id"))
+            .wrap(RequireScope::new("balance:read").tenant_from_path("id").signed_or_bearer())
             .route(web::get().to(handlers::balance)),
     )
     .service(
         web::resource("/api/v1/distributors/{id}/transactions")
-            .wrap(RequireScope::new("transactions:read").tenant_from_path("id"))
+            .wrap(RequireScope::new("transactions:read").tenant_from_path("id").signed_or_bearer())
             .route(web::get().to(handlers::transactions)),
     )
     .service(
         web::resource("/api/v1/distributors/{id}/cash-in")
-            .wrap(RequireScope::new("operations:write").tenant_from_path("id"))
+            .wrap(RequireScope::new("operations:write").tenant_from_path("id").signed_or_bearer())
             .route(web::post().to(handlers::cash_in)),
     )
     .service(
         web::resource("/api/v1/distributors/{id}/cash-out")
-            .wrap(RequireScope::new("operations:write").tenant_from_path("id"))
+            .wrap(RequireScope::new("operations:write").tenant_from_path("id").signed())
             .route(web::post().to(handlers::cash_out)),
     );
 }

@@ -65,6 +65,22 @@ pub fn run(s: &Settings, report: &mut Report) -> Result<(), String> {
                 ]),
         );
     }
+    // Signed requests (RFC 9421) next to the bearer row: what the signature base, the check and the
+    // nonce's record add to a hot cached key. No target: the floor is the algorithm itself.
+    if let (Some(hot), Some(hmac), Some(ed25519)) =
+        (median("verify: hot cached key"), median("verify_signed: hmac-sha256"), median("verify_signed: ed25519"))
+    {
+        report.row(
+            Row::new("8b", "In-process `Verifier::verify_signed` (criterion), one cached key, no amount, fresh nonce")
+                .floor(format!("bearer `verify` of a hot key: {hot:.0} ns"))
+                .measured(format!(
+                    "hmac-sha256 {hmac:.0} ns = **{:.1}x**; ed25519 {ed25519:.0} ns = **{:.1}x** the bearer row",
+                    hmac / hot,
+                    ed25519 / hot
+                ))
+                .figures(&[("bearer_hot_ns", hot), ("hmac_ns", hmac), ("ed25519_ns", ed25519)]),
+        );
+    }
     if let (Some(floor), Some(full)) = (median("floor: sha256 of 32 bytes"), median("parse + sha256 + ct compare")) {
         println!("credential: parse + hash + compare = {full:.0} ns, {} of it the bare SHA-256", pct(floor / full));
     }

@@ -106,6 +106,13 @@ pub struct CreateKey {
     #[serde(default)]
     #[schema(value_type = Option<Object>, example = json!({"merchant_id": "m-4711", "region": "Dakar"}))]
     metadata: Option<Box<RawValue>>,
+    /// Signed requests (RFC 9421): `{"algorithm": "hmac-sha256"}` or `{"algorithm": "ed25519",
+    /// "public_key": "<base64>"}`. Fixed for the key's life (rotate or make another key to change it).
+    #[serde(default)]
+    signing: Option<super::signing::SigningInput>,
+    /// `false`: a signing-only key, with no bearer secret (needs `signing`). Default `true`.
+    #[serde(default)]
+    bearer: Option<bool>,
 }
 
 impl TryFrom<CreateKey> for KeySpec {
@@ -137,6 +144,7 @@ impl TryFrom<CreateKey> for KeySpec {
                 metadata: body.metadata.as_deref().map(metadata).transpose()?,
             },
             expiry,
+            signing: super::signing::signing(body.signing.as_ref(), body.bearer)?,
         })
     }
 }
@@ -316,7 +324,8 @@ pub struct ListKeys {
     "secret_revealed": true, "reveal_until": null,
     "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": "operator:3mC9dLq0Xv7tRb2Nw8Yk1e",
     "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:41:00Z", "last_used_at": null,
-    "pending_change": null, "revocation": null, "suspension": null, "rotation": null
+    "pending_change": null, "revocation": null, "suspension": null, "rotation": null,
+    "signing": null, "bearer": true
 })))]
 pub struct KeyView {
     #[schema(value_type = KeyIdText)]
@@ -379,6 +388,10 @@ pub struct KeyView {
     suspension: Option<SuspensionView>,
     /// Set when this key was made by rotating another.
     rotation: Option<RotationView>,
+    /// How the key signs requests (RFC 9421); `null` for a bearer-only key.
+    signing: Option<super::signing::SigningView>,
+    /// Whether the key's bearer secret authenticates (`false`: a signing-only key).
+    bearer: bool,
 }
 
 /// A privilege change waiting for a checker who is not the one who asked.
@@ -507,6 +520,8 @@ impl KeyView {
             rotation: key
                 .rotation
                 .map(|r| RotationView { replaces: r.replaces.to_string(), overlap_seconds: r.overlap_seconds }),
+            signing: record.signing.as_ref().map(|s| super::signing::SigningView::new(s, &key.id.to_string())),
+            bearer: record.signing.as_ref().is_none_or(keygate_domain::Signing::bearer),
         }
     }
 }
@@ -523,9 +538,11 @@ impl KeyView {
     "secret_revealed": true, "reveal_until": null,
         "created_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "approved_by": null,
         "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z", "last_used_at": null,
-        "pending_change": null, "revocation": null, "suspension": null, "rotation": null
+        "pending_change": null, "revocation": null, "suspension": null, "rotation": null,
+        "signing": {"algorithm": "hmac-sha256", "key_id": "Ky9Pf34qY6Nb3wWD25RQ4F", "public_key": null}, "bearer": true
     },
-    "secret": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu"
+    "secret": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu",
+    "signing_secret": "q3Rk9m1aYb8xWZ2cVd0eF5gH7iJ4kL6nO8pQ1rS3tU0="
 })))]
 pub struct CreatedKey {
     /// The key.
@@ -535,6 +552,10 @@ pub struct CreatedKey {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<SecretText>)]
     pub secret: Option<String>,
+    /// For an `hmac-sha256` signing key: its 32-byte signing secret, base64, shown this once (where the
+    /// tenant reveals secrets after approval, at the reveal instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
 }
 
 /// `POST /v1/tenants/{tenant}/keys/{id}/secret`: the secret drawn at its reveal, shown this once.
@@ -543,9 +564,13 @@ pub struct CreatedKey {
     "secret": "kg_live_1Ky9Pf34qY6Nb3wWD25RQ4F8IQ9Y7aJZqhB6baeCN6Zj4a3dDVhYRnKTbxTNJFoBinF5aJXVu"
 })))]
 pub struct RevealedSecret {
-    /// The token. Shown once; keygate keeps only its hash.
-    #[schema(value_type = SecretText)]
-    pub secret: String,
+    /// The token. Shown once; keygate keeps only its hash. Absent for a signing-only key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<SecretText>)]
+    pub secret: Option<String>,
+    /// For an `hmac-sha256` signing key: its signing secret, base64, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
 }
 
 impl std::fmt::Debug for RevealedSecret {
@@ -559,6 +584,7 @@ impl std::fmt::Debug for CreatedKey {
         f.debug_struct("CreatedKey")
             .field("key", &self.key)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("signing_secret", &self.signing_secret.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }

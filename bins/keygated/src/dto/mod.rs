@@ -12,6 +12,7 @@ pub mod request_log;
 pub mod schema;
 pub mod scopes;
 pub mod service;
+pub mod signing;
 pub mod tenant;
 pub mod verify;
 pub mod webhook;

@@ -104,6 +104,11 @@ pub struct PolicyInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 90)]
     webhook_expiry_lead_days: Option<u32>,
+    /// Seconds a signed request's `created` may be off from now, either way (30 to 900, default 300).
+    /// Shorter applies at once; longer (a captured request stays fresh longer) waits for a second admin.
+    #[serde(default)]
+    #[schema(minimum = 30, maximum = 900)]
+    signature_skew_seconds: Option<u32>,
 }
 
 fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiError> {
@@ -139,6 +144,13 @@ fn patch(name: Option<&str>, policy: PolicyInput) -> Result<TenantPatch, ApiErro
             .map(|d| {
                 keygate_domain::webhook::ExpiryLead::days(d)
                     .map_err(|e| ApiError::invalid("policy.webhook_expiry_lead_days", e))
+            })
+            .transpose()?,
+        signature_skew_seconds: policy
+            .signature_skew_seconds
+            .map(|s| {
+                keygate_domain::SignatureSkew::seconds(s)
+                    .map_err(|e| ApiError::invalid("policy.signature_skew_seconds", e))
             })
             .transpose()?,
     })
@@ -208,7 +220,7 @@ impl TryFrom<UpdateTenant> for TenantPatch {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Tenant, examples(json!({
     "id": "acme", "name": "Acme Distribution",
-    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "webhook_expiry_lead_days": 7, "currencies": [], "scope_catalogue": null},
+    "policy": {"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "Africa/Dakar", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "webhook_expiry_lead_days": 7, "signature_skew_seconds": 300, "currencies": [], "scope_catalogue": null},
     "pending_policy": null, "timezone_change": null, "created_at": "2026-11-28T18:40:00Z", "updated_at": "2026-11-28T18:40:00Z"
 })))]
 pub struct TenantView {
@@ -260,7 +272,7 @@ pub struct CreatedTenant {
 
 /// The rules in force for the tenant's keys.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "webhook_expiry_lead_days": 7, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}], "scope_catalogue": [{"name": "payouts", "description": "Payouts", "actions": ["read", "write", "approve"]}]})))]
+#[schema(as = Policy, examples(json!({"dual_control": true, "live_enabled": true, "max_key_lifetime_days": 365, "allow_never_expiring": false, "integrator_approvals": false, "timezone": "UTC", "on_leak": "suspend", "name_mutable": false, "require_account": false, "reveal": "on_create", "reveal_window_hours": 72, "webhook_expiry_lead_days": 7, "signature_skew_seconds": 300, "currencies": [{"currency": "MATIC", "class": "crypto", "scale": 18}], "scope_catalogue": [{"name": "payouts", "description": "Payouts", "actions": ["read", "write", "approve"]}]})))]
 // The policy's settings as they are on the wire: one boolean each, by design.
 #[allow(clippy::struct_excessive_bools)]
 struct PolicyView {
@@ -288,6 +300,8 @@ struct PolicyView {
     scope_catalogue: Option<Vec<ScopeResourceView>>,
     /// Days before a key's expiry its tenant's webhook endpoints hear `key.expiring`.
     webhook_expiry_lead_days: u32,
+    /// Seconds a signed request's `created` may be off from now.
+    signature_skew_seconds: u32,
 }
 
 impl From<&Tenant> for TenantView {
@@ -308,6 +322,7 @@ impl From<&Tenant> for TenantView {
                 reveal: t.policy.reveal.as_str(),
                 reveal_window_hours: t.policy.reveal_window_hours.as_hours(),
                 webhook_expiry_lead_days: t.policy.webhook_expiry_lead_days.as_days(),
+                signature_skew_seconds: t.policy.signature_skew_seconds.as_seconds(),
                 currencies: t.policy.currencies.iter().map(|(code, spec)| CurrencyView::new(code, spec)).collect(),
                 scope_catalogue: t.policy.scope_catalogue.as_ref().map(resources),
             },
@@ -334,6 +349,7 @@ impl From<&Tenant> for TenantView {
                 put("reveal", w.reveal.map(|v| v.as_str().into()));
                 put("reveal_window_hours", w.reveal_window_hours.map(|h| h.as_hours().into()));
                 put("webhook_expiry_lead_days", w.webhook_expiry_lead_days.map(|d| d.as_days().into()));
+                put("signature_skew_seconds", w.signature_skew_seconds.map(|s| s.as_seconds().into()));
                 put(
                     "currency",
                     w.currency.and_then(|(code, spec)| serde_json::to_value(CurrencyView::new(code, spec)).ok()),

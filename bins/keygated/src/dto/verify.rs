@@ -30,37 +30,37 @@ pub struct VerifyRequest {
     /// The key must belong to this tenant.
     #[serde(default)]
     #[schema(value_type = Option<TenantIdText>)]
-    tenant_id: Option<String>,
+    pub(crate) tenant_id: Option<String>,
     /// The account inside the tenant acted on: a key bound to another account is refused
     /// `WRONG_ACCOUNT`; a key of the whole tenant passes for any account.
     #[serde(default)]
     #[schema(value_type = Option<AccountIdText>)]
-    account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     /// The key must hold every one of these.
     #[serde(default)]
     #[schema(value_type = Vec<ScopeText>)]
-    required_scopes: Vec<String>,
+    pub(crate) required_scopes: Vec<String>,
     /// The key must be of this environment.
     #[serde(default)]
     #[schema(value_type = Option<EnvironmentView>)]
-    environment: Option<String>,
+    pub(crate) environment: Option<String>,
     /// The client's address, checked against the key's allow list.
     #[serde(default)]
-    client_ip: Option<String>,
+    pub(crate) client_ip: Option<String>,
     /// An amount to hold to the key's limits and spend from today's volume.
     #[serde(default)]
     #[schema(value_type = Option<AmountText>)]
-    amount: Option<String>,
+    pub(crate) amount: Option<String>,
     /// The amount's currency; only with `amount`.
     #[serde(default)]
     #[schema(value_type = Option<CurrencyText>)]
-    currency: Option<String>,
+    pub(crate) currency: Option<String>,
     /// 1 to 128 printable characters: a repeat with the same key and API key within 24 hours answers
     /// the first verdict (same `spend_id`) without spending again; a repeat that asks anything else is
     /// 409 `IDEMPOTENCY_MISMATCH`. Only with `amount`.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 128, pattern = "^[ -~]{1,128}$")]
-    idempotency_key: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 impl VerifyRequest {

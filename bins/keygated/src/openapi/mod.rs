@@ -71,6 +71,7 @@ use crate::routes;
         routes::tenants::audit,
         routes::tenants::verify_audit,
         routes::verify::verify,
+        routes::verify::verify_signed,
         routes::verify::release,
         routes::authorize::authorize,
         routes::authorize::authorize_path,

@@ -28,9 +28,7 @@ pub async fn create(
     let (who, tenant) = tenant_caller(&manage, &req, &path, Permission::Request).await?;
     let spec = KeySpec::try_from(body.json::<CreateKey>()?)?;
     let (record, secret) = manage.create_key(&who, &tenant, spec).await?;
-    let now = manage.verifier().clock().now();
-    Ok(HttpResponse::Created()
-        .json(CreatedKey { key: KeyView::new(&record, now), secret: secret.map(|s| s.expose().to_owned()) }))
+    Ok(HttpResponse::Created().json(created(&manage, &record, secret)))
 }
 
 /// Reveal a key's secret (the maker who asked for it, once a checker approved), where the tenant's
@@ -46,10 +44,27 @@ pub async fn reveal(
     path: TenantKey,
 ) -> Result<HttpResponse, ApiError> {
     let (who, tenant) = tenant_caller(&manage, &req, &path.0, Permission::Request).await?;
-    let secret = manage.reveal_secret(&who, &tenant, key_id(&path.1)?).await?;
+    let (record, secret) = manage.reveal(&who, &tenant, key_id(&path.1)?).await?;
+    let bearer = record.signing.as_ref().is_none_or(keygate_domain::Signing::bearer);
+    let signing_secret = manage.verifier().signing_secret(&record).map(|s| s.render().to_string());
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(RevealedSecret { secret: secret.expose().to_owned() }))
+        .json(RevealedSecret { secret: bearer.then(|| secret.expose().to_owned()), signing_secret }))
+}
+
+/// The creation (or rotation) response: the key, its bearer token and its HMAC signing secret, when
+/// it has them.
+fn created(
+    manage: &Management,
+    record: &keygate_store::KeyRecord,
+    secret: Option<keygate_credential::PlainToken>,
+) -> CreatedKey {
+    let now = manage.verifier().clock().now();
+    CreatedKey {
+        key: KeyView::new(record, now),
+        secret: secret.map(|s| s.expose().to_owned()),
+        signing_secret: manage.verifier().signing_secret(record).map(|s| s.render().to_string()),
+    }
 }
 
 /// The tenant's keys, in creation order.
@@ -136,9 +151,7 @@ pub async fn rotate(
     let id = key_id(&path.1)?;
     let overlap = body.json::<RotateBody>()?.overlap()?;
     let (record, secret) = manage.rotate(&who, &tenant, id, overlap).await?;
-    let now = manage.verifier().clock().now();
-    Ok(HttpResponse::Created()
-        .json(CreatedKey { key: KeyView::new(&record, now), secret: secret.map(|s| s.expose().to_owned()) }))
+    Ok(HttpResponse::Created().json(created(&manage, &record, secret)))
 }
 
 /// A key's use over the last 31 days.

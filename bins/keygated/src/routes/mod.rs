@@ -78,6 +78,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/tenants/{tenant}/audit"),
     ("GET", "/v1/tenants/{tenant}/audit/verify"),
     ("POST", "/v1/verify"),
+    ("POST", "/v1/verify-signed"),
     ("GET", "/v1/authorize"),
     ("GET", "/v1/authorize/{tail}"),
     ("POST", "/v1/spends/{spend_id}/release"),
@@ -108,6 +109,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // metrics middleware calls, walks them again), and every `{param}` pattern is a regex match. No
     // other pattern can match `/v1/verify`, so the order changes no answer, only what a verify costs.
     cfg.service(resource("/v1/verify", [post().to(verify::verify)]))
+        .service(resource("/v1/verify-signed", [post().to(verify::verify_signed)]))
         .service(resource("/v1/tenants", [post().to(tenants::create)]))
         .service(resource("/v1/spends/{spend_id}/release", [post().to(verify::release)]))
         // Any method: Envoy forwards the original one; nginx and Traefik send theirs in headers.

@@ -136,7 +136,9 @@ impl TestApp {
     /// A request with `token` as its bearer; on `/v1/verify` with no token, the test's service credential.
     pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
-        let token = token.filter(|t| !t.is_empty()).or((path == "/v1/verify").then_some(self.service.as_str()));
+        let token = token
+            .filter(|t| !t.is_empty())
+            .or(matches!(path, "/v1/verify" | "/v1/verify-signed").then_some(self.service.as_str()));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -309,6 +309,7 @@ async fn protected_service(trusted: Vec<ipnetwork::IpNetwork>) -> (SocketAddr, S
         },
         owner: keygate_domain::Owner::default(),
         expiry: ExpiryRequest::Default,
+        signing: None,
     };
     let maker = Caller::operator(OperatorId::from_bytes([1; 16]), tenant.clone(), RoleSet::of([Role::Maker]));
     let (_, token) = manage.create_key(&maker, &tenant, spec).await.unwrap();

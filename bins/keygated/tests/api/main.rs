@@ -29,6 +29,7 @@ mod requests;
 mod reveal;
 mod scopes;
 mod services;
+mod signing;
 mod soak;
 mod suspension;
 mod tutorial;
@@ -109,6 +110,7 @@ on_both_backends!(
     scopes::an_approval_grants_nothing_the_catalogue_set_meanwhile_refuses,
     requests::every_verdict_about_a_key_is_a_line_of_its_log,
     requests::only_the_tenants_readers_read_its_request_log,
+    signing::an_hmac_key_needs_the_servers_signing_key,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &ManualClock)`, on a server
@@ -268,3 +270,65 @@ on_both_backends_clocked_with_webhooks!(
     notices::a_tenants_lead_time_decides_when_expiry_is_news,
     notices::an_endpoint_failing_every_attempt_for_three_days_is_disabled,
 );
+
+/// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp)`, on a server holding a
+/// signing master key (`KEYGATE_SIGNING_KEY`).
+macro_rules! on_both_backends_signing {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod signing_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let key = Some(crate::signing::SIGNING_KEY.to_owned());
+                    let app = crate::helpers::spawn_app_with(None, |c| c.signing_key = key).await;
+                    crate::$module::$name(&app).await;
+                    app.assert_no_secret_leaked();
+                }
+            )*
+        }
+        mod signing_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+                    let key = Some(crate::signing::SIGNING_KEY.to_owned());
+                    let app = crate::helpers::spawn_app_with(Some(db.url()), |c| c.signing_key = key).await;
+                    crate::$module::$name(&app).await;
+                    app.assert_no_secret_leaked();
+                    app.stop().await;
+                    db.drop_database().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends_signing!(
+    signing::a_signed_request_verifies_once_and_any_changed_byte_fails,
+    signing::an_ed25519_key_verifies_its_holders_signature_and_signs_only,
+    signing::an_independent_python_client_and_keygate_agree,
+    signing::a_signing_secret_is_revealed_after_approval_and_renewed_by_rotation,
+);
+
+mod signing_races {
+    /// One server on the memory backend: the two requests race on its one map.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_replay_raced_on_one_memory_server_succeeds_once() {
+        let key = Some(crate::signing::SIGNING_KEY.to_owned());
+        let app = crate::helpers::spawn_app_with(None, |c| c.signing_key = key).await;
+        crate::signing::a_replay_raced_across_two_servers_succeeds_once(&app, &app).await;
+    }
+
+    /// Two servers on one PostgreSQL database: the nonce table decides.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_replay_raced_across_two_servers_on_one_database_succeeds_once() {
+        let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+        let key = Some(crate::signing::SIGNING_KEY.to_owned());
+        let first = crate::helpers::spawn_app_with(Some(db.url()), |c| c.signing_key = key.clone()).await;
+        let second = crate::helpers::spawn_app_with(Some(db.url()), |c| c.signing_key = key).await;
+        crate::signing::a_replay_raced_across_two_servers_succeeds_once(&first, &second).await;
+        first.stop().await;
+        second.stop().await;
+        db.drop_database().await;
+    }
+}

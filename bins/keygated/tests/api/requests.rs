@@ -32,7 +32,7 @@ async fn all_lines(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
 
 /// The lines of `path` once there are at least `count`: the log is written behind the answer, so this
 /// asks again until they are there (10 s at most).
-async fn await_lines(app: &TestApp, path: &str, token: &str, count: usize) -> Vec<Value> {
+pub async fn await_lines(app: &TestApp, path: &str, token: &str, count: usize) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let lines = all_lines(app, path, token).await;
@@ -44,7 +44,7 @@ async fn await_lines(app: &TestApp, path: &str, token: &str, count: usize) -> Ve
     }
 }
 
-fn by_outcome(lines: &[Value]) -> BTreeMap<String, usize> {
+pub fn by_outcome(lines: &[Value]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for line in lines {
         *counts.entry(line["outcome"].as_str().unwrap().to_owned()).or_default() += 1;

@@ -25,6 +25,9 @@ fn widened(setting: Setting) -> (TenantPolicy, TenantPolicy) {
         Setting::WebhookExpiryLeadDays => {
             TenantPolicy { webhook_expiry_lead_days: crate::webhook::ExpiryLead::days(3).unwrap(), ..n.clone() }
         }
+        Setting::SignatureSkewSeconds => {
+            TenantPolicy { signature_skew_seconds: SignatureSkew::seconds(600).unwrap(), ..n.clone() }
+        }
         Setting::ScopeCatalogue => {
             return (TenantPolicy { scope_catalogue: Some(catalogue(&[("payouts", &["read"])])), ..n.clone() }, n)
         }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::*;
 
 /// The table as the API documents it, written out independently of the `match`es it checks.
-const TABLE: [(DenialCode, &str, u16); 19] = [
+const TABLE: [(DenialCode, &str, u16); 25] = [
     (DenialCode::Malformed, "MALFORMED", 401),
     (DenialCode::NotFound, "NOT_FOUND", 401),
     (DenialCode::PendingApproval, "PENDING_APPROVAL", 401),
@@ -30,6 +30,12 @@ const TABLE: [(DenialCode, &str, u16); 19] = [
     (DenialCode::DailyVolumeExceeded, "DAILY_VOLUME_EXCEEDED", 429),
     (DenialCode::WeeklyVolumeExceeded, "WEEKLY_VOLUME_EXCEEDED", 429),
     (DenialCode::MonthlyVolumeExceeded, "MONTHLY_VOLUME_EXCEEDED", 429),
+    (DenialCode::SignatureRequired, "SIGNATURE_REQUIRED", 401),
+    (DenialCode::SignatureIncomplete, "SIGNATURE_INCOMPLETE", 401),
+    (DenialCode::StaleSignature, "STALE_SIGNATURE", 401),
+    (DenialCode::DigestMismatch, "DIGEST_MISMATCH", 401),
+    (DenialCode::BadSignature, "BAD_SIGNATURE", 401),
+    (DenialCode::Replayed, "REPLAYED", 401),
 ];
 
 fn check(code: DenialCode, text: &str, status: u16) {
@@ -49,10 +55,10 @@ fn every_code_prints_parses_back_and_answers_its_documented_status() {
     }
     let listed: HashSet<DenialCode> = TABLE.iter().map(|row| row.0).collect();
     let all: HashSet<DenialCode> = DenialCode::ALL.into_iter().collect();
-    assert_eq!(all.len(), 19, "ALL holds nineteen distinct codes");
+    assert_eq!(all.len(), 25, "ALL holds twenty-five distinct codes");
     assert_eq!(listed, all, "the documented table covers exactly ALL");
     let titles: HashSet<&str> = DenialCode::ALL.iter().map(|c| c.title()).collect();
-    assert_eq!(titles.len(), 19, "every code has its own title");
+    assert_eq!(titles.len(), 25, "every code has its own title");
 }
 
 #[test]
@@ -88,6 +94,12 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (volume(Window::Day, Decimal::ZERO), DenialCode::DailyVolumeExceeded),
         (volume(Window::Week, Decimal::ZERO), DenialCode::WeeklyVolumeExceeded),
         (volume(Window::Month, Decimal::ZERO), DenialCode::MonthlyVolumeExceeded),
+        (Denial::SignatureRequired, DenialCode::SignatureRequired),
+        (Denial::SignatureIncomplete { missing: "@query" }, DenialCode::SignatureIncomplete),
+        (Denial::StaleSignature { skew_seconds: 300 }, DenialCode::StaleSignature),
+        (Denial::DigestMismatch, DenialCode::DigestMismatch),
+        (Denial::BadSignature, DenialCode::BadSignature),
+        (Denial::Replayed, DenialCode::Replayed),
     ];
     for (denial, code) in &cases {
         assert_eq!(denial.code(), *code, "{denial:?} has code {code:?}");
@@ -113,6 +125,8 @@ fn denial_messages_name_the_details_a_caller_can_act_on() {
         (Denial::CurrencyMismatch { accepted: vec![], class: Some(CurrencyClass::Fiat) }, "fiat", "the key's class"),
         (volume(Window::Day, Decimal::new(1250, 2)), "12.50", "what remains today"),
         (volume(Window::Week, Decimal::ONE), "weekly", "which window"),
+        (Denial::SignatureIncomplete { missing: "content-digest" }, "content-digest", "what is not covered"),
+        (Denial::StaleSignature { skew_seconds: 120 }, "120 s", "the skew allowed"),
     ];
     for (denial, detail, why) in cases {
         assert!(denial.to_string().contains(detail), "{denial:?} message names {why}: {detail}");

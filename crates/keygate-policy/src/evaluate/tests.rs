@@ -378,6 +378,12 @@ fn rules_are_checked_in_the_documented_order() {
         let verifier = [
             DenialCode::Malformed,
             DenialCode::NotFound,
+            DenialCode::SignatureRequired,
+            DenialCode::SignatureIncomplete,
+            DenialCode::StaleSignature,
+            DenialCode::DigestMismatch,
+            DenialCode::BadSignature,
+            DenialCode::Replayed,
             DenialCode::DailyVolumeExceeded,
             DenialCode::WeeklyVolumeExceeded,
             DenialCode::MonthlyVolumeExceeded,

@@ -3,6 +3,7 @@
 //! read-check-write, so two racing approvals or a thousand racing spends see each other. It never
 //! persists anything: a restart starts empty.
 
+mod nonces;
 mod requests;
 mod spends;
 mod state;
@@ -36,6 +37,7 @@ pub struct MemoryStore {
     state: RwLock<State>,
     invalidations: InvalidationSender,
     requests: requests::Requests,
+    nonces: nonces::Nonces,
 }
 
 impl Default for MemoryStore {
@@ -62,6 +64,7 @@ impl MemoryStore {
             state: RwLock::new(State::default()),
             invalidations: InvalidationSender::new(),
             requests: requests::Requests::new(per_tenant),
+            nonces: nonces::Nonces::new(nonces::NONCE_CAPACITY),
         }
     }
 
@@ -416,6 +419,16 @@ impl KeyStore for MemoryStore {
 
     async fn prune_requests(&self, before: chrono::DateTime<chrono::Utc>, batch: u32) -> Result<u64, StoreError> {
         Ok(self.requests.prune(before, page_limit(batch)))
+    }
+
+    async fn record_nonce(
+        &self,
+        key: KeyId,
+        nonce: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.nonces.record(key, nonce, now, expires_at)
     }
 
     fn invalidations(&self) -> Invalidations {

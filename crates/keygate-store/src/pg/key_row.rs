@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use keygate_domain::{
     AccountId, ActorId, CurrencyClass, Environment, Expiry, ExternalId, IpAllowList, Key, KeyId, KeyName, KeyState,
     Limits, Metadata, Notes, Owner, PendingChange, Privileges, Reason, ResumeRequest, Reveal, RevocationRequest,
-    Rotation, ScopeSet, Suspension, TenantId,
+    Rotation, ScopeSet, Signing, SigningAlgorithm, Suspension, TenantId,
 };
 use serde_json::Value;
 use sqlx::postgres::PgRow;
@@ -32,7 +32,8 @@ macro_rules! key_columns {
          created_for, revocation_requested_for, pending_requested_for, suspended_by, suspended_for, \
          suspension_reason, suspended_at, resume_requested_by, resume_requested_for, resume_reason, \
          resume_requested_at, account_id, reveal_state, reveal_until, revealed_at, external_id, metadata, \
-         pending_external_id, pending_metadata, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip"
+         pending_external_id, pending_metadata, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip, \
+         signing_algorithm, signing_public_key, bearer"
     };
 }
 pub(super) use key_columns;
@@ -77,6 +78,7 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
         key,
         secret_hash,
         masked: get(row, "masked")?,
+        signing: signing(row)?,
         last_used_at: get(row, "last_used_at")?,
         last_used_ip: ip(row, "last_used_ip")?,
     })
@@ -100,6 +102,19 @@ fn privileges(
     )
     .map_err(|e| corrupt(&column("amounts"), e))?;
     Ok(Privileges { scopes, limits })
+}
+
+fn signing(row: &PgRow) -> Result<Option<Signing>, StoreError> {
+    let algorithm = parsed_opt(row, "signing_algorithm", str::parse::<SigningAlgorithm>)?;
+    let public_key = get::<Option<Vec<u8>>>(row, "signing_public_key")?;
+    let bearer = get::<bool>(row, "bearer")?;
+    match algorithm {
+        None if public_key.is_none() && bearer => Ok(None),
+        None => Err(corrupt("signing_algorithm", "absent with signing columns set")),
+        Some(algorithm) => Signing::new(algorithm, public_key.as_deref(), bearer)
+            .map(Some)
+            .map_err(|e| corrupt("signing_public_key", e)),
+    }
 }
 
 fn revocation(row: &PgRow) -> Result<Option<RevocationRequest>, StoreError> {

@@ -20,12 +20,15 @@ use crate::cursor::KeyCursor;
 use crate::error::StoreError;
 use crate::model::{KeyChange, KeyFilter, KeyRecord, KeyWrite, Page};
 
-/// Inserts every key field plus the hash and the masked form (the two parameters after the fields).
+/// Inserts every key field plus the hash and the masked form (the two parameters after the fields), and
+/// the signing spec (the three after those), which no update ever changes.
 static INSERT_KEY: LazyLock<String> = LazyLock::new(|| {
     let values: Vec<String> = (0..KEY_FIELDS.len()).map(key_field_value).collect();
     let (hash, masked) = (KEY_FIELDS.len() + 1, KEY_FIELDS.len() + 2);
+    let (algorithm, public_key, bearer) = (KEY_FIELDS.len() + 3, KEY_FIELDS.len() + 4, KEY_FIELDS.len() + 5);
     format!(
-        "INSERT INTO keys ({}, secret_hash, masked) VALUES ({}, ${hash}, ${masked})",
+        "INSERT INTO keys ({}, secret_hash, masked, signing_algorithm, signing_public_key, bearer) \
+         VALUES ({}, ${hash}, ${masked}, ${algorithm}, ${public_key}, ${bearer})",
         KEY_FIELDS.join(", "),
         values.join(", ")
     )
@@ -90,7 +93,14 @@ pub(super) async fn apply(conn: &mut PgConnection, changes: &[KeyChange]) -> Res
 async fn insert(conn: &mut PgConnection, record: &KeyRecord) -> Result<(), StoreError> {
     let params = KeyParams::new(&record.key)?;
     let hash = record.secret_hash.as_ref().map(|h| &h.as_bytes()[..]);
-    let query = params.bind(sqlx::query(&INSERT_KEY)).bind(hash).bind(&record.masked);
+    let signing = record.signing.as_ref();
+    let query = params
+        .bind(sqlx::query(&INSERT_KEY))
+        .bind(hash)
+        .bind(&record.masked)
+        .bind(signing.map(|s| s.algorithm().as_str()))
+        .bind(signing.and_then(|s| s.public_key()).map(|k| k.to_vec()))
+        .bind(signing.is_none_or(keygate_domain::Signing::bearer));
     query.execute(&mut *conn).await.map_err(|e| match violation(&e) {
         Some(Violation::Unique("keys_name_unique")) => StoreError::NameTaken,
         Some(Violation::Unique(_)) => StoreError::AlreadyExists,

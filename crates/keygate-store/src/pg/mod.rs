@@ -31,6 +31,7 @@ mod key_row;
 mod keys;
 mod leaks;
 mod listen;
+mod nonces;
 mod notices;
 mod operator_row;
 mod operators;

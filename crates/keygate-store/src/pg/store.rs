@@ -166,6 +166,16 @@ impl KeyStore for PgStore {
         self.watched(requests::prune(self.pool(), before, batch).await)
     }
 
+    async fn record_nonce(
+        &self,
+        key: KeyId,
+        nonce: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        super::nonces::record_nonce(self.pool(), key, nonce, now, expires_at).await
+    }
+
     fn invalidations(&self) -> crate::invalidations::Invalidations {
         self.inner.invalidations.subscribe()
     }

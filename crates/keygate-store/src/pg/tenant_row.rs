@@ -25,7 +25,7 @@ use crate::model::{PendingPolicy, Tenant};
 
 /// The columns every tenant write sets and [`tenant`] reads, in the order `$1..$36` of
 /// [`TenantParams::bind`].
-pub(super) const TENANT_FIELDS: [&str; 42] = [
+pub(super) const TENANT_FIELDS: [&str; 44] = [
     "tenant_id",
     "name",
     "dual_control",
@@ -68,6 +68,8 @@ pub(super) const TENANT_FIELDS: [&str; 42] = [
     "pending_scope_catalogue",
     "webhook_expiry_lead_days",
     "pending_webhook_expiry_lead_days",
+    "signature_skew_seconds",
+    "pending_signature_skew_seconds",
 ];
 
 /// A tenant's fields as owned parameter values.
@@ -119,7 +121,7 @@ impl TenantParams {
         })
     }
 
-    /// Binds `$1..$42` in the order of [`TENANT_FIELDS`].
+    /// Binds `$1..$44` in the order of [`TENANT_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let patch = self.patch.clone().unwrap_or_default();
         // `Some(None)` (remove the cap) is "set, no days"; `None` (leave it) is "not set".
@@ -170,6 +172,8 @@ impl TenantParams {
             .bind(&self.pending_scope_catalogue)
             .bind(i32::try_from(self.policy.webhook_expiry_lead_days.as_days()).unwrap_or(i32::MAX))
             .bind(patch.webhook_expiry_lead_days.map(|d| i32::try_from(d.as_days()).unwrap_or(i32::MAX)))
+            .bind(i32::try_from(self.policy.signature_skew_seconds.as_seconds()).unwrap_or(i32::MAX))
+            .bind(patch.signature_skew_seconds.map(|s| i32::try_from(s.as_seconds()).unwrap_or(i32::MAX)))
     }
 }
 
@@ -195,6 +199,7 @@ pub(super) fn tenant(row: &PgRow) -> Result<Tenant, StoreError> {
                 .map(|v| catalogue(v, "scope_catalogue"))
                 .transpose()?,
             webhook_expiry_lead_days: lead(get(row, "webhook_expiry_lead_days")?, "webhook_expiry_lead_days")?,
+            signature_skew_seconds: skew(get(row, "signature_skew_seconds")?, "signature_skew_seconds")?,
         },
         pending_policy: pending_policy(row)?,
         timezone_change: timezone_change(row)?,
@@ -209,6 +214,14 @@ fn lead(days: i32, name: &str) -> Result<keygate_domain::webhook::ExpiryLead, St
     u32::try_from(days)
         .ok()
         .and_then(|d| keygate_domain::webhook::ExpiryLead::days(d).ok())
+        .ok_or_else(|| corrupt(name, "out of range"))
+}
+
+/// A signature skew's seconds.
+fn skew(seconds: i32, name: &str) -> Result<keygate_domain::SignatureSkew, StoreError> {
+    u32::try_from(seconds)
+        .ok()
+        .and_then(|s| keygate_domain::SignatureSkew::seconds(s).ok())
         .ok_or_else(|| corrupt(name, "out of range"))
 }
 
@@ -246,6 +259,9 @@ fn pending_policy(row: &PgRow) -> Result<Option<PendingPolicy>, StoreError> {
         scope_catalogue: pending_scope_catalogue(row)?,
         webhook_expiry_lead_days: get::<Option<i32>>(row, "pending_webhook_expiry_lead_days")?
             .map(|days| lead(days, "pending_webhook_expiry_lead_days"))
+            .transpose()?,
+        signature_skew_seconds: get::<Option<i32>>(row, "pending_signature_skew_seconds")?
+            .map(|seconds| skew(seconds, "pending_signature_skew_seconds"))
             .transpose()?,
     };
     let requested_by = parsed_opt(row, "pending_requested_by", str::parse::<ActorId>)?;

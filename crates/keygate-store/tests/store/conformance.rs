@@ -25,6 +25,7 @@ mod principals;
 mod requests;
 mod reveal;
 mod services;
+mod signing;
 mod spends;
 mod windows;
 pub use accounts::*;
@@ -38,6 +39,7 @@ pub use principals::*;
 pub use requests::*;
 pub use reveal::*;
 pub use services::*;
+pub use signing::*;
 pub use spends::*;
 pub use windows::*;
 

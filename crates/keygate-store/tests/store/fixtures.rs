@@ -37,6 +37,7 @@ pub fn tenant(id: &str) -> Tenant {
             reveal_window_hours: keygate_domain::RevealWindow::hours(5).unwrap(),
             scope_catalogue: None,
             webhook_expiry_lead_days: keygate_domain::webhook::ExpiryLead::DEFAULT,
+            signature_skew_seconds: keygate_domain::SignatureSkew::DEFAULT,
         },
         pending_policy: None,
         timezone_change: None,
@@ -168,6 +169,7 @@ pub fn new_key(tenant: &Tenant, name: &str, privileges: Privileges, at: DateTime
         key: t.key.clone(),
         secret_hash: Some(SecretHasher::new(None).hash(token.key_id(), token.secret())),
         masked: Some(plain.masked().to_owned()),
+        signing: None,
         last_used_at: None,
         last_used_ip: None,
     };

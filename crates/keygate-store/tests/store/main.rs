@@ -87,6 +87,8 @@ conformance!(
     a_request_listing_walked_while_lines_are_written_sees_each_stored_line_once,
     the_prune_deletes_exactly_the_lines_older_than_its_instant,
     racing_notices_of_one_key_are_given_once_and_the_scan_moves_on,
+    a_keys_signing_spec_round_trips,
+    a_nonce_is_accepted_once_while_live_even_when_raced,
     racing_claims_give_each_due_delivery_to_one_lease,
     a_lapsed_lease_is_claimed_again_and_the_old_leases_report_is_refused,
     failures_mark_the_endpoint_failing_until_a_disable_stops_it_with_its_audit_entry,

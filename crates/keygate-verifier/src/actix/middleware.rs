@@ -16,6 +16,7 @@ use super::client_ip::client_ip;
 use super::credential::presented_token;
 use super::keygate::Keygate;
 use super::problem::Problem;
+use super::signed::{is_signed, signed_request, Accepts};
 use crate::verifier::VerifyOptions;
 
 #[derive(Debug, Clone, Default)]
@@ -23,6 +24,7 @@ struct Spec {
     scopes: Vec<Scope>,
     tenant_param: Option<String>,
     account_param: Option<String>,
+    accepts: Accepts,
 }
 
 /// Verifies the request's key for the scopes given before the wrapped route runs, and hands the
@@ -77,6 +79,22 @@ impl RequireScope {
         let spec = Spec { account_param: Some(name.to_owned()), ..Spec::clone(&self.spec) };
         Self { spec: Arc::new(spec) }
     }
+
+    /// Requires a signed request (RFC 9421 HTTP Message Signatures, `Content-Digest` for the body): a
+    /// bearer key, or no credential, is refused `SIGNATURE_REQUIRED` (401).
+    #[must_use]
+    pub fn signed(self) -> Self {
+        let spec = Spec { accepts: Accepts::Signed, ..Spec::clone(&self.spec) };
+        Self { spec: Arc::new(spec) }
+    }
+
+    /// Accepts a signed request or a bearer key: a request carrying `Signature-Input` or `Signature` is
+    /// checked as signed, any other as bearer.
+    #[must_use]
+    pub fn signed_or_bearer(self) -> Self {
+        let spec = Spec { accepts: Accepts::Either, ..Spec::clone(&self.spec) };
+        Self { spec: Arc::new(spec) }
+    }
 }
 
 impl<S, B> Transform<S, ServiceRequest> for RequireScope
@@ -114,7 +132,7 @@ where
 
     actix_web::dev::forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let service = self.service.clone();
         let spec = self.spec.clone();
         Box::pin(async move {
@@ -124,26 +142,36 @@ where
                     Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "The service is misconfigured");
                 return Ok(req.into_response(problem.response()).map_into_right_body());
             };
-            let outcome = match presented_token(req.headers()) {
-                None => Err(Problem::new(StatusCode::UNAUTHORIZED, "MISSING_CREDENTIAL", "No API key was presented")),
-                Some(token) => {
-                    let (ctx, unparsable) = context(&req, &spec, &keygate);
-                    let started = std::time::Instant::now();
-                    let (verified, subject) = match &keygate.request_log {
-                        Some(_) => keygate.verifier.verify_with_subject(token, &ctx, VerifyOptions::default()).await,
-                        None => (keygate.verifier.verify(token, &ctx).await, None),
-                    };
-                    // Authenticate first, so a bad credential is a 401 whatever the URL says; then the
-                    // tenant before the account, as `evaluate` orders them.
-                    let verified = verified.and_then(|v| match unparsable {
-                        Unparsable { tenant: true, .. } => Err(Denial::WrongTenant.into()),
-                        Unparsable { account: true, .. } => Err(Denial::WrongAccount.into()),
-                        Unparsable { .. } => Ok(v),
-                    });
-                    if let Some(log) = &keygate.request_log {
-                        log.note(subject.as_ref(), &ctx, &verified, started.elapsed(), None);
+            let signed = spec.accepts != Accepts::Bearer && is_signed(&req);
+            let outcome = if signed {
+                match signed_request(&mut req).await {
+                    Err(problem) => Err(problem),
+                    Ok(request) => {
+                        let (ctx, unparsable) = context(&req, &spec, &keygate);
+                        let started = std::time::Instant::now();
+                        let (verified, subject) =
+                            keygate.verifier.verify_signed_with_subject(&request, &ctx, VerifyOptions::default()).await;
+                        decided(&keygate, subject.as_ref(), &ctx, verified, unparsable, started)
                     }
-                    verified.map_err(|e| Problem::from(&e))
+                }
+            } else if spec.accepts == Accepts::Signed {
+                Err(Problem::from(&crate::VerifyError::from(Denial::SignatureRequired)))
+            } else {
+                match presented_token(req.headers()) {
+                    None => {
+                        Err(Problem::new(StatusCode::UNAUTHORIZED, "MISSING_CREDENTIAL", "No API key was presented"))
+                    }
+                    Some(token) => {
+                        let (ctx, unparsable) = context(&req, &spec, &keygate);
+                        let started = std::time::Instant::now();
+                        let (verified, subject) = match &keygate.request_log {
+                            Some(_) => {
+                                keygate.verifier.verify_with_subject(token, &ctx, VerifyOptions::default()).await
+                            }
+                            None => (keygate.verifier.verify(token, &ctx).await, None),
+                        };
+                        decided(&keygate, subject.as_ref(), &ctx, verified, unparsable, started)
+                    }
                 }
             };
             match outcome {
@@ -155,6 +183,28 @@ where
             }
         })
     }
+}
+
+/// The outcome once the path's tenant and account are held to it, noted in the request log.
+fn decided(
+    keygate: &Keygate,
+    subject: Option<&crate::Subject>,
+    ctx: &RequestContext,
+    verified: Result<crate::Verified, crate::VerifyError>,
+    unparsable: Unparsable,
+    started: std::time::Instant,
+) -> Result<crate::Verified, Problem> {
+    // Authenticate first, so a bad credential is a 401 whatever the URL says; then the tenant before
+    // the account, as `evaluate` orders them.
+    let verified = verified.and_then(|v| match unparsable {
+        Unparsable { tenant: true, .. } => Err(Denial::WrongTenant.into()),
+        Unparsable { account: true, .. } => Err(Denial::WrongAccount.into()),
+        Unparsable { .. } => Ok(v),
+    });
+    if let Some(log) = &keygate.request_log {
+        log.note(subject, ctx, &verified, started.elapsed(), None);
+    }
+    verified.map_err(|e| Problem::from(&e))
 }
 
 /// Which path segments the spec reads named something that does not even parse (a tenant that is not a

@@ -19,12 +19,18 @@
 //! address from the peer (or from `X-Forwarded-For` only when the peer is a trusted proxy), verifies,
 //! and answers refusals as RFC 9457 problem+json (with `WWW-Authenticate: Bearer error="invalid_token"`
 //! on 401). It only knows HTTP; every decision is the verifier's.
+//!
+//! `.signed()` requires an RFC 9421 signed request on the route (a bearer key is `SIGNATURE_REQUIRED`);
+//! `.signed_or_bearer()` accepts either, checking a request that carries `Signature-Input` as signed.
+//! A signed request's body is read (within the app's `web::PayloadConfig` limit), hashed for its
+//! `Content-Digest` and handed on to the handler unchanged.
 
 mod client_ip;
 mod credential;
 mod keygate;
 mod middleware;
 mod problem;
+mod signed;
 mod verified_key;
 
 pub use client_ip::{client_ip, client_ip_of, forwarded_client};

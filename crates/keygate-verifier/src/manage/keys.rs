@@ -37,6 +37,14 @@ impl Management {
         super::currencies::check_limits(policy, &spec.privileges.limits, inherited)?;
         let inherited_scopes = rotation.is_some().then_some(&spec.privileges.scopes);
         super::scopes::check_scopes(policy, &spec.privileges.scopes, inherited_scopes)?;
+        let hmac = spec.signing.as_ref().is_some_and(|s| s.algorithm() == keygate_domain::SigningAlgorithm::HmacSha256);
+        if hmac && !self.verifier.signs_hmac() {
+            return Err(ManageError::invalid(
+                "signing.algorithm",
+                "hmac-sha256 keys need KEYGATE_SIGNING_KEY set on the server (or use ed25519)",
+            ));
+        }
+        let signing = spec.signing;
         let token = Token::generate(spec.environment);
         let new = NewKey {
             id: token.key_id(),
@@ -65,14 +73,23 @@ impl Management {
             key: created.key.clone(),
             secret_hash: plain.as_ref().map(|_| self.verifier.hasher().hash(token.key_id(), token.secret())),
             masked: plain.as_ref().map(|p| p.masked().to_owned()),
+            signing,
             last_used_at: None,
             last_used_ip: None,
         };
-        let mut changes =
-            vec![KeyChange { write: KeyWrite::Insert(record.clone()), audit: entry(&created, actor.clone()) }];
+        let mut audit = entry(&created, actor.clone());
+        // The credential the key was made with is part of what was approved: recorded with its creation.
+        audit.details = record.signing.as_ref().map(|s| {
+            let public_key = s.public_key().map(|k| k.iter().fold(String::new(), |hex, b| hex + &format!("{b:02x}")));
+            serde_json::json!({"signing": {"algorithm": s.algorithm().as_str(), "public_key": public_key, "bearer": s.bearer()}})
+                .to_string()
+        });
+        let mut changes = vec![KeyChange { write: KeyWrite::Insert(record.clone()), audit }];
         changes.extend(self.supersede(&created, actor, policy).await?);
         self.commit(&changes).await?;
-        Ok((record, plain))
+        // A signing-only key's bearer secret is drawn (its hash keeps the reveal states whole) and never
+        // shown: nobody holds it, and the verifier refuses its bearer form anyway.
+        Ok((record.clone(), plain.filter(|_| record.signing.as_ref().is_none_or(keygate_domain::Signing::bearer))))
     }
 
     /// The maker who asked for a key draws its secret, once, after approval and within the tenant's
@@ -84,6 +101,17 @@ impl Management {
         tenant: &TenantId,
         id: KeyId,
     ) -> Result<PlainToken, ManageError> {
+        self.reveal(caller, tenant, id).await.map(|(_, plain)| plain)
+    }
+
+    /// [`Management::reveal_secret`], also answering the key as revealed, so the caller can show what
+    /// else it holds (an HMAC signing secret) and keep back a signing-only key's bearer token.
+    pub async fn reveal(
+        &self,
+        caller: &Caller,
+        tenant: &TenantId,
+        id: KeyId,
+    ) -> Result<(KeyRecord, PlainToken), ManageError> {
         let actor = caller.on(tenant)?;
         // A few tries: each lost race is another move of this key, and the next look sees it.
         for _ in 0..4 {
@@ -102,7 +130,7 @@ impl Management {
                 audit: entry(&moved, actor.clone()),
             };
             match self.commit(&[change]).await {
-                Ok(()) => return Ok(plain),
+                Ok(()) => return Ok((KeyRecord { key: moved.key, ..record }, plain)),
                 // Someone moved the key meanwhile (another reveal, most likely): decide again on the key
                 // as it is now, which answers `SECRET_ALREADY_REVEALED` if that was a reveal.
                 Err(ManageError::Conflict) => {}
@@ -305,6 +333,9 @@ impl Management {
             owner: old.owner.clone(),
             // At most the original's lifetime, and within the tenant's cap.
             expiry: old.successor_expiry(),
+            // The same signing: an HMAC successor gets its own secret (derived from its own id); an
+            // Ed25519 successor keeps the public key (a new key pair means a new key).
+            signing: record.signing.clone(),
         };
         self.issue(actor, tenant, &policy, spec, Some(Rotation { replaces: id, overlap_seconds })).await
     }

@@ -22,6 +22,8 @@ pub struct KeySpec {
     pub owner: keygate_domain::Owner,
     /// Expiry as asked.
     pub expiry: ExpiryRequest,
+    /// How the key signs requests, if it does (and whether it keeps a bearer secret).
+    pub signing: Option<keygate_domain::Signing>,
 }
 
 /// Changes to a key: notes, a rename (where the tenant allows it) and a shorter expiry apply at once;
@@ -79,6 +81,8 @@ pub struct TenantPatch {
     pub scope_catalogue: Option<Option<ScopeCatalogue>>,
     /// Days of warning before a key expires (`key.expiring`).
     pub webhook_expiry_lead_days: Option<keygate_domain::webhook::ExpiryLead>,
+    /// Seconds a signed request's `created` may be off from now.
+    pub signature_skew_seconds: Option<keygate_domain::SignatureSkew>,
 }
 
 impl TenantPatch {
@@ -99,6 +103,7 @@ impl TenantPatch {
             reveal_window_hours: self.reveal_window_hours,
             scope_catalogue: self.scope_catalogue.clone(),
             webhook_expiry_lead_days: self.webhook_expiry_lead_days,
+            signature_skew_seconds: self.signature_skew_seconds,
         }
     }
 }

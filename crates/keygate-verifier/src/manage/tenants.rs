@@ -177,6 +177,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             "reveal_window_hours": p.reveal_window_hours.as_hours(),
             "scope_catalogue": p.scope_catalogue.as_ref().map(super::scopes::catalogue_summary),
             "webhook_expiry_lead_days": p.webhook_expiry_lead_days.as_days(),
+            "signature_skew_seconds": p.signature_skew_seconds.as_seconds(),
             "currencies": p.currencies.iter().map(|(code, spec)| currency(code, spec)).collect::<Vec<_>>(),
             "timezone_change": t.timezone_change.map(|c| serde_json::json!({
                 "from": c.from.as_str(),
@@ -200,6 +201,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
             reveal_window_hours,
             scope_catalogue,
             webhook_expiry_lead_days,
+            signature_skew_seconds,
         } = &p.request.patch;
         serde_json::json!({
             "dual_control": dual_control,
@@ -222,6 +224,7 @@ fn policy_details(before: Option<&Tenant>, after: &Tenant) -> String {
                 Some(c) => c.as_ref().map_or(serde_json::Value::Null, super::scopes::catalogue_summary),
             },
             "webhook_expiry_lead_days": webhook_expiry_lead_days.map(keygate_domain::webhook::ExpiryLead::as_days),
+            "signature_skew_seconds": signature_skew_seconds.map(keygate_domain::SignatureSkew::as_seconds),
         })
     });
     let mut details = serde_json::Map::new();

@@ -17,7 +17,7 @@ async fn a_cash_in_and_a_cash_out_move_the_balance_and_are_listed() {
     assert_eq!(reply.status, 201, "cash-in: {reply:?}");
     assert_eq!(reply.body["balance"], "50250.00", "cash-in adds");
     assert_eq!(reply.body["remaining_daily_volume"], "999750.00", "and reports the day's volume left");
-    let reply = app.post(CASH_OUT, Credential::ApiKey(&app.demo_token), &operation("1000", "XOF")).await;
+    let reply = app.post(CASH_OUT, Credential::Signed(&app.demo_signer), &operation("1000", "XOF")).await;
     assert_eq!((reply.status, &reply.body["balance"]), (201, &json!("49250.00")), "cash-out takes away: {reply:?}");
 
     let balance = app.get("/api/v1/distributors/demo/balance", token).await;
@@ -32,14 +32,15 @@ async fn a_cash_in_and_a_cash_out_move_the_balance_and_are_listed() {
 async fn an_operation_is_held_to_the_key_amount_and_currency() {
     let app = spawn_app().await;
     let token = Credential::Bearer(&app.demo_token);
+    let signed = Credential::Signed(&app.demo_signer);
     let cases = [
-        (CASH_IN, operation("100001", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-in over the 100,000 maximum"),
-        (CASH_IN, operation("100.01", "XOF"), 400, "AMOUNT_PRECISION", "XOF has no decimals"),
-        (CASH_OUT, operation("100001", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-out over the maximum"),
-        (CASH_IN, operation("250.00", "EUR"), 403, "CURRENCY_MISMATCH", "euros on a XOF key"),
+        (CASH_IN, token, operation("100001", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-in over the 100,000 maximum"),
+        (CASH_IN, token, operation("100.01", "XOF"), 400, "AMOUNT_PRECISION", "XOF has no decimals"),
+        (CASH_OUT, signed, operation("100001", "XOF"), 403, "AMOUNT_OVER_LIMIT", "a cash-out over the maximum"),
+        (CASH_IN, token, operation("250.00", "EUR"), 403, "CURRENCY_MISMATCH", "euros on a XOF key"),
     ];
-    for (path, body, status, code, why) in cases {
-        check_problem(&app.post(path, token, &body).await, status, code, why);
+    for (path, credential, body, status, code, why) in cases {
+        check_problem(&app.post(path, credential, &body).await, status, code, why);
     }
     let reply = app.post(CASH_IN, token, &operation("100000", "XOF")).await;
     assert_eq!(reply.status, 201, "exactly the maximum is allowed: {reply:?}");
@@ -83,12 +84,37 @@ async fn an_exhausted_daily_volume_is_too_many_requests() {
 async fn a_cash_out_over_the_balance_is_a_conflict_and_gives_the_volume_back() {
     let app = spawn_app().await;
     app.open("other", "100.00");
-    let (_, till) = app.issue("other", "till", &["operations:write"], xof_limits("1000", "1000").unwrap()).await;
-    let token = Credential::Bearer(&till);
+    let till = app.issue_signer("other", "till", &["operations:write"], xof_limits("1000", "1000").unwrap()).await;
+    let token = Credential::Signed(&till);
     let reply = app.post("/api/v1/distributors/other/cash-out", token, &operation("500", "XOF")).await;
     check_problem(&reply, 409, "INSUFFICIENT_FUNDS", "500 out of a balance of 100");
     assert_eq!(app.wallet.balance(&"other".parse().unwrap()).to_string(), "100.00", "the balance is untouched");
     let reply = app.post("/api/v1/distributors/other/cash-in", token, &operation("1000", "XOF")).await;
     assert_eq!(reply.status, 201, "the whole day's volume is still there: {reply:?}");
     assert_eq!(reply.body["remaining_daily_volume"], "0", "and now used up");
+}
+
+#[tokio::test]
+async fn a_cash_out_needs_a_signed_request_and_a_signature_works_once() {
+    let app = spawn_app().await;
+    let bearer = app.post(CASH_OUT, Credential::Bearer(&app.demo_token), &operation("10", "XOF")).await;
+    check_problem(&bearer, 401, "SIGNATURE_REQUIRED", "a bearer key cannot move money out");
+    let bare = app.post(CASH_OUT, Credential::Missing, &operation("10", "XOF")).await;
+    check_problem(&bare, 401, "SIGNATURE_REQUIRED", "nor can nothing");
+
+    let request = |body: &str| {
+        let url = format!("{}{CASH_OUT}", app.base);
+        reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_owned()).build()
+    };
+    let sent = request(r#"{"amount": "10", "currency": "XOF"}"#).unwrap();
+    let fields = app.sign(&sent, &app.demo_signer);
+    let again = request(r#"{"amount": "10", "currency": "XOF"}"#).unwrap();
+    let tampered = request(r#"{"amount": "99", "currency": "XOF"}"#).unwrap();
+    check_problem(&app.execute(tampered, &fields).await, 401, "DIGEST_MISMATCH", "another amount under the signature");
+    let reply = app.execute(sent, &fields).await;
+    assert_eq!((reply.status, &reply.body["balance"]), (201, &json!("49990.00")), "signed: {reply:?}");
+    check_problem(&app.execute(again, &fields).await, 401, "REPLAYED", "the same signed request again");
+
+    let balance = app.get("/api/v1/distributors/demo/balance", Credential::Signed(&app.demo_signer)).await;
+    assert_eq!(balance.body, json!({ "balance": "49990.00" }), "the balance takes a signed request too");
 }

@@ -42,6 +42,7 @@ pub async fn a_tenants_pending_policy_round_trips_including_removing_the_lifetim
         reveal_window_hours: Some(keygate_domain::RevealWindow::hours(720).unwrap()),
         scope_catalogue: Some(Some(catalogue())),
         webhook_expiry_lead_days: Some(keygate_domain::webhook::ExpiryLead::days(30).unwrap()),
+        signature_skew_seconds: Some(keygate_domain::SignatureSkew::seconds(120).unwrap()),
     };
     let cases = [
         ("every setting, the cap removed", Some(everything)),

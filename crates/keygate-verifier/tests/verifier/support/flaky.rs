@@ -207,6 +207,16 @@ impl KeyStore for FlakyStore {
         self.enter()?.prune_requests(before, batch).await
     }
 
+    async fn record_nonce(
+        &self,
+        key: KeyId,
+        nonce: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.enter()?.record_nonce(key, nonce, now, expires_at).await
+    }
+
     fn invalidations(&self) -> Invalidations {
         match &self.silence {
             Some(silence) => silence.subscribe(),

@@ -263,6 +263,7 @@ impl Harness {
             key: created.key.clone(),
             secret_hash: Some(self.verifier.hasher().hash(token.key_id(), token.secret())),
             masked: Some(plain.masked().to_owned()),
+            signing: None,
             last_used_at: None,
             last_used_ip: None,
         };
