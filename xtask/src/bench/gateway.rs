@@ -1,4 +1,4 @@
-//! Row 9: keygate behind nginx. The example configuration (`examples/gateways/nginx/nginx.conf`) in
+//! Row 10: keygate behind nginx. The example configuration (`examples/gateways/nginx/nginx.conf`) in
 //! front of an upstream (bench-floor answering 200 to any route), against the same configuration with
 //! `auth_request off`: what asking keygate costs a request that passes through nginx. nginx, keygated
 //! (the stack's in-memory one, which runs with `KEYGATE_ROUTES`) and the upstream share the server
@@ -88,7 +88,7 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
     let clean = with.errors + with.non2xx + without.errors + without.non2xx < 0.5;
     report.row(
         Row::new(
-            "9",
+            "10",
             "nginx `auth_request` asking keygated `/v1/authorize` (the example configuration, in-memory store, one \
              key) in front of an upstream, vs the same nginx with `auth_request off`",
         )

@@ -295,7 +295,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let t = phase("rows 6 and 6b: revocation and suspension propagation");
     others::revocation(&s, &stack, &mut report)?;
     report.phase("revocation", t);
-    let t = phase("row 9: nginx with and without keygate");
+    let t = phase("row 10: nginx with and without keygate");
     gateway::row(&s, &stack, &mut report)?;
     report.phase("gateway", t);
     let t = phase("row 3c: request logging on vs off");
