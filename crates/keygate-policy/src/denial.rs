@@ -49,11 +49,13 @@ pub enum DenialCode {
     WeeklyVolumeExceeded,
     /// 429: the key's monthly volume would be exceeded.
     MonthlyVolumeExceeded,
+    /// 429: one of the key's request rate limits is used up for its current window.
+    RateLimited,
 }
 
 impl DenialCode {
     /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Malformed,
         Self::NotFound,
         Self::PendingApproval,
@@ -73,6 +75,7 @@ impl DenialCode {
         Self::DailyVolumeExceeded,
         Self::WeeklyVolumeExceeded,
         Self::MonthlyVolumeExceeded,
+        Self::RateLimited,
     ];
 
     /// The code's stable text (`"REVOKED"`).
@@ -97,6 +100,7 @@ impl DenialCode {
             Self::DailyVolumeExceeded => "DAILY_VOLUME_EXCEEDED",
             Self::WeeklyVolumeExceeded => "WEEKLY_VOLUME_EXCEEDED",
             Self::MonthlyVolumeExceeded => "MONTHLY_VOLUME_EXCEEDED",
+            Self::RateLimited => "RATE_LIMITED",
         }
     }
 
@@ -120,7 +124,10 @@ impl DenialCode {
             | Self::AmountOverLimit
             | Self::CurrencyMismatch => 403,
             Self::UnknownCurrency | Self::AmountPrecision => 400,
-            Self::DailyVolumeExceeded | Self::WeeklyVolumeExceeded | Self::MonthlyVolumeExceeded => 429,
+            Self::DailyVolumeExceeded
+            | Self::WeeklyVolumeExceeded
+            | Self::MonthlyVolumeExceeded
+            | Self::RateLimited => 429,
         }
     }
 
@@ -146,6 +153,7 @@ impl DenialCode {
             Self::DailyVolumeExceeded => "The key's daily volume is used up",
             Self::WeeklyVolumeExceeded => "The key's weekly volume is used up",
             Self::MonthlyVolumeExceeded => "The key's monthly volume is used up",
+            Self::RateLimited => "The key's request rate limit is used up",
         }
     }
 }
@@ -252,6 +260,15 @@ pub enum Denial {
         /// Whole seconds until the window resets (at least 1).
         retry_after: u64,
     },
+    /// One of the key's request rate limits has no budget left in its current window (produced by
+    /// the verifier once every other check allowed): the first such limit by name.
+    #[error("the key's rate limit {limit} is used up until its window ends in {retry_after} s")]
+    RateLimited {
+        /// The name of the limit.
+        limit: String,
+        /// Whole seconds until its window ends (at least 1).
+        retry_after: u64,
+    },
 }
 
 impl Denial {
@@ -277,6 +294,7 @@ impl Denial {
             Self::VolumeExceeded { window: Window::Day, .. } => DenialCode::DailyVolumeExceeded,
             Self::VolumeExceeded { window: Window::Week, .. } => DenialCode::WeeklyVolumeExceeded,
             Self::VolumeExceeded { window: Window::Month, .. } => DenialCode::MonthlyVolumeExceeded,
+            Self::RateLimited { .. } => DenialCode::RateLimited,
         }
     }
 

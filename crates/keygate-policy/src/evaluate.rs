@@ -15,10 +15,12 @@ use crate::denial::{Denial, DenialCode};
 ///    `CURRENCY_MISMATCH`, `AMOUNT_OVER_LIMIT`: [`evaluate`];
 /// 3. `DAILY_VOLUME_EXCEEDED`, `WEEKLY_VOLUME_EXCEEDED`, `MONTHLY_VOLUME_EXCEEDED`: the verifier, against
 ///    the store's running totals, once `evaluate` allows (all windows are charged at once; the
-///    shortest that would go over is named).
+///    shortest that would go over is named);
+/// 4. `RATE_LIMITED`: the verifier, against the key's request rate limits, last: only a request every
+///    other check allowed is counted, in all of the key's limits or (refused) in none.
 ///
 /// The four state codes are one step: a key is in only one state.
-pub const fn check_order() -> [DenialCode; 19] {
+pub const fn check_order() -> [DenialCode; 20] {
     [
         DenialCode::Malformed,
         DenialCode::NotFound,
@@ -39,6 +41,7 @@ pub const fn check_order() -> [DenialCode; 19] {
         DenialCode::DailyVolumeExceeded,
         DenialCode::WeeklyVolumeExceeded,
         DenialCode::MonthlyVolumeExceeded,
+        DenialCode::RateLimited,
     ]
 }
 

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::*;
 
 /// The table as the API documents it, written out independently of the `match`es it checks.
-const TABLE: [(DenialCode, &str, u16); 19] = [
+const TABLE: [(DenialCode, &str, u16); 20] = [
     (DenialCode::Malformed, "MALFORMED", 401),
     (DenialCode::NotFound, "NOT_FOUND", 401),
     (DenialCode::PendingApproval, "PENDING_APPROVAL", 401),
@@ -30,6 +30,7 @@ const TABLE: [(DenialCode, &str, u16); 19] = [
     (DenialCode::DailyVolumeExceeded, "DAILY_VOLUME_EXCEEDED", 429),
     (DenialCode::WeeklyVolumeExceeded, "WEEKLY_VOLUME_EXCEEDED", 429),
     (DenialCode::MonthlyVolumeExceeded, "MONTHLY_VOLUME_EXCEEDED", 429),
+    (DenialCode::RateLimited, "RATE_LIMITED", 429),
 ];
 
 fn check(code: DenialCode, text: &str, status: u16) {
@@ -49,10 +50,10 @@ fn every_code_prints_parses_back_and_answers_its_documented_status() {
     }
     let listed: HashSet<DenialCode> = TABLE.iter().map(|row| row.0).collect();
     let all: HashSet<DenialCode> = DenialCode::ALL.into_iter().collect();
-    assert_eq!(all.len(), 19, "ALL holds nineteen distinct codes");
+    assert_eq!(all.len(), 20, "ALL holds twenty distinct codes");
     assert_eq!(listed, all, "the documented table covers exactly ALL");
     let titles: HashSet<&str> = DenialCode::ALL.iter().map(|c| c.title()).collect();
-    assert_eq!(titles.len(), 19, "every code has its own title");
+    assert_eq!(titles.len(), 20, "every code has its own title");
 }
 
 #[test]
@@ -88,6 +89,7 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (volume(Window::Day, Decimal::ZERO), DenialCode::DailyVolumeExceeded),
         (volume(Window::Week, Decimal::ZERO), DenialCode::WeeklyVolumeExceeded),
         (volume(Window::Month, Decimal::ZERO), DenialCode::MonthlyVolumeExceeded),
+        (Denial::RateLimited { limit: "per-second".into(), retry_after: 1 }, DenialCode::RateLimited),
     ];
     for (denial, code) in &cases {
         assert_eq!(denial.code(), *code, "{denial:?} has code {code:?}");
