@@ -3,6 +3,7 @@
 //! read-check-write, so two racing approvals or a thousand racing spends see each other. It never
 //! persists anything: a restart starts empty.
 
+mod rate;
 mod requests;
 mod spends;
 mod state;
@@ -309,6 +310,10 @@ impl KeyStore for MemoryStore {
         }
         let next = if more { items.last().map(|r| KeyCursor::after(r.key.created_at, r.key.id)) } else { None };
         Ok(Page { items, next })
+    }
+
+    async fn lease_rate(&self, lease: &crate::rate::RateLease) -> Result<crate::rate::Leased, StoreError> {
+        Ok(self.write().lease_rate(lease))
     }
 
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {
