@@ -39,7 +39,13 @@ pub(crate) struct KeyCache {
 impl KeyCache {
     pub fn new(capacity: u64, ttl: Duration, changes: Invalidations) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
-        Self { entries: Cache::new(capacity), ttl, generation: AtomicU64::new(0), resets: AtomicU64::new(0), changes: Mutex::new(changes) }
+        Self {
+            entries: Cache::new(capacity),
+            ttl,
+            generation: AtomicU64::new(0),
+            resets: AtomicU64::new(0),
+            changes: Mutex::new(changes),
+        }
     }
 
     /// The cached answer for `id`, after applying every change notice received so far.

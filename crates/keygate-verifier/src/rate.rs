@@ -116,9 +116,21 @@ impl RateLeases {
             gates.entry(key.id).or_default().clone()
         };
         let _one_at_a_time = gate.lock().await;
-        if let Some(taken) = self.try_take(key.id, rates, now) {
-            return Ok(taken);
+        // A request racing on the fast path may take a slice just leased before this one counts: lease
+        // again rather than refuse while the store still has budget.
+        for _ in 0..3 {
+            if let Some(taken) = self.try_take(key.id, rates, now) {
+                return Ok(taken);
+            }
+            if self.lease_missing(key, rates, now).await? {
+                return Ok(Taken::Stale);
+            }
         }
+        Ok(self.try_take(key.id, rates, now).unwrap_or_else(|| self.refusal(key.id, rates, now)))
+    }
+
+    /// Leases a slice for each limit without a current slot holding budget; `true` if the key is stale.
+    async fn lease_missing(&self, key: &Key, rates: &[RateLimit], now: DateTime<Utc>) -> Result<bool, StoreError> {
         for rate in rates {
             let start = rate.window_start(now.timestamp());
             let slot_key = (key.id, rate.name().to_owned());
@@ -141,7 +153,13 @@ impl RateLeases {
             };
             match self.store.lease_rate(&lease).await? {
                 Leased::Granted(granted) => {
-                    let slot = Slot { window_start: start, limit: rate.limit(), left: granted, leased_at: now, dry: granted == 0 };
+                    let slot = Slot {
+                        window_start: start,
+                        limit: rate.limit(),
+                        left: granted,
+                        leased_at: now,
+                        dry: granted == 0,
+                    };
                     self.slots().insert(slot_key, slot);
                 }
                 Leased::Stale => {
@@ -150,11 +168,11 @@ impl RateLeases {
                     if give_back > 0 {
                         self.store.lease_rate(&back).await?;
                     }
-                    return Ok(Taken::Stale);
+                    return Ok(true);
                 }
             }
         }
-        Ok(self.try_take(key.id, rates, now).unwrap_or_else(|| self.refusal(key.id, rates, now)))
+        Ok(false)
     }
 
     /// Answers from the slots alone when every limit has a current slot: allowed (each decremented) or
@@ -211,6 +229,7 @@ impl RateLeases {
                 }
             }
         }
+        self.gates.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, gate| Arc::strong_count(gate) > 1);
         for lease in due {
             if let Err(error) = self.store.lease_rate(&lease).await {
                 tracing::warn!(%error, "unused rate budget could not be given back; it returns when its window ends");

@@ -158,12 +158,12 @@ impl Verifier {
                 evaluate(&record.key, ctx, now, &rules.currencies)?;
                 // Counted before the spend so a rate-limited request writes none, and handed back if
                 // the spend is refused, so a refused request counts in no limit.
-                let (fresh, taken) = self.count_rate(&record.key, &rules.currencies, ctx, now).await?;
+                let (fresh, counted) = self.count_rate(&record.key, &rules.currencies, ctx, now).await?;
                 let key = fresh.as_ref().unwrap_or(&record.key);
                 let idempotency = options.idempotency.map(|key| (key, options.caller));
                 let charged = self.charge_checked(key, &rules, ctx, money, now, idempotency, &mut verified).await;
                 if charged.is_err() {
-                    self.inner.rates.untake(key.id, &taken);
+                    self.inner.rates.untake(key.id, &counted);
                 }
                 charged?;
             }

@@ -105,7 +105,8 @@ fn rate(entries: Vec<RateInput>) -> Result<Vec<RateLimit>, ApiError> {
         return Err(ApiError::invalid("limits.rate", LimitsError::TooManyRates { max: RateLimit::MAX }));
     }
     let parse = |(i, e): (usize, RateInput)| {
-        RateLimit::new(&e.name, e.limit, e.window_seconds).map_err(|err| ApiError::invalid(format!("limits.rate[{i}]"), err))
+        RateLimit::new(&e.name, e.limit, e.window_seconds)
+            .map_err(|err| ApiError::invalid(format!("limits.rate[{i}]"), err))
     };
     entries.into_iter().enumerate().map(parse).collect()
 }

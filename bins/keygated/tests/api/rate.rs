@@ -14,7 +14,8 @@ fn per_minute(limit: u64) -> Value {
 /// The clock stands at a minute's start (`money::start`), so the window ends in 60 s.
 pub async fn a_rate_limit_refuses_with_its_name_and_is_raised_only_with_a_checker(app: &TestApp, _: &ManualClock) {
     let ops = app.tenant("acme", live_policy()).await;
-    let (id, secret) = app.active_key(&ops, json!({"name": "hot", "scopes": ["a:read"], "limits": per_minute(2)})).await;
+    let (id, secret) =
+        app.active_key(&ops, json!({"name": "hot", "scopes": ["a:read"], "limits": per_minute(2)})).await;
     let view = app.get(&ops.key(&id), &ops.auditor).await;
     assert_eq!(view.body["limits"]["rate"], per_minute(2)["rate"], "the limit is shown as set");
     let ask = json!({"key": secret});

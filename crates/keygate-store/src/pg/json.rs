@@ -6,9 +6,7 @@
 //! read back into the same value, and never guess on read: an unknown field, a repeated currency or a
 //! value the domain refuses is `StoreError::Corrupt` naming the column, never the value.
 
-use keygate_domain::{
-    Amount, AmountLimit, Currency, CurrencyClass, CurrencySpec, CurrencyTable, PerWindow, RateLimit,
-};
+use keygate_domain::{Amount, AmountLimit, Currency, CurrencyClass, CurrencySpec, CurrencyTable, PerWindow, RateLimit};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -60,7 +58,10 @@ pub(super) fn rate_value(rate: &[RateLimit]) -> Value {
 /// A key's rate limits read from `column`. Their count and uniqueness are `Limits::with_rate`'s to check.
 pub(super) fn rate_limits(value: Value, column: &str) -> Result<Vec<RateLimit>, StoreError> {
     let entries: Vec<RateEntry> = serde_json::from_value(value).map_err(|_| misshapen(column))?;
-    entries.into_iter().map(|e| RateLimit::new(&e.name, e.limit, e.window_seconds).map_err(|err| corrupt(column, err))).collect()
+    entries
+        .into_iter()
+        .map(|e| RateLimit::new(&e.name, e.limit, e.window_seconds).map_err(|err| corrupt(column, err)))
+        .collect()
 }
 
 /// A key's amount limits as the value of `column`.

@@ -73,9 +73,7 @@ pub async fn a_request_counts_in_every_limit_or_in_none(stores: Stores) {
     assert!(refused.iter().all(|e| *e == limited("b-long", 50)), "refused by the long limit now");
 }
 
-pub async fn leases_are_given_back_at_a_graceful_stop_and_a_killed_process_strands_at_most_its_slice(
-    stores: Stores,
-) {
+pub async fn leases_are_given_back_at_a_graceful_stop_and_a_killed_process_strands_at_most_its_slice(stores: Stores) {
     let h = Harness::start(stores.first).await;
     let key = h.issue(KeySpec::active("shared").limits(rated(&[("ten-s", 100, 10)]))).await;
     let stopping = h.second_verifier(stores.second.clone());
