@@ -37,14 +37,26 @@ async fn burst(verifiers: &[&Verifier], token: &str, n: usize, ctx: &RequestCont
     (allowed, refused)
 }
 
+/// Caches the key in each verifier with a request another check refuses (so it counts nowhere), so a
+/// burst measures the leases rather than a thousand cold reads racing for the pool.
+async fn warm(verifiers: &[&Verifier], token: &str) {
+    let unscoped = RequestContext { required_scopes: scopes(&["payouts:write"]), ..acme() };
+    for verifier in verifiers {
+        let refused = verifier.verify(token.as_bytes(), &unscoped).await.unwrap_err();
+        assert_eq!(refused.code(), "INSUFFICIENT_SCOPE");
+    }
+}
+
 pub async fn two_processes_allow_exactly_the_limit_per_window(stores: Stores) {
     let h = Harness::start(stores.first).await;
     let other = h.second_verifier(stores.second);
     let key = h.issue(KeySpec::active("hot").limits(rated(&[("burst", 100, 10)]))).await;
+    warm(&[&h.verifier, &other], &key.token).await;
     let (allowed, refused) = burst(&[&h.verifier, &other], &key.token, 1_000, &acme()).await;
     assert_eq!(allowed, 100, "1,000 requests at once over two processes: exactly the limit");
     // t0 is 12:00:00, a window start: the window ends in 10 s.
-    assert!(refused.iter().all(|e| *e == limited("burst", 10)), "every other one refused, naming the limit");
+    let odd: Vec<_> = refused.iter().filter(|e| **e != limited("burst", 10)).collect();
+    assert!(odd.is_empty(), "every other one refused, naming the limit: {odd:?}");
     h.advance(Duration::seconds(10));
     let (allowed, _) = burst(&[&h.verifier, &other], &key.token, 300, &acme()).await;
     assert_eq!(allowed, 100, "the next window: the limit again, the leases of the last one forgotten");
@@ -83,6 +95,7 @@ pub async fn leases_are_given_back_at_a_graceful_stop_and_a_killed_process_stran
     let killed = h.second_verifier(stores.second.clone());
     killed.verify(key.token.as_bytes(), &acme()).await.unwrap();
     drop(killed); // No shutdown: its unused slice stays leased.
+    warm(&[&h.verifier], &key.token).await;
     let (allowed, _) = burst(&[&h.verifier], &key.token, 200, &acme()).await;
     let slice = usize::try_from(keygate_verifier::rate::slice(100)).unwrap();
     assert_eq!(allowed, 100 - 2 - (slice - 1), "the stopped process gave back its slice, the killed one did not");
