@@ -14,6 +14,8 @@ use super::Settings;
 
 /// `verify` may cost at most this many times the floor (SHA-256 of 32 bytes + a `HashMap` look-up).
 const VERIFY_TARGET_FACTOR: f64 = 3.0;
+/// The rate-limited row: the share of the throughput without a rate limit it must keep.
+const RATE_TARGET: f64 = 0.95;
 
 pub fn run(s: &Settings, report: &mut Report) -> Result<(), String> {
     // Only estimates written after this marker count (criterion keeps older benchmarks' results).
@@ -63,6 +65,21 @@ pub fn run(s: &Settings, report: &mut Report) -> Result<(), String> {
                     ("hot_factor", hot_x),
                     ("random_factor", random_x),
                 ]),
+        );
+    }
+    // The rate-limited row, in process: a hot key with one rate limit (answered from its leased slice)
+    // beside the same hot key without one. (The HTTP form of this row and the two-process exactness
+    // row are not measured yet.)
+    if let (Some(plain), Some(rated)) =
+        (median("verify: hot cached key, no amount"), median("verify: hot cached key, one rate limit"))
+    {
+        let share = plain / rated;
+        report.row(
+            Row::new("8b", "In-process `Verifier::verify` of a hot key with one rate limit, vs the same without")
+                .floor(format!("hot key without a rate limit: {plain:.0} ns"))
+                .measured(format!("{rated:.0} ns = **{}** of the throughput without", pct(share)))
+                .target(format!("≥ {}", pct(RATE_TARGET)), share >= RATE_TARGET)
+                .figures(&[("plain_ns", plain), ("rated_ns", rated), ("share", share)]),
         );
     }
     if let (Some(floor), Some(full)) = (median("floor: sha256 of 32 bytes"), median("parse + sha256 + ct compare")) {
