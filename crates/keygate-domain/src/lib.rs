@@ -48,7 +48,7 @@ pub use ids::RequestId;
 pub use ids::{ActorId, IdError, KeyId, OperatorId, ServiceId, SpendId, TenantId, WebhookId};
 pub use key::{Key, NewKey, PendingChange, Privileges, ResumeRequest, RevocationRequest, Rotation, Suspension};
 pub use lifecycle::{AuditAction, Event, KeyState, Transition, TransitionError};
-pub use limits::{AmountLimit, IpAllowList, Limits, LimitsError};
+pub use limits::{AmountLimit, IpAllowList, Limits, LimitsError, RateLimit};
 pub use money::{
     Amount, AmountError, Currency, CurrencyClass, CurrencyError, CurrencySpec, CurrencySpecError, CurrencyTable,
     ParseCurrencyClassError,

@@ -1,14 +1,16 @@
 //! The limits a key is held to: per currency, the most one operation may move and the most a day, an
 //! ISO week and a calendar month may move; the class of currency it may move (fiat or crypto); and the
-//! client networks it may be used from.
+//! client networks it may be used from; and the requests it may make per window ([`RateLimit`]).
 //!
 //! Amounts of different currencies are never added up or compared: each limit belongs to one currency.
 
 mod allow_list;
+mod rate;
 #[cfg(test)]
 mod tests;
 
 pub use allow_list::IpAllowList;
+pub use rate::RateLimit;
 
 use crate::money::{Amount, Currency, CurrencyClass};
 use crate::window::{PerWindow, Window};
@@ -51,6 +53,33 @@ pub enum LimitsError {
     /// More networks than a key may hold.
     #[error("at most {max} allowed_ips entries")]
     TooManyNetworks {
+        /// The limit.
+        max: usize,
+    },
+    /// A rate limit's name is not 1 to 32 ASCII letters, digits, `_`, `-` or `.`.
+    #[error("a rate limit's name is 1 to 32 ASCII letters, digits, '_', '-' or '.'")]
+    RateName,
+    /// A rate limit allows no request, or more than the most one window may allow.
+    #[error("a rate limit is 1 to {max} requests")]
+    RateLimit {
+        /// The largest limit.
+        max: u64,
+    },
+    /// A rate limit's window is not 1 to 86,400 seconds.
+    #[error("window_seconds is 1 to {max}")]
+    RateWindow {
+        /// The longest window.
+        max: u32,
+    },
+    /// Two rate limits with one name.
+    #[error("rate has two limits named {name}")]
+    DuplicateRate {
+        /// The repeated name.
+        name: String,
+    },
+    /// More rate limits than a key may hold.
+    #[error("at most {max} rate entries")]
+    TooManyRates {
         /// The limit.
         max: usize,
     },
@@ -124,6 +153,8 @@ pub struct Limits {
     amounts: Vec<(Currency, AmountLimit)>,
     currency_class: Option<CurrencyClass>,
     allowed_ips: IpAllowList,
+    /// Sorted by name, names unique.
+    rate: Vec<RateLimit>,
 }
 
 impl Limits {
@@ -145,7 +176,18 @@ impl Limits {
         if let Some(pair) = amounts.windows(2).find(|pair| pair[0].0 == pair[1].0) {
             return Err(LimitsError::DuplicateCurrency { currency: pair[0].0 });
         }
-        Ok(Self { amounts, currency_class, allowed_ips })
+        Ok(Self { amounts, currency_class, allowed_ips, rate: Vec::new() })
+    }
+
+    /// These limits with `rate` as their request rate limits (at most [`RateLimit::MAX`], names unique).
+    pub fn with_rate(mut self, rate: Vec<RateLimit>) -> Result<Self, LimitsError> {
+        self.rate = rate::checked(rate)?;
+        Ok(self)
+    }
+
+    /// The request rate limits, by name; empty: no rate limit.
+    pub fn rate(&self) -> &[RateLimit] {
+        &self.rate
     }
 
     /// The single-currency shorthand: one currency with a per-operation maximum and a daily volume.
@@ -201,7 +243,8 @@ impl Limits {
 
     /// Whether `self` allows nothing that `other` forbids: no currency `other` refuses (a key with
     /// entries refuses every currency it has none for), every bound as tight, the same class or a class
-    /// where there was none, and no wider network.
+    /// where there was none, no wider network, and each rate limit kept or tightened (a limit removed or
+    /// raised, or its window shortened, widens; one added or lowered narrows).
     pub fn is_within(&self, other: &Self) -> bool {
         let class_ok = other.currency_class.is_none() || self.currency_class == other.currency_class;
         // With no entries, `self` moves any currency; inside `other` only if `other` has none either.
@@ -213,6 +256,9 @@ impl Limits {
                 None => other.amounts.is_empty(),
             })
         };
-        class_ok && currencies_ok && self.allowed_ips.is_within(&other.allowed_ips)
+        class_ok
+            && currencies_ok
+            && self.allowed_ips.is_within(&other.allowed_ips)
+            && rate::is_within(&self.rate, &other.rate)
     }
 }

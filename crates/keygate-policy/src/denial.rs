@@ -61,11 +61,13 @@ pub enum DenialCode {
     BadSignature,
     /// The signature's nonce was already used with this key within the skew window.
     Replayed,
+    /// 429: one of the key's request rate limits is used up for its current window.
+    RateLimited,
 }
 
 impl DenialCode {
     /// Every code, in declaration order (see [`crate::check_order`] for the order of the checks).
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::Malformed,
         Self::NotFound,
         Self::PendingApproval,
@@ -91,6 +93,7 @@ impl DenialCode {
         Self::DigestMismatch,
         Self::BadSignature,
         Self::Replayed,
+        Self::RateLimited,
     ];
 
     /// The code's stable text (`"REVOKED"`).
@@ -121,6 +124,7 @@ impl DenialCode {
             Self::DigestMismatch => "DIGEST_MISMATCH",
             Self::BadSignature => "BAD_SIGNATURE",
             Self::Replayed => "REPLAYED",
+            Self::RateLimited => "RATE_LIMITED",
         }
     }
 
@@ -150,7 +154,10 @@ impl DenialCode {
             | Self::AmountOverLimit
             | Self::CurrencyMismatch => 403,
             Self::UnknownCurrency | Self::AmountPrecision => 400,
-            Self::DailyVolumeExceeded | Self::WeeklyVolumeExceeded | Self::MonthlyVolumeExceeded => 429,
+            Self::DailyVolumeExceeded
+            | Self::WeeklyVolumeExceeded
+            | Self::MonthlyVolumeExceeded
+            | Self::RateLimited => 429,
         }
     }
 
@@ -182,6 +189,7 @@ impl DenialCode {
             Self::DigestMismatch => "The body does not match its Content-Digest",
             Self::BadSignature => "The signature does not verify",
             Self::Replayed => "The signature's nonce was already used",
+            Self::RateLimited => "The key's request rate limit is used up",
         }
     }
 }
@@ -312,6 +320,15 @@ pub enum Denial {
     /// The nonce was already used with this key within the skew window.
     #[error("the signature's nonce was already used")]
     Replayed,
+    /// One of the key's request rate limits has no budget left in its current window (produced by
+    /// the verifier once every other check allowed): the first such limit by name.
+    #[error("the key's rate limit {limit} is used up until its window ends in {retry_after} s")]
+    RateLimited {
+        /// The name of the limit.
+        limit: String,
+        /// Whole seconds until its window ends (at least 1).
+        retry_after: u64,
+    },
 }
 
 impl Denial {
@@ -343,6 +360,7 @@ impl Denial {
             Self::DigestMismatch => DenialCode::DigestMismatch,
             Self::BadSignature => DenialCode::BadSignature,
             Self::Replayed => DenialCode::Replayed,
+            Self::RateLimited { .. } => DenialCode::RateLimited,
         }
     }
 

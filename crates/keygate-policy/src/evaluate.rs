@@ -18,10 +18,12 @@ use crate::denial::{Denial, DenialCode};
 ///    `CURRENCY_MISMATCH`, `AMOUNT_OVER_LIMIT`: [`evaluate`];
 /// 3. `DAILY_VOLUME_EXCEEDED`, `WEEKLY_VOLUME_EXCEEDED`, `MONTHLY_VOLUME_EXCEEDED`: the verifier, against
 ///    the store's running totals, once `evaluate` allows (all windows are charged at once; the
-///    shortest that would go over is named).
+///    shortest that would go over is named);
+/// 4. `RATE_LIMITED`: the verifier, against the key's request rate limits, last: only a request every
+///    other check allowed is counted, in all of the key's limits or (refused) in none.
 ///
 /// The four state codes are one step: a key is in only one state.
-pub const fn check_order() -> [DenialCode; 25] {
+pub const fn check_order() -> [DenialCode; 26] {
     [
         DenialCode::Malformed,
         DenialCode::NotFound,
@@ -48,6 +50,7 @@ pub const fn check_order() -> [DenialCode; 25] {
         DenialCode::DailyVolumeExceeded,
         DenialCode::WeeklyVolumeExceeded,
         DenialCode::MonthlyVolumeExceeded,
+        DenialCode::RateLimited,
     ]
 }
 

@@ -8,7 +8,7 @@
 //! transaction as the change it records and chained to the tenant's previous entry by a hash (see
 //! [`AuditHash`]; [`KeyStore::verify_audit`] re-computes the chain), a spend is charged to its day,
 //! week and month all or none and never takes one over its limit, an idempotency key claims one spend,
-//! a recorded spend is released at most once, and a leak is recorded once per key and url.
+//! a recorded spend is released at most once, the request budget leased from a window never sums past its limit, and a leak is recorded once per key and url.
 //! Only this crate knows SQL. It never logs a secret or a hash.
 
 mod audit_chain;
@@ -20,6 +20,7 @@ mod memory;
 mod model;
 mod notices;
 mod pg;
+mod rate;
 mod request_log;
 mod store;
 #[cfg(feature = "testing")]
@@ -41,6 +42,7 @@ pub use model::{
 pub use notices::{ExpiryDue, THRESHOLDS};
 pub use pg::hosts::UrlError;
 pub use pg::{PgStore, PgStoreOptions};
+pub use rate::{Leased, RateLease};
 pub use request_log::{valid_outcome, RequestCursor, RequestFilter, RequestLine};
 pub use store::KeyStore;
 pub use usage_buffer::{UsageBuffer, UsageBufferOptions};

@@ -12,6 +12,7 @@ use crate::model::{
     AuditEntry, KeyChange, KeyFilter, KeyRecord, KeyUsage, NewSpend, Operator, Page, Recorded, Service, SpendRecord,
     Tenant, UsageRecord,
 };
+use crate::rate::{Leased, RateLease};
 use crate::request_log::{RequestCursor, RequestFilter, RequestLine};
 
 /// Storage for tenants, operators, keys, spends, usage and the audit log.
@@ -142,6 +143,14 @@ pub trait KeyStore: crate::webhook_store::WebhookStore + Send + Sync + 'static {
     /// Answers the record and whether this call released it: however many callers race, one gets
     /// `true`, and a later call gets `false` and changes nothing.
     async fn release_spend(&self, id: SpendId) -> Result<(SpendRecord, bool), StoreError>;
+
+    /// Leases request budget (see [`RateLease`]), in one atomic step: gives back `give_back` to the
+    /// window `(key, name, window_start)` (never below zero), then grants `min(want, limit - leased)`
+    /// (never below zero) and adds it to the window's leased total. Exact however many processes race:
+    /// the leased total of a window never goes over the `limit` its leases were asked under. A lease
+    /// with a `key_version` that is not the key's stored one (or of a key that is gone) changes nothing
+    /// and is `Stale`. Windows before `window_start` of the same key and name are forgotten.
+    async fn lease_rate(&self, lease: &RateLease) -> Result<Leased, StoreError>;
 
     /// Adds a batch of aggregated usage (request counts, last use). Called by the usage buffer.
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), StoreError>;

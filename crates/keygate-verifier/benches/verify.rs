@@ -3,6 +3,8 @@
 //! - `floor`: a bare SHA-256 of 32 bytes plus a `HashMap<KeyId, u64>` look-up among 100,000 entries,
 //!   the least any design that hashes the secret and finds the key must do;
 //! - `hot key`: `verify` of one cached key, no amount, in a `MemoryStore` of 100,000 active keys;
+//! - `hot key, one rate limit`: the same for a key with one request rate limit (never reached: a
+//!   billion a day), answered from the slice leased from the store, beside the hot key without one;
 //! - `random keys`: the same cycling through all 100,000 keys, after warming the cache;
 //! - `verify_signed`: an RFC 9421 signed request (no amount) of one cached key, for `hmac-sha256` and for
 //!   `ed25519`, each with a fresh nonce signed outside the timed part (the nonce's record is timed);
@@ -148,6 +150,17 @@ fn memory(c: &mut Criterion) {
     runtime.block_on(verifier.verify(hot.as_bytes(), &ctx)).unwrap();
     c.bench_function("verify: hot cached key, no amount, 100k keys", |b| {
         b.to_async(&runtime).iter(|| verifier.verify(black_box(hot.as_bytes()), &ctx));
+    });
+    let rated = runtime.block_on(async {
+        let tenant = TenantId::parse("bench").unwrap();
+        let per_day = keygate_domain::RateLimit::new("per-day", 1_000_000_000, 86_400).unwrap();
+        let (change, token) = active_key(&tenant, KEYS, Limits::none().with_rate(vec![per_day]).unwrap());
+        verifier.store().commit(&[change]).await.unwrap();
+        verifier.verify(token.as_bytes(), &ctx).await.unwrap();
+        token
+    });
+    c.bench_function("verify: hot cached key, one rate limit, 100k keys", |b| {
+        b.to_async(&runtime).iter(|| verifier.verify(black_box(rated.as_bytes()), &ctx));
     });
 
     runtime.block_on(async {

@@ -31,13 +31,21 @@ pub(crate) struct KeyCache {
     entries: Cache<KeyId, Cached>,
     ttl: Duration,
     generation: AtomicU64,
+    /// How many times the whole cache was dropped (the change notices were lost): leases go with it.
+    resets: AtomicU64,
     changes: Mutex<Invalidations>,
 }
 
 impl KeyCache {
     pub fn new(capacity: u64, ttl: Duration, changes: Invalidations) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
-        Self { entries: Cache::new(capacity), ttl, generation: AtomicU64::new(0), changes: Mutex::new(changes) }
+        Self {
+            entries: Cache::new(capacity),
+            ttl,
+            generation: AtomicU64::new(0),
+            resets: AtomicU64::new(0),
+            changes: Mutex::new(changes),
+        }
     }
 
     /// The cached answer for `id`, after applying every change notice received so far.
@@ -76,7 +84,16 @@ impl KeyCache {
             Invalidation::Key(id) => {
                 self.entries.remove(&id);
             }
-            Invalidation::All => self.entries.clear(),
+            Invalidation::All => {
+                self.resets.fetch_add(1, Ordering::AcqRel);
+                self.entries.clear();
+            }
         }
+    }
+
+    /// How many times the whole cache was dropped, after applying every change notice received so far.
+    pub fn resets(&self) -> u64 {
+        self.catch_up();
+        self.resets.load(Ordering::Acquire)
     }
 }

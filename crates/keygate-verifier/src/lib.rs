@@ -15,6 +15,7 @@ mod clock;
 mod config;
 pub mod manage;
 mod outcome;
+pub mod rate;
 pub mod request_log;
 mod signed;
 pub mod spend;

@@ -15,6 +15,7 @@ use rand_core::{OsRng, RngCore};
 use crate::cache::{Entry, KeyCache};
 use crate::config::VerifierConfig;
 use crate::outcome::{Verified, VerifyError};
+use crate::rate::{RateLeases, Taken};
 use crate::tenant_rules::{RulesCache, TenantRules};
 
 pub(crate) struct Inner {
@@ -25,6 +26,7 @@ pub(crate) struct Inner {
     cache: KeyCache,
     usage: UsageBuffer,
     rules: RulesCache,
+    rates: Arc<RateLeases>,
     /// Compared against when the id is unknown, so an unknown id costs what a wrong secret costs.
     decoy: SecretHash,
     /// Derives HMAC signing keys' secrets; `None` where `KEYGATE_SIGNING_KEY` is not set.
@@ -50,10 +52,12 @@ impl std::fmt::Debug for Verifier {
 
 impl Verifier {
     /// A verifier over `store`. Must be called inside a tokio runtime: it starts the usage buffer's
-    /// flushing task.
+    /// flushing task and the task giving back rate budget whose lease ended.
     pub fn new(store: Arc<dyn KeyStore>, config: VerifierConfig, clock: Arc<dyn Clock>) -> Self {
         let cache = KeyCache::new(config.cache_capacity, config.cache_ttl, store.invalidations());
         let usage = UsageBuffer::start(store.clone(), UsageBufferOptions::default());
+        let rates = Arc::new(RateLeases::new(store.clone()));
+        crate::rate::start_sweeper(&rates, clock.clone());
         let mut decoy = [0u8; 32];
         OsRng.fill_bytes(&mut decoy);
         let mut signing_decoy = [0u8; 32];
@@ -68,6 +72,7 @@ impl Verifier {
             cache,
             usage,
             rules: RulesCache::default(),
+            rates,
             decoy: SecretHash::from_bytes(decoy),
             signing_key: config.signing_key,
             signing_decoy: HmacSecret::from_bytes(signing_decoy),
@@ -170,12 +175,23 @@ impl Verifier {
         let mut verified = verified(&record.key, ctx);
         match ctx.amount {
             // Only money needs the tenant's rules, so a plain verification never reads them.
-            None => evaluate(&record.key, ctx, now, &NO_CURRENCIES)?,
+            None => {
+                evaluate(&record.key, ctx, now, &NO_CURRENCIES)?;
+                self.count_rate(&record.key, &NO_CURRENCIES, ctx, now).await?;
+            }
             Some(money) => {
                 let rules = self.rules(&record.key.tenant).await?;
                 evaluate(&record.key, ctx, now, &rules.currencies)?;
+                // Counted before the spend so a rate-limited request writes none, and handed back if
+                // the spend is refused, so a refused request counts in no limit.
+                let (fresh, counted) = self.count_rate(&record.key, &rules.currencies, ctx, now).await?;
+                let key = fresh.as_ref().unwrap_or(&record.key);
                 let idempotency = options.idempotency.map(|key| (key, options.caller));
-                self.charge_checked(&record.key, &rules, ctx, money, now, idempotency, &mut verified).await?;
+                let charged = self.charge_checked(key, &rules, ctx, money, now, idempotency, &mut verified).await;
+                if charged.is_err() {
+                    self.inner.rates.untake(key.id, &counted);
+                }
+                charged?;
             }
         }
         self.inner.usage.record(&record.key.tenant, record.key.id, now, ctx.client_ip);
@@ -255,8 +271,38 @@ impl Verifier {
         Ok(rules)
     }
 
-    /// Writes the usage still buffered (call on graceful shutdown).
+    /// Counts the request in each of the key's rate limits, or refuses it counted in none. A key the
+    /// store calls stale (changed since it was cached) is read again and decided anew; the key read
+    /// then is answered with it.
+    async fn count_rate(
+        &self,
+        cached: &Key,
+        currencies: &CurrencyTable,
+        ctx: &RequestContext,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<Key>, Vec<(String, i64)>), VerifyError> {
+        // A key without rate limits costs nothing here: no lock, no allocation.
+        if cached.privileges.limits.rate().is_empty() {
+            return Ok((None, Vec::new()));
+        }
+        let rates = &self.inner.rates;
+        rates.drop_on_reset(self.inner.cache.resets());
+        let mut fresh: Option<Key> = None;
+        for _ in 0..3 {
+            let key = fresh.as_ref().unwrap_or(cached);
+            match rates.take(key, now).await.map_err(store_error)? {
+                Taken::Allowed(taken) => return Ok((fresh, taken)),
+                Taken::Refused(denial) => return Err(denial.into()),
+                Taken::Stale => fresh = Some(self.refresh(key.id, currencies, ctx, now, true).await?),
+            }
+        }
+        Err(VerifyError::Unavailable)
+    }
+
+    /// Gives back the unused rate budget this process holds, then writes the usage still buffered
+    /// (call on graceful shutdown).
     pub async fn shutdown(&self) {
+        self.inner.rates.sweep(self.inner.clock.now(), true).await;
         if let Err(error) = self.inner.usage.shutdown().await {
             tracing::warn!(%error, "usage could not be written at shutdown");
         }

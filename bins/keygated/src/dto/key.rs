@@ -318,7 +318,7 @@ pub struct ListKeys {
 #[schema(as = Key, examples(json!({
     "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711", "name": "POS Integration",
     "notes": null, "environment": "live", "state": "active", "scopes": ["balance:read", "operations:write"],
-    "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
+    "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": [], "rate": []},
     "currency_class": null, "external_id": "merchant-4711", "metadata": {"merchant_id": "m-4711"},
     "expires_at": "2027-02-26T18:40:00Z", "expired": false, "expired_for_seconds": null, "masked": "kg_live_…JXVu",
     "secret_revealed": true, "reveal_until": null,
@@ -398,7 +398,7 @@ pub struct KeyView {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PendingChange, examples(json!({
     "scopes": ["balance:read", "operations:write", "payouts:write"],
-    "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "2000000.00"}], "allowed_ips": []},
+    "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "2000000.00"}], "allowed_ips": [], "rate": []},
     "currency_class": null, "external_id": null, "metadata": null,
     "requested_by": "operator:5ZR3qa7yEeeby3abP3E2Zs", "requested_at": "2026-11-28T18:45:00Z"
 })))]
@@ -532,7 +532,7 @@ impl KeyView {
     "key": {
         "id": "Ky9Pf34qY6Nb3wWD25RQ4F", "tenant_id": "acme", "account_id": "shop-4711",
         "name": "POS Integration", "notes": null, "environment": "live", "state": "pending_approval", "scopes": ["balance:read", "operations:write"],
-        "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": []},
+        "limits": {"amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}], "allowed_ips": [], "rate": []},
     "currency_class": null, "external_id": null, "metadata": null,
         "expires_at": "2027-02-26T18:40:00Z", "expired": false, "expired_for_seconds": null, "masked": "kg_live_…JXVu",
     "secret_revealed": true, "reveal_until": null,

@@ -2,8 +2,11 @@
 //! month, in the tenant's time zone) may move, and the client networks. The single-currency shorthand
 //! (`currency`, `max_amount`, `daily_volume`) is still accepted and is shown in the list form.
 //! Whether a currency is in the tenant's table, and amounts fit its decimals, is management's to say.
+//! The request rate limits (`rate`) are named budgets of requests per window of whole seconds.
 
-use keygate_domain::{Amount, AmountLimit, Currency, CurrencyClass, IpAllowList, Limits, LimitsError, PerWindow};
+use keygate_domain::{
+    Amount, AmountLimit, Currency, CurrencyClass, IpAllowList, Limits, LimitsError, PerWindow, RateLimit,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,7 +21,8 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 #[schema(as = LimitsInput, examples(json!({
     "amounts": [{"currency": "USDT", "max_amount": "500", "daily_volume": "5000", "monthly_volume": "50000"}],
-    "allowed_ips": ["10.20.0.0/16"]
+    "allowed_ips": ["10.20.0.0/16"],
+    "rate": [{"name": "per-second", "limit": 100, "window_seconds": 1}, {"name": "per-hour", "limit": 10000, "window_seconds": 3600}]
 })))]
 pub struct LimitsInput {
     /// Shorthand: the one currency of `max_amount` and `daily_volume`.
@@ -41,6 +45,27 @@ pub struct LimitsInput {
     #[serde(default)]
     #[schema(max_items = 256, examples(json!(["10.20.0.0/16", "2001:db8::/32"])))]
     allowed_ips: Vec<String>,
+    /// Request rate limits, at most 5, names unique; absent or empty: none.
+    #[serde(default)]
+    #[schema(max_items = 5)]
+    rate: Vec<RateInput>,
+}
+
+/// One request rate limit: at most `limit` verifications per window of `window_seconds`. Windows are
+/// fixed and aligned to the Unix epoch (a 10-second window runs from :00 to :10, :10 to :20, ...).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = RateLimit, examples(json!({"name": "per-second", "limit": 100, "window_seconds": 1})))]
+pub struct RateInput {
+    /// 1 to 32 ASCII letters, digits, `_`, `-` or `.`; named in a `RATE_LIMITED` refusal.
+    #[schema(min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9_.-]{1,32}$")]
+    name: String,
+    /// The most verifications one window allows.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
+    limit: u64,
+    /// The window's length.
+    #[schema(minimum = 1, maximum = 86_400)]
+    window_seconds: u32,
 }
 
 /// One currency's limits; each optional, and each no larger than the next window's
@@ -70,7 +95,23 @@ pub struct AmountInput {
 }
 
 /// Parses limits; `class` is the key's top-level `currency_class`.
-pub fn limits(input: LimitsInput, class: Option<CurrencyClass>) -> Result<Limits, ApiError> {
+pub fn limits(mut input: LimitsInput, class: Option<CurrencyClass>) -> Result<Limits, ApiError> {
+    let rate = rate(std::mem::take(&mut input.rate))?;
+    amount_limits(input, class)?.with_rate(rate).map_err(|e| ApiError::invalid("limits.rate", e))
+}
+
+fn rate(entries: Vec<RateInput>) -> Result<Vec<RateLimit>, ApiError> {
+    if entries.len() > RateLimit::MAX {
+        return Err(ApiError::invalid("limits.rate", LimitsError::TooManyRates { max: RateLimit::MAX }));
+    }
+    let parse = |(i, e): (usize, RateInput)| {
+        RateLimit::new(&e.name, e.limit, e.window_seconds)
+            .map_err(|err| ApiError::invalid(format!("limits.rate[{i}]"), err))
+    };
+    entries.into_iter().enumerate().map(parse).collect()
+}
+
+fn amount_limits(input: LimitsInput, class: Option<CurrencyClass>) -> Result<Limits, ApiError> {
     let ips = IpAllowList::parse(&input.allowed_ips).map_err(|e| match e {
         LimitsError::Network { index } => {
             ApiError::invalid(format!("limits.allowed_ips[{index}]"), "is not an IP address or CIDR network")
@@ -122,7 +163,8 @@ pub fn currency_class(text: Option<&str>) -> Result<Option<CurrencyClass>, ApiEr
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Limits, examples(json!({
     "amounts": [{"currency": "XOF", "max_amount": "100000.00", "daily_volume": "1000000.00"}],
-    "allowed_ips": []
+    "allowed_ips": [],
+    "rate": [{"name": "per-second", "limit": 100, "window_seconds": 1}]
 })))]
 pub struct LimitsView {
     /// One entry per currency; empty: any currency (of the key's class), no amount limit.
@@ -130,6 +172,9 @@ pub struct LimitsView {
     amounts: Vec<AmountInput>,
     /// Empty means any address.
     allowed_ips: Vec<String>,
+    /// Request rate limits, by name; empty: none.
+    #[schema(value_type = Vec<RateInput>)]
+    rate: Vec<RateInput>,
 }
 
 impl LimitsView {
@@ -149,6 +194,11 @@ impl LimitsView {
                 })
                 .collect(),
             allowed_ips: l.allowed_ips().networks().iter().map(ToString::to_string).collect(),
+            rate: l
+                .rate()
+                .iter()
+                .map(|r| RateInput { name: r.name().to_owned(), limit: r.limit(), window_seconds: r.window_seconds() })
+                .collect(),
         }
     }
 }

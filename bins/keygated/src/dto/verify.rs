@@ -174,7 +174,8 @@ pub struct RefusedView {
     valid: bool,
     #[schema(schema_with = super::schema::denial_code)]
     code: &'static str,
-    /// 401 when the key does not authenticate, 403 when it may not do this, 429 when a volume is spent.
+    /// 401 when the key does not authenticate, 403 when it may not do this, 429 when a volume is spent
+    /// or a rate limit used up.
     #[schema(schema_with = super::schema::denial_status)]
     status: u16,
     /// The scopes missing, for `INSUFFICIENT_SCOPE`.
@@ -194,9 +195,12 @@ pub struct RefusedView {
     #[schema(value_type = Option<AmountText>)]
     remaining_monthly_volume: Option<String>,
     /// Whole seconds until the spent window resets (in the tenant's time zone), for the
-    /// `..._VOLUME_EXCEEDED` codes.
+    /// `..._VOLUME_EXCEEDED` codes; until the rate limit's window ends, for `RATE_LIMITED`.
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after: Option<u64>,
+    /// The name of the key's rate limit that refused, for `RATE_LIMITED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<String>,
     /// The currencies the key may move, for `CURRENCY_MISMATCH` (empty: any of its class).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<CurrencyText>>)]
@@ -249,7 +253,13 @@ impl VerifyResponse {
             remaining_weekly_volume: remaining(denial, Window::Week),
             remaining_monthly_volume: remaining(denial, Window::Month),
             retry_after: match denial {
-                Denial::VolumeExceeded { retry_after, .. } => Some(*retry_after),
+                Denial::VolumeExceeded { retry_after, .. } | Denial::RateLimited { retry_after, .. } => {
+                    Some(*retry_after)
+                }
+                _ => None,
+            },
+            limit: match denial {
+                Denial::RateLimited { limit, .. } => Some(limit.clone()),
                 _ => None,
             },
             accepted_currencies: match denial {

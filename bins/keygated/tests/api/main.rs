@@ -24,6 +24,7 @@ mod openapi;
 mod own_postgres;
 mod owner;
 mod processes;
+mod rate;
 mod receiver;
 mod requests;
 mod reveal;
@@ -150,6 +151,7 @@ on_both_backends_clocked!(
     money::a_thousand_spends_across_a_local_midnight_spend_each_days_limit,
     reveal::only_the_maker_reveals_a_secret_once_after_approval,
     reveal::an_unrevealed_secret_lapses_and_a_rotation_reveals_anew,
+    rate::a_rate_limit_refuses_with_its_name_and_is_raised_only_with_a_checker,
 );
 
 /// One `#[tokio::test]` per backend for each scenario `async fn(&TestApp, &Partner)`, on a server that

@@ -110,3 +110,81 @@ fn windows_and_classes_narrow_one_way() {
     assert!(!with(vec![], None).is_within(&fiat), "no class widens");
     assert!(with(vec![entry("USD", "1", "", "", "")], None).is_within(&with(vec![], None)), "limits added");
 }
+
+fn rate(name: &str, limit: u64, window: u32) -> RateLimit {
+    RateLimit::new(name, limit, window).unwrap()
+}
+
+fn with_rate(rates: Vec<RateLimit>) -> Limits {
+    Limits::none().with_rate(rates).unwrap()
+}
+
+#[test]
+fn rate_limits_are_checked_and_kept_by_name() {
+    assert_eq!(RateLimit::new("", 1, 1), Err(LimitsError::RateName));
+    assert_eq!(RateLimit::new("per second", 1, 1), Err(LimitsError::RateName));
+    assert_eq!(RateLimit::new(&"n".repeat(33), 1, 1), Err(LimitsError::RateName));
+    assert_eq!(RateLimit::new("s", 0, 1), Err(LimitsError::RateLimit { max: 1_000_000_000 }));
+    assert_eq!(RateLimit::new("s", 1, 0), Err(LimitsError::RateWindow { max: 86_400 }));
+    assert_eq!(RateLimit::new("s", 1, 86_401), Err(LimitsError::RateWindow { max: 86_400 }));
+    assert!(RateLimit::new("per-day.v1_x", 1_000_000_000, 86_400).is_ok());
+    let twice = Limits::none().with_rate(vec![rate("a", 1, 1), rate("a", 2, 2)]);
+    assert_eq!(twice, Err(LimitsError::DuplicateRate { name: "a".into() }));
+    let six = (0..6).map(|i| rate(&format!("r{i}"), 1, 1)).collect();
+    assert_eq!(Limits::none().with_rate(six), Err(LimitsError::TooManyRates { max: 5 }));
+    let sorted = with_rate(vec![rate("second", 100, 1), rate("hour", 10_000, 3600)]);
+    assert_eq!(sorted.rate()[0].name(), "hour");
+    assert_eq!(rate("ten", 5, 10).window_start(1_234), 1_230, "windows are aligned to the epoch");
+    assert_eq!(rate("ten", 5, 10).window_start(-1), -10);
+}
+
+#[test]
+fn rate_limits_narrow_and_widen() {
+    let old = with_rate(vec![rate("second", 100, 1), rate("hour", 10_000, 3600)]);
+    let cases = [
+        (with_rate(vec![rate("second", 50, 1), rate("hour", 10_000, 3600)]), true, "lowered"),
+        (with_rate(vec![rate("second", 100, 1), rate("hour", 10_000, 3600), rate("day", 1, 86_400)]), true, "added"),
+        (with_rate(vec![rate("s", 100, 1), rate("h", 10_000, 3600)]), true, "renamed"),
+        (with_rate(vec![rate("second", 100, 2), rate("hour", 10_000, 3600)]), true, "longer window, same count"),
+        (with_rate(vec![rate("second", 101, 1), rate("hour", 10_000, 3600)]), false, "raised"),
+        (with_rate(vec![rate("second", 100, 1)]), false, "one removed"),
+        (with_rate(vec![rate("second", 100, 1), rate("hour", 10_000, 60)]), false, "window shortened"),
+        (with_rate(vec![rate("second", 100, 1), rate("hour", 10_000, 5000)]), false, "window not a multiple"),
+        (Limits::none(), false, "every rate limit removed"),
+    ];
+    for (new, within, why) in cases {
+        assert_eq!(new.is_within(&old), within, "{why}");
+    }
+    assert!(old.is_within(&Limits::none()), "a key without rate limits gains some");
+}
+
+proptest::proptest! {
+    /// However the limits are drawn, a key's limits are within themselves, removing one widens unless
+    /// another implies it, and adding one always narrows.
+    #[test]
+    fn rate_narrowing_is_sound(
+        entries in proptest::collection::vec((1u64..50, 1u32..30), 1..5),
+        extra in (1u64..50, 1u32..30),
+    ) {
+        let rates: Vec<RateLimit> = entries.iter().enumerate().map(|(i, (l, w))| rate(&format!("r{i}"), *l, *w)).collect();
+        let limits = with_rate(rates.clone());
+        proptest::prop_assert!(limits.is_within(&limits));
+        let mut more = rates.clone();
+        more.push(rate("extra", extra.0, extra.1));
+        proptest::prop_assert!(with_rate(more).is_within(&limits));
+        let fewer = with_rate(rates[1..].to_vec());
+        let implied = rates[1..].iter().any(|r| r.implies(&rates[0]));
+        proptest::prop_assert_eq!(fewer.is_within(&limits), implied);
+        // Soundness of `implies`: within every window of the old limit, the new limit admits at most
+        // the old count (epoch-aligned windows, checked over two of the new limit's windows).
+        for (n, o) in rates.iter().flat_map(|n| rates.iter().map(move |o| (n, o))) {
+            if n.implies(o) {
+                let span = i64::from(n.window_seconds()) * 2;
+                for start in (0..span).step_by(o.window_seconds() as usize) {
+                    let end = start + i64::from(o.window_seconds()) - 1;
+                    proptest::prop_assert_eq!(n.window_start(start), n.window_start(end));
+                }
+            }
+        }
+    }
+}

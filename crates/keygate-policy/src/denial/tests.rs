@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::*;
 
 /// The table as the API documents it, written out independently of the `match`es it checks.
-const TABLE: [(DenialCode, &str, u16); 25] = [
+const TABLE: [(DenialCode, &str, u16); 26] = [
     (DenialCode::Malformed, "MALFORMED", 401),
     (DenialCode::NotFound, "NOT_FOUND", 401),
     (DenialCode::PendingApproval, "PENDING_APPROVAL", 401),
@@ -36,6 +36,7 @@ const TABLE: [(DenialCode, &str, u16); 25] = [
     (DenialCode::DigestMismatch, "DIGEST_MISMATCH", 401),
     (DenialCode::BadSignature, "BAD_SIGNATURE", 401),
     (DenialCode::Replayed, "REPLAYED", 401),
+    (DenialCode::RateLimited, "RATE_LIMITED", 429),
 ];
 
 fn check(code: DenialCode, text: &str, status: u16) {
@@ -55,10 +56,10 @@ fn every_code_prints_parses_back_and_answers_its_documented_status() {
     }
     let listed: HashSet<DenialCode> = TABLE.iter().map(|row| row.0).collect();
     let all: HashSet<DenialCode> = DenialCode::ALL.into_iter().collect();
-    assert_eq!(all.len(), 25, "ALL holds twenty-five distinct codes");
+    assert_eq!(all.len(), 26, "ALL holds twenty-six distinct codes");
     assert_eq!(listed, all, "the documented table covers exactly ALL");
     let titles: HashSet<&str> = DenialCode::ALL.iter().map(|c| c.title()).collect();
-    assert_eq!(titles.len(), 25, "every code has its own title");
+    assert_eq!(titles.len(), 26, "every code has its own title");
 }
 
 #[test]
@@ -100,6 +101,7 @@ fn every_denial_has_the_code_and_status_of_its_reason() {
         (Denial::DigestMismatch, DenialCode::DigestMismatch),
         (Denial::BadSignature, DenialCode::BadSignature),
         (Denial::Replayed, DenialCode::Replayed),
+        (Denial::RateLimited { limit: "per-second".into(), retry_after: 1 }, DenialCode::RateLimited),
     ];
     for (denial, code) in &cases {
         assert_eq!(denial.code(), *code, "{denial:?} has code {code:?}");

@@ -387,6 +387,7 @@ fn rules_are_checked_in_the_documented_order() {
             DenialCode::DailyVolumeExceeded,
             DenialCode::WeeklyVolumeExceeded,
             DenialCode::MonthlyVolumeExceeded,
+            DenialCode::RateLimited,
         ];
         let other_states = states.map(|(_, code)| code).into_iter().filter(|code| *code != state_code);
         let skipped: Vec<DenialCode> = verifier.into_iter().chain(other_states).collect();
@@ -407,5 +408,6 @@ fn the_check_order_lists_every_code_once_from_the_verifier_s_first_to_its_last()
     assert_eq!(order[..2], [DenialCode::Malformed, DenialCode::NotFound], "parsing and look-up come first");
     let volumes =
         [DenialCode::DailyVolumeExceeded, DenialCode::WeeklyVolumeExceeded, DenialCode::MonthlyVolumeExceeded];
-    assert_eq!(order[order.len() - 3..], volumes, "volumes come last, shortest window first");
+    assert_eq!(order[order.len() - 4..order.len() - 1], volumes, "volumes come next, shortest window first");
+    assert_eq!(order.last(), Some(&DenialCode::RateLimited), "a rate limit last: only what passed all else counts");
 }

@@ -4,6 +4,7 @@
 //! persists anything: a restart starts empty.
 
 mod nonces;
+mod rate;
 mod requests;
 mod spends;
 mod state;
@@ -312,6 +313,10 @@ impl KeyStore for MemoryStore {
         }
         let next = if more { items.last().map(|r| KeyCursor::after(r.key.created_at, r.key.id)) } else { None };
         Ok(Page { items, next })
+    }
+
+    async fn lease_rate(&self, lease: &crate::rate::RateLease) -> Result<crate::rate::Leased, StoreError> {
+        Ok(self.write().lease_rate(lease))
     }
 
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {

@@ -32,6 +32,8 @@ pub(super) struct State {
     pub audit: HashMap<TenantId, Vec<AuditEntry>>,
     /// Leak reports, by (tenant, key, url): each is recorded once.
     pub leaks: HashMap<(TenantId, KeyId, String), LeakRecord>,
+    /// Per key and rate limit name, the window whose budget is out on lease and how much of it is.
+    pub rate_leases: HashMap<(KeyId, String), (i64, u64)>,
     /// Webhook endpoints, the outbox and the delivery queue.
     pub webhooks: super::webhooks::WebhookState,
 }

@@ -6,7 +6,7 @@
 //! read back into the same value, and never guess on read: an unknown field, a repeated currency or a
 //! value the domain refuses is `StoreError::Corrupt` naming the column, never the value.
 
-use keygate_domain::{Amount, AmountLimit, Currency, CurrencyClass, CurrencySpec, CurrencyTable, PerWindow};
+use keygate_domain::{Amount, AmountLimit, Currency, CurrencyClass, CurrencySpec, CurrencyTable, PerWindow, RateLimit};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -35,6 +35,33 @@ struct CurrencyEntry {
     currency: String,
     class: String,
     scale: u8,
+}
+
+/// One request rate limit as stored.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateEntry {
+    name: String,
+    limit: u64,
+    window_seconds: u32,
+}
+
+/// A key's rate limits as the value of `keys.rate` (or `pending_rate`), in the domain's order.
+pub(super) fn rate_value(rate: &[RateLimit]) -> Value {
+    Value::Array(
+        rate.iter()
+            .map(|r| serde_json::json!({"name": r.name(), "limit": r.limit(), "window_seconds": r.window_seconds()}))
+            .collect(),
+    )
+}
+
+/// A key's rate limits read from `column`. Their count and uniqueness are `Limits::with_rate`'s to check.
+pub(super) fn rate_limits(value: Value, column: &str) -> Result<Vec<RateLimit>, StoreError> {
+    let entries: Vec<RateEntry> = serde_json::from_value(value).map_err(|_| misshapen(column))?;
+    entries
+        .into_iter()
+        .map(|e| RateLimit::new(&e.name, e.limit, e.window_seconds).map_err(|err| corrupt(column, err)))
+        .collect()
 }
 
 /// A key's amount limits as the value of `column`.

@@ -10,12 +10,12 @@ use sqlx::postgres::{PgArguments, Postgres};
 use sqlx::query::Query;
 
 use super::convert::to_db;
-use super::json::amounts_value;
+use super::json::{amounts_value, rate_value};
 use crate::error::StoreError;
 
-/// The columns every key write sets, in the order `$1..$46` of [`KeyParams::bind`]. The two `inet[]`
+/// The columns every key write sets, in the order `$1..$48` of [`KeyParams::bind`]. The two `inet[]`
 /// columns are bound as text and cast in SQL (`$9::text[]::inet[]`, `$22::text[]::inet[]`).
-pub(super) const KEY_FIELDS: [&str; 46] = [
+pub(super) const KEY_FIELDS: [&str; 48] = [
     "key_id",
     "tenant_id",
     "name",
@@ -62,6 +62,8 @@ pub(super) const KEY_FIELDS: [&str; 46] = [
     "metadata",
     "pending_external_id",
     "pending_metadata",
+    "rate",
+    "pending_rate",
 ];
 
 /// The SQL expression that sets column `index` (0-based) of [`KEY_FIELDS`] from its parameter.
@@ -80,6 +82,7 @@ struct LimitParams {
     amounts: Value,
     currency_class: Option<&'static str>,
     allowed_ips: Vec<String>,
+    rate: Value,
 }
 
 impl LimitParams {
@@ -90,6 +93,7 @@ impl LimitParams {
             amounts: amounts_value(limits.amounts(), &format!("{prefix}amounts"))?,
             currency_class: limits.currency_class().map(keygate_domain::CurrencyClass::as_str),
             allowed_ips: limits.allowed_ips().networks().iter().map(ToString::to_string).collect(),
+            rate: rate_value(limits.rate()),
         })
     }
 }
@@ -206,7 +210,7 @@ impl KeyParams {
         &self.tenant_id
     }
 
-    /// Binds `$1..$46` in the order of [`KEY_FIELDS`].
+    /// Binds `$1..$48` in the order of [`KEY_FIELDS`].
     pub(super) fn bind<'q>(&'q self, query: Query<'q, Postgres, PgArguments>) -> Query<'q, Postgres, PgArguments> {
         let pending = self.pending_limits.as_ref();
         query
@@ -256,5 +260,7 @@ impl KeyParams {
             .bind(&self.metadata)
             .bind(&self.pending_external_id)
             .bind(&self.pending_metadata)
+            .bind(&self.limits.rate)
+            .bind(pending.map(|l| &l.rate))
     }
 }

@@ -15,7 +15,7 @@ use sqlx::postgres::PgRow;
 
 use super::convert::{from_db, from_db_u32};
 use super::failure::corrupt;
-use super::json::amounts;
+use super::json::{amounts, rate_limits};
 use super::rows::{get, hash_opt, ip, parsed, parsed_opt};
 use crate::error::StoreError;
 use crate::model::KeyRecord;
@@ -32,8 +32,8 @@ macro_rules! key_columns {
          created_for, revocation_requested_for, pending_requested_for, suspended_by, suspended_for, \
          suspension_reason, suspended_at, resume_requested_by, resume_requested_for, resume_reason, \
          resume_requested_at, account_id, reveal_state, reveal_until, revealed_at, external_id, metadata, \
-         pending_external_id, pending_metadata, secret_hash, masked, last_used_at, host(last_used_ip) AS last_used_ip, \
-         signing_algorithm, signing_public_key, bearer"
+         pending_external_id, pending_metadata, rate, pending_rate, secret_hash, masked, last_used_at, \
+         host(last_used_ip) AS last_used_ip, signing_algorithm, signing_public_key, bearer"
     };
 }
 pub(super) use key_columns;
@@ -52,6 +52,7 @@ pub(super) fn key_record(row: &PgRow) -> Result<KeyRecord, StoreError> {
             get(row, "amounts")?,
             parsed_opt(row, "currency_class", str::parse::<CurrencyClass>)?,
             get(row, "allowed_ips")?,
+            get(row, "rate")?,
             "",
         )?,
         owner: owner(row, "")?,
@@ -91,6 +92,7 @@ fn privileges(
     amount_limits: Value,
     currency_class: Option<CurrencyClass>,
     allowed_ips: Vec<String>,
+    rate: Option<Value>,
     prefix: &str,
 ) -> Result<Privileges, StoreError> {
     let column = |name: &str| format!("{prefix}{name}");
@@ -101,6 +103,9 @@ fn privileges(
         IpAllowList::parse(&allowed_ips).map_err(|e| corrupt(&column("allowed_ips"), e))?,
     )
     .map_err(|e| corrupt(&column("amounts"), e))?;
+    // A pending change written before rate limits existed has none.
+    let rate = rate.map(|v| rate_limits(v, &column("rate"))).transpose()?.unwrap_or_default();
+    let limits = limits.with_rate(rate).map_err(|e| corrupt(&column("rate"), e))?;
     Ok(Privileges { scopes, limits })
 }
 
@@ -177,7 +182,8 @@ fn pending_change(row: &PgRow) -> Result<Option<PendingChange>, StoreError> {
             Some(requested_for),
             Some(requested_at),
         ) => {
-            let privileges = privileges(scopes, amount_limits, currency_class, allowed_ips, "pending_")?;
+            let rate = get::<Option<Value>>(row, "pending_rate")?;
+            let privileges = privileges(scopes, amount_limits, currency_class, allowed_ips, rate, "pending_")?;
             let owner = owner(row, "pending_")?;
             Ok(Some(PendingChange { privileges, owner, requested_by, requested_for, requested_at }))
         }

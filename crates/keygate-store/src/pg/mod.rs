@@ -37,6 +37,7 @@ mod operator_row;
 mod operators;
 mod outbox;
 mod primary;
+mod rate;
 mod requests;
 mod rows;
 mod services;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 
 use super::failure::fail;
-use super::{audit, keys, leaks, operators, requests, services, spends, tenants, usage, PgStore};
+use super::{audit, keys, leaks, operators, rate, requests, services, spends, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
@@ -112,6 +112,10 @@ impl KeyStore for PgStore {
         limit: u32,
     ) -> Result<Page<KeyRecord, KeyCursor>, StoreError> {
         self.watched(keys::keys(self.pool(), tenant, filter, cursor, limit).await)
+    }
+
+    async fn lease_rate(&self, lease: &crate::rate::RateLease) -> Result<crate::rate::Leased, StoreError> {
+        self.watched(rate::lease(self.pool(), lease).await)
     }
 
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {

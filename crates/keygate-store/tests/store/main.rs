@@ -78,6 +78,8 @@ conformance!(
     concurrent_spends_against_a_weekly_limit_give_exactly_as_many_as_it_allows,
     spends_and_releases_racing_on_shared_windows_never_deadlock_or_overspend,
     a_key_with_limits_in_several_currencies_and_a_class_round_trips_with_its_pending_change,
+    racing_leases_from_two_processes_never_sum_past_the_limit,
+    a_lease_on_a_key_changed_since_it_was_read_is_stale_and_a_give_back_is_not,
     a_tenants_time_zone_currencies_pending_settings_and_scheduled_change_round_trip,
     a_leak_is_recorded_once_per_key_and_url_with_its_moves_all_or_nothing,
     racing_reports_of_one_leak_record_it_once,

@@ -84,6 +84,10 @@ impl From<&VerifyError> for Problem {
                     Denial::VolumeExceeded { remaining, retry_after, .. } => {
                         problem.with("remaining", remaining.to_string()).with("retry_after", *retry_after)
                     }
+                    // A rate limit's budget comes back with its window: which limit, and when.
+                    Denial::RateLimited { limit, retry_after } => {
+                        problem.with("limit", limit.clone()).with("retry_after", *retry_after)
+                    }
                     Denial::AmountOverLimit { max_amount } => problem.with("max_amount", max_amount.to_string()),
                     Denial::CurrencyMismatch { accepted, class } => mismatch(problem, accepted, *class),
                     _ => problem,
@@ -118,5 +122,21 @@ impl ResponseError for VerifyError {
 
     fn error_response(&self) -> HttpResponse {
         Problem::from(self).response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limited_refusal_is_429_naming_its_limit_with_retry_after() {
+        let error = VerifyError::Denied(Denial::RateLimited { limit: "per-second".into(), retry_after: 7 });
+        let problem = Problem::from(&error);
+        assert_eq!((problem.status, problem.code.as_str()), (429, "RATE_LIMITED"));
+        assert_eq!(problem.extra.get("limit"), Some(&serde_json::json!("per-second")));
+        let response = problem.response();
+        let header = response.headers().get(actix_web::http::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+        assert_eq!(header, Some("7"), "the glue sends Retry-After");
     }
 }

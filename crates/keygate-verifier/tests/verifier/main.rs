@@ -9,6 +9,7 @@ mod denials;
 #[cfg(feature = "actix")]
 mod glue;
 mod outage;
+mod rate;
 mod revocation;
 mod spending;
 mod support;
@@ -80,6 +81,10 @@ on_every_backend!(
     outage::an_amount_is_never_allowed_while_the_store_is_down_even_for_a_cached_key,
     outage::a_token_that_cannot_be_a_key_never_reaches_the_store,
     usage::verifications_are_counted_in_the_store_after_shutdown,
+    rate::two_processes_allow_exactly_the_limit_per_window,
+    rate::a_request_counts_in_every_limit_or_in_none,
+    rate::leases_are_given_back_at_a_graceful_stop_and_a_killed_process_strands_at_most_its_slice,
+    rate::a_key_stopped_mid_lease_is_refused_within_the_lease_even_without_its_change_notice,
 );
 
 /// The in-memory store tells its subscribers of a change before `commit` returns, so the verifier that

@@ -36,6 +36,11 @@ fn crypto_privileges() -> Privileges {
             Some(CurrencyClass::Crypto),
             IpAllowList::parse(["10.0.0.0/8"]).unwrap(),
         )
+        .unwrap()
+        .with_rate(vec![
+            keygate_domain::RateLimit::new("per-second", 100, 1).unwrap(),
+            keygate_domain::RateLimit::new("per-day", 1_000_000_000, 86_400).unwrap(),
+        ])
         .unwrap(),
     }
 }
@@ -57,6 +62,8 @@ fn other_privileges() -> Privileges {
             None,
             IpAllowList::parse(["10.1.0.0/16"]).unwrap(),
         )
+        .unwrap()
+        .with_rate(vec![keygate_domain::RateLimit::new("per-second", 200, 1).unwrap()])
         .unwrap(),
     }
 }
@@ -97,7 +104,7 @@ pub async fn a_key_with_limits_in_several_currencies_and_a_class_round_trips_wit
 ) {
     let t = given_tenant(&*a, "acme").await;
     let key = key_with_pending_change((&a, &b), &t, "Crypto desk", crypto_privileges(), other_privileges()).await;
-    assert_eq!(key.privileges, crypto_privileges(), "two currencies, every window, a class");
+    assert_eq!(key.privileges, crypto_privileges(), "two currencies, every window, a class, two rate limits");
     assert_eq!(key.pending_change.map(|p| p.privileges), Some(other_privileges()), "pending: no class");
     let usdt = *key.privileges.limits.amount_limit(currency("USDT")).unwrap();
     let printed = usdt.volumes().map(|v| v.map(|a| a.to_string()));

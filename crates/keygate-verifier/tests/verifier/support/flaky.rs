@@ -155,6 +155,10 @@ impl KeyStore for FlakyStore {
         self.enter()?.keys(tenant, filter, cursor, limit).await
     }
 
+    async fn lease_rate(&self, lease: &keygate_store::RateLease) -> Result<keygate_store::Leased, StoreError> {
+        self.enter()?.lease_rate(lease).await
+    }
+
     async fn record_spend(&self, spend: &NewSpend) -> Result<Recorded, StoreError> {
         self.enter()?.record_spend(spend).await
     }
