@@ -20,13 +20,16 @@ pub enum Convention {
     Envoy,
 }
 
-/// The original request: its method and path (the query cut off).
+/// The original request: its method, path and query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Original {
     /// Upper-case method.
     pub method: String,
     /// The path, as sent (still percent-encoded).
     pub path: String,
+    /// The query as sent, without its `?` (empty when there is none): routes ignore it; a signed
+    /// request covers it.
+    pub query: String,
     /// Who told.
     pub convention: Convention,
 }
@@ -46,12 +49,13 @@ pub enum OriginalError {
 }
 
 /// Reads the original request. `header` looks a header up by its lower-case name (the first value,
-/// if it is text); `own_method` and `tail` are the authorization request's own method and the path
-/// after `/v1/authorize` (empty or starting with `/`).
+/// if it is text); `own_method`, `tail` and `own_query` are the authorization request's own method,
+/// path after `/v1/authorize` (empty or starting with `/`) and query.
 pub fn original<'h>(
     header: impl Fn(&str) -> Option<&'h str>,
     own_method: &str,
     tail: &str,
+    own_query: &str,
 ) -> Result<Original, OriginalError> {
     for (convention, method_name, uri_name) in [
         (Convention::Nginx, "x-original-method", "x-original-uri"),
@@ -63,14 +67,14 @@ pub fn original<'h>(
             (None, Some(_)) => return Err(OriginalError::Half(uri_name, method_name)),
             (Some(method), Some(uri)) => {
                 let method = method_of(method).ok_or(OriginalError::BadMethod(method_name))?;
-                let path = path_of(uri).ok_or(OriginalError::BadUri(uri_name))?;
-                return Ok(Original { method, path, convention });
+                let (path, query) = path_of(uri).ok_or(OriginalError::BadUri(uri_name))?;
+                return Ok(Original { method, path, query, convention });
             }
         }
     }
     let method = method_of(own_method).ok_or(OriginalError::BadMethod("the request's method"))?;
-    let path = if tail.is_empty() { "/".to_owned() } else { path_of(tail).ok_or(OriginalError::BadUri("the path"))? };
-    Ok(Original { method, path, convention: Convention::Envoy })
+    let path = if tail.is_empty() { "/".to_owned() } else { path_of(tail).ok_or(OriginalError::BadUri("the path"))?.0 };
+    Ok(Original { method, path, query: own_query.to_owned(), convention: Convention::Envoy })
 }
 
 /// A method as sent: upper-case letters (HTTP methods are case-sensitive; `get` is not `GET`).
@@ -79,14 +83,15 @@ fn method_of(text: &str) -> Option<String> {
     (!text.is_empty() && text.len() <= 32 && text.bytes().all(|b| b.is_ascii_uppercase())).then(|| text.to_owned())
 }
 
-/// The path of an origin-form URI (`/a/b?q`), without its query. A `#` is refused: a request target
-/// has no fragment, and an upstream that does not cut there would route on what follows.
-fn path_of(uri: &str) -> Option<String> {
+/// The path and query of an origin-form URI (`/a/b?q`). A `#` is refused: a request target has no
+/// fragment, and an upstream that does not cut there would route on what follows.
+fn path_of(uri: &str) -> Option<(String, String)> {
     let uri = uri.trim();
     if uri.contains('#') {
         return None;
     }
-    let path = uri.split('?').next().unwrap_or_default();
-    (path.starts_with('/') && !path.starts_with("//") && path.bytes().all(|b| b.is_ascii_graphic()))
-        .then(|| path.to_owned())
+    let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+    let graphic = |text: &str| text.bytes().all(|b| b.is_ascii_graphic());
+    (path.starts_with('/') && !path.starts_with("//") && graphic(path) && graphic(query))
+        .then(|| (path.to_owned(), query.to_owned()))
 }

@@ -35,7 +35,12 @@ fn no_headers(_: &str) -> Option<&'static str> {
 }
 
 fn resolve<'t>(table: &'t RouteTable, method: &str, path: &str) -> Result<Resolved<'t>, Refusal> {
-    let original = Original { method: method.to_owned(), path: path.to_owned(), convention: Convention::Envoy };
+    let original = Original {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: String::new(),
+        convention: Convention::Envoy,
+    };
     table.resolve(&original, no_headers)
 }
 
@@ -44,16 +49,20 @@ fn each_gateways_headers_name_the_original_request_and_a_half_pair_is_refused() 
     let headers = |pairs: &'static [(&'static str, &'static str)]| {
         move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     };
-    let nginx = original(headers(&[("x-original-method", "POST"), ("x-original-uri", "/a/b?x=1")]), "GET", "").unwrap();
+    let nginx =
+        original(headers(&[("x-original-method", "POST"), ("x-original-uri", "/a/b?x=1")]), "GET", "", "").unwrap();
     assert_eq!((nginx.method.as_str(), nginx.path.as_str(), nginx.convention), ("POST", "/a/b", Convention::Nginx));
-    let traefik = original(headers(&[("x-forwarded-method", "DELETE"), ("x-forwarded-uri", "/c")]), "GET", "").unwrap();
+    assert_eq!(nginx.query, "x=1", "the query is kept for a signature to cover");
+    let traefik =
+        original(headers(&[("x-forwarded-method", "DELETE"), ("x-forwarded-uri", "/c")]), "GET", "", "").unwrap();
     assert_eq!(
         (traefik.method.as_str(), traefik.path.as_str(), traefik.convention),
         ("DELETE", "/c", Convention::Traefik)
     );
-    let envoy = original(no_headers, "PUT", "/api/v1/x").unwrap();
+    let envoy = original(no_headers, "PUT", "/api/v1/x", "a=1").unwrap();
+    assert_eq!(envoy.query, "a=1", "Envoy's query is the request's own");
     assert_eq!((envoy.method.as_str(), envoy.path.as_str(), envoy.convention), ("PUT", "/api/v1/x", Convention::Envoy));
-    assert_eq!(original(no_headers, "GET", "").unwrap().path, "/");
+    assert_eq!(original(no_headers, "GET", "", "").unwrap().path, "/");
     let nginx_first = original(
         headers(&[
             ("x-original-method", "GET"),
@@ -63,29 +72,30 @@ fn each_gateways_headers_name_the_original_request_and_a_half_pair_is_refused() 
         ]),
         "PUT",
         "/e",
+        "",
     )
     .unwrap();
     assert_eq!(nginx_first.path, "/n", "nginx's pair wins over Traefik's and the request's own");
     assert_eq!(
-        original(headers(&[("x-original-uri", "/n")]), "GET", "/e"),
+        original(headers(&[("x-original-uri", "/n")]), "GET", "/e", ""),
         Err(OriginalError::Half("x-original-uri", "x-original-method")),
         "half a pair is refused, never replaced by the next convention"
     );
     assert_eq!(
-        original(headers(&[("x-forwarded-method", "GET"), ("x-forwarded-uri", "http://evil/x")]), "GET", ""),
+        original(headers(&[("x-forwarded-method", "GET"), ("x-forwarded-uri", "http://evil/x")]), "GET", "", ""),
         Err(OriginalError::BadUri("x-forwarded-uri"))
     );
     for method in ["G T", "post"] {
         let sent = [("x-original-method", method), ("x-original-uri", "/")];
         let lookup = |name: &str| sent.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
         assert_eq!(
-            original(lookup, "GET", ""),
+            original(lookup, "GET", "", ""),
             Err(OriginalError::BadMethod("x-original-method")),
             "{method:?}: methods are case-sensitive"
         );
     }
     assert_eq!(
-        original(headers(&[("x-original-method", "GET"), ("x-original-uri", "/a#/b")]), "GET", ""),
+        original(headers(&[("x-original-method", "GET"), ("x-original-uri", "/a#/b")]), "GET", "", ""),
         Err(OriginalError::BadUri("x-original-uri")),
         "a request target has no fragment"
     );
@@ -117,7 +127,12 @@ fn the_most_specific_route_of_the_method_matches_and_says_what_it_needs() {
 #[test]
 fn a_money_route_needs_its_amount_and_currency_and_reads_its_account() {
     let table = RouteTable::parse(TABLE).unwrap();
-    let original = |p: &str| Original { method: "POST".into(), path: p.into(), convention: Convention::Nginx };
+    let original = |p: &str| Original {
+        method: "POST".into(),
+        path: p.into(),
+        query: String::new(),
+        convention: Convention::Nginx,
+    };
     let path = "/api/v1/distributors/acme/shops/shop-7/cash-out";
     let with = |amount: Option<&'static str>, currency: Option<&'static str>| {
         move |name: &str| match name {

@@ -18,7 +18,7 @@ use keygate_gateway::{original, Refusal};
 use keygate_verifier::actix::{presented_token, Problem};
 use keygate_verifier::manage::Management;
 use keygate_verifier::request_log::RequestLog;
-use keygate_verifier::{Verified, VerifyError, VerifyOptions};
+use keygate_verifier::{SignedRequest, Verified, VerifyError, VerifyOptions};
 
 use super::client_address;
 use super::verify::VerifyAuth;
@@ -107,7 +107,7 @@ async fn decide(
         values.next().is_none().then(|| first.to_str().ok()).flatten()
     };
     let tail = req.path().strip_prefix("/v1/authorize").unwrap_or_default();
-    let original = original(header, req.method().as_str(), tail)
+    let original = original(header, req.method().as_str(), tail, req.query_string())
         .map_err(|e| api_problem(&ApiError::NoRoute(format!("the original request is unknown: {e}"))))?;
     let table = routes.current();
     let mut ctx = table.resolve(&original, header).map_err(|r| refused(&r))?.context;
@@ -121,16 +121,49 @@ async fn decide(
         caller: &caller,
     };
     let verifier = manage.verifier();
-    let outcome = match log {
-        None => verifier.verify_with(raw, &ctx, options).await,
-        Some(log) => {
-            let (outcome, subject) = verifier.verify_with_subject(raw, &ctx, options).await;
-            log.note(subject.as_ref(), &ctx, &outcome, started.elapsed(), service.as_ref().map(|s| s.id));
-            outcome
-        }
+    let signed = signed_request(headers, &original, header);
+    let (outcome, subject) = match &signed {
+        Some(signed) => verifier.verify_signed_with_subject(signed, &ctx, options).await,
+        None => verifier.verify_with_subject(raw, &ctx, options).await,
     };
+    if let Some(log) = log {
+        log.note(subject.as_ref(), &ctx, &outcome, started.elapsed(), service.as_ref().map(|s| s.id));
+    }
     metrics::histogram!("keygate_verify_seconds").record(started.elapsed().as_secs_f64());
-    outcome.map_err(|error| denied(&error, raw.is_empty()))
+    outcome.map_err(|error| denied(&error, raw.is_empty() && signed.is_none()))
+}
+
+/// SHA-256 of nothing: a gateway forwards no body to its authorization request, so the request keygate
+/// judges has none. A signature whose `Content-Digest` states a body fails `DIGEST_MISMATCH`: a signed
+/// request passes a gateway only without a body (docs/gateways.md).
+const EMPTY_BODY_SHA256: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41,
+    0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
+/// The original request as a signed one, when it carries `Signature-Input`: its method, path and query,
+/// the authority the client addressed (`X-Forwarded-Host`, which the gateway sets, else `Host`), and its
+/// headers (but the gateway's own credential).
+fn signed_request<'h>(
+    headers: &'h actix_web::http::header::HeaderMap,
+    original: &keygate_gateway::Original,
+    header: impl Fn(&str) -> Option<&'h str>,
+) -> Option<SignedRequest> {
+    header("signature-input")?;
+    let authority = header("x-forwarded-host").or_else(|| header("host")).unwrap_or_default().to_owned();
+    let fields = headers
+        .iter()
+        .filter(|(name, _)| name.as_str() != SERVICE_HEADER)
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect();
+    Some(SignedRequest {
+        method: original.method.clone(),
+        authority,
+        path: original.path.clone(),
+        query: original.query.clone(),
+        headers: fields,
+        body_sha256: Some(EMPTY_BODY_SHA256),
+    })
 }
 
 /// Headers that make the original request mean something other than what keygate is told: a method
@@ -203,4 +236,14 @@ fn refused(refusal: &Refusal) -> Problem {
 fn api_problem(error: &ApiError) -> Problem {
     let (status, code) = error.status_and_code();
     Problem::new(status, code, error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::Digest;
+
+    #[test]
+    fn the_empty_body_digest_is_sha256_of_nothing() {
+        assert_eq!(super::EMPTY_BODY_SHA256, <[u8; 32]>::from(sha2::Sha256::digest(b"")));
+    }
 }

@@ -47,7 +47,11 @@ fn header<'r>(reply: &'r Reply, name: &str) -> &'r str {
 
 async fn scenario(database_url: Option<&str>) {
     let routes = routes_file(ROUTES);
-    let app = spawn_app_with(database_url, |config| config.routes = Some(routes.clone())).await;
+    let app = spawn_app_with(database_url, |config| {
+        config.routes = Some(routes.clone());
+        config.signing_key = Some(crate::signing::SIGNING_KEY.to_owned());
+    })
+    .await;
     let ops = app.tenant("acme", live_policy()).await;
     app.tenant("other", live_policy()).await;
     let limits = json!({"amounts": [{"currency": "XOF", "daily_volume": "100"}]});
@@ -149,9 +153,55 @@ async fn scenario(database_url: Option<&str>) {
     // The same request log as /v1/verify: every verdict about the key is a line.
     let expected = ["OK", "OK", "WRONG_TENANT", "OK", "DAILY_VOLUME_EXCEEDED", "AMOUNT_PRECISION"];
     assert_logged(&app, &ops.auditor, &key, &expected).await;
+    signed_through_the_gateway(&app, &ops, &service).await;
     app.assert_no_secret_leaked();
     app.stop().await;
     let _ = std::fs::remove_file(routes);
+}
+
+/// A signed request (RFC 9421) passes the gateway without a bearer key: its method, authority
+/// (`X-Forwarded-Host`), path and query are the original's; once only; a signature stating a body fails,
+/// since a gateway forwards none.
+async fn signed_through_the_gateway(app: &TestApp, ops: &crate::helpers::Operators, service: &str) {
+    use crate::signing::{headers as sign, now, signing_key, Sent, Signer};
+    let body =
+        json!({"name": "signer", "scopes": ["balance:read"], "signing": {"algorithm": "hmac-sha256"}, "bearer": false});
+    let (id, secret, _) = signing_key(app, ops, body).await;
+    let signer = Signer::hmac(&id, &secret.expect("an HMAC key's signing secret"));
+    let sent = Sent {
+        method: "GET".into(),
+        authority: "api.example.com".into(),
+        path: "/api/v1/distributors/acme/balance".into(),
+        query: "at=today".into(),
+        body: Vec::new(),
+    };
+    let ask_with = |fields: &Value, uri: &str| {
+        let mut request = app
+            .client()
+            .get(format!("{}/v1/authorize", app.base))
+            .header("x-keygate-service", service)
+            .header("x-original-method", "GET")
+            .header("x-original-uri", uri)
+            .header("x-forwarded-host", "api.example.com");
+        for (name, value) in fields.as_object().unwrap() {
+            request = request.header(name.as_str(), value.as_str().unwrap());
+        }
+        request.send()
+    };
+    let fields = sign(&signer, &sent, now(), "gateway-nonce-1");
+    let passed = ask_with(&fields, "/api/v1/distributors/acme/balance?at=today").await.unwrap();
+    assert_eq!(passed.status(), StatusCode::OK, "a signed request passes");
+    assert_eq!(passed.headers()["x-keygate-key-id"], id.as_str());
+    let again = ask_with(&fields, "/api/v1/distributors/acme/balance?at=today").await.unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "the same signature twice");
+    let fields = sign(&signer, &sent, now(), "gateway-nonce-2");
+    let moved = ask_with(&fields, "/api/v1/distributors/acme/balance?at=tomorrow").await.unwrap();
+    assert_eq!(moved.status(), StatusCode::UNAUTHORIZED, "another query than the one signed");
+    let with_body = Sent { method: "GET".into(), body: b"{}".to_vec(), ..sent };
+    let fields = sign(&signer, &with_body, now(), "gateway-nonce-3");
+    let refused = ask_with(&fields, "/api/v1/distributors/acme/balance?at=today").await.unwrap();
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["code"], "DIGEST_MISMATCH", "a gateway forwards no body, so none can be checked");
 }
 
 /// The key's request log holds exactly `expected` (in any order); lines are written behind the
