@@ -37,12 +37,7 @@ pub async fn verify(
     req: HttpRequest,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let required = auth.is_none_or(|a| a.required);
-    let service = match presented_token(req.headers()) {
-        Some(token) => Some(manage.authenticate_service(token).await?),
-        None if required => return Err(ApiError::Unauthenticated),
-        None => None,
-    };
+    let service = asking_service(&manage, auth.as_ref().map(|a| &***a), &req).await?;
     let request = body.json::<VerifyRequest>()?;
     let mut ctx = RequestContext::try_from(&request)?;
     if service.is_none() {
@@ -88,12 +83,7 @@ pub async fn verify_signed(
     req: HttpRequest,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let required = auth.is_none_or(|a| a.required);
-    let service = match presented_token(req.headers()) {
-        Some(token) => Some(manage.authenticate_service(token).await?),
-        None if required => return Err(ApiError::Unauthenticated),
-        None => None,
-    };
+    let service = asking_service(&manage, auth.as_ref().map(|a| &***a), &req).await?;
     let request = body.json::<VerifySignedRequest>()?;
     let context = request.context();
     let mut ctx = RequestContext::try_from(&context)?;
@@ -118,6 +108,20 @@ pub async fn verify_signed(
         Err(error) => VerifyResponse::refused(&error)?,
     };
     Ok(HttpResponse::Ok().json(verdict))
+}
+
+/// The service asking, its credential (`Authorization: Bearer`) authenticated before any body is read;
+/// `None` only where `KEYGATE_VERIFY_AUTH=none` lets anyone ask without one.
+async fn asking_service(
+    manage: &Management,
+    auth: Option<&VerifyAuth>,
+    req: &HttpRequest,
+) -> Result<Option<keygate_store::Service>, ApiError> {
+    match presented_token(req.headers()) {
+        Some(token) => Ok(Some(manage.authenticate_service(token).await?)),
+        None if auth.is_none_or(|a| a.required) => Err(ApiError::Unauthenticated),
+        None => Ok(None),
+    }
 }
 
 /// Give a spend back (a service; always authenticated, even with `KEYGATE_VERIFY_AUTH=none`): the
