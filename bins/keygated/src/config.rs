@@ -11,6 +11,7 @@ use keygate_credential::TokenPrefix;
 /// keygated: API key management with dual control, and verification.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "keygated", version, about)]
+#[allow(clippy::struct_excessive_bools)] // each is one setting a person switches on or off
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "KEYGATE_LISTEN", default_value = "127.0.0.1:8080")]
@@ -94,6 +95,15 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_REQUEST_LOG_MEMORY_LINES", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub request_log_memory_lines: u64,
 
+    /// Serve the web console under `/console/` (`false` turns it off).
+    #[arg(long, env = "KEYGATE_CONSOLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub console: bool,
+
+    /// Send the console's session cookie without `Secure`, for plain-HTTP local use only (a browser
+    /// sends a `Secure` cookie over HTTPS only, so without TLS nobody could log in).
+    #[arg(long, env = "KEYGATE_CONSOLE_INSECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub console_insecure_cookies: bool,
+
     /// Log filter (`info`, `keygated=debug`, ...).
     #[arg(long, env = "KEYGATE_LOG", default_value = "info")]
     pub log: String,
@@ -166,6 +176,8 @@ impl Config {
         let mut config = Self::parse_from(["keygated", "--listen", "127.0.0.1:0"]);
         config.admin_token = Some(admin_token.to_owned());
         config.database_url = None;
+        // Tests speak plain HTTP; one of them checks that `Secure` is the default.
+        config.console_insecure_cookies = true;
         config
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod config;
+pub mod console;
 pub mod dto;
 pub mod error;
 pub mod gateway_routes;

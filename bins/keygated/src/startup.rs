@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::gateway_routes::GatewayRoutes;
 use crate::leak_keys::LeakKeys;
-use crate::{routes, telemetry};
+use crate::{console, routes, telemetry};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +192,8 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
     gateway.clone().reload_on_sighup();
     let gateway = web::Data::from(gateway);
     let logged = request_log.clone().map(web::Data::new);
+    let console =
+        config.console.then_some(console::ConsoleSettings { insecure_cookies: config.console_insecure_cookies });
     let store_name = if config.database_url.is_some() { "PostgreSQL" } else { "the in-memory store" };
     let listener =
         TcpListener::bind(config.listen).map_err(|source| StartError::Listen { addr: config.listen, source })?;
@@ -213,6 +215,11 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .wrap(middleware::from_fn(telemetry::observe))
             .configure(routes::configure)
+            .configure(|cfg| {
+                if let Some(settings) = console {
+                    console::configure(cfg, settings);
+                }
+            })
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
     })
     .listen(listener)

@@ -12,6 +12,7 @@
 //! Only this crate knows SQL. It never logs a secret or a hash.
 
 mod audit_chain;
+mod console_session;
 mod cursor;
 mod error;
 mod invalidations;
@@ -30,6 +31,7 @@ mod webhook_model;
 mod webhook_store;
 
 pub use audit_chain::{AuditChainReport, AuditHash};
+pub use console_session::{ConsoleSession, SessionHash};
 pub use cursor::{AuditCursor, CursorError, KeyCursor};
 pub use error::StoreError;
 pub use invalidations::{InvalidationSender, Invalidations};

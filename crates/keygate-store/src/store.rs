@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 
 use crate::audit_chain::AuditChainReport;
+use crate::console_session::{ConsoleSession, SessionHash};
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::Invalidations;
@@ -205,6 +206,26 @@ pub trait KeyStore: crate::webhook_store::WebhookStore + Send + Sync + 'static {
         now: chrono::DateTime<chrono::Utc>,
         expires_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// Opens a console session (its id's hash is new: a clash is `AlreadyExists`).
+    async fn open_session(&self, session: &ConsoleSession) -> Result<(), StoreError>;
+
+    /// The console session whose cookie id hashes to `id`, if open.
+    async fn session(&self, id: &SessionHash) -> Result<Option<ConsoleSession>, StoreError>;
+
+    /// Records that the session was used at `at` (never moves `last_seen_at` back).
+    async fn touch_session(&self, id: &SessionHash, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError>;
+
+    /// Ends a session for every process; `false` if it was not open.
+    async fn end_session(&self, id: &SessionHash) -> Result<bool, StoreError>;
+
+    /// Forgets sessions opened before `opened_before` or last used before `seen_before` (both past
+    /// their timeouts); safe from several processes at once.
+    async fn prune_sessions(
+        &self,
+        opened_before: chrono::DateTime<chrono::Utc>,
+        seen_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError>;
 
     /// Key changes made by any process sharing this store, so caches can evict them.
     fn invalidations(&self) -> Invalidations;

@@ -199,7 +199,7 @@ async fn caller(manage: &Management, req: &HttpRequest, tenant: Option<&TenantId
 }
 
 /// The address the request really comes from: the peer, or `X-Forwarded-For` from a trusted proxy.
-fn client_address(req: &HttpRequest) -> Option<std::net::IpAddr> {
+pub(crate) fn client_address(req: &HttpRequest) -> Option<std::net::IpAddr> {
     let trusted = req.app_data::<web::Data<TrustedProxies>>().map_or(&[][..], |p| p.0.as_slice());
     client_ip_of(req.peer_addr().map(|a| a.ip()), req.headers(), trusted)
 }

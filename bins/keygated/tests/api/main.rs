@@ -5,6 +5,7 @@
 mod accounts;
 mod authorization;
 mod child;
+mod console;
 mod currencies;
 mod dual_control;
 mod errors;
@@ -67,6 +68,8 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    console::sessions_open_with_a_token_and_end_when_the_person_stops,
+    console::the_console_holds_every_rule_the_api_holds,
     tutorial::the_first_seeds_tutorial_works_end_to_end,
     lifecycle::a_rejected_key_never_works,
     lifecycle::privilege_widening_waits_for_a_checker_and_narrowing_does_not,
@@ -332,5 +335,24 @@ mod signing_races {
         first.stop().await;
         second.stop().await;
         db.drop_database().await;
+    }
+}
+
+mod console_settings {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sessions_time_out_idle_and_absolute_in_memory() {
+        crate::console::sessions_time_out_idle_and_absolute(None).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sessions_time_out_idle_and_absolute_on_postgres() {
+        let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+        crate::console::sessions_time_out_idle_and_absolute(Some(db.url())).await;
+        db.drop_database().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cookie_is_secure_by_default_and_the_console_can_be_off() {
+        crate::console::the_cookie_is_secure_by_default_and_the_console_can_be_off().await;
     }
 }

@@ -6,6 +6,7 @@
 mod nonces;
 mod rate;
 mod requests;
+mod sessions;
 mod spends;
 mod state;
 mod webhooks;
@@ -20,6 +21,7 @@ use rust_decimal::Decimal;
 
 use self::state::State;
 use crate::audit_chain::{AuditChainReport, ChainWalk};
+use crate::console_session::{ConsoleSession, SessionHash};
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::invalidations::{InvalidationSender, Invalidations};
@@ -39,6 +41,7 @@ pub struct MemoryStore {
     invalidations: InvalidationSender,
     requests: requests::Requests,
     nonces: nonces::Nonces,
+    sessions: sessions::Sessions,
 }
 
 impl Default for MemoryStore {
@@ -66,6 +69,7 @@ impl MemoryStore {
             invalidations: InvalidationSender::new(),
             requests: requests::Requests::new(per_tenant),
             nonces: nonces::Nonces::new(nonces::NONCE_CAPACITY),
+            sessions: sessions::Sessions::default(),
         }
     }
 
@@ -434,6 +438,31 @@ impl KeyStore for MemoryStore {
         expires_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
         self.nonces.record(key, nonce, now, expires_at)
+    }
+
+    async fn open_session(&self, session: &ConsoleSession) -> Result<(), StoreError> {
+        self.sessions.open(session)
+    }
+
+    async fn session(&self, id: &SessionHash) -> Result<Option<ConsoleSession>, StoreError> {
+        Ok(self.sessions.get(id))
+    }
+
+    async fn touch_session(&self, id: &SessionHash, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        self.sessions.touch(id, at);
+        Ok(())
+    }
+
+    async fn end_session(&self, id: &SessionHash) -> Result<bool, StoreError> {
+        Ok(self.sessions.end(id))
+    }
+
+    async fn prune_sessions(
+        &self,
+        opened_before: chrono::DateTime<chrono::Utc>,
+        seen_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(self.sessions.prune(opened_before, seen_before))
     }
 
     fn invalidations(&self) -> Invalidations {

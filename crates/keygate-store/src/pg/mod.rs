@@ -41,6 +41,7 @@ mod rate;
 mod requests;
 mod rows;
 mod services;
+mod sessions;
 mod spends;
 mod store;
 mod tenant_row;

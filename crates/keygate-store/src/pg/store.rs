@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 
 use super::failure::fail;
-use super::{audit, keys, leaks, operators, rate, requests, services, spends, tenants, usage, PgStore};
+use super::{audit, keys, leaks, operators, rate, requests, services, sessions, spends, tenants, usage, PgStore};
 use crate::audit_chain::AuditChainReport;
+use crate::console_session::{ConsoleSession, SessionHash};
 use crate::cursor::{AuditCursor, KeyCursor};
 use crate::error::StoreError;
 use crate::leak::LeakRecord;
@@ -178,6 +179,30 @@ impl KeyStore for PgStore {
         expires_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
         super::nonces::record_nonce(self.pool(), key, nonce, now, expires_at).await
+    }
+
+    async fn open_session(&self, session: &ConsoleSession) -> Result<(), StoreError> {
+        self.watched(sessions::open(self.pool(), session).await)
+    }
+
+    async fn session(&self, id: &SessionHash) -> Result<Option<ConsoleSession>, StoreError> {
+        self.watched(sessions::get(self.pool(), id).await)
+    }
+
+    async fn touch_session(&self, id: &SessionHash, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        self.watched(sessions::touch(self.pool(), id, at).await)
+    }
+
+    async fn end_session(&self, id: &SessionHash) -> Result<bool, StoreError> {
+        self.watched(sessions::end(self.pool(), id).await)
+    }
+
+    async fn prune_sessions(
+        &self,
+        opened_before: chrono::DateTime<chrono::Utc>,
+        seen_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        self.watched(sessions::prune(self.pool(), opened_before, seen_before).await)
     }
 
     fn invalidations(&self) -> crate::invalidations::Invalidations {

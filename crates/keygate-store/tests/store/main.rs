@@ -57,6 +57,7 @@ conformance!(
     a_tenant_is_created_with_its_first_admins_all_or_nothing,
     a_tenants_pending_policy_round_trips_including_removing_the_lifetime_cap,
     services_round_trip_and_are_disabled_once,
+    console_sessions_are_shared_touched_ended_and_pruned,
     keys_keep_the_person_behind_their_maker_and_each_request,
     a_recorded_spend_reads_back_from_the_other_handle_and_counts_against_its_day,
     a_release_gives_the_amount_back_once,

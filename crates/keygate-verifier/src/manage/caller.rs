@@ -71,6 +71,11 @@ impl AdminToken {
         (token.len() >= Self::MIN_LEN).then(|| Self(hash(token.as_bytes())))
     }
 
+    /// The stored hash (a console session keeps a fingerprint of it).
+    pub(super) fn hash(&self) -> &SecretHash {
+        &self.0
+    }
+
     fn matches(&self, presented: &[u8]) -> bool {
         self.0.matches(&hash(presented))
     }

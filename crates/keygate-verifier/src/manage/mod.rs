@@ -6,6 +6,7 @@
 //! [`PlainToken`], and only their hashes are stored.
 
 mod caller;
+mod console;
 mod currencies;
 mod error;
 mod keys;
@@ -27,6 +28,7 @@ use keygate_store::{AuditChainReport, AuditCursor, AuditEntry, AuditKind, KeySto
 use rand_core::{OsRng, RngCore};
 
 pub use caller::{AdminToken, Caller};
+pub use console::{csrf_matches, csrf_token, OpenedSession, SessionCookie, SESSION_ABSOLUTE, SESSION_IDLE};
 pub use error::ManageError;
 pub use leaks::{Leak, LeakLabel, MAX_LABEL_BYTES, MAX_URL_BYTES};
 pub use operators::{Invitation, OperatorDecision};

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 use keygate_store::{
-    AuditChainReport, AuditCursor, AuditEntry, InvalidationSender, Invalidations, KeyChange, KeyCursor, KeyFilter,
-    KeyRecord, KeyStore, KeyUsage, LeakRecord, NewSpend, Operator, Page, Recorded, RequestCursor, RequestFilter,
-    RequestLine, Service, SpendRecord, StoreError, Tenant, UsageRecord,
+    AuditChainReport, AuditCursor, AuditEntry, ConsoleSession, InvalidationSender, Invalidations, KeyChange, KeyCursor,
+    KeyFilter, KeyRecord, KeyStore, KeyUsage, LeakRecord, NewSpend, Operator, Page, Recorded, RequestCursor,
+    RequestFilter, RequestLine, Service, SessionHash, SpendRecord, StoreError, Tenant, UsageRecord,
 };
 
 /// The error a switched-off store answers with.
@@ -226,6 +226,30 @@ impl KeyStore for FlakyStore {
             Some(silence) => silence.subscribe(),
             None => self.inner.invalidations(),
         }
+    }
+
+    async fn open_session(&self, session: &ConsoleSession) -> Result<(), StoreError> {
+        self.enter()?.open_session(session).await
+    }
+
+    async fn session(&self, id: &SessionHash) -> Result<Option<ConsoleSession>, StoreError> {
+        self.enter()?.session(id).await
+    }
+
+    async fn touch_session(&self, id: &SessionHash, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+        self.enter()?.touch_session(id, at).await
+    }
+
+    async fn end_session(&self, id: &SessionHash) -> Result<bool, StoreError> {
+        self.enter()?.end_session(id).await
+    }
+
+    async fn prune_sessions(
+        &self,
+        opened_before: chrono::DateTime<chrono::Utc>,
+        seen_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        self.enter()?.prune_sessions(opened_before, seen_before).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,0 +1,43 @@
+//! One file per screen. Each handler: the session, then the tenant and the permission it needs, then
+//! (for a post) the form and its CSRF token, then one `Management` operation, then the page.
+
+pub(super) mod audit;
+pub(super) mod home;
+pub(super) mod key;
+pub(super) mod key_actions;
+pub(super) mod keys;
+pub(super) mod login;
+pub(super) mod new_key;
+pub(super) mod operators;
+pub(super) mod requests;
+pub(super) mod secret;
+pub(super) mod webhooks;
+
+use actix_web::HttpRequest;
+
+use super::error::ConsoleError;
+
+/// Refuses a post another site made: a browser says where a form came from (`Sec-Fetch-Site`,
+/// `Origin`), and only this origin's pages post to the console. The CSRF token and the `SameSite`
+/// cookie already stop a forged post with a session; this also stops one logging a victim into the
+/// attacker's session (login has no session yet).
+pub(super) fn same_origin(req: &HttpRequest) -> Result<(), ConsoleError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site").is_some_and(|site| site != "same-origin" && site != "none") {
+        return Err(ConsoleError::Csrf);
+    }
+    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        if origin_host != host {
+            return Err(ConsoleError::Csrf);
+        }
+    }
+    Ok(())
+}
+
+/// The query string as `T`, read after the session and the permission were checked.
+pub(super) fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ConsoleError> {
+    actix_web::web::Query::<T>::from_query(req.query_string())
+        .map(actix_web::web::Query::into_inner)
+        .map_err(|e| ConsoleError::Api(crate::error::ApiError::invalid("query", e)))
+}
