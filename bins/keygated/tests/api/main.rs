@@ -4,6 +4,7 @@
 
 mod accounts;
 mod authorization;
+mod browser;
 mod child;
 mod console;
 mod currencies;
