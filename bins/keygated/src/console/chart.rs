@@ -1,19 +1,32 @@
 //! A key's use per day as an inline SVG bar chart (no chart library, nothing from another origin),
 //! with the same numbers in a table for screen readers and keyboard users.
 
+use chrono::NaiveDate;
 use maud::{html, Markup};
 use serde_json::Value;
 
 const WIDTH: f64 = 620.0;
 const HEIGHT: f64 = 120.0;
 
-/// Two charts (requests, and spend added up across currencies) over the days of a `UsageView`.
-pub(super) fn usage(usage: &Value) -> Markup {
-    // The API lists days newest first; a chart reads left to right, oldest first.
-    let days: Vec<&Value> = usage["days"].as_array().map(|d| d.iter().rev().collect()).unwrap_or_default();
-    let requests: Vec<f64> = days.iter().map(|d| d["requests"].as_f64().unwrap_or(0.0)).collect();
+/// How many days the chart shows, ending today.
+pub(super) const DAYS: i64 = 31;
+
+/// Two charts (requests, and spend added up across currencies) over the 31 days ending `today`, from a
+/// `UsageView` (which lists only days with use, newest first); a day without use is a zero.
+pub(super) fn usage(usage: &Value, today: NaiveDate) -> Markup {
+    let known: Vec<&Value> = usage["days"].as_array().map(|d| d.iter().collect()).unwrap_or_default();
+    let zero = serde_json::json!({"requests": 0, "spent": "0", "spent_by_currency": {}});
+    let days: Vec<(NaiveDate, &Value)> = (0..DAYS)
+        .rev()
+        .map(|back| today - chrono::Duration::days(back))
+        .map(|day| {
+            let text = day.to_string();
+            (day, known.iter().copied().find(|d| d["day"].as_str() == Some(text.as_str())).unwrap_or(&zero))
+        })
+        .collect();
+    let requests: Vec<f64> = days.iter().map(|(_, d)| d["requests"].as_f64().unwrap_or(0.0)).collect();
     let spent: Vec<f64> =
-        days.iter().map(|d| d["spent"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0.0)).collect();
+        days.iter().map(|(_, d)| d["spent"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0.0)).collect();
     html! {
         section.usage aria-labelledby="usage-title" {
             h2 #usage-title { "Usage, last " (days.len()) " days" }
@@ -31,9 +44,9 @@ pub(super) fn usage(usage: &Value) -> Markup {
                     caption { "Requests and spend per day" }
                     thead { tr { th scope="col" { "Day" } th scope="col" { "Requests" } th scope="col" { "Spend" } } }
                     tbody {
-                        @for d in &days {
+                        @for (day, d) in &days {
                             tr {
-                                td { (d["day"].as_str().unwrap_or("")) }
+                                td { (day) }
                                 td.num { (d["requests"].as_u64().unwrap_or(0)) }
                                 td.num { (spend_text(d)) }
                             }

@@ -7,6 +7,7 @@ mod authorization;
 mod browser;
 mod child;
 mod console;
+mod console_browser;
 mod currencies;
 mod dual_control;
 mod errors;
@@ -340,6 +341,18 @@ mod signing_races {
 }
 
 mod console_settings {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_first_seeds_tutorial_in_a_browser_in_memory() {
+        crate::console_browser::the_first_seeds_tutorial_in_a_browser(None).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_first_seeds_tutorial_in_a_browser_on_postgres() {
+        let Some(db) = keygate_store::testing::TestDatabase::create().await else { return };
+        crate::console_browser::the_first_seeds_tutorial_in_a_browser(Some(db.url())).await;
+        db.drop_database().await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sessions_time_out_idle_and_absolute_in_memory() {
         crate::console::sessions_time_out_idle_and_absolute(None).await;

@@ -70,7 +70,7 @@ pub(in crate::console) async fn list(
                 p.error-summary role="alert" { "The chain is broken at entry " (text(&c["first_bad_sequence"])) ": the log was changed outside keygate." }
             }
         }
-        div.table-wrap { table {
+        div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" { table {
             thead { tr { th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Key" } th scope="col" { "Reason" } } }
             tbody { @for e in &entries { tr {
                 td.num { (text(&e["seq"])) } td { (when(&e["at"])) } td { (text(&e["actor"])) } td { (text(&e["action"])) }

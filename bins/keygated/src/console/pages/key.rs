@@ -36,7 +36,8 @@ pub(in crate::console) async fn detail(
     let now = manage.verifier().clock().now();
     let key = serde_json::to_value(KeyView::new(&record, now)).unwrap_or(Value::Null);
     let usage = manage.usage(&session.caller, &tenant, id, 31).await?;
-    let requests_30: u64 = usage.days.iter().take(30).map(|d| d.requests).sum();
+    let since = now.date_naive() - chrono::Duration::days(30);
+    let requests_30: u64 = usage.days.iter().filter(|d| d.day > since).map(|d| d.requests).sum();
     let usage = serde_json::to_value(UsageView::new(&path.1, &usage)).unwrap_or(Value::Null);
     let trail = manage.audit_log(&session.caller, &tenant, Some(id), None, 100).await?;
     let trail: Vec<Value> =
@@ -82,10 +83,10 @@ pub(in crate::console) async fn detail(
             section { h2 { "Suspension" }
                 p { "Suspended by " (text(&key["suspension"]["suspended_by"])) " on " (when(&key["suspension"]["suspended_at"])) ": “" (text(&key["suspension"]["reason"])) "”" } }
         }
-        (chart::usage(&usage))
+        (chart::usage(&usage, now.date_naive()))
         section aria-labelledby="trail-title" {
             h2 #trail-title { "Audit trail" }
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" { table {
                 thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Reason" } } }
                 tbody { @for e in &trail { tr {
                     td { (when(&e["at"])) } td { (text(&e["actor"])) } td { (text(&e["action"])) } td { (text(&e["reason"])) }
@@ -189,6 +190,9 @@ fn actions(session: &Session, key: &Value, base: &str) -> Markup {
         @if key["reveal_until"].is_string() && key["secret_revealed"].as_bool() == Some(false) && !not_mine(&key["created_by"]) {
             (act(session, base, "reveal", "Reveal API key", Reason::None))
         }
+        @if state == "revoked" || state == "rejected" {
+            p.hint { "Nothing more can happen to this key: it is " (view::state(state).to_lowercase()) "." }
+        }
         div.buttons {
             @if maker && (state == "active" || (state == "suspended" && !revocation_asked)) {
                 (act(session, base, "revoke", "Revoke", Reason::Required("Why is it revoked?")))
@@ -212,7 +216,7 @@ fn pending_change(key: &Value) -> Markup {
         section aria-labelledby="change-title" {
             h2 #change-title { "Pending change" }
             p { "Asked by " (text(&change["requested_by"])) " on " (when(&change["requested_at"])) "." }
-            div.table-wrap { table.compare {
+            div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" { table.compare {
                 thead { tr { th scope="col" { "" } th scope="col" { "In force" } th scope="col" { "Asked" } } }
                 tbody {
                     tr { th scope="row" { "Scopes" } td { (view::joined(&key["scopes"], "—")) } td { (view::joined(&change["scopes"], "—")) } }

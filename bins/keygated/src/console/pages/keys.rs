@@ -135,7 +135,7 @@ fn table(rows: &[(Value, u64)], tab: &str, base: &str) -> Markup {
             @if rows.is_empty() {
                 p.empty { "No " (tab.to_lowercase()) " keys." }
             } @else {
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" {
                     table #keys-table {
                         caption.visually-hidden { (tab) " keys" }
                         thead { tr {

@@ -23,10 +23,12 @@ use super::error::ConsoleError;
 /// attacker's session (login has no session yet).
 pub(super) fn same_origin(req: &HttpRequest) -> Result<(), ConsoleError> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    if header("sec-fetch-site").is_some_and(|site| site != "same-origin" && site != "none") {
-        return Err(ConsoleError::Csrf);
+    // Browsers that send `Sec-Fetch-Site` say it outright. Under `Referrer-Policy: no-referrer` a form
+    // post's `Origin` is `null`, so `Origin` is compared only when it names one.
+    if let Some(site) = header("sec-fetch-site") {
+        return if site == "same-origin" || site == "none" { Ok(()) } else { Err(ConsoleError::Csrf) };
     }
-    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
+    if let (Some(origin), Some(host)) = (header("origin").filter(|o| *o != "null"), header("host")) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
         if origin_host != host {
             return Err(ConsoleError::Csrf);

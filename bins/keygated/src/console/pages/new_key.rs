@@ -294,7 +294,7 @@ fn grid_table(grid: &[Resource], ticked: &BTreeSet<String>) -> Markup {
         @if grid.is_empty() {
             p.hint { "This tenant has no scope catalogue and no key names a scope yet: type the scopes below." }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" {
                 table.grid {
                     thead { tr { th scope="col" { "Resource" } th scope="col" { "View" } th scope="col" { "Change" } th scope="col" { "Approve" } } }
                     tbody {

@@ -50,7 +50,7 @@ async fn render(
         h1 { "Operators" }
         (view::notice(done))
         @if let Some(e) = error { p.error-summary role="alert" { (e.to_string()) } }
-        div.table-wrap { table {
+        div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" { table {
             thead { tr {
                 th scope="col" { "Name" } th scope="col" { "E-mail" } th scope="col" { "Roles" } th scope="col" { "State" }
                 th scope="col" { "Invited by" } th scope="col" { "Last seen" } @if admin { th scope="col" { "Actions" } }

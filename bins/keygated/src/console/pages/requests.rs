@@ -57,7 +57,7 @@ pub(in crate::console) async fn list(
             button.secondary type="submit" { "Filter" }
         }
         @if lines.is_empty() { p.empty { "No requests." } } @else {
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" { table {
                 thead { tr {
                     th scope="col" { "When" } th scope="col" { "Key" } th scope="col" { "Outcome" } th scope="col" { "Status" }
                     th scope="col" { "Client" } th scope="col" { "Scopes asked" } th scope="col" { "Amount" } th scope="col" { "µs" }

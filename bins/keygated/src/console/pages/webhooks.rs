@@ -28,7 +28,7 @@ pub(in crate::console) async fn list(
         h1 { "Webhooks" }
         p.hint { "Register, change and test endpoints with the JSON API or " code { "keygatectl webhook" } "; a new endpoint or URL waits for a second admin." }
         @if rows.is_empty() { p.empty { "No webhook endpoints." } } @else {
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" { table {
                 thead { tr {
                     th scope="col" { "URL" } th scope="col" { "Events" } th scope="col" { "Status" } th scope="col" { "Failing since" }
                     th scope="col" { "Description" } th scope="col" { "Created by" }
