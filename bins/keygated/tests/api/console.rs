@@ -144,6 +144,28 @@ pub async fn sessions_open_with_a_token_and_end_when_the_person_stops(app: &Test
     app.issued(replaced.body["token"].as_str().unwrap());
     assert!(signed_out(&checker.get(&format!("/console/tenants/{t}/keys")).await), "ended with the old token");
 
+    // An invitation claimed on the console shows the token once and opens a session with it.
+    let invited = app
+        .post(
+            &format!("/v1/tenants/{t}/operators"),
+            &ops.admin,
+            json!({"name": "Ivy", "email": "ivy@acme.test", "roles": ["auditor"]}),
+        )
+        .await;
+    let first = invited.body["invitation"].as_str().unwrap().to_owned();
+    let id = invited.body["operator"]["id"].as_str().unwrap();
+    let second = app.post(&format!("/v1/tenants/{t}/operators/{id}/approve"), &ops.admin2, json!({})).await;
+    let second = second.body["invitation_2"].as_str().unwrap().to_owned();
+    let mut ivy = Console::new(app);
+    let claimed = ivy.post("/console/claim", &[("invitation", &first), ("invitation_2", &second)]).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{}", claimed.body);
+    assert!(claimed.body.contains("Copy your operator token now") && claimed.body.contains("id=\"secret-value\""));
+    app.issued(claimed.body.split("id=\"secret-value\">").nth(1).unwrap().split('<').next().unwrap());
+    ivy.cookie = Some(claimed.headers[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned());
+    assert_eq!(ivy.get(&format!("/console/tenants/{t}/audit")).await.status, StatusCode::OK, "signed in by the claim");
+    let again = Console::new(app).post("/console/claim", &[("invitation", &first), ("invitation_2", &second)]).await;
+    assert_eq!(again.status, StatusCode::GONE, "claimed once");
+
     // The system administrator signs in and picks a tenant; an integrator key does not sign in.
     let system = Console::login(app, crate::helpers::ADMIN).await;
     let home = system.get("/console/").await;

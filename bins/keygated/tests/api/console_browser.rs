@@ -192,6 +192,9 @@ pub async fn the_first_seeds_tutorial_in_a_browser(database_url: Option<&str>) {
     for page in [maker, checker, admin] {
         page.close().await;
     }
+    if database_url.is_none() {
+        secure_cookies_work_on_loopback(&browser).await;
+    }
     app.assert_no_secret_leaked();
     app.stop().await;
 }
@@ -221,4 +224,20 @@ async fn other_screens(browser: &Browser, app: &TestApp, ops: &Operators, shots:
     phone.goto(&format!("{}{t}/keys/new", app.base)).await;
     phone.close().await;
     admin
+}
+
+/// With the default `Secure` cookie, a browser on `http://127.0.0.1` still signs in (browsers treat
+/// loopback as a secure context), so the README's quick start needs no setting for the console.
+async fn secure_cookies_work_on_loopback(browser: &Browser) {
+    let app = crate::helpers::spawn_app_with(None, |c| c.console_insecure_cookies = false).await;
+    let page = browser.session(1280).await;
+    page.goto(&format!("{}/console/login", app.base)).await;
+    page.fill("token", crate::helpers::ADMIN).await;
+    page.click_button("Log in").await;
+    assert!(
+        wait_for_text(&page, "Choose a tenant").await,
+        "signed in over plain HTTP on loopback with a Secure cookie"
+    );
+    page.close().await;
+    app.stop().await;
 }
