@@ -34,12 +34,7 @@ pub(in crate::console) async fn list(
     let q: AuditQuery = super::query(&req)?;
     let key_filter = q.key_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let key = key_filter.map(KeyId::parse).transpose().map_err(|_| ApiError::invalid("key_id", "is not a key id"))?;
-    let cursor = q
-        .cursor
-        .as_deref()
-        .map(str::parse::<AuditCursor>)
-        .transpose()
-        .map_err(|_| ApiError::invalid("cursor", "is not a cursor this listing gave"))?;
+    let cursor = super::cursor::<AuditCursor>(q.cursor.as_deref())?;
     let page = manage.audit_log(&session.caller, &tenant, key, cursor, 100).await?;
     let entries: Vec<Value> =
         page.items.iter().map(|e| serde_json::to_value(AuditView::from(e)).unwrap_or(Value::Null)).collect();

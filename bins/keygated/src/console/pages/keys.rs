@@ -60,10 +60,7 @@ pub(in crate::console) async fn list(
     };
     let account =
         blank(q.account.as_deref()).map(AccountId::parse).transpose().map_err(|e| ApiError::invalid("account", e))?;
-    let cursor = blank(q.cursor.as_deref())
-        .map(str::parse::<KeyCursor>)
-        .transpose()
-        .map_err(|_| ApiError::invalid("cursor", "is not a cursor this listing gave"))?;
+    let cursor = super::cursor::<KeyCursor>(q.cursor.as_deref())?;
     let filter = KeyFilter { state: Some(tab.2), environment, account, ..KeyFilter::default() };
     let page = manage.keys(&session.caller, &tenant, filter, cursor, PAGE).await?;
     let now = manage.verifier().clock().now();

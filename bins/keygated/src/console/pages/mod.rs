@@ -43,3 +43,12 @@ pub(super) fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result
         .map(actix_web::web::Query::into_inner)
         .map_err(|e| ConsoleError::Api(crate::error::ApiError::invalid("query", e)))
 }
+
+/// A listing's `cursor` parameter: blank is none; one the listing did not give is refused.
+pub(super) fn cursor<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, ConsoleError> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<T>)
+        .transpose()
+        .map_err(|_| ConsoleError::Api(crate::error::ApiError::invalid("cursor", "is not a cursor this listing gave")))
+}

@@ -38,12 +38,7 @@ pub(in crate::console) async fn list(
     if outcome.is_some_and(|o| !keygate_store::valid_outcome(o)) {
         return Err(ApiError::invalid("outcome", "is not OK or a denial code").into());
     }
-    let cursor = q
-        .cursor
-        .as_deref()
-        .map(str::parse::<RequestCursor>)
-        .transpose()
-        .map_err(|_| ApiError::invalid("cursor", "is not a cursor this listing gave"))?;
+    let cursor = super::cursor::<RequestCursor>(q.cursor.as_deref())?;
     let filter = RequestFilter { outcome: outcome.map(str::to_owned), ..RequestFilter::default() };
     let page = manage.request_log(&session.caller, &tenant, key, filter, cursor, 100).await?;
     let lines: Vec<Value> =
