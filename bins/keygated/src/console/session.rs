@@ -55,26 +55,30 @@ impl Session {
     }
 }
 
-/// The session of `req`; `LoginNeeded` when it has none that is open.
+/// The session of `req`; `LoginNeeded` when it has none that is open. Every `keygate_session` cookie
+/// presented is tried: a sibling host could plant one with a longer path, which the browser sends first.
 pub(super) async fn current(manage: &Management, req: &HttpRequest) -> Result<Session, ConsoleError> {
-    let cookie = cookie_of(req).ok_or(ConsoleError::LoginNeeded)?;
-    let caller = manage.session_caller(&cookie).await.map_err(|e| match e {
-        ManageError::Unauthenticated => ConsoleError::LoginNeeded,
-        other => other.into(),
-    })?;
-    Ok(Session { caller, cookie })
+    for cookie in cookies_of(req) {
+        match manage.session_caller(&cookie).await {
+            Ok(caller) => return Ok(Session { caller, cookie }),
+            Err(ManageError::Unauthenticated) => {} // not this one: try the next
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(ConsoleError::LoginNeeded)
 }
 
-/// The session cookie's value in `req`, if any.
-pub(super) fn cookie_of(req: &HttpRequest) -> Option<String> {
+/// The values of every session cookie in `req` (at most a few: a browser sends one per path).
+pub(super) fn cookies_of(req: &HttpRequest) -> Vec<String> {
     req.headers()
         .get_all(actix_web::http::header::COOKIE)
         .filter_map(|h| h.to_str().ok())
         .flat_map(|h| h.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .filter(|(name, value)| *name == COOKIE && !value.is_empty())
         .map(|(_, value)| value.to_owned())
-        .filter(|v| !v.is_empty())
+        .take(4)
+        .collect()
 }
 
 /// `Set-Cookie` opening a session: only for `/console`, never readable by script, never sent from

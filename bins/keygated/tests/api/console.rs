@@ -236,6 +236,23 @@ pub async fn the_console_holds_every_rule_the_api_holds(app: &TestApp) {
     let verdict = app.verify(json!({"key": secret, "required_scopes": ["payouts:write"]})).await;
     assert_eq!(verdict["valid"], true, "{verdict:?}");
 
+    // A rotation's overlap is bounded for the console as for the API: two live credentials for 30 days at most.
+    let long = maker.submit(&detail, &format!("{detail}/rotate"), &[("overlap_seconds", "2592001")]).await;
+    assert_eq!(long.status, StatusCode::BAD_REQUEST, "{}", long.body);
+    assert!(long.body.contains("overlap_seconds"));
+
+    // A change of metadata alone is a change the checker sees: its row says Changed.
+    let asked = app.patch(&ops.key(&id), &both, json!({"metadata": {"merchant_id": "m-9999"}})).await;
+    assert_eq!(asked.status, StatusCode::OK, "{:?}", asked.body);
+    assert!(!asked.body["pending_change"].is_null(), "pending under dual control");
+    let review = checker.get(&detail).await;
+    assert!(
+        review.body.contains("Metadata <span class=\"badge changed-flag\">Changed</span>"),
+        "the metadata row is marked: {}",
+        review.body
+    );
+    assert!(review.body.contains("m-9999"), "and shows what is asked");
+
     // A field error comes back next to its field with the server's message, the other fields kept.
     let bad = maker
         .submit(

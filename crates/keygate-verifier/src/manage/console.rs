@@ -124,6 +124,10 @@ impl Management {
                 if operator.account.state != keygate_domain::operator::OperatorState::Active {
                     return Err(ManageError::Unauthenticated);
                 }
+                // Console use counts as being seen, as an API call does (at most once a minute).
+                if operator.last_seen_at.is_none_or(|seen| now - seen > TOUCH_EVERY) {
+                    self.store().operator_seen(op, now).await?;
+                }
                 Caller::operator(op, operator.tenant().clone(), operator.account.roles)
             }
         };

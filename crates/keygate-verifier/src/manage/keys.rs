@@ -9,6 +9,9 @@ use keygate_store::{AuditEntry, AuditKind, KeyChange, KeyCursor, KeyFilter, KeyR
 use super::spec::{KeyPatch, KeySpec};
 use super::{Caller, ManageError, Management, Permission};
 
+/// The longest a rotated key keeps working beside its successor: 30 days.
+pub const MAX_OVERLAP_SECONDS: u32 = 30 * 86_400;
+
 impl Management {
     /// A maker creates a key: pending under dual control, active at once without it. The secret is
     /// returned once and works only once the key is active; where the tenant reveals secrets after
@@ -317,6 +320,11 @@ impl Management {
         let actor = caller.on(tenant)?;
         if !actor.roles.has(Role::Maker) {
             return Err(keygate_domain::TransitionError::MissingRole(Role::Maker).into());
+        }
+        // Checked here, not only by the JSON body: a longer overlap keeps two credentials alive, and
+        // every caller (the console's form too) must meet the same bound.
+        if overlap_seconds > MAX_OVERLAP_SECONDS {
+            return Err(ManageError::invalid("overlap_seconds", "must be at most 2592000 (30 days)"));
         }
         let (record, policy) = self.current(tenant, id).await?;
         let old = &record.key;

@@ -30,6 +30,7 @@ use rand_core::{OsRng, RngCore};
 pub use caller::{AdminToken, Caller};
 pub use console::{csrf_matches, csrf_token, OpenedSession, SessionCookie, SESSION_ABSOLUTE, SESSION_IDLE};
 pub use error::ManageError;
+pub use keys::MAX_OVERLAP_SECONDS;
 pub use leaks::{Leak, LeakLabel, MAX_LABEL_BYTES, MAX_URL_BYTES};
 pub use operators::{Invitation, OperatorDecision};
 pub use permission::Permission;

@@ -7,6 +7,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const once = document.getElementById("show-once");
   if (once && once.dataset.replaceUrl) {
     history.replaceState(null, "", once.dataset.replaceUrl);
+    // Leaving the page forgets the secret, so a page restored from the back/forward cache holds none;
+    // a restored page then reloads as the key's page.
+    window.addEventListener("pagehide", () => {
+      for (const node of once.querySelectorAll("code")) node.textContent = "";
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) location.reload();
+    });
   }
 
   // Copy buttons.

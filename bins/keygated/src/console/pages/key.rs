@@ -67,6 +67,14 @@ pub(in crate::console) async fn detail(
                 dt { "Asked by" } dd { (text(&key["created_by"])) " on " (when(&key["created_at"])) }
                 dt { "Approved by" } dd { (text(&key["approved_by"])) }
                 dt { "External id" } dd { (text(&key["external_id"])) }
+                dt { "Metadata" } dd { (json_text(&key["metadata"])) }
+                dt { "Signing" } dd { (signing(&key)) }
+                @if !key["rotation"].is_null() {
+                    dt { "Rotation of" } dd {
+                        a href={ "/console/tenants/" (tenant.as_str()) "/keys/" (text(&key["rotation"]["replaces"])) } { code { (text(&key["rotation"]["replaces"])) } }
+                        ", which keeps working " (text(&key["rotation"]["overlap_seconds"])) " s after this key is approved"
+                    }
+                }
                 dt { "Notes" } dd.notes { (text(&key["notes"])) }
             }
             section.review aria-labelledby="review-title" {
@@ -219,12 +227,44 @@ fn pending_change(key: &Value) -> Markup {
             div.table-wrap tabindex="0" role="region" aria-label="Scrollable table" { table.compare {
                 thead { tr { th scope="col" { "" } th scope="col" { "In force" } th scope="col" { "Asked" } } }
                 tbody {
-                    tr { th scope="row" { "Scopes" } td { (view::joined(&key["scopes"], "—")) } td { (view::joined(&change["scopes"], "—")) } }
-                    tr { th scope="row" { "Limits" } td { (view::limits(&key["limits"], &key["currency_class"])) } td { (view::limits(&change["limits"], &change["currency_class"])) } }
-                    tr { th scope="row" { "Allowed IPs" } td { (view::joined(&key["limits"]["allowed_ips"], "Any")) } td { (view::joined(&change["limits"]["allowed_ips"], "Any")) } }
-                    tr { th scope="row" { "External id" } td { (text(&key["external_id"])) } td { (text(&change["external_id"])) } }
+                    (compare("Scopes", view::joined(&key["scopes"], "—"), view::joined(&change["scopes"], "—")))
+                    (compare("Limits", view::limits(&key["limits"], &Value::Null), view::limits(&change["limits"], &Value::Null)))
+                    (compare("Allowed IPs", view::joined(&key["limits"]["allowed_ips"], "Any"), view::joined(&change["limits"]["allowed_ips"], "Any")))
+                    (compare("Currency class", text(&key["currency_class"]), text(&change["currency_class"])))
+                    (compare("External id", text(&key["external_id"]), text(&change["external_id"])))
+                    (compare("Metadata", json_text(&key["metadata"]), json_text(&change["metadata"])))
                 }
             } }
         }
+    }
+}
+
+/// One row of the comparison; a row whose sides differ says so in words, not only in colour.
+fn compare(label: &str, now: String, asked: String) -> Markup {
+    let changed = now != asked;
+    html! {
+        tr.changed[changed] {
+            th scope="row" { (label) @if changed { " " span.badge.changed-flag { "Changed" } } }
+            td { (now) } td { (asked) }
+        }
+    }
+}
+
+/// A JSON value as compact text (metadata), or an em dash.
+fn json_text(v: &Value) -> String {
+    if v.is_null() {
+        "—".to_owned()
+    } else {
+        v.to_string()
+    }
+}
+
+/// How the key authenticates: bearer, signed requests, or both.
+fn signing(key: &Value) -> String {
+    let bearer = key["bearer"].as_bool() != Some(false);
+    match (key["signing"]["algorithm"].as_str(), bearer) {
+        (None, _) => "Bearer token only".to_owned(),
+        (Some(alg), true) => format!("Bearer token, or requests signed with {alg}"),
+        (Some(alg), false) => format!("Requests signed with {alg} only"),
     }
 }

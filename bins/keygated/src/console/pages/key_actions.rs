@@ -8,6 +8,7 @@ use keygate_verifier::manage::{ManageError, Management, Permission};
 use maud::html;
 
 use super::secret::{self, Kind};
+use crate::body::Body;
 use crate::console::error::ConsoleError;
 use crate::console::form::Form;
 use crate::console::layout::{self, see_other, Section};
@@ -45,7 +46,7 @@ pub(in crate::console) async fn act(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, ConsoleError> {
     super::same_origin(&req)?;
     let session = session::current(&manage, &req).await?;
@@ -55,7 +56,7 @@ pub(in crate::console) async fn act(
     };
     let tenant = session.tenant(&raw_tenant, *permission)?;
     let id = KeyId::parse(&raw_id).map_err(|_| ConsoleError::from(ManageError::NotFound))?;
-    let form = Form::verified(&session, &body)?;
+    let form = Form::verified(&session, body.bytes())?;
     let key_url = format!("/console/tenants/{}/keys/{raw_id}", tenant.as_str());
     let who = &session.caller;
     let event = match *action {
@@ -75,7 +76,7 @@ pub(in crate::console) async fn act(
                 Some(v) => {
                     v.parse().map_err(|_| ApiError::invalid("overlap_seconds", "must be a whole number of seconds"))?
                 }
-                None => 86_400,
+                None => 86_400, // a day, as the JSON route
             };
             let (record, secret) = manage.rotate(who, &tenant, id, overlap).await?;
             let successor = format!("/console/tenants/{}/keys/{}", tenant.as_str(), record.key.id);

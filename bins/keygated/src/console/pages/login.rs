@@ -10,6 +10,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::secret::{self, Kind};
+use crate::body::Body;
 use crate::console::error::ConsoleError;
 use crate::console::form::Form;
 use crate::console::layout::{self, see_other};
@@ -52,11 +53,15 @@ pub(in crate::console) async fn submit(
     manage: web::Data<Management>,
     settings: web::Data<ConsoleSettings>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, ConsoleError> {
     super::same_origin(&req)?;
-    let form = Form::parse(&body);
+    let form = Form::parse(body.bytes());
     let token = form.get("token").unwrap_or_default();
+    // A new login ends the session this browser had (a shared browser must not keep the last person's).
+    for old in session::cookies_of(&req) {
+        manage.end_session(&old).await?;
+    }
     match manage.open_session(token.as_bytes(), client_address(&req)).await {
         Ok(opened) => Ok(HttpResponse::SeeOther()
             .insert_header(("set-cookie", set_cookie(opened.cookie.expose(), **settings)))
@@ -102,10 +107,10 @@ pub(in crate::console) async fn claim(
     manage: web::Data<Management>,
     settings: web::Data<ConsoleSettings>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, ConsoleError> {
     super::same_origin(&req)?;
-    let form = Form::parse(&body);
+    let form = Form::parse(body.bytes());
     let first = form.get("invitation").unwrap_or_default();
     let second = form.get("invitation_2").map(str::as_bytes);
     let (_, token) = match manage.claim(first.as_bytes(), second, client_address(&req)).await {
@@ -117,19 +122,26 @@ pub(in crate::console) async fn claim(
         }
         Err(other) => return Err(other.into()),
     };
-    let opened = manage.open_session(token.expose().as_bytes(), client_address(&req)).await?;
+    // The invitation is spent: whatever happens next, the token must be shown, or it is lost.
+    let opened = manage.open_session(token.expose().as_bytes(), client_address(&req)).await;
     let page = layout::bare(
         "Welcome",
         html! {
             h1 { "Your invitation is claimed" }
-            p { "Below is your operator token: the command line and the API take it, and it logs you in here. You are logged in already." }
+            p { "Below is your operator token: the command line and the API take it, and it logs you in here." }
+            @if opened.is_err() {
+                p.error-summary role="alert" { "No session could be opened just now: copy the token, then " a href="/console/login" { "log in" } " with it." }
+            } @else {
+                p { "You are logged in already." }
+            }
             (secret::dialog(Kind::OperatorToken, token.expose(), None, "/console/"))
         },
     );
-    Ok(HttpResponse::Created()
-        .insert_header(("set-cookie", set_cookie(opened.cookie.expose(), **settings)))
-        .content_type("text/html; charset=utf-8")
-        .body(page.into_string()))
+    let mut response = HttpResponse::Created();
+    if let Ok(opened) = &opened {
+        response.insert_header(("set-cookie", set_cookie(opened.cookie.expose(), **settings)));
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(page.into_string()))
 }
 
 /// Ends the session for every process and clears the cookie.
@@ -137,7 +149,7 @@ pub(in crate::console) async fn logout(
     manage: web::Data<Management>,
     settings: web::Data<ConsoleSettings>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, ConsoleError> {
     super::same_origin(&req)?;
     let session = match session::current(&manage, &req).await {
@@ -145,7 +157,7 @@ pub(in crate::console) async fn logout(
         Err(ConsoleError::LoginNeeded) => return Ok(see_other("/console/login")),
         Err(other) => return Err(other),
     };
-    Form::verified(&session, &body)?;
+    Form::verified(&session, body.bytes())?;
     manage.end_session(session.cookie()).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("set-cookie", clear_cookie(**settings)))

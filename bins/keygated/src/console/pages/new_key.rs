@@ -15,6 +15,7 @@ use maud::{html, Markup};
 use serde_json::{json, Map, Value};
 
 use super::secret::{self, Kind};
+use crate::body::Body;
 use crate::console::error::ConsoleError;
 use crate::console::form::{list, Form};
 use crate::console::layout::{self, Section};
@@ -57,7 +58,7 @@ async fn resources(
             })
             .collect());
     }
-    let seen = manage.keys(&session.caller, tenant, KeyFilter::default(), None, 500).await?;
+    let seen = manage.keys(&session.caller, tenant, KeyFilter::default(), None, 200).await?;
     let names: BTreeSet<String> =
         seen.items.iter().flat_map(|r| r.key.privileges.scopes.iter().map(|s| s.resource().to_owned())).collect();
     Ok(names
@@ -83,12 +84,12 @@ pub(in crate::console) async fn submit(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, ConsoleError> {
     super::same_origin(&req)?;
     let session = session::current(&manage, &req).await?;
     let tenant = session.tenant(&path, Permission::Request)?;
-    let form = Form::verified(&session, &body)?;
+    let form = Form::verified(&session, body.bytes())?;
     let created = match body_of(&form).and_then(KeySpec::try_from) {
         Ok(spec) => manage.create_key(&session.caller, &tenant, spec).await.map_err(ApiError::from),
         Err(e) => Err(e),

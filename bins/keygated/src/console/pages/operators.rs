@@ -10,6 +10,7 @@ use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use super::secret::{self, Kind};
+use crate::body::Body;
 use crate::console::error::ConsoleError;
 use crate::console::form::Form;
 use crate::console::layout::{self, see_other, Section};
@@ -120,12 +121,12 @@ pub(in crate::console) async fn invite(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, ConsoleError> {
     super::same_origin(&req)?;
     let session = session::current(&manage, &req).await?;
     let tenant = session.tenant(&path, Permission::Administer)?;
-    let form = Form::verified(&session, &body)?;
+    let form = Form::verified(&session, body.bytes())?;
     let body = json!({
         "name": form.get("name").unwrap_or_default(),
         "email": form.get("email").unwrap_or_default(),
@@ -177,14 +178,14 @@ pub(in crate::console) async fn act(
     manage: web::Data<Management>,
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<HttpResponse, ConsoleError> {
     super::same_origin(&req)?;
     let session = session::current(&manage, &req).await?;
     let (raw_tenant, raw_id, action) = path.into_inner();
     let tenant = session.tenant(&raw_tenant, Permission::Administer)?;
     let id = OperatorId::parse(&raw_id).map_err(|_| ConsoleError::from(ManageError::NotFound))?;
-    let form = Form::verified(&session, &body)?;
+    let form = Form::verified(&session, body.bytes())?;
     let reason = |default: &str| {
         Reason::parse(form.get("reason").unwrap_or(default)).map_err(|e| ApiError::invalid("reason", e))
     };
