@@ -10,7 +10,10 @@
 //!
 //! Flags: `--duration S` (5), `--runs N` (3), `--connections C` (16), `--keys N` (10000),
 //! `--memory-keys N` (1000000), `--pin auto|off`, `--no-micro`, `--no-profile`, `--pg-host`,
-//! `--pg-port`, `--pg-user`, `--output FILE` (docs/performance.md).
+//! `--pg-port`, `--pg-user`, `--output FILE` (docs/performance.md), `--only request-log` (the release
+//! build, the stack and row 3c alone, in a few minutes: for working on the request log; it writes
+//! `target/bench/results-request-log.json` and leaves the report alone), `--no-build` (measure the
+//! binaries already in `target/bench/bin`, such as an earlier build's copied back, for a before/after).
 
 mod gateway;
 mod http;
@@ -35,6 +38,22 @@ use crate::run::workspace_root;
 use pg::Pg;
 use proc::{output, Server};
 use report::Report;
+
+/// A row that `--only` runs alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    /// Row 3c (`--only request-log`).
+    RequestLog,
+}
+
+impl Only {
+    fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "request-log" => Ok(Self::RequestLog),
+            other => Err(format!("--only takes request-log, not {other:?}")),
+        }
+    }
+}
 
 /// Everything a phase needs to know about the run.
 pub struct Settings {
@@ -65,7 +84,11 @@ pub struct Settings {
     pub admin: String,
     pub micro: bool,
     pub profile: bool,
+    /// Rebuild the release binaries and copy them to `bins` (else measure the copies already there).
+    pub build: bool,
     pub report_path: PathBuf,
+    /// `--only`: the one row to measure, when not all of them.
+    pub only: Option<Only>,
     /// One command line per kind of run, in the order first run, for the report.
     pub commands: RefCell<Vec<(String, String)>>,
 }
@@ -77,7 +100,7 @@ impl Settings {
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             match arg.as_str() {
-                "--no-micro" | "--no-profile" => switches.push(arg.clone()),
+                "--no-micro" | "--no-profile" | "--no-build" => switches.push(arg.clone()),
                 name if name.starts_with("--") => {
                     let value = it.next().ok_or_else(|| format!("{name} needs a value"))?;
                     flags.insert(name.trim_start_matches("--").to_owned(), value.clone());
@@ -124,7 +147,9 @@ impl Settings {
             admin: format!("bench-admin-token-{}-0123456789abcdefghij", std::process::id()),
             micro: !switches.iter().any(|s| s == "--no-micro"),
             profile: !switches.iter().any(|s| s == "--no-profile"),
+            build: !switches.iter().any(|s| s == "--no-build"),
             report_path: root.join(get("output", "docs/performance.md")),
+            only: flags.get("only").map(|name| Only::parse(name)).transpose()?,
             commands: RefCell::new(Vec::new()),
             root,
         })
@@ -259,6 +284,29 @@ fn phase(name: &str) -> Instant {
     Instant::now()
 }
 
+/// `--only`: the stack and one row; its figures go to `target/bench/results-<row>.json`, never to the
+/// report, which holds whole runs only.
+fn run_only(s: &Settings, only: Only, mut report: Report, started: Instant) -> Result<(), String> {
+    let t = phase("servers, database and keys");
+    let stack = stack::Stack::start(s)?;
+    report.phase("set-up", t);
+    let name = match only {
+        Only::RequestLog => {
+            let t = phase("row 3c: request logging on vs off");
+            request_log::row(s, &stack, &mut report)?;
+            report.phase("request log", t);
+            "request-log"
+        }
+    };
+    drop(stack);
+    report.finish(started.elapsed().as_secs_f64());
+    let path = s.out.join(format!("results-{name}.json"));
+    report.write_json(&path)?;
+    println!("\n{}", report.summary());
+    println!("bench: wrote {} in {:.0} s", s.shown(&path), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// The full task.
 pub fn run(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
@@ -270,9 +318,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut report = Report::new(&s);
 
     let t = phase("release build");
-    crate::run::cargo(&["build", "--release", "-p", "keygated", "-p", "bench-floor", "-p", "wallet-api"])?;
-    snapshot(&s)?;
+    if s.build {
+        crate::run::cargo(&["build", "--release", "-p", "keygated", "-p", "bench-floor", "-p", "wallet-api"])?;
+        snapshot(&s)?;
+    } else if !s.bin("keygated").exists() {
+        return Err(format!("--no-build: no binaries in {} to measure", s.bins.display()));
+    }
     report.phase("release build", t);
+    if let Some(only) = s.only {
+        return run_only(&s, only, report, started);
+    }
 
     if s.micro {
         let t = phase("criterion micro-benchmarks and in-process timing");

@@ -193,9 +193,7 @@ impl Report {
 
     /// Writes `results.json` and the report, keeping the report's hand-written section ([`KEPT_FROM`] on).
     pub fn write(&self, s: &Settings) -> Result<(), String> {
-        let json = self.json();
-        let path = s.out.join("results.json");
-        std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        self.write_json(&s.out.join("results.json"))?;
         // Figures measured by tests rather than by this run are written by hand: kept as they are.
         let kept = std::fs::read_to_string(&s.report_path)
             .ok()
@@ -203,6 +201,11 @@ impl Report {
             .unwrap_or_default();
         let markdown = self.markdown(s) + &kept;
         std::fs::write(&s.report_path, markdown).map_err(|e| format!("cannot write {}: {e}", s.report_path.display()))
+    }
+
+    /// Writes the figures alone, as JSON, to `path`.
+    pub fn write_json(&self, path: &std::path::Path) -> Result<(), String> {
+        std::fs::write(path, self.json()).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 
     fn markdown(&self, s: &Settings) -> String {

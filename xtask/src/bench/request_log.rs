@@ -4,13 +4,15 @@
 //! the log. Once at the run's connections (full load) and once at half of them; the lines dropped
 //! (`keygate_request_log_dropped_total`) and written are read from the logging process's `/metrics`.
 //! The stack's own servers run with the log off, so rows 2 and 3 stay comparable with earlier runs.
+//! PostgreSQL shares the machine's cores, so the CPU its backends spend for the run's database (the
+//! inserts, their indexes and WAL records) is measured per request beside keygated's.
 
 use std::time::Duration;
 
 use super::http::metric;
 use super::load::{median_wrk, paired_ratio, wrk_on_with, Wrk};
-use super::pg::SETTLE;
-use super::proc::Server;
+use super::pg::{BenchDb, SETTLE};
+use super::proc::{cpu_seconds, Server};
 use super::report::{ms, pct, Report, Row};
 use super::stack::Stack;
 use super::Settings;
@@ -22,6 +24,28 @@ fn describe(w: &Wrk) -> String {
     format!("{:.0} req/s, p50 {}, p99 {}, server CPU {:.1} µs/request", w.rps, ms(w.p50_us), ms(w.p99_us), w.cpu_us)
 }
 
+/// The processes of PostgreSQL that work for `db`: its backends but the asking one. The WAL writer,
+/// checkpointer and background writer are left out: they serve every database of the server, and on a
+/// shared machine another's work would be counted.
+fn pg_pids(db: &BenchDb) -> Result<Vec<u32>, String> {
+    let text =
+        db.query("SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()")?;
+    text.lines().map(|l| l.trim().parse().map_err(|_| format!("unexpected pid {l:?}"))).collect()
+}
+
+/// `measure()`, also answering the CPU seconds PostgreSQL's processes spent for `db` meanwhile (a
+/// backend that ends during it takes its share along: pools keep theirs).
+fn with_pg_cpu<T>(db: &BenchDb, measure: impl FnOnce() -> Result<T, String>) -> Result<(T, f64), String> {
+    let before = pg_pids(db)?;
+    let used_before: f64 = before.iter().map(|&pid| cpu_seconds(pid)).sum();
+    let out = measure()?;
+    let mut pids = pg_pids(db)?;
+    pids.extend(before);
+    pids.sort_unstable();
+    pids.dedup();
+    Ok((out, pids.iter().map(|&pid| cpu_seconds(pid)).sum::<f64>() - used_before))
+}
+
 /// One load level: rounds alternating which process goes first; the medians, the paired throughput
 /// cost and CPU cost, and the lines the logging process dropped meanwhile.
 struct Level {
@@ -30,12 +54,23 @@ struct Level {
     cost: f64,
     cpu_cost: f64,
     dropped: f64,
+    /// PostgreSQL's CPU per request, medians, in microseconds: with the log on, and off.
+    pg_on_us: f64,
+    pg_off_us: f64,
+    /// How much more CPU keygated and PostgreSQL together spend per request with the log on (paired).
+    total_cpu_cost: f64,
 }
 
-fn level(s: &Settings, servers: [&Server; 2], tokens: &str, connections: usize) -> Result<Level, String> {
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn level(s: &Settings, db: &BenchDb, servers: [&Server; 2], tokens: &str, connections: usize) -> Result<Level, String> {
     let [on_server, off_server] = servers;
     let dropped_before = metric(on_server.port, "keygate_request_log_dropped_total")?;
     let (mut on, mut off) = (Vec::new(), Vec::new());
+    let (mut pg_on, mut pg_off) = (Vec::new(), Vec::new());
     for round in 0..s.runs {
         let mut pair = [("on", on_server), ("off", off_server)];
         if round % 2 == 1 {
@@ -43,17 +78,24 @@ fn level(s: &Settings, servers: [&Server; 2], tokens: &str, connections: usize) 
         }
         for (name, server) in pair {
             let label = format!("request-log-{name}-c{connections}-{round}");
-            let run = wrk_on_with(s, &label, server, ("verify.lua", &[tokens]), s.duration, connections)?;
+            let (run, pg) =
+                with_pg_cpu(db, || wrk_on_with(s, &label, server, ("verify.lua", &[tokens]), s.duration, connections))?;
+            let pg_us = if run.requests > 0.0 { pg * 1e6 / run.requests } else { f64::NAN };
             if name == "on" {
                 on.push(run);
+                pg_on.push(pg_us);
             } else {
                 off.push(run);
+                pg_off.push(pg_us);
             }
         }
         println!(
-            "round {round} at {connections} connections: on {} | off {}",
+            "round {round} at {connections} connections: on {}, PostgreSQL {:.1} µs/request | off {}, PostgreSQL \
+             {:.1} µs/request",
             describe(&on[round]),
-            describe(&off[round])
+            pg_on[round],
+            describe(&off[round]),
+            pg_off[round]
         );
     }
     // The last lines leave within the flush interval.
@@ -61,12 +103,17 @@ fn level(s: &Settings, servers: [&Server; 2], tokens: &str, connections: usize) 
     let dropped = metric(on_server.port, "keygate_request_log_dropped_total")? - dropped_before;
     let rps = |runs: &[Wrk]| runs.iter().map(|w| w.rps).collect::<Vec<_>>();
     let cpu = |runs: &[Wrk]| runs.iter().map(|w| w.cpu_us).collect::<Vec<_>>();
+    let total = |runs: &[Wrk], pg: &[f64]| runs.iter().zip(pg).map(|(w, p)| w.cpu_us + p).collect::<Vec<_>>();
+    let total_cpu_cost = paired_ratio(&total(&on, &pg_on), &total(&off, &pg_off)) - 1.0;
     Ok(Level {
         cost: 1.0 - paired_ratio(&rps(&on), &rps(&off)),
         cpu_cost: paired_ratio(&cpu(&on), &cpu(&off)) - 1.0,
         on: median_wrk(&on),
         off: median_wrk(&off),
         dropped,
+        pg_on_us: median(pg_on),
+        pg_off_us: median(pg_off),
+        total_cpu_cost,
     })
 }
 
@@ -93,8 +140,8 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
         )?;
     }
     let half = (s.connections / 2).max(1);
-    let full = level(s, [&on_server, &off_server], &tokens, s.connections)?;
-    let light = level(s, [&on_server, &off_server], &tokens, half)?;
+    let full = level(s, &stack.db, [&on_server, &off_server], &tokens, s.connections)?;
+    let light = level(s, &stack.db, [&on_server, &off_server], &tokens, half)?;
     let written = metric(on_server.port, "keygate_request_log_written_total")?;
     let clean = [&full.on, &full.off, &light.on, &light.off].iter().all(|w| w.errors + w.non2xx < 0.5);
     report.row(
@@ -110,7 +157,9 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
         .floor(format!("off: {} (full), {} (half)", describe(&full.off), describe(&light.off)))
         .measured(format!(
             "on, full load: {}: logging costs **{}** of throughput and {} more CPU per request, **{:.0} lines \
-             dropped**; half load: {}: **{}** of throughput, {} CPU, {:.0} dropped; {written:.0} lines written",
+             dropped**; half load: {}: **{}** of throughput, {} CPU, {:.0} dropped; {written:.0} lines written; \
+             PostgreSQL CPU per request on vs off: {:.1} vs {:.1} µs (full), {:.1} vs {:.1} µs (half); keygated and \
+             PostgreSQL together: {} more CPU per request (full), {} (half)",
             describe(&full.on),
             pct(full.cost),
             pct(full.cpu_cost),
@@ -118,7 +167,13 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
             describe(&light.on),
             pct(light.cost),
             pct(light.cpu_cost),
-            light.dropped
+            light.dropped,
+            full.pg_on_us,
+            full.pg_off_us,
+            light.pg_on_us,
+            light.pg_off_us,
+            pct(full.total_cpu_cost),
+            pct(light.total_cpu_cost),
         ))
         .target(
             format!("≤ {} of throughput at half load, 0 lines dropped there", pct(TARGET)),
@@ -131,12 +186,18 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
             ("full_cpu_cost", full.cpu_cost),
             ("full_dropped", full.dropped),
             ("full_on_p99_us", full.on.p99_us),
+            ("full_pg_on_cpu_us", full.pg_on_us),
+            ("full_pg_off_cpu_us", full.pg_off_us),
             ("half_on_rps", light.on.rps),
             ("half_off_rps", light.off.rps),
             ("half_cost", light.cost),
             ("half_cpu_cost", light.cpu_cost),
             ("half_dropped", light.dropped),
             ("half_on_p99_us", light.on.p99_us),
+            ("half_pg_on_cpu_us", light.pg_on_us),
+            ("half_pg_off_cpu_us", light.pg_off_us),
+            ("full_total_cpu_cost", full.total_cpu_cost),
+            ("half_total_cpu_cost", light.total_cpu_cost),
             ("lines_written", written),
         ]),
     );

@@ -4,8 +4,9 @@
 //! One idea per file: `connect` (options, pool, migrations), `keys` (the transactional commit and key
 //! reads), `tenants` (tenants, created with their first admins), `operators` (operator accounts),
 //! `totals` (a spend's all-or-nothing charge to its day, week and month, and its give-back), `spends`
-//! (recorded spends, their idempotency claims and releases), `usage`, `requests` (the request log), `leaks` (a leak report with its
-//! entry and key changes, once per key and url), `audit` (the hash-chained log and its verification),
+//! (recorded spends, their idempotency claims and releases), `usage`, `requests` (the request log)
+//! and `request_copy` (its lines in COPY's binary form), `leaks` (a leak report with its entry and
+//! key changes, once per key and url), `audit` (the hash-chained log and its verification),
 //! `webhooks`/`webhook_row` (webhook endpoints), `outbox` (events written with the audit entries that
 //! announce them, the delivery queue and its leases), `webhook_store` (their trait's hand-over),
 //! `listen` (invalidations), `hosts` (the multi-host URL) and `primary` (finding the primary among
@@ -38,6 +39,7 @@ mod operators;
 mod outbox;
 mod primary;
 mod rate;
+mod request_copy;
 mod requests;
 mod rows;
 mod services;

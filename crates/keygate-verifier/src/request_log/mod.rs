@@ -106,25 +106,24 @@ impl Inner {
     async fn flush(&self) -> Result<(), StoreError> {
         let _writing = self.writing.lock().await;
         let mut taken = std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-        while !taken.is_empty() {
-            let rest = taken.split_off(taken.len().min(self.options.batch));
-            match self.store.record_requests(&taken).await {
-                Ok(()) => {
-                    metrics::counter!("keygate_request_log_written_total").increment(len_u64(taken.len()));
-                    taken = rest;
-                }
-                Err(error) => {
-                    taken.extend(rest);
-                    if matches!(error, StoreError::Unavailable(_)) {
-                        self.put_back(taken);
-                    } else {
-                        self.dropped(taken.len());
-                    }
-                    return Err(error);
-                }
+        let mut written = 0;
+        let mut failed = None;
+        for batch in taken.chunks(self.options.batch) {
+            if let Err(error) = self.store.record_requests(batch).await {
+                failed = Some(error);
+                break;
             }
+            metrics::counter!("keygate_request_log_written_total").increment(len_u64(batch.len()));
+            written += batch.len();
         }
-        Ok(())
+        let Some(error) = failed else { return Ok(()) };
+        taken.drain(..written);
+        if matches!(error, StoreError::Unavailable(_)) {
+            self.put_back(taken);
+        } else {
+            self.dropped(taken.len());
+        }
+        Err(error)
     }
 
     fn dropped(&self, n: usize) {

@@ -66,7 +66,10 @@ pub async fn request_lines_read_back_newest_first_and_filter_exactly(a: Store, b
     rich.service = Some(ServiceId::from_bytes([4; 16]));
     let mut test_key = line("acme", 2, 1, now() + Duration::seconds(1), "REVOKED");
     test_key.environment = Environment::Test;
-    let older = line("acme", 1, 2, now() - Duration::seconds(1), "INSUFFICIENT_SCOPE");
+    let mut older = line("acme", 1, 2, now() - Duration::seconds(1), "INSUFFICIENT_SCOPE");
+    older.client_ip = Some("203.0.113.9".parse().unwrap());
+    older.amount = Some(dec("-0.000001"));
+    older.required_scopes = vec![Scope::parse("balance:read").unwrap()];
     let other_tenant = line("globex", 1, 3, now(), "OK");
     a.record_requests(&[rich.clone(), test_key.clone(), older.clone(), other_tenant.clone()]).await.unwrap();
 
@@ -107,6 +110,11 @@ pub async fn request_lines_read_back_newest_first_and_filter_exactly(a: Store, b
     // A batch written again (a retry after an ambiguous failure) neither fails nor doubles a line.
     a.record_requests(&[rich.clone()]).await.unwrap();
     assert_eq!(walk(&*b, "acme", &RequestFilter::default(), 10).await.len(), 3, "a line is kept once");
+    // A retried batch that also holds new lines stores those, still keeping each line once.
+    let fresh = line("acme", 3, 4, now() + Duration::seconds(2), "OK");
+    a.record_requests(&[older.clone(), fresh.clone()]).await.unwrap();
+    let all = walk(&*b, "acme", &RequestFilter::default(), 10).await;
+    assert_eq!(all, vec![fresh, test_key, rich, older], "the new line is stored, the old one kept once");
 }
 
 pub async fn a_request_listing_walked_while_lines_are_written_sees_each_stored_line_once(a: Store, b: Store) {
