@@ -1,5 +1,5 @@
-//! `cargo xtask fuzz [seconds] [--asan]`: bounded libFuzzer runs (cargo-fuzz, nightly) of every
-//! parser target.
+//! `cargo xtask fuzz [seconds] [--asan] [--dev]`: bounded libFuzzer runs (cargo-fuzz, nightly) of
+//! every parser target.
 //!
 //! Each target runs for `seconds` (default 60; CI runs 10) over a fresh corpus directory under
 //! `target/fuzz/runs/`, reading the seed corpus kept in the repository (`fuzz/corpus/<target>/`) without
@@ -12,6 +12,12 @@
 //! the targets look for (panics, broken properties, timeouts, memory blow-ups) needs none. Without
 //! the address sanitizer the build takes about 40% less time and the runs execute about six times more
 //! inputs.
+//!
+//! `--dev` builds without optimisation (cargo-fuzz's `--dev`: coverage-instrumented, debug
+//! assertions on), which CI uses: its 10-second runs are a smoke test of every target, and the
+//! release build of `json_bodies` (all of keygated, instrumented) cost CI about 10 minutes of its
+//! 30, the dev build about 4. A dev build executes several times fewer inputs a second; fuzz for
+//! real with the default release build.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -39,7 +45,8 @@ const CI_SECONDS: u64 = 10;
 /// The full task: `cargo xtask fuzz [seconds per target] [--asan]`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let asan = args.iter().any(|a| a == "--asan");
-    let seconds = match args.iter().find(|a| *a != "--asan") {
+    let build = if args.iter().any(|a| a == "--dev") { Build::Dev } else { Build::Release };
+    let seconds = match args.iter().find(|a| *a != "--asan" && *a != "--dev") {
         None => DEFAULT_SECONDS,
         Some(text) => text
             .parse::<u64>()
@@ -47,12 +54,39 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .filter(|s| (1..=86_400).contains(s))
             .ok_or_else(|| format!("seconds must be a whole number from 1 to 86400, not {text:?}"))?,
     };
-    fuzz_all(seconds, if asan { "address" } else { "none" })
+    fuzz_all(seconds, if asan { "address" } else { "none" }, build)
 }
 
-/// The short version CI runs: every target for a few seconds.
+/// The short version CI runs: every target for a few seconds, built unoptimised.
 pub fn ci() -> Result<(), String> {
-    fuzz_all(CI_SECONDS, "none")
+    fuzz_all(CI_SECONDS, "none", Build::Dev)
+}
+
+/// Which cargo profile the targets are built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    /// cargo-fuzz's default: optimised, with debug assertions.
+    Release,
+    /// `--dev`: unoptimised, quicker to build.
+    Dev,
+}
+
+impl Build {
+    /// The flags `cargo fuzz build` and `cargo fuzz run` take for it (the same for both, or `run`
+    /// builds the other profile).
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Self::Release => &[],
+            Self::Dev => &["--dev"],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Release => "release",
+            Self::Dev => "dev",
+        }
+    }
 }
 
 /// What one target's run did.
@@ -64,7 +98,7 @@ struct Outcome {
     crashed: bool,
 }
 
-fn fuzz_all(seconds: u64, sanitizer: &'static str) -> Result<(), String> {
+fn fuzz_all(seconds: u64, sanitizer: &'static str, build: Build) -> Result<(), String> {
     let root = workspace_root();
     let started = Instant::now();
     ensure_cargo_fuzz()?;
@@ -75,17 +109,18 @@ fn fuzz_all(seconds: u64, sanitizer: &'static str) -> Result<(), String> {
     crates.dedup();
     for dir in &crates {
         let mut cmd = cargo_fuzz(toolchain, &root, &target_dir);
-        cmd.args(["build", "--sanitizer", sanitizer, "--fuzz-dir", dir]);
+        cmd.args(["build", "--sanitizer", sanitizer, "--fuzz-dir", dir]).args(build.flags());
         status(&mut cmd, &format!("cargo fuzz build ({dir})"))?;
     }
     let build_seconds = build_started.elapsed().as_secs();
     let mut outcomes = Vec::new();
     for (dir, target) in TARGETS {
-        let run = Run { toolchain, root: &root, dir, target, target_dir: &target_dir, seconds, sanitizer };
+        let run = Run { toolchain, root: &root, dir, target, target_dir: &target_dir, seconds, sanitizer, build };
         outcomes.push(run.go()?);
     }
     println!(
-        "\nfuzz: {seconds} s per target, sanitizer {sanitizer}, build {build_seconds} s, total {} s",
+        "\nfuzz: {seconds} s per target, sanitizer {sanitizer}, {} build {build_seconds} s, total {} s",
+        build.name(),
         started.elapsed().as_secs()
     );
     println!("  {:<14} {:>13} {:>10} {:>11}  result", "target", "executions", "exec/s", "new inputs");
@@ -157,12 +192,13 @@ struct Run<'a> {
     target_dir: &'a Path,
     seconds: u64,
     sanitizer: &'a str,
+    build: Build,
 }
 
 impl Run<'_> {
     /// Runs the target over a fresh corpus directory plus the seeds, and reads libFuzzer's final stats.
     fn go(&self) -> Result<Outcome, String> {
-        let Self { toolchain, root, dir, target, target_dir, seconds, sanitizer } = *self;
+        let Self { toolchain, root, dir, target, target_dir, seconds, sanitizer, build } = *self;
         let runs = target_dir.join("runs");
         let corpus = runs.join(target);
         let log = runs.join(format!("{target}.log"));
@@ -173,7 +209,9 @@ impl Run<'_> {
         let seeds: PathBuf = root.join(dir).join("corpus").join(target);
         let log_file = fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let mut cmd = cargo_fuzz(toolchain, root, target_dir);
-        cmd.args(["run", "--sanitizer", sanitizer, "--fuzz-dir", dir, target])
+        cmd.args(["run", "--sanitizer", sanitizer, "--fuzz-dir", dir])
+            .args(build.flags())
+            .arg(target)
             .arg(&corpus)
             .arg(&seeds)
             .arg("--")

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             eprintln!("  openapi       write the OpenAPI document generated from the code to docs/openapi.json");
             eprintln!("  bench         release benchmarks against their floors -> docs/performance.md");
             eprintln!("  soak          bounded mixed load against keygated (default 5 minutes)");
-            eprintln!("  fuzz          bounded cargo-fuzz runs of every parser target");
+            eprintln!("  fuzz          bounded cargo-fuzz runs of every parser target [seconds] [--asan] [--dev]");
             eprintln!("  schemathesis  schema-driven API testing against the served /openapi.json");
             return if task == "help" { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }

@@ -67,6 +67,11 @@ pub struct Config {
     #[arg(long, env = "KEYGATE_CACHE_TTL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub cache_ttl_seconds: u64,
 
+    /// Longest time, in milliseconds, a verification's usage count (per-day requests, last use) waits in
+    /// memory before it is written; a crash can lose this much of the counts, never a spend.
+    #[arg(long, env = "KEYGATE_USAGE_FLUSH_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub usage_flush_ms: u64,
+
     /// Most keys kept in the verification cache.
     #[arg(long, env = "KEYGATE_CACHE_CAPACITY", default_value_t = 1_000_000)]
     pub cache_capacity: u64,

@@ -128,6 +128,18 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     start_at(config, Arc::new(SystemClock)).await
 }
 
+/// The verifier's settings from the server's.
+fn verifier_config(config: &Config, pepper: Option<Pepper>, signing_key: Option<SigningMasterKey>) -> VerifierConfig {
+    VerifierConfig {
+        prefix: config.key_prefix.clone(),
+        pepper,
+        cache_capacity: config.cache_capacity,
+        cache_ttl: config.cache_ttl(),
+        signing_key,
+        usage_flush_interval: std::time::Duration::from_millis(config.usage_flush_ms),
+    }
+}
+
 /// [`start`] with another clock: the one seam for tests that must cross a midnight or a week on cue.
 pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> Result<Running, StartError> {
     telemetry::init_metrics();
@@ -158,13 +170,8 @@ pub async fn start_at(config: Config, clock: Arc<dyn keygate_domain::Clock>) -> 
             .map(|t| SigningMasterKey::parse(&t))
             .transpose()
             .map_err(|e| StartError::Setting { name: "KEYGATE_SIGNING_KEY", reason: e.to_string() })?;
-    let verifier_config = VerifierConfig {
-        prefix: config.key_prefix.clone(),
-        pepper: pepper.as_ref().map(|p| Pepper::new(p.as_bytes().to_vec())),
-        cache_capacity: config.cache_capacity,
-        cache_ttl: config.cache_ttl(),
-        signing_key,
-    };
+    let verifier_config =
+        verifier_config(&config, pepper.as_ref().map(|p| Pepper::new(p.as_bytes().to_vec())), signing_key);
     let leak_keys = match &config.leak_public_keys {
         Some(path) => LeakKeys::load(path)
             .map_err(|e| StartError::Setting { name: "KEYGATE_LEAK_PUBLIC_KEYS", reason: e.to_string() })?,

@@ -32,9 +32,12 @@ pub struct UsageBufferOptions {
     pub max_entries: usize,
 }
 
+/// Every 5 s: a batch holds one row per (key, day) however often the key was used, so the database's
+/// work falls with the interval (at 25,000 verifications a second over 10,000 keys, 250 ms wrote about
+/// 18,600 rows a second, 5 s writes 2,000). 100,000 pairs (about 10 MB) before an early write.
 impl Default for UsageBufferOptions {
     fn default() -> Self {
-        Self { interval: Duration::from_millis(250), max_entries: 10_000 }
+        Self { interval: Duration::from_secs(5), max_entries: 100_000 }
     }
 }
 

@@ -6,10 +6,16 @@
 //! eviction happened is not cached: the generation counter makes a miss that raced with a change go
 //! back to the store next time instead of keeping a stale record for a whole TTL.
 //!
+//! A key in use never waits on the store when its entry ages out: a hit in the last quarter of the
+//! TTL says so ([`Hit::refresh`]), and the verifier reads the key again in the background (one read
+//! per key at a time, [`KeyCache::begin_refresh`]) while the cached answer, still within its TTL,
+//! keeps being served. Only an idle key's entry expires and is read on the request path.
+//!
 //! `quick_cache` (S3-FIFO, sharded) rather than `moka`: on the verify path moka's read log, deques and
 //! epoch reclamation cost about 60 ns a hit, `quick_cache` a fraction of it; the TTL is one monotonic
 //! clock read against the expiry kept with each entry.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -27,9 +33,19 @@ struct Cached {
     expires: Instant,
 }
 
+/// A cached answer, and whether it is old enough to be read again ahead of its expiry.
+pub(crate) struct Hit {
+    pub entry: Entry,
+    pub refresh: bool,
+}
+
 pub(crate) struct KeyCache {
     entries: Cache<KeyId, Cached>,
     ttl: Duration,
+    /// How long before its expiry a hit asks for a refresh: the last quarter of the TTL.
+    ahead: Duration,
+    /// Keys being read again in the background, so a hot key is read once, not once per hit.
+    refreshing: Mutex<HashSet<KeyId>>,
     generation: AtomicU64,
     /// How many times the whole cache was dropped (the change notices were lost): leases go with it.
     resets: AtomicU64,
@@ -42,6 +58,8 @@ impl KeyCache {
         Self {
             entries: Cache::new(capacity),
             ttl,
+            ahead: ttl / 4,
+            refreshing: Mutex::new(HashSet::new()),
             generation: AtomicU64::new(0),
             resets: AtomicU64::new(0),
             changes: Mutex::new(changes),
@@ -49,15 +67,26 @@ impl KeyCache {
     }
 
     /// The cached answer for `id`, after applying every change notice received so far.
-    pub fn get(&self, id: &KeyId) -> Option<Entry> {
+    pub fn get(&self, id: &KeyId) -> Option<Hit> {
         self.catch_up();
         let cached = self.entries.get(id)?;
-        if Instant::now() < cached.expires {
-            Some(cached.entry)
+        let now = Instant::now();
+        if now < cached.expires {
+            Some(Hit { entry: cached.entry, refresh: now + self.ahead >= cached.expires })
         } else {
             self.entries.remove(id);
             None
         }
+    }
+
+    /// Claims the background refresh of `id`: `false` when one is already under way.
+    pub fn begin_refresh(&self, id: KeyId) -> bool {
+        self.refreshing.lock().unwrap_or_else(PoisonError::into_inner).insert(id)
+    }
+
+    /// Ends the refresh claimed by [`KeyCache::begin_refresh`], whatever its outcome.
+    pub fn end_refresh(&self, id: KeyId) {
+        self.refreshing.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
     }
 
     fn catch_up(&self) {

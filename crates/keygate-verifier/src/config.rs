@@ -21,6 +21,11 @@ pub struct VerifierConfig {
     /// The master key HMAC signing keys' secrets are derived from (`KEYGATE_SIGNING_KEY`); without it
     /// no `hmac-sha256` key can be made, and signatures of existing ones do not verify.
     pub signing_key: Option<SigningMasterKey>,
+    /// Longest time a verification's usage count (per-day requests, last use) waits in memory before it
+    /// is written. Longer is cheaper for the database (a batch holds one row per key however often
+    /// it was used); what a crash (not a graceful stop) can lose is this much of the counts, never a
+    /// spend, which is written by its own request.
+    pub usage_flush_interval: Duration,
 }
 
 impl Default for VerifierConfig {
@@ -31,6 +36,7 @@ impl Default for VerifierConfig {
             cache_capacity: 100_000,
             cache_ttl: Duration::from_secs(30),
             signing_key: None,
+            usage_flush_interval: Duration::from_secs(5),
         }
     }
 }

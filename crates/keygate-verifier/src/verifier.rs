@@ -55,7 +55,9 @@ impl Verifier {
     /// flushing task and the task giving back rate budget whose lease ended.
     pub fn new(store: Arc<dyn KeyStore>, config: VerifierConfig, clock: Arc<dyn Clock>) -> Self {
         let cache = KeyCache::new(config.cache_capacity, config.cache_ttl, store.invalidations());
-        let usage = UsageBuffer::start(store.clone(), UsageBufferOptions::default());
+        let usage_options =
+            UsageBufferOptions { interval: config.usage_flush_interval, ..UsageBufferOptions::default() };
+        let usage = UsageBuffer::start(store.clone(), usage_options);
         let rates = Arc::new(RateLeases::new(store.clone()));
         crate::rate::start_sweeper(&rates, clock.clone());
         let mut decoy = [0u8; 32];
@@ -397,15 +399,44 @@ impl Verifier {
 
     pub(crate) async fn lookup(&self, id: KeyId) -> Result<Entry, VerifyError> {
         let cache = &self.inner.cache;
-        if let Some(entry) = cache.get(&id) {
-            metrics::counter!("keygate_cache_hits_total").increment(1);
-            return Ok(entry);
+        if let Some(hit) = cache.get(&id) {
+            cache_counters().hits.increment(1);
+            if hit.refresh {
+                self.refresh_ahead(id);
+            }
+            return Ok(hit.entry);
         }
-        metrics::counter!("keygate_cache_misses_total").increment(1);
+        cache_counters().misses.increment(1);
         let generation = cache.generation();
         let entry = self.inner.store.find_key(id).await.map_err(store_error)?.map(Arc::new);
         cache.insert(id, entry.clone(), generation);
         Ok(entry)
+    }
+
+    /// Reads `id` again in the background, once at a time per key, so a key in use is renewed before
+    /// its entry expires and its verifications never wait on the store. A failed read changes nothing:
+    /// the entry still expires at its TTL (a store that stays down fails closed then). Outside a tokio
+    /// runtime there is no background, and the entry is read on the request path once it expires.
+    fn refresh_ahead(&self, id: KeyId) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        if !self.inner.cache.begin_refresh(id) {
+            return;
+        }
+        let verifier = self.clone();
+        runtime.spawn(async move {
+            let cache = &verifier.inner.cache;
+            let generation = cache.generation();
+            match verifier.inner.store.find_key(id).await {
+                Ok(found) => {
+                    cache_counters().refreshes.increment(1);
+                    cache.insert(id, found.map(Arc::new), generation);
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "refresh ahead of the cache TTL failed; the entry expires as due");
+                }
+            }
+            cache.end_refresh(id);
+        });
     }
 
     /// The stored key `raw` is a token of, in whatever state, read from the store rather than the cache
@@ -478,6 +509,23 @@ pub(crate) fn outcome_counter(outcome: &Result<Verified, VerifyError>) -> &'stat
         Err(VerifyError::IdempotencyMismatch) => 2 + DenialCode::ALL.len(),
     };
     &counters[index]
+}
+
+/// The key cache's counters, registered once as the outcome counters are: `counter!` looks its key up
+/// in the recorder on every call, which on a cache hit cost more than the look-up itself.
+struct CacheCounters {
+    hits: metrics::Counter,
+    misses: metrics::Counter,
+    refreshes: metrics::Counter,
+}
+
+fn cache_counters() -> &'static CacheCounters {
+    static COUNTERS: OnceLock<CacheCounters> = OnceLock::new();
+    COUNTERS.get_or_init(|| CacheCounters {
+        hits: metrics::counter!("keygate_cache_hits_total"),
+        misses: metrics::counter!("keygate_cache_misses_total"),
+        refreshes: metrics::counter!("keygate_cache_refreshes_total"),
+    })
 }
 
 /// The table a verification without an amount is evaluated against: it is never consulted.

@@ -248,9 +248,24 @@ impl Page {
         false
     }
 
-    /// The page's visible text.
+    /// The page's visible text. Read again when the page was replaced between finding its body and
+    /// reading it (a navigation finishing), so the text is always one whole page's.
     pub async fn body_text(&self) -> String {
-        self.client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+        let mut tries = 0;
+        loop {
+            let text = match self.client.find(Locator::Css("body")).await {
+                Ok(body) => body.text().await,
+                Err(error) => Err(error),
+            };
+            match text {
+                Ok(text) => return text,
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(error) => panic!("the page's text cannot be read: {error}"),
+            }
+        }
     }
 
     pub async fn current_url(&self) -> String {
@@ -334,7 +349,18 @@ impl Page {
 
     async fn click(&self, locator: Locator<'_>, what: &str) {
         let element = self.visible(locator, what).await;
+        let navigates = navigates(&element).await;
+        let old = self.client.find(Locator::Css("html")).await.ok();
         element.click().await.unwrap_or_else(|e| panic!("{what} cannot be clicked: {e}"));
+        // chromedriver may answer a click that submits a form or follows a link before the new page
+        // replaced the old one: wait until the old document is gone, so what is read next is the new
+        // page (bounded: a submit that script turns into something else never navigates).
+        if let (true, Some(old)) = (navigates, old) {
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while old.tag_name().await.is_ok() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
     }
 
     /// The first shown element `locator` finds.
@@ -351,6 +377,16 @@ impl Page {
         let url = self.current_url().await;
         let text = self.body_text().await;
         panic!("{what} on {url}; the page reads:\n{text}")
+    }
+}
+
+/// Whether clicking `element` loads another page: a link to another address, or a form's submit button.
+async fn navigates(element: &Element) -> bool {
+    let tag = element.tag_name().await.unwrap_or_default().to_ascii_lowercase();
+    match tag.as_str() {
+        "a" => element.attr("href").await.ok().flatten().is_some_and(|href| !href.starts_with('#')),
+        "button" | "input" => element.prop("type").await.ok().flatten().is_some_and(|t| t == "submit"),
+        _ => false,
     }
 }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod audit;
+mod cache;
 mod denials;
 #[cfg(feature = "actix")]
 mod glue;
@@ -53,6 +54,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    cache::a_key_in_use_is_renewed_before_its_entry_expires_and_an_idle_one_is_read_again,
     audit::tenant_admins_auditors_and_the_system_admin_may_verify_the_audit_chain,
     denials::a_token_that_does_not_parse_is_malformed,
     denials::an_unknown_key_and_a_wrong_secret_are_both_not_found,
