@@ -40,6 +40,21 @@ pub fn wrk_on(
     wrk_on_with(s, label, server, (script, args), seconds, s.connections)
 }
 
+/// Where and how wide a wrk run is: its connections, its threads, the CPU it is pinned to (if any).
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    pub connections: usize,
+    pub threads: usize,
+    pub cpu: Option<&'a str>,
+}
+
+impl<'a> Shape<'a> {
+    /// The run's shape: its connections and wrk threads, on the load CPU when it pins.
+    pub fn of(s: &'a Settings) -> Self {
+        Self { connections: s.connections, threads: s.wrk_threads, cpu: s.load_cpu.as_deref() }
+    }
+}
+
 /// [`wrk_on`] with `connections` instead of the run's.
 pub fn wrk_on_with(
     s: &Settings,
@@ -49,8 +64,20 @@ pub fn wrk_on_with(
     seconds: u64,
     connections: usize,
 ) -> Result<Wrk, String> {
+    wrk_shaped_on(s, label, server, (script, args), seconds, Shape { connections, ..Shape::of(s) })
+}
+
+/// [`wrk_on`] in `shape` instead of the run's.
+pub fn wrk_shaped_on(
+    s: &Settings,
+    label: &str,
+    server: &Server,
+    (script, args): (&str, &[&str]),
+    seconds: u64,
+    shape: Shape<'_>,
+) -> Result<Wrk, String> {
     let before = cpu_seconds(server.pid());
-    let mut run = wrk_with(s, label, &server.url(), (script, args), seconds, connections)?;
+    let mut run = wrk_with(s, label, &server.url(), (script, args), seconds, shape)?;
     let used = cpu_seconds(server.pid()) - before;
     run.cpu_us = if run.requests > 0.0 { used * 1e6 / run.requests } else { f64::NAN };
     Ok(run)
@@ -58,19 +85,19 @@ pub fn wrk_on_with(
 
 /// Runs wrk against `url` with `script` and its arguments, for `seconds`.
 pub fn wrk(s: &Settings, label: &str, url: &str, script: &str, args: &[&str], seconds: u64) -> Result<Wrk, String> {
-    wrk_with(s, label, url, (script, args), seconds, s.connections)
+    wrk_with(s, label, url, (script, args), seconds, Shape::of(s))
 }
 
-/// [`wrk`] with `connections` instead of the run's.
+/// [`wrk`] in `shape`.
 fn wrk_with(
     s: &Settings,
     label: &str,
     url: &str,
     (script, args): (&str, &[&str]),
     seconds: u64,
-    connections: usize,
+    shape: Shape<'_>,
 ) -> Result<Wrk, String> {
-    let mut cmd = match &s.load_cpu {
+    let mut cmd = match shape.cpu {
         Some(cpu) => {
             let mut c = Command::new("taskset");
             c.args(["-c", cpu, "wrk"]);
@@ -79,7 +106,7 @@ fn wrk_with(
         None => Command::new("wrk"),
     };
     let script = s.scripts.join(script);
-    cmd.args(["-t", &s.wrk_threads.to_string(), "-c", &connections.to_string()])
+    cmd.args(["-t", &shape.threads.to_string(), "-c", &shape.connections.to_string()])
         .args(["-d", &format!("{seconds}s"), "--timeout", "2s", "-s"])
         .arg(&script)
         .arg(url)

@@ -4,16 +4,22 @@
 //! reported), every wait bounded. Each row is a ratio against a floor measured in the same run: a bare
 //! actix-web server answering keygated's JSON (`bins/bench-floor`), pgbench running keygate's own
 //! statements (a spend's charge, a release), the same keygated asked without a service credential,
-//! the wallet route without its middleware. The servers are pinned to one CPU and the load generators
-//! to the other, floor and subject alike. Writes `docs/performance.md` and
+//! the wallet route without its middleware, the same verify without a rate limit. The servers are
+//! pinned to one CPU and the load generators to the other, floor and subject alike, but in rows 2c and
+//! 3d: with every server on two workers on a two-core machine, nothing can be pinned away from wrk, so
+//! nothing is pinned there (the rows say so). Row 8e is a correctness figure, not a ratio: the requests
+//! a rate limit allowed in each window over two processes. Writes `docs/performance.md` and
 //! `target/bench/results.json`; creates and drops its own database `keygate_bench_<pid>`.
 //!
 //! Flags: `--duration S` (5), `--runs N` (3), `--connections C` (16), `--keys N` (10000),
 //! `--memory-keys N` (1000000), `--pin auto|off`, `--no-micro`, `--no-profile`, `--pg-host`,
-//! `--pg-port`, `--pg-user`, `--output FILE` (docs/performance.md), `--only request-log` (the release
-//! build, the stack and row 3c alone, in a few minutes: for working on the request log; it writes
-//! `target/bench/results-request-log.json` and leaves the report alone), `--no-build` (measure the
-//! binaries already in `target/bench/bin`, such as an earlier build's copied back, for a before/after).
+//! `--pg-port`, `--pg-user`, `--output FILE` (docs/performance.md), `--only ROW` (the release build, the
+//! stack and one row alone, in a few minutes, for working on what it measures: `request-log` is row 3c,
+//! `workers` rows 2c and 3d (verify on two workers vs the floor on two), `rate` row 8d (verify with one
+//! rate limit vs without, over HTTP), `rate-exactness` row 8e (one key's limit over two processes at
+//! full load); it writes `target/bench/results-ROW.json` and leaves the report alone), `--no-build`
+//! (measure the binaries already in `target/bench/bin`, such as an earlier build's copied back, for a
+//! before/after).
 
 mod gateway;
 mod http;
@@ -24,10 +30,13 @@ mod others;
 mod pg;
 mod proc;
 mod profile;
+mod rate;
+mod rate_exactness;
 mod report;
 mod request_log;
 mod stack;
 mod verify;
+mod workers;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -44,14 +53,32 @@ use report::Report;
 pub enum Only {
     /// Row 3c (`--only request-log`).
     RequestLog,
+    /// Rows 2c and 3d (`--only workers`).
+    Workers,
+    /// Row 8d (`--only rate`).
+    Rate,
+    /// Row 8e (`--only rate-exactness`).
+    RateExactness,
 }
 
 impl Only {
+    const NAMES: [(&'static str, Self); 4] = [
+        ("request-log", Self::RequestLog),
+        ("workers", Self::Workers),
+        ("rate", Self::Rate),
+        ("rate-exactness", Self::RateExactness),
+    ];
+
     fn parse(name: &str) -> Result<Self, String> {
-        match name {
-            "request-log" => Ok(Self::RequestLog),
-            other => Err(format!("--only takes request-log, not {other:?}")),
-        }
+        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, only)| *only).ok_or_else(|| {
+            let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+            format!("--only takes {}, not {name:?}", names.join(", "))
+        })
+    }
+
+    /// Its name on the command line (and in `results-<name>.json`).
+    fn name(self) -> &'static str {
+        Self::NAMES.iter().find(|(_, only)| *only == self).map_or("", |(n, _)| n)
     }
 }
 
@@ -290,14 +317,29 @@ fn run_only(s: &Settings, only: Only, mut report: Report, started: Instant) -> R
     let t = phase("servers, database and keys");
     let stack = stack::Stack::start(s)?;
     report.phase("set-up", t);
-    let name = match only {
+    match only {
         Only::RequestLog => {
             let t = phase("row 3c: request logging on vs off");
             request_log::row(s, &stack, &mut report)?;
             report.phase("request log", t);
-            "request-log"
         }
-    };
+        Only::Workers => {
+            let t = phase("rows 2c and 3d: verification on 2 workers against the floor on 2 workers");
+            workers::rows(s, &stack, &mut report)?;
+            report.phase("2 workers", t);
+        }
+        Only::Rate => {
+            let t = phase("row 8d: verification with one rate limit vs without");
+            rate::row(s, &stack, &mut report)?;
+            report.phase("rate limit", t);
+        }
+        Only::RateExactness => {
+            let t = phase("row 8e: rate-limit exactness over two processes");
+            rate_exactness::row(s, &stack, &mut report)?;
+            report.phase("rate-limit exactness", t);
+        }
+    }
+    let name = only.name();
     drop(stack);
     report.finish(started.elapsed().as_secs_f64());
     let path = s.out.join(format!("results-{name}.json"));
@@ -344,6 +386,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let t = phase("rows 1-3 and 7: verification against the floor");
     verify::rows(&s, &stack, &mut report)?;
     report.phase("verification rows", t);
+    let t = phase("rows 2c and 3d: verification on 2 workers against the floor on 2 workers");
+    workers::rows(&s, &stack, &mut report)?;
+    report.phase("2 workers", t);
     let t = phase("row 4: amounts and releases against pgbench");
     money::rows(&s, &stack, &mut report)?;
     report.phase("amount rows", t);
@@ -356,6 +401,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let t = phase("row 3c: request logging on vs off");
     request_log::row(&s, &stack, &mut report)?;
     report.phase("request log", t);
+    let t = phase("row 8d: verification with one rate limit vs without");
+    rate::row(&s, &stack, &mut report)?;
+    report.phase("rate limit", t);
+    let t = phase("row 8e: rate-limit exactness over two processes");
+    rate_exactness::row(&s, &stack, &mut report)?;
+    report.phase("rate-limit exactness", t);
     drop(stack);
 
     let t = phase("row 2b: service authentication on the plain verify");

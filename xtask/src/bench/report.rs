@@ -144,7 +144,8 @@ impl Report {
         let pinning = match (&s.server_cpu, &s.load_cpu) {
             (Some(server), Some(load)) => format!(
                 "every server (floor, keygated, wallet-api) `taskset -c {server}` with {} HTTP worker(s); \
-                 wrk, pgbench and perf `taskset -c {load}`; PostgreSQL and bench-client unpinned (shared)",
+                 wrk, pgbench and perf `taskset -c {load}`; PostgreSQL and bench-client unpinned (shared); but \
+                 rows 2c and 3d, where the floor and keygated run 2 workers each and nothing is pinned",
                 s.workers
             ),
             _ => format!("nothing pinned; {} HTTP workers per server", s.workers),

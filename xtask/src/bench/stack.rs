@@ -3,12 +3,39 @@
 //! Its keygated run with the request log off (row 3c measures it). Dropping it stops the servers, then
 //! drops the database.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::pg::BenchDb;
 use super::proc::{self, Server};
 use super::Settings;
+
+/// Starts the floor (`bins/bench-floor`) with `workers` HTTP workers, pinned to the server CPU when
+/// `pinned` (and the run pins).
+pub fn floor(s: &Settings, name: &str, workers: usize, pinned: bool) -> Result<Server, String> {
+    let port = proc::free_port()?;
+    let cpu = if pinned { s.server_cpu.as_deref() } else { None };
+    let mut cmd = proc::pinned(cpu, &s.bin("bench-floor"));
+    cmd.args(["--listen", &format!("127.0.0.1:{port}"), "--workers", &workers.to_string(), "--log", "info"]);
+    s.note(name, &cmd);
+    Server::start(name, cmd, port, &s.logs, Duration::from_secs(30))
+}
+
+/// Seeds `keys` active keys in tenant `tenant` of `server` into `dir` (`bench-client seed`, over the
+/// API), with `more` of seed's flags; its line.
+pub fn seed(
+    s: &Settings,
+    server: &Server,
+    (tenant, keys): (&str, usize),
+    dir: &Path,
+    more: &[&str],
+) -> Result<String, String> {
+    let (base, keys, dir) = (server.url(), keys.to_string(), dir.display().to_string());
+    let mut args =
+        vec!["seed", "--base", &base, "--admin", &s.admin, "--tenant", tenant, "--keys", &keys, "--out", &dir];
+    args.extend(more);
+    s.client(&format!("seed-{tenant}-{}", server.port), &args, Duration::from_secs(600))
+}
 
 /// The running stack. Field order is drop order: servers before the database.
 pub struct Stack {
@@ -25,11 +52,7 @@ pub struct Stack {
 impl Stack {
     pub fn start(s: &Settings) -> Result<Self, String> {
         let db = BenchDb::create(&s.pg)?;
-        let port = proc::free_port()?;
-        let mut cmd = proc::pinned(s.server_cpu.as_deref(), &s.bin("bench-floor"));
-        cmd.args(["--listen", &format!("127.0.0.1:{port}"), "--workers", &s.workers.to_string(), "--log", "info"]);
-        s.note("bench-floor", &cmd);
-        let floor = Server::start("bench-floor", cmd, port, &s.logs, Duration::from_secs(30))?;
+        let floor = floor(s, "bench-floor", s.workers, true)?;
         // The request log off, as before it existed: rows 2 and 3 stay comparable with earlier runs, and
         // row 3c measures what the log costs.
         let no_log = [("KEYGATE_REQUEST_LOG", "false")];

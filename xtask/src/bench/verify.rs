@@ -21,13 +21,13 @@ const P99_TARGET_US: f64 = 2000.0;
 /// per request).
 const SERVICE_AUTH_TARGET: f64 = 0.05;
 
-fn warm(s: &Settings, label: &str, base: &str, file: &str) -> Result<(), String> {
+pub(super) fn warm(s: &Settings, label: &str, base: &str, file: &str) -> Result<(), String> {
     let line = s.client(label, &["warm", "--base", base, "--tokens", file], Duration::from_secs(300))?;
     println!("{label}: {line}");
     Ok(())
 }
 
-fn describe(w: &Wrk) -> String {
+pub(super) fn describe(w: &Wrk) -> String {
     let cpu = if w.cpu_us.is_nan() { String::new() } else { format!(", server CPU {:.1} µs/request", w.cpu_us) };
     format!("{:.0} req/s, p50 {}, p99 {}{cpu}", w.rps, ms(w.p50_us), ms(w.p99_us))
 }

@@ -5,7 +5,9 @@
 //! - `seed`: a tenant without dual control, a maker, `--keys N` active live keys with a huge daily
 //!   volume, one key with a small one (`limited.txt`), and the token files wrk reads: `tokens.txt`,
 //!   `bad_checksum.txt` (a valid token with its checksum broken), `unknown_id.txt` (well-formed tokens
-//!   of ids that do not exist) and `wrong_secret.txt` (known ids with another secret);
+//!   of ids that do not exist) and `wrong_secret.txt` (known ids with another secret); with
+//!   `--rate name:limit:window_seconds[,...]`, every key also carries those request rate limits
+//!   (`limits.rate`), asked for at creation like any client would;
 //! - `warm`: verifies every token of a file once (fills the verification cache);
 //! - `spend-check`: `--requests N` amount-bearing verifications of one key, `--concurrency C` at a
 //!   time, all awaited; counts what was acknowledged, so the caller can compare with the stored spend;
@@ -19,7 +21,9 @@
 //!   `--first`); prints each kind's p50 and mean;
 //! - `timing`: in-process (no HTTP) cost of `Verifier::verify` for a valid key, a wrong secret, an
 //!   unknown id and a bad checksum, over a `MemoryStore`; and of `Management::authenticate_service`
-//!   for a valid service credential (what `/v1/verify` adds per request when it asks for one).
+//!   for a valid service credential (what `/v1/verify` adds per request when it asks for one);
+//! - `rate-exactness`: one rate-limited key verified over two processes at full load, each allowed
+//!   answer filed into the window the server counted it in (see `exactness.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -28,6 +32,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod exactness;
+mod windows;
 
 use bench_floor::{issue, Flags};
 use futures_util::stream::{self, StreamExt};
@@ -53,8 +60,10 @@ async fn main() -> ExitCode {
             "revocation" => revocation(&flags).await,
             "timing" => timing(&flags).await,
             "alternate" => alternate(&flags).await,
+            "rate-exactness" => exactness::run(&flags).await,
             other => Err(format!(
-                "unknown command {other:?} (seed | warm | spend-check | spends | revocation | timing | alternate)"
+                "unknown command {other:?} (seed | warm | spend-check | spends | revocation | timing | alternate | \
+                 rate-exactness)"
             )),
         },
     };
@@ -176,13 +185,21 @@ impl Api {
         Ok(self)
     }
 
-    /// Creates a live key; returns (id, token).
-    async fn key(&self, maker: &str, tenant: &str, name: &str, daily_volume: &str) -> Result<(String, String), String> {
+    /// Creates a live key with request rate limits `rate` (a JSON array, empty for none); returns (id,
+    /// token).
+    async fn key(
+        &self,
+        maker: &str,
+        tenant: &str,
+        name: &str,
+        daily_volume: &str,
+        rate: &Value,
+    ) -> Result<(String, String), String> {
         let body = json!({
             "name": name,
             "environment": "live",
             "scopes": ["balance:read", "operations:write"],
-            "limits": { "currency": "USD", "daily_volume": daily_volume },
+            "limits": { "currency": "USD", "daily_volume": daily_volume, "rate": rate },
             "expires_in_days": 90,
         });
         let reply = self.ok(&format!("/v1/tenants/{tenant}/keys"), Some(maker), &body).await?;
@@ -218,6 +235,23 @@ fn break_checksum(token: &str) -> String {
     text
 }
 
+/// `--rate name:limit:window_seconds[,...]` as the API's `limits.rate` (empty: none). The API checks
+/// the values: the seed asks for them as any client would.
+fn rate_limits(text: &str) -> Result<Value, String> {
+    let entry = |spec: &str| -> Result<Value, String> {
+        let bad = || format!("--rate takes name:limit:window_seconds, not {spec:?}");
+        let mut parts = spec.split(':');
+        let (Some(name), Some(limit), Some(window), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let limit: u64 = limit.parse().map_err(|_| bad())?;
+        let window: u32 = window.parse().map_err(|_| bad())?;
+        Ok(json!({ "name": name, "limit": limit, "window_seconds": window }))
+    };
+    text.split(',').filter(|s| !s.is_empty()).map(entry).collect::<Result<Vec<_>, _>>().map(Value::Array)
+}
+
 async fn seed(flags: &Flags) -> Result<String, String> {
     let started = Instant::now();
     let api = Api::new(flags.text("base")?)?;
@@ -227,6 +261,7 @@ async fn seed(flags: &Flags) -> Result<String, String> {
     let concurrency: usize = flags.or("concurrency", 8)?;
     let out = PathBuf::from(flags.text("out")?);
     let prefix = TokenPrefix::parse(flags.text("prefix").unwrap_or("kg")).map_err(|e| e.to_string())?;
+    let rate = &rate_limits(flags.text("rate").unwrap_or(""))?;
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
 
     let admins = api.tenant(admin, tenant, false).await?;
@@ -237,13 +272,13 @@ async fn seed(flags: &Flags) -> Result<String, String> {
     let created: Vec<Result<(String, String), String>> = stream::iter(0..keys)
         .map(|n| {
             let (api, maker) = (api.clone(), maker.clone());
-            async move { api.key(&maker, tenant, &format!("key-{n}"), "100000000000000").await }
+            async move { api.key(&maker, tenant, &format!("key-{n}"), "100000000000000", rate).await }
         })
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
     let tokens: Vec<String> = created.into_iter().map(|r| r.map(|(_, token)| token)).collect::<Result<_, _>>()?;
-    let (_, limited) = api.key(&maker, tenant, "limited", "10.00").await?;
+    let (_, limited) = api.key(&maker, tenant, "limited", "10.00", rate).await?;
 
     let mut wrong = Vec::with_capacity(tokens.len());
     for token in &tokens {
@@ -375,7 +410,7 @@ async fn revocation(flags: &Flags) -> Result<String, String> {
 
     let mut issued = Vec::with_capacity(keys);
     for n in 0..keys {
-        let (id, token) = a.key(&maker, &tenant, &format!("revoked-{n}"), "1000.00").await?;
+        let (id, token) = a.key(&maker, &tenant, &format!("revoked-{n}"), "1000.00", &json!([])).await?;
         a.ok(&format!("/v1/tenants/{tenant}/keys/{id}/approve"), Some(&checker), &json!({})).await?;
         issued.push((id, token));
     }
