@@ -12,8 +12,10 @@ use super::proc::output;
 use super::report::{pct, Report, Row};
 use super::Settings;
 
-/// `verify` may cost at most this many times the floor (SHA-256 of 32 bytes + a `HashMap` look-up).
-const VERIFY_TARGET_FACTOR: f64 = 3.0;
+/// `verify` may cost at most this many times the floor (SHA-256 of 32 bytes + a `HashMap` look-up):
+/// a hot key, and a random key among 100,000 (which also pays for memory the CPU cache does not hold).
+const HOT_TARGET_FACTOR: f64 = 3.0;
+const RANDOM_TARGET_FACTOR: f64 = 8.0;
 /// The rate-limited row: the share of the throughput without a rate limit it must keep.
 const RATE_TARGET: f64 = 0.95;
 
@@ -45,7 +47,7 @@ pub fn run(s: &Settings, report: &mut Report) -> Result<(), String> {
     let micro = report.micro.clone();
     let median = |needle: &str| micro.iter().find(|(name, _)| name.contains(needle)).map(|(_, ns)| *ns);
     if let (Some(floor), Some(hot), Some(random)) =
-        (median("floor: sha256"), median("verify: hot cached key, no amount"), median("verify: random cached keys"))
+        (median("floor: sha256 of 32 bytes + HashMap"), median("verify: hot cached key, no amount"), median("verify: random cached keys"))
     {
         let (hot_x, random_x) = (hot / floor, random / floor);
         report.row(
@@ -55,8 +57,8 @@ pub fn run(s: &Settings, report: &mut Report) -> Result<(), String> {
                     "hot key {hot:.0} ns = **{hot_x:.1}x**; random keys {random:.0} ns = **{random_x:.1}x** the floor"
                 ))
                 .target(
-                    format!("≤ {VERIFY_TARGET_FACTOR}x the floor"),
-                    hot_x <= VERIFY_TARGET_FACTOR && random_x <= VERIFY_TARGET_FACTOR,
+                    format!("hot ≤ {HOT_TARGET_FACTOR}x, random ≤ {RANDOM_TARGET_FACTOR}x the floor"),
+                    hot_x <= HOT_TARGET_FACTOR && random_x <= RANDOM_TARGET_FACTOR,
                 )
                 .figures(&[
                     ("floor_ns", floor),

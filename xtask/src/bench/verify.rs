@@ -14,9 +14,12 @@ use super::report::{ms, pct, Report, Row};
 use super::stack::Stack;
 use super::{profile, Settings};
 
-/// Row 2 and 3's throughput target (share of the floor's) and latency bound.
-const THROUGHPUT_TARGET: f64 = 0.70;
+/// Row 2's throughput target (share of the floor's) and rows 2 and 3's latency bound.
+const THROUGHPUT_TARGET: f64 = 0.80;
 const P99_TARGET_US: f64 = 2000.0;
+/// Row 3's target: PostgreSQL with a warm cache against row 2 (memory), paired by round. A warm cache
+/// makes no store round trip on the request path, so it should cost what memory costs.
+const WARM_TARGET: f64 = 0.95;
 /// Row 2b: the most service authentication may cost the plain verify (of throughput and of server CPU
 /// per request).
 const SERVICE_AUTH_TARGET: f64 = 0.05;
@@ -71,13 +74,14 @@ pub fn rows(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Stri
         (paired_ratio(&rps(&m), &rps(&f)), paired_ratio(&cpu(&m), &cpu(&f))),
         (paired_ratio(&rps(&p), &rps(&f)), paired_ratio(&cpu(&p), &cpu(&f))),
     ];
+    let warm_ratio = paired_ratio(&rps(&p), &rps(&m));
     let (f, m, p) = (median_wrk(&f), median_wrk(&m), median_wrk(&p));
     #[allow(clippy::cast_precision_loss)]
     let (transactions, keys) = ((after - before) as f64, s.keys as f64);
     let per_request = transactions / p.requests.max(1.0);
     // What a cache that never asks per request still costs: each key read again once per TTL (30 s)
-    // in which it is used, and one usage flush per 250 ms.
-    let refresh_bound = keys * (window / 30.0).ceil() + 4.0 * window;
+    // in which it is used (ahead of expiry, in the background), and one usage flush per 5 s.
+    let refresh_bound = keys * (window / 30.0).ceil() + window / 5.0;
 
     report.row(
         Row::new("1", "Floor: bare actix-web answering keygated's verdict JSON, no work")
@@ -102,8 +106,10 @@ pub fn rows(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Stri
             format!("`POST /v1/verify`, PostgreSQL store, cache warm, {} random keys, no amount", s.keys),
             &p,
             format!(
-                "; {transactions:.0} PostgreSQL transactions in {window:.0} s for {:.0} requests = {per_request:.4} per \
-                 request, {:.1} per key (TTL refreshes and usage flushes)",
+                "; **{} of row 2** (memory, median of the rounds' paired ratios); {transactions:.0} PostgreSQL \
+                 transactions in {window:.0} s for {:.0} requests = {per_request:.4} per request, {:.1} per key (TTL \
+                 renewals and usage flushes)",
+                pct(warm_ratio),
                 p.requests,
                 transactions / keys
             ),
@@ -112,15 +118,17 @@ pub fn rows(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Stri
     .into_iter()
     .zip(ratios)
     {
-        let mut met = ratio >= THROUGHPUT_TARGET && w.p99_us < P99_TARGET_US && w.errors + w.non2xx < 0.5;
+        let clean = w.p99_us < P99_TARGET_US && w.errors + w.non2xx < 0.5;
+        let mut met = ratio >= THROUGHPUT_TARGET && clean;
         let mut target = format!("≥ {} of floor, p99 < {}", pct(THROUGHPUT_TARGET), ms(P99_TARGET_US));
         if id == "3" {
-            // No round trip per request: what remains is cache refreshes after the TTL and usage flushes.
-            met &= transactions <= refresh_bound;
-            let _ = write!(
-                target,
-                "; no DB round trip per request: at most one refresh per key per TTL and one usage flush per \
-                 250 ms (≤ {refresh_bound:.0} transactions here)"
+            // No round trip per request: what remains is cache renewals once per TTL and usage flushes.
+            met = warm_ratio >= WARM_TARGET && clean && transactions <= refresh_bound;
+            target = format!(
+                "≥ {} of row 2 (memory), paired by round, p99 < {}; no DB round trip per request: at most one \
+                 refresh per key per TTL and one usage flush per 5 s (≤ {refresh_bound:.0} transactions here)",
+                pct(WARM_TARGET),
+                ms(P99_TARGET_US)
             );
         }
         let mut figures = vec![
@@ -133,7 +141,11 @@ pub fn rows(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Stri
             ("floor_cpu_us_per_request", f.cpu_us),
         ];
         if id == "3" {
-            figures.extend([("transactions", transactions), ("transactions_per_request", per_request)]);
+            figures.extend([
+                ("transactions", transactions),
+                ("transactions_per_request", per_request),
+                ("ratio_to_memory", warm_ratio),
+            ]);
         }
         report.row(
             Row::new(id, &title)
