@@ -46,9 +46,11 @@ pub fn run(s: &Settings, report: &mut Report) -> Result<(), String> {
 
     let micro = report.micro.clone();
     let median = |needle: &str| micro.iter().find(|(name, _)| name.contains(needle)).map(|(_, ns)| *ns);
-    if let (Some(floor), Some(hot), Some(random)) =
-        (median("floor: sha256 of 32 bytes + HashMap"), median("verify: hot cached key, no amount"), median("verify: random cached keys"))
-    {
+    if let (Some(floor), Some(hot), Some(random)) = (
+        median("floor: sha256 of 32 bytes + HashMap"),
+        median("verify: hot cached key, no amount"),
+        median("verify: random cached keys"),
+    ) {
         let (hot_x, random_x) = (hot / floor, random / floor);
         report.row(
             Row::new("8", "In-process `Verifier::verify` (criterion), 100,000 keys in a `MemoryStore`, no amount")

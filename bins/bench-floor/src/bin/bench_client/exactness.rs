@@ -56,7 +56,7 @@ pub async fn run(flags: &Flags) -> Result<String, String> {
     let concurrency: usize = flags.or("concurrency", 16)?;
     let limit: u64 = flags.or("limit", 1000)?;
     let window: u32 = flags.or("window-seconds", 10)?;
-    let lead = TimeDelta::milliseconds(flags.or("lead-ms", 500)?);
+    let lead = TimeDelta::milliseconds(flags.or("lead-ms", 150)?);
     let guard = TimeDelta::milliseconds(flags.or("guard-ms", 20)?);
     let within = Duration::from_secs(flags.or("max-seconds", 120)?);
     // The limit as the key carries it: the server's window arithmetic, done here the same way.
