@@ -1,8 +1,11 @@
 //! Row 3c: what the request log costs row 3's verify. Two keygated processes on the stack's PostgreSQL
 //! database (its keys, its service credential), one with the request log on (the default) and one with
 //! `KEYGATE_REQUEST_LOG=false`, asked in turn with the same tokens, so the comparison holds nothing but
-//! the log. Once at the run's connections (full load) and once at half of them; the lines dropped
-//! (`keygate_request_log_dropped_total`) and written are read from the logging process's `/metrics`.
+//! the log. Once at full load (wrk at the run's connections, as fast as the servers answer) and once at
+//! half load: `bench-client paced` offering half the no-log process's full-load rate, open loop (wrk
+//! at half the connections would still saturate a one-worker server, so it is not half load). The
+//! lines dropped (`keygate_request_log_dropped_total`) and written are read from the logging process's
+//! `/metrics`.
 //! The stack's own servers run with the log off, so rows 2 and 3 stay comparable with earlier runs.
 //! PostgreSQL shares the machine's cores, so the CPU its backends spend for the run's database (the
 //! inserts, their indexes and WAL records) is measured per request beside keygated's.
@@ -12,7 +15,7 @@ use std::time::Duration;
 use super::http::metric;
 use super::load::{median_wrk, paired_ratio, wrk_on_with, Wrk};
 use super::pg::{BenchDb, SETTLE};
-use super::proc::{cpu_seconds, Server};
+use super::proc::{self, cpu_seconds, field, output, Server};
 use super::report::{ms, pct, Report, Row};
 use super::stack::Stack;
 use super::Settings;
@@ -66,7 +69,39 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn level(s: &Settings, db: &BenchDb, servers: [&Server; 2], tokens: &str, connections: usize) -> Result<Level, String> {
+/// `bench-client paced` against `server` at `rate` for the run's duration, as a [`Wrk`] (the server's
+/// CPU per request measured around it, as [`super::load::wrk_on`] does).
+fn paced(s: &Settings, label: &str, server: &Server, tokens: &str, rate: f64) -> Result<Wrk, String> {
+    let mut cmd = proc::pinned(s.load_cpu.as_deref(), &s.bin("bench-client"));
+    let (rate, seconds, connections) = (format!("{rate:.0}"), s.duration.to_string(), s.connections.to_string());
+    cmd.args(["paced", "--base", &server.url(), "--tokens", tokens, "--rate", &rate, "--seconds", &seconds]);
+    cmd.args(["--connections", &connections]);
+    s.note(label, &cmd);
+    let before = cpu_seconds(server.pid());
+    let line = output(&mut cmd, label, &s.logs, Duration::from_secs(s.duration + 60))?;
+    let used = cpu_seconds(server.pid()) - before;
+    let requests = field(&line, "requests")?;
+    Ok(Wrk {
+        rps: field(&line, "achieved")?,
+        p50_us: field(&line, "p50_us")?,
+        p99_us: field(&line, "p99_us")?,
+        max_us: field(&line, "max_us")?,
+        requests,
+        errors: field(&line, "errors")?,
+        non2xx: field(&line, "non2xx")?,
+        valid: None,
+        cpu_us: if requests > 0.0 { used * 1e6 / requests } else { f64::NAN },
+    })
+}
+
+/// One load level: `load(server, label)` on each process in turn, `s.runs` rounds.
+fn level(
+    s: &Settings,
+    db: &BenchDb,
+    servers: [&Server; 2],
+    what: &str,
+    load: impl Fn(&Server, &str) -> Result<Wrk, String>,
+) -> Result<Level, String> {
     let [on_server, off_server] = servers;
     let dropped_before = metric(on_server.port, "keygate_request_log_dropped_total")?;
     let (mut on, mut off) = (Vec::new(), Vec::new());
@@ -77,9 +112,8 @@ fn level(s: &Settings, db: &BenchDb, servers: [&Server; 2], tokens: &str, connec
             pair.reverse();
         }
         for (name, server) in pair {
-            let label = format!("request-log-{name}-c{connections}-{round}");
-            let (run, pg) =
-                with_pg_cpu(db, || wrk_on_with(s, &label, server, ("verify.lua", &[tokens]), s.duration, connections))?;
+            let label = format!("request-log-{name}-{what}-{round}");
+            let (run, pg) = with_pg_cpu(db, || load(server, &label))?;
             let pg_us = if run.requests > 0.0 { pg * 1e6 / run.requests } else { f64::NAN };
             if name == "on" {
                 on.push(run);
@@ -90,8 +124,7 @@ fn level(s: &Settings, db: &BenchDb, servers: [&Server; 2], tokens: &str, connec
             }
         }
         println!(
-            "round {round} at {connections} connections: on {}, PostgreSQL {:.1} µs/request | off {}, PostgreSQL \
-             {:.1} µs/request",
+            "round {round} at {what}: on {}, PostgreSQL {:.1} µs/request | off {}, PostgreSQL {:.1} µs/request",
             describe(&on[round]),
             pg_on[round],
             describe(&off[round]),
@@ -139,9 +172,13 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
             s.connections,
         )?;
     }
-    let half = (s.connections / 2).max(1);
-    let full = level(s, &stack.db, [&on_server, &off_server], &tokens, s.connections)?;
-    let light = level(s, &stack.db, [&on_server, &off_server], &tokens, half)?;
+    let servers = [&on_server, &off_server];
+    let full = level(s, &stack.db, servers, "full load", |server, label| {
+        wrk_on_with(s, label, server, ("verify.lua", &[&tokens]), s.duration, s.connections)
+    })?;
+    // Half of what the process without the log answers at full load, offered at a fixed rate.
+    let half_rate = (full.off.rps / 2.0).max(1.0);
+    let light = level(s, &stack.db, servers, "half load", |server, label| paced(s, label, server, &tokens, half_rate))?;
     let written = metric(on_server.port, "keygate_request_log_written_total")?;
     let clean = [&full.on, &full.off, &light.on, &light.off].iter().all(|w| w.errors + w.non2xx < 0.5);
     report.row(
@@ -150,8 +187,9 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
             &format!(
                 "Request logging on row 3's verify: `POST /v1/verify`, PostgreSQL store, cache warm, {} random keys, \
                  the request log on (default) vs `KEYGATE_REQUEST_LOG=false`, two keygated on one database asked \
-                 in turn, at {} connections (full load) and {half} (half)",
-                s.keys, s.connections
+                 in turn: full load (wrk, {} connections) and half load (`bench-client paced`, open loop, \
+                 {half_rate:.0} req/s = half the no-log full-load rate, at most {} in flight)",
+                s.keys, s.connections, s.connections
             ),
         )
         .floor(format!("off: {} (full), {} (half)", describe(&full.off), describe(&light.off)))
@@ -196,6 +234,7 @@ pub fn row(s: &Settings, stack: &Stack, report: &mut Report) -> Result<(), Strin
             ("half_on_p99_us", light.on.p99_us),
             ("half_pg_on_cpu_us", light.pg_on_us),
             ("half_pg_off_cpu_us", light.pg_off_us),
+            ("half_rate", half_rate),
             ("full_total_cpu_cost", full.total_cpu_cost),
             ("half_total_cpu_cost", light.total_cpu_cost),
             ("lines_written", written),

@@ -23,7 +23,9 @@
 //!   unknown id and a bad checksum, over a `MemoryStore`; and of `Management::authenticate_service`
 //!   for a valid service credential (what `/v1/verify` adds per request when it asks for one);
 //! - `rate-exactness`: one rate-limited key verified over two processes at full load, each allowed
-//!   answer filed into the window the server counted it in (see `exactness.rs`).
+//!   answer filed into the window the server counted it in (see `exactness.rs`);
+//! - `paced`: `POST /v1/verify` at a fixed `--rate` for `--seconds` over at most `--connections` in
+//!   flight (open loop, latency from each request's due time; see `paced.rs`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -34,6 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod exactness;
+mod paced;
 mod windows;
 
 use bench_floor::{issue, Flags};
@@ -61,9 +64,10 @@ async fn main() -> ExitCode {
             "timing" => timing(&flags).await,
             "alternate" => alternate(&flags).await,
             "rate-exactness" => exactness::run(&flags).await,
+            "paced" => paced::run(&flags).await,
             other => Err(format!(
                 "unknown command {other:?} (seed | warm | spend-check | spends | revocation | timing | alternate | \
-                 rate-exactness)"
+                 rate-exactness | paced)"
             )),
         },
     };
