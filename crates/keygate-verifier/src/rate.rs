@@ -55,19 +55,43 @@ impl Slot {
 #[derive(Debug)]
 pub(crate) enum Taken {
     /// Counted in every limit (none if the key has none); [`RateLeases::untake`] gives it back.
-    Allowed(Vec<(String, i64)>),
+    Allowed(Counted),
     /// Refused: counted in none.
     Refused(Denial),
     /// The key changed since it was read: read it again and decide anew.
     Stale,
 }
 
-type SlotKey = (KeyId, String);
+/// The window each of a key's limits counted a request in, in the order of the key's limits. A key has
+/// at most [`RateLimit::MAX`] limits, so this lives on the stack: counting a request allocates nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counted {
+    starts: [i64; RateLimit::MAX],
+    len: usize,
+}
+
+impl Counted {
+    fn push(&mut self, start: i64) {
+        if let Some(slot) = self.starts.get_mut(self.len) {
+            *slot = start;
+            self.len += 1;
+        }
+    }
+
+    fn starts(&self) -> &[i64] {
+        &self.starts[..self.len]
+    }
+}
+
+/// A key's slots, one per named limit. A key has at most five, so finding one by scanning the names
+/// costs less than hashing (key, name) and needs no owned name to look it up: the hot path takes a
+/// request without allocating for it.
+type KeySlots = Vec<(String, Slot)>;
 
 /// The slots of every key this process has counted requests of.
 pub(crate) struct RateLeases {
     store: Arc<dyn KeyStore>,
-    slots: Mutex<HashMap<SlotKey, Slot>>,
+    slots: Mutex<HashMap<KeyId, KeySlots>>,
     /// One lease round trip at a time per key, so a burst on a cold key asks the store once.
     gates: Mutex<HashMap<KeyId, Arc<tokio::sync::Mutex<()>>>>,
     /// Budget dropped from the slots (lost notices) but not yet given back.
@@ -87,7 +111,7 @@ impl RateLeases {
         }
     }
 
-    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<SlotKey, Slot>> {
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<KeyId, KeySlots>> {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -98,7 +122,11 @@ impl RateLeases {
         if self.resets_seen.swap(resets, Ordering::AcqRel) == resets {
             return;
         }
-        let dropped: Vec<RateLease> = self.slots().drain().filter_map(|(k, s)| give_back(k, s)).collect();
+        let dropped: Vec<RateLease> = self
+            .slots()
+            .drain()
+            .flat_map(|(key, slots)| slots.into_iter().filter_map(move |(name, slot)| give_back(key, name, slot)))
+            .collect();
         self.returns.lock().unwrap_or_else(PoisonError::into_inner).extend(dropped);
     }
 
@@ -106,7 +134,7 @@ impl RateLeases {
     pub async fn take(&self, key: &Key, now: DateTime<Utc>) -> Result<Taken, StoreError> {
         let rates = key.privileges.limits.rate();
         if rates.is_empty() {
-            return Ok(Taken::Allowed(Vec::new()));
+            return Ok(Taken::Allowed(Counted::default()));
         }
         if let Some(taken) = self.try_take(key.id, rates, now) {
             return Ok(taken);
@@ -133,12 +161,11 @@ impl RateLeases {
     async fn lease_missing(&self, key: &Key, rates: &[RateLimit], now: DateTime<Utc>) -> Result<bool, StoreError> {
         for rate in rates {
             let start = rate.window_start(now.timestamp());
-            let slot_key = (key.id, rate.name().to_owned());
             let give_back = {
                 let mut slots = self.slots();
-                match slots.get(&slot_key) {
+                match find(&slots, key.id, rate.name()).copied() {
                     Some(s) if s.current(rate, start, now) && (s.left > 0 || s.dry) => continue,
-                    Some(s) if s.window_start == start => slots.remove(&slot_key).map_or(0, |s| s.left),
+                    Some(s) if s.window_start == start => remove(&mut slots, key.id, rate.name()).map_or(0, |s| s.left),
                     _ => 0,
                 }
             };
@@ -160,7 +187,7 @@ impl RateLeases {
                         leased_at: now,
                         dry: granted == 0,
                     };
-                    self.slots().insert(slot_key, slot);
+                    put(&mut self.slots(), key.id, rate.name(), slot);
                 }
                 Leased::Stale => {
                     // A stale lease changed nothing: what this process held is still out, give it back.
@@ -179,17 +206,20 @@ impl RateLeases {
     /// refused (none touched); `None` when some limit needs a lease first.
     fn try_take(&self, key: KeyId, rates: &[RateLimit], now: DateTime<Utc>) -> Option<Taken> {
         let mut slots = self.slots();
-        let mut taken = Vec::with_capacity(rates.len());
+        let held = slots.get_mut(&key)?;
+        let mut taken = Counted::default();
+        // Limits parse to at most `RateLimit::MAX`; `Counted` holds that many.
+        let rates = &rates[..rates.len().min(RateLimit::MAX)];
         for rate in rates {
             let start = rate.window_start(now.timestamp());
-            let slot = slots.get(&(key, rate.name().to_owned())).filter(|s| s.current(rate, start, now))?;
+            let slot = scan(held, rate.name()).filter(|s| s.current(rate, start, now))?;
             if slot.left == 0 {
                 return if slot.dry { Some(refusal_of(rate, now)) } else { None };
             }
-            taken.push((rate.name().to_owned(), start));
+            taken.push(start);
         }
-        for (name, _) in &taken {
-            if let Some(slot) = slots.get_mut(&(key, name.clone())) {
+        for (name, slot) in held.iter_mut() {
+            if rates.iter().any(|r| r.name() == name.as_str()) {
                 slot.left -= 1;
             }
         }
@@ -200,15 +230,16 @@ impl RateLeases {
     /// name) with nothing left.
     fn refusal(&self, key: KeyId, rates: &[RateLimit], now: DateTime<Utc>) -> Taken {
         let slots = self.slots();
-        let empty = rates.iter().find(|r| slots.get(&(key, r.name().to_owned())).is_none_or(|s| s.left == 0));
-        empty.or(rates.first()).map_or(Taken::Allowed(Vec::new()), |rate| refusal_of(rate, now))
+        let empty = rates.iter().find(|r| find(&slots, key, r.name()).is_none_or(|s| s.left == 0));
+        empty.or(rates.first()).map_or(Taken::Allowed(Counted::default()), |rate| refusal_of(rate, now))
     }
 
-    /// Gives back what [`RateLeases::take`] counted, for a request refused afterwards (its spend).
-    pub fn untake(&self, key: KeyId, taken: &[(String, i64)]) {
+    /// Gives back what [`RateLeases::take`] counted for `key` (the same key it was given), for a
+    /// request refused afterwards (its spend).
+    pub fn untake(&self, key: &Key, taken: &Counted) {
         let mut slots = self.slots();
-        for (name, start) in taken {
-            if let Some(slot) = slots.get_mut(&(key, name.clone())).filter(|s| s.window_start == *start) {
+        for (rate, start) in key.privileges.limits.rate().iter().zip(taken.starts()) {
+            if let Some(slot) = find_mut(&mut slots, key.id, rate.name()).filter(|s| s.window_start == *start) {
                 slot.left += 1;
             }
         }
@@ -221,13 +252,16 @@ impl RateLeases {
         let mut due: Vec<RateLease> = std::mem::take(&mut *self.returns.lock().unwrap_or_else(PoisonError::into_inner));
         {
             let mut slots = self.slots();
-            let expired: Vec<SlotKey> =
-                slots.iter().filter(|(_, s)| all || now - s.leased_at >= LEASE_TTL).map(|(k, _)| k.clone()).collect();
-            for k in expired {
-                if let Some(slot) = slots.remove(&k) {
-                    due.extend(give_back(k, slot));
-                }
+            for (key, held) in slots.iter_mut() {
+                held.retain(|(name, slot)| {
+                    let ended = all || now - slot.leased_at >= LEASE_TTL;
+                    if ended {
+                        due.extend(give_back(*key, name.clone(), *slot));
+                    }
+                    !ended
+                });
             }
+            slots.retain(|_, held| !held.is_empty());
         }
         self.gates.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, gate| Arc::strong_count(gate) > 1);
         for lease in due {
@@ -254,7 +288,7 @@ pub(crate) fn start_sweeper(rates: &Arc<RateLeases>, clock: Arc<dyn keygate_doma
 }
 
 /// The give-back of a slot's unused budget, if it has any.
-fn give_back((key, name): SlotKey, slot: Slot) -> Option<RateLease> {
+fn give_back(key: KeyId, name: String, slot: Slot) -> Option<RateLease> {
     (slot.left > 0).then_some(RateLease {
         key,
         key_version: None,
@@ -264,6 +298,39 @@ fn give_back((key, name): SlotKey, slot: Slot) -> Option<RateLease> {
         give_back: slot.left,
         want: 0,
     })
+}
+
+/// The slot of `key`'s limit `name`, if this process holds one.
+fn find<'a>(slots: &'a HashMap<KeyId, KeySlots>, key: KeyId, name: &str) -> Option<&'a Slot> {
+    scan(slots.get(&key)?, name)
+}
+
+fn find_mut<'a>(slots: &'a mut HashMap<KeyId, KeySlots>, key: KeyId, name: &str) -> Option<&'a mut Slot> {
+    slots.get_mut(&key)?.iter_mut().find(|(n, _)| n == name).map(|(_, slot)| slot)
+}
+
+fn scan<'a>(held: &'a KeySlots, name: &str) -> Option<&'a Slot> {
+    held.iter().find(|(n, _)| n == name).map(|(_, slot)| slot)
+}
+
+/// Removes the slot of `key`'s limit `name` (and the key's entry with its last slot).
+fn remove(slots: &mut HashMap<KeyId, KeySlots>, key: KeyId, name: &str) -> Option<Slot> {
+    let held = slots.get_mut(&key)?;
+    let at = held.iter().position(|(n, _)| n == name)?;
+    let (_, slot) = held.swap_remove(at);
+    if held.is_empty() {
+        slots.remove(&key);
+    }
+    Some(slot)
+}
+
+/// Holds `slot` for `key`'s limit `name`, replacing the one held.
+fn put(slots: &mut HashMap<KeyId, KeySlots>, key: KeyId, name: &str, slot: Slot) {
+    let held = slots.entry(key).or_default();
+    match held.iter_mut().find(|(n, _)| n == name) {
+        Some((_, old)) => *old = slot,
+        None => held.push((name.to_owned(), slot)),
+    }
 }
 
 fn refusal_of(rate: &RateLimit, now: DateTime<Utc>) -> Taken {

@@ -15,7 +15,7 @@ use rand_core::{OsRng, RngCore};
 use crate::cache::{Entry, KeyCache};
 use crate::config::VerifierConfig;
 use crate::outcome::{Verified, VerifyError};
-use crate::rate::{RateLeases, Taken};
+use crate::rate::{Counted, RateLeases, Taken};
 use crate::tenant_rules::{RulesCache, TenantRules};
 
 pub(crate) struct Inner {
@@ -191,7 +191,7 @@ impl Verifier {
                 let idempotency = options.idempotency.map(|key| (key, options.caller));
                 let charged = self.charge_checked(key, &rules, ctx, money, now, idempotency, &mut verified).await;
                 if charged.is_err() {
-                    self.inner.rates.untake(key.id, &counted);
+                    self.inner.rates.untake(key, &counted);
                 }
                 charged?;
             }
@@ -282,10 +282,10 @@ impl Verifier {
         currencies: &CurrencyTable,
         ctx: &RequestContext,
         now: DateTime<Utc>,
-    ) -> Result<(Option<Key>, Vec<(String, i64)>), VerifyError> {
+    ) -> Result<(Option<Key>, Counted), VerifyError> {
         // A key without rate limits costs nothing here: no lock, no allocation.
         if cached.privileges.limits.rate().is_empty() {
-            return Ok((None, Vec::new()));
+            return Ok((None, Counted::default()));
         }
         let rates = &self.inner.rates;
         rates.drop_on_reset(self.inner.cache.resets());
