@@ -41,6 +41,9 @@ impl Default for UsageBufferOptions {
     }
 }
 
+/// Writes tried again at shutdown after the first fails (a failed batch is kept for the next).
+const SHUTDOWN_RETRIES: u32 = 3;
+
 type Pending = HashMap<(KeyId, NaiveDate), UsageRecord, BuildHasherDefault<SlotHasher>>;
 
 /// Hashes a (key, day) slot by folding its bytes. Key ids are 128 bits from the OS RNG, drawn by the
@@ -172,7 +175,8 @@ impl UsageBuffer {
     }
 
     /// Stops the periodic task, letting a write in progress finish, then writes what is left (call on
-    /// graceful shutdown).
+    /// graceful shutdown). The last write is tried a few times: it holds up to an interval of counts,
+    /// and a store that is briefly slow to hand out a connection must not lose them.
     pub async fn shutdown(&self) -> Result<(), StoreError> {
         self.inner.closing.store(true, Ordering::Release);
         self.inner.wake.notify_one();
@@ -182,6 +186,16 @@ impl UsageBuffer {
             // below still runs.
             let _ = task.await;
         }
-        self.flush().await
+        let mut tries = 0;
+        loop {
+            match self.flush().await {
+                Err(error) if tries < SHUTDOWN_RETRIES => {
+                    tries += 1;
+                    tracing::warn!(%error, tries, "usage could not be written at shutdown; trying again");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                outcome => return outcome,
+            }
+        }
     }
 }

@@ -445,7 +445,12 @@ async fn sigterm_lets_in_flight_requests_finish_flushes_usage_and_exits_0() {
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM:\n{}", server.output());
     let restarted = Keygated::start(Some(db.url()), &SETTINGS).await;
     let (requests, _) = restarted.http.usage_totals(&ops, &id).await;
-    assert_eq!(requests, 43, "every verification is counted after the restart");
+    assert_eq!(
+        requests,
+        43,
+        "every verification is counted after the restart; the stopped process said:\n{}",
+        server.output()
+    );
     let made = restarted.http.all_keys(&ops).await;
     assert!(made.iter().any(|k| k["name"] == "made-during-shutdown"), "the creation in flight is stored");
     report(&format!("sigterm: 4 in-flight requests finished; exit 0 after {exited:?}; 43 of 43 verifications counted"));
