@@ -70,7 +70,7 @@ pub fn active_key(verifier: &Verifier, tenant: &TenantId, n: usize) -> Result<(K
     let record = KeyRecord {
         key: created.key.clone(),
         secret_hash: Some(verifier.hasher().hash(token.key_id(), token.secret())),
-        masked: Some(plain.masked().to_owned()),
+        masked: Some(plain.masked().into()),
         signing: None,
         last_used_at: None,
         last_used_ip: None,

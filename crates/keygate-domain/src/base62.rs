@@ -42,16 +42,17 @@ pub fn decode(digits: &[u8]) -> Option<u64> {
     if digits.len() > U64_WIDTH {
         return None;
     }
-    // 11 digits stay below 62^11 < 2^128, so the sum cannot overflow before the final check.
-    let mut acc: u128 = 0;
-    for &c in digits {
-        let d = DIGITS[usize::from(c)];
-        if d == NOT_A_DIGIT {
+    // Up to ten digits cannot overflow a u64 (62^10 < 2^64); only the eleventh is checked. A u128
+    // accumulator was a third of a token's parse.
+    let mut acc: u64 = 0;
+    for (i, &c) in digits.iter().enumerate() {
+        let d = u64::from(DIGITS[usize::from(c)]);
+        if d == u64::from(NOT_A_DIGIT) {
             return None;
         }
-        acc = acc * 62 + u128::from(d);
+        acc = if i < U64_WIDTH - 1 { acc * 62 + d } else { acc.checked_mul(62)?.checked_add(d)? };
     }
-    u64::try_from(acc).ok()
+    Some(acc)
 }
 
 /// Whether `c` is one of the 62 digits.
@@ -71,6 +72,15 @@ mod tests {
             encode_into(v, &mut buf);
             prop_assert_eq!(decode(&buf), Some(v));
         }
+    }
+
+    #[test]
+    fn eleven_digits_above_u64_max_are_refused_and_u64_max_is_read() {
+        let mut max = [0u8; U64_WIDTH];
+        encode_into(u64::MAX, &mut max);
+        assert_eq!(decode(&max), Some(u64::MAX));
+        assert_eq!(decode(b"zzzzzzzzzzz"), None, "62^11 - 1 is above u64::MAX");
+        assert_eq!(decode(b"LygHa16AHYG"), None, "u64::MAX + 1");
     }
 
     #[test]

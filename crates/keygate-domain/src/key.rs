@@ -133,11 +133,11 @@ pub struct Key {
     /// Instant of the last transition.
     pub updated_at: DateTime<Utc>,
     /// A revocation waiting for a checker, or the one that was approved.
-    pub revocation: Option<RevocationRequest>,
+    pub revocation: Option<Box<RevocationRequest>>,
     /// A privilege change waiting for a checker.
-    pub pending_change: Option<PendingChange>,
+    pub pending_change: Option<Box<PendingChange>>,
     /// Set while the key is `suspended`: who stopped it and why, and a resume waiting for a checker.
-    pub suspension: Option<Suspension>,
+    pub suspension: Option<Box<Suspension>>,
     /// The key this one replaces, if it was made by a rotation.
     pub rotation: Option<Rotation>,
     /// Where the reveal of its secret stands, for a key made where secrets are revealed after approval;

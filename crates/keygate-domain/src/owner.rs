@@ -7,6 +7,7 @@
 //! control, held for a checker with it. This module only parses; it never interprets the metadata.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The text was not an external id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,7 +23,7 @@ pub enum ExternalIdError {
 
 /// The platform's own id for a key's owner: 1 to 128 printable characters, kept and compared as written.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ExternalId(String);
+pub struct ExternalId(Arc<str>);
 
 impl ExternalId {
     /// The longest id, in characters.
@@ -37,7 +38,7 @@ impl ExternalId {
         if text.chars().any(|c| c.is_control() || crate::text::deceptive(c)) {
             return Err(ExternalIdError::NotPrintable);
         }
-        Ok(Self(text.to_owned()))
+        Ok(Self(text.into()))
     }
 
     /// The id as written.
@@ -85,7 +86,7 @@ pub enum MetadataError {
 /// A JSON object of at most 4 KiB and depth 5, kept as the client sent it (keys in its order, numbers
 /// as written) with only the whitespace between tokens removed.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Metadata(String);
+pub struct Metadata(Arc<str>);
 
 impl Metadata {
     /// The largest metadata, in bytes of its compact text.
@@ -113,7 +114,7 @@ impl Metadata {
         if compact.len() > Self::MAX_BYTES {
             return Err(MetadataError::TooLarge);
         }
-        Ok(Self(compact))
+        Ok(Self(compact.into()))
     }
 
     /// The compact JSON text.

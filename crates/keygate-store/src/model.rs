@@ -131,7 +131,7 @@ pub struct KeyRecord {
     /// approval is drawn: such a key authenticates nothing before.
     pub secret_hash: Option<SecretHash>,
     /// `kg_live_…3fQz`, for listings; `None` while there is no secret.
-    pub masked: Option<String>,
+    pub masked: Option<Box<str>>,
     /// How the key signs requests (RFC 9421), fixed at creation; `None` for a bearer-only key. A
     /// signing-only key (`bearer() == false`) still has a secret hash, of a secret never shown, so the
     /// reveal states stay as they are; the verifier refuses its bearer form whatever it hashes to.

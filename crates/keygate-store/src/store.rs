@@ -1,5 +1,7 @@
 //! The `KeyStore` trait: what keygate needs from storage, whatever the backend.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 
@@ -100,8 +102,11 @@ pub trait KeyStore: crate::webhook_store::WebhookStore + Send + Sync + 'static {
     /// A key of a tenant.
     async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError>;
 
-    /// A key by its public id alone (the verifier's look-up); `None` if there is none.
-    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError>;
+    /// A key by its public id alone (the verifier's look-up); `None` if there is none. Shared, so a
+    /// backend that keeps records in memory hands out the record it holds rather than a copy. Its
+    /// `last_used_*` may be `None` or behind: the verifier does not read them ([`KeyStore::key`] and
+    /// [`KeyStore::usage`] do).
+    async fn find_key(&self, id: KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError>;
 
     /// A tenant's keys in the stable order (`created_at`, id), after `cursor`, at most `limit` of them.
     async fn keys(

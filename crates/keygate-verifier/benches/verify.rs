@@ -87,7 +87,7 @@ fn active_key(tenant: &TenantId, n: usize, limits: Limits) -> (KeyChange, String
     let record = KeyRecord {
         key: created.key.clone(),
         secret_hash: Some(SecretHasher::new(None).hash(token.key_id(), token.secret())),
-        masked: Some(plain.masked().to_owned()),
+        masked: Some(plain.masked().into()),
         signing: None,
         last_used_at: None,
         last_used_ip: None,

@@ -204,7 +204,7 @@ impl RateLeases {
 
     /// Answers from the slots alone when every limit has a current slot: allowed (each decremented) or
     /// refused (none touched); `None` when some limit needs a lease first.
-    fn try_take(&self, key: KeyId, rates: &[RateLimit], now: DateTime<Utc>) -> Option<Taken> {
+    pub fn try_take(&self, key: KeyId, rates: &[RateLimit], now: DateTime<Utc>) -> Option<Taken> {
         let mut slots = self.slots();
         let held = slots.get_mut(&key)?;
         let mut taken = Counted::default();

@@ -2,9 +2,13 @@
 //! exactly as keygated's start-up does with default settings (cache of 1,000,000 keys, 30 s TTL, no
 //! pepper), inserts `--keys N` active keys through `KeyStore::commit` the way management issues them
 //! (two scopes, XOF limits, 90-day expiry, the audit entry beside each), then verifies each key once
-//! so the cache holds it too, and prints its own resident size after each step:
+//! so the cache holds it too, and prints its own resident size after each step. Last, it reads every
+//! audit entry back from the store into one `Vec` (grown as the store's chain grows) and reads its size
+//! again: what the audit entries cost, measured apart, so the key can be told from its audit trail:
 //!
-//! `keys=N rss_start_kib=.. rss_store_kib=.. rss_cached_kib=.. seconds_insert=.. seconds_verify=..`
+//! `keys=N rss_start_kib=.. rss_store_kib=.. rss_cached_kib=.. rss_audit_copy_kib=.. seconds_insert=.. seconds_verify=..`
+//!
+//! It allocates with mimalloc, as keygated does: the allocator's size classes are part of what a key costs.
 //!
 //! Benchmark-only: keygated has no bulk-load path and must not grow one for this.
 
@@ -21,6 +25,9 @@ use keygate_store::{KeyStore, MemoryStore};
 use keygate_verifier::{RequestContext, SystemClock, Verifier, VerifierConfig};
 
 const BATCH: usize = 1000;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -87,9 +94,16 @@ async fn probe() -> Result<String, String> {
     }
     let seconds_verify = started.elapsed().as_secs_f64();
     let rss_cached = rss_kib();
+    let audit = store.audit(&tenant, None, None, u32::MAX).await.map_err(|e| e.to_string())?.items;
+    if audit.len() < keys {
+        return Err(format!("read back {} audit entries for {keys} keys", audit.len()));
+    }
+    let rss_audit_copy = rss_kib();
+    drop(audit);
     verifier.shutdown().await;
     Ok(format!(
         "keys={keys} rss_start_kib={rss_start} rss_store_kib={rss_store} rss_cached_kib={rss_cached} \
+         rss_audit_copy_kib={rss_audit_copy} \
          seconds_insert={seconds_insert:.2} seconds_verify={seconds_verify:.2}"
     ))
 }

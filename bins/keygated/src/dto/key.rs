@@ -482,7 +482,7 @@ impl KeyView {
             expires_at: key.expiry.at(),
             expired: key.is_expired(now),
             expired_for_seconds: key.expiry.at().filter(|at| *at <= now).map(|at| (now - at).num_seconds()),
-            masked: record.masked.clone(),
+            masked: record.masked.as_deref().map(str::to_owned),
             secret_revealed: key.has_secret(),
             reveal_until: match key.reveal {
                 Some(keygate_domain::Reveal::Open { until }) => Some(until),

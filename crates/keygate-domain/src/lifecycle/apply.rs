@@ -140,12 +140,12 @@ impl Key {
                 if self.state != KeyState::Active && !suspended_without_request {
                     return Err(wrong_state());
                 }
-                next.revocation = Some(RevocationRequest {
+                next.revocation = Some(Box::new(RevocationRequest {
                     requested_by: actor.id,
                     requested_for: actor.principal,
                     reason: why.clone(),
                     requested_at: now,
-                });
+                }));
                 reason = Some(why);
                 if policy.dual_control {
                     if self.state == KeyState::Active {
@@ -195,13 +195,13 @@ impl Key {
                     return Err(wrong_state());
                 }
                 next.state = KeyState::Suspended;
-                next.suspension = Some(Suspension {
+                next.suspension = Some(Box::new(Suspension {
                     suspended_by: actor.id,
                     suspended_for: actor.principal,
                     reason: why.clone(),
                     suspended_at: now,
                     resume: None,
-                });
+                }));
                 reason = Some(why);
                 AuditAction::Suspended
             }
@@ -226,7 +226,7 @@ impl Key {
                         reason: why,
                         requested_at: now,
                     };
-                    next.suspension = Some(Suspension { resume: Some(request), ..suspension.clone() });
+                    next.suspension = Some(Box::new(Suspension { resume: Some(request), ..(**suspension).clone() }));
                     AuditAction::ResumeRequested
                 } else {
                     resume(&mut next);
@@ -251,7 +251,7 @@ impl Key {
                     [request.requested_by, request.requested_for, suspension.suspended_by, suspension.suspended_for];
                 not_self(actor, &involved)?;
                 if let Event::RejectResume { reason: why } = event {
-                    next.suspension = Some(Suspension { resume: None, ..suspension.clone() });
+                    next.suspension = Some(Box::new(Suspension { resume: None, ..(**suspension).clone() }));
                     reason = why;
                     AuditAction::ResumeRejected
                 } else {
@@ -284,13 +284,13 @@ impl Key {
                     next.pending_change = None;
                     AuditAction::ChangeApplied
                 } else {
-                    next.pending_change = Some(PendingChange {
+                    next.pending_change = Some(Box::new(PendingChange {
                         privileges,
                         owner,
                         requested_by: actor.id,
                         requested_for: actor.principal,
                         requested_at: now,
-                    });
+                    }));
                     AuditAction::ChangeRequested
                 }
             }

@@ -56,12 +56,12 @@ fn action() -> impl Strategy<Value = Action> {
 }
 
 fn scope() -> impl Strategy<Value = Scope> {
-    (resource(), action()).prop_map(|(resource, action)| Scope { resource, action })
+    (resource(), action()).prop_map(|(resource, action)| Scope { resource: resource.into(), action })
 }
 
 /// The reference model: the rights one scope stands for, spelled out without bit tricks.
 fn grants(held: &Scope, resource: &str, right: Action) -> bool {
-    held.resource == resource
+    &*held.resource == resource
         && match (held.action, right) {
             (Action::Any, _) | (Action::Write, Action::Read) => true,
             (a, b) => a == b,

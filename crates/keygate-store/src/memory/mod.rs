@@ -12,14 +12,14 @@ mod state;
 mod webhooks;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use keygate_domain::{Currency, KeyId, OperatorId, ServiceId, SpendId, TenantId, Window};
 use rust_decimal::Decimal;
 
-use self::state::State;
+use self::state::{State, StoredKey};
 use crate::audit_chain::{AuditChainReport, ChainWalk};
 use crate::console_session::{ConsoleSession, SessionHash};
 use crate::cursor::{AuditCursor, KeyCursor};
@@ -271,11 +271,11 @@ impl KeyStore for MemoryStore {
     }
 
     async fn key(&self, tenant: &TenantId, id: KeyId) -> Result<KeyRecord, StoreError> {
-        self.read().keys.get(&id).filter(|r| &r.key.tenant == tenant).cloned().ok_or(StoreError::NotFound)
+        self.read().keys.get(&id).filter(|r| &r.key.tenant == tenant).map(StoredKey::read).ok_or(StoreError::NotFound)
     }
 
-    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError> {
-        Ok(self.read().keys.get(&id).cloned())
+    async fn find_key(&self, id: KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
+        Ok(self.read().keys.get(&id).map(|stored| stored.record.clone()))
     }
 
     async fn keys(
@@ -313,7 +313,7 @@ impl KeyStore for MemoryStore {
                 more = true;
                 break;
             }
-            items.push(record.clone());
+            items.push(record.read());
         }
         let next = if more { items.last().map(|r| KeyCursor::after(r.key.created_at, r.key.id)) } else { None };
         Ok(Page { items, next })

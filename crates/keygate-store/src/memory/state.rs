@@ -1,9 +1,11 @@
 //! The data behind `MemoryStore`, mutated only while its lock is held, so each method is atomic.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{KeyId, KeyName, OperatorId, ServiceId, SpendId, TenantId};
+use keygate_domain::{KeyId, KeyName, OperatorId, ScopeSet, ServiceId, SpendId, TenantId};
 use rust_decimal::Decimal;
 
 use super::spends::{Claim, ClaimKey, TotalKey};
@@ -12,12 +14,67 @@ use crate::error::StoreError;
 use crate::leak::LeakRecord;
 use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, SpendRecord, Tenant, UsageRecord};
 
+/// A key as this store keeps it. The record is shared: `find_key` hands out the same `Arc`, so the
+/// verifier's cache holds no second copy of a key (a million keys would otherwise be kept twice). Its
+/// last use is kept beside the record, not in it, so counting a use never copies a record the cache
+/// shares; the record's own `last_used_*` stay `None` and management's reads fill them in.
+pub(super) struct StoredKey {
+    pub record: Arc<KeyRecord>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_ip: Option<IpAddr>,
+}
+
+impl StoredKey {
+    fn new(mut record: KeyRecord) -> Self {
+        record.last_used_at = None;
+        record.last_used_ip = None;
+        Self { record: Arc::new(record), last_used_at: None, last_used_ip: None }
+    }
+
+    /// The whole record, last use included (a copy: for management's reads, not the verify path).
+    pub fn read(&self) -> KeyRecord {
+        KeyRecord { last_used_at: self.last_used_at, last_used_ip: self.last_used_ip, ..(*self.record).clone() }
+    }
+}
+
+impl std::ops::Deref for StoredKey {
+    type Target = KeyRecord;
+
+    fn deref(&self) -> &KeyRecord {
+        &self.record
+    }
+}
+
+/// The scope sets of the stored keys, each kept once: keys are issued from a few templates, and a
+/// million keys holding the same two scopes then hold one set. Sets no key holds any more are dropped
+/// whenever the table has doubled since the last sweep, so it stays within twice what is in use.
+#[derive(Default)]
+pub(super) struct ScopeSets {
+    sets: HashSet<ScopeSet>,
+    sweep_at: usize,
+}
+
+impl ScopeSets {
+    /// The stored set equal to `scopes`, kept from now on if there is none.
+    pub fn share(&mut self, scopes: &ScopeSet) -> ScopeSet {
+        if let Some(known) = self.sets.get(scopes) {
+            return known.clone();
+        }
+        if self.sets.len() >= self.sweep_at {
+            self.sets.retain(|set| !set.is_unique());
+            self.sweep_at = (2 * self.sets.len()).max(1024);
+        }
+        self.sets.insert(scopes.clone());
+        scopes.clone()
+    }
+}
+
 #[derive(Default)]
 pub(super) struct State {
     pub tenants: HashMap<TenantId, Tenant>,
     pub operators: HashMap<OperatorId, Operator>,
     pub services: HashMap<ServiceId, Service>,
-    pub keys: HashMap<KeyId, KeyRecord>,
+    pub keys: HashMap<KeyId, StoredKey>,
     /// Per tenant, the listing order (`created_at`, id).
     pub order: HashMap<TenantId, BTreeSet<(DateTime<Utc>, KeyId)>>,
     pub names: HashSet<(TenantId, KeyName)>,
@@ -36,6 +93,8 @@ pub(super) struct State {
     pub rate_leases: HashMap<(KeyId, String), (i64, u64)>,
     /// Webhook endpoints, the outbox and the delivery queue.
     pub webhooks: super::webhooks::WebhookState,
+    /// The keys' scope sets, shared.
+    pub scope_sets: ScopeSets,
 }
 
 impl State {
@@ -109,19 +168,23 @@ impl State {
         for change in changes {
             match &change.write {
                 KeyWrite::Insert(record) => {
+                    let mut record = record.clone();
+                    self.share(&mut record.key);
                     let key = &record.key;
                     self.names.insert((key.tenant.clone(), key.name.clone()));
                     self.order.entry(key.tenant.clone()).or_default().insert((key.created_at, key.id));
-                    let mut record = record.clone();
-                    record.last_used_at = None;
-                    record.last_used_ip = None;
-                    self.keys.insert(key.id, record);
+                    self.keys.insert(key.id, StoredKey::new(record));
                 }
                 KeyWrite::Update { key, .. } | KeyWrite::Reveal { key, .. } => {
+                    let mut key = key.clone();
+                    self.share(&mut key);
                     if let Some(stored) = self.keys.get_mut(&key.id) {
+                        // A copy when the verifier's cache still holds the old record (it is evicted
+                        // by the change notice this commit sends).
+                        let stored = Arc::make_mut(&mut stored.record);
                         if let KeyWrite::Reveal { secret_hash, masked, .. } = &change.write {
                             stored.secret_hash = Some(*secret_hash);
-                            stored.masked = Some(masked.clone());
+                            stored.masked = Some(masked.as_str().into());
                         }
                         // Tenant and creation instant never change; a name may (where the tenant
                         // allows it), so the name index follows.
@@ -129,12 +192,21 @@ impl State {
                             self.names.remove(&(key.tenant.clone(), stored.key.name.clone()));
                             self.names.insert((key.tenant.clone(), key.name.clone()));
                         }
-                        stored.key = key.clone();
+                        stored.key = key;
                     }
                 }
             }
             self.append_audit(&change.audit);
         }
+    }
+
+    /// Makes `key` hold the tenant id and the scope set this store already keeps, when equal ones
+    /// exist: a key costs its own fields only.
+    fn share(&mut self, key: &mut keygate_domain::Key) {
+        if let Some((id, _)) = self.tenants.get_key_value(&key.tenant) {
+            key.tenant = id.clone();
+        }
+        key.privileges.scopes = self.scope_sets.share(&key.privileges.scopes);
     }
 
     pub fn record_usage(&mut self, record: &UsageRecord) {
@@ -146,5 +218,38 @@ impl State {
             stored.last_used_at = Some(record.last_used_at);
             stored.last_used_ip = record.last_used_ip;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(texts: &[&str]) -> ScopeSet {
+        ScopeSet::parse(texts).expect("valid scopes")
+    }
+
+    #[test]
+    fn equal_scope_sets_are_kept_once_and_handed_out_shared() {
+        let mut sets = ScopeSets::default();
+        let first = sets.share(&set(&["balance:read", "operations:write"]));
+        let second = sets.share(&set(&["operations:write", "balance:read"]));
+        assert_eq!(sets.sets.len(), 1);
+        assert_eq!(first, second);
+        drop(first);
+        assert!(!second.is_unique(), "the table and `second` hold one set");
+    }
+
+    #[test]
+    fn sets_no_key_holds_are_dropped_once_the_table_has_doubled() {
+        let mut sets = ScopeSets::default();
+        let held = sets.share(&set(&["held:read"]));
+        for n in 0..2000 {
+            drop(sets.share(&set(&[&format!("r{n}:read")])));
+        }
+        assert!(sets.sets.len() <= 1024, "swept: {} sets kept", sets.sets.len());
+        let again = sets.share(&set(&["held:read"]));
+        assert_eq!(again, held);
+        assert!(sets.sets.contains(&held), "a set a key still holds is never dropped");
     }
 }

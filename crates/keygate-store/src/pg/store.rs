@@ -2,6 +2,8 @@
 //!
 //! It must never hold logic of its own beyond the hand-over, so each rule lives in one place.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use keygate_domain::{KeyId, OperatorId, ServiceId, SpendId, TenantId};
 
@@ -101,8 +103,8 @@ impl KeyStore for PgStore {
         self.watched(keys::key(self.pool(), tenant, id).await)
     }
 
-    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError> {
-        self.watched(keys::find_key(self.pool(), id).await)
+    async fn find_key(&self, id: KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
+        self.watched(keys::find_key(self.pool(), id).await).map(|found| found.map(Arc::new))
     }
 
     async fn keys(

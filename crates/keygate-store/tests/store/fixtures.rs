@@ -168,7 +168,7 @@ pub fn new_key(tenant: &Tenant, name: &str, privileges: Privileges, at: DateTime
     let record = KeyRecord {
         key: t.key.clone(),
         secret_hash: Some(SecretHasher::new(None).hash(token.key_id(), token.secret())),
-        masked: Some(plain.masked().to_owned()),
+        masked: Some(plain.masked().into()),
         signing: None,
         last_used_at: None,
         last_used_ip: None,

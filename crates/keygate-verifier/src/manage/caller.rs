@@ -167,7 +167,7 @@ impl Management {
         let stored = record.as_ref().and_then(|r| r.secret_hash).unwrap_or(self.decoy);
         let matched = presented.matches(&stored) && record.as_ref().is_some_and(|r| r.secret_hash.is_some());
         let Some(record) = record.filter(|_| matched) else { return Err(ManageError::Unauthenticated) };
-        let key = record.key;
+        let key = record.key.clone();
         if !key.is_usable(self.now()) || key.environment != token.environment() {
             return Err(ManageError::Unauthenticated);
         }

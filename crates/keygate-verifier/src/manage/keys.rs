@@ -75,7 +75,7 @@ impl Management {
         let record = KeyRecord {
             key: created.key.clone(),
             secret_hash: plain.as_ref().map(|_| self.verifier.hasher().hash(token.key_id(), token.secret())),
-            masked: plain.as_ref().map(|p| p.masked().to_owned()),
+            masked: plain.as_ref().map(|p| p.masked().into()),
             signing,
             last_used_at: None,
             last_used_ip: None,

@@ -94,7 +94,11 @@ async fn key_with_pending_change(
     a.commit(&[update(&approved.key, &change, &maker())]).await.unwrap();
     let stored = b.key(&t.id, record.key.id).await.unwrap().key;
     assert_eq!(stored, change.key, "{name}: with its pending change");
-    assert_eq!(b.find_key(record.key.id).await.unwrap().map(|r| r.key), Some(change.key), "{name}: by id alone");
+    assert_eq!(
+        b.find_key(record.key.id).await.unwrap().map(|r| r.key.clone()),
+        Some(change.key),
+        "{name}: by id alone"
+    );
     stored
 }
 

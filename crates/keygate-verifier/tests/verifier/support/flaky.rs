@@ -141,7 +141,7 @@ impl KeyStore for FlakyStore {
         self.enter()?.key(tenant, id).await
     }
 
-    async fn find_key(&self, id: KeyId) -> Result<Option<KeyRecord>, StoreError> {
+    async fn find_key(&self, id: KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
         self.enter()?.find_key(id).await
     }
 

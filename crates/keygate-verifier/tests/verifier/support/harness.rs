@@ -262,7 +262,7 @@ impl Harness {
         let record = KeyRecord {
             key: created.key.clone(),
             secret_hash: Some(self.verifier.hasher().hash(token.key_id(), token.secret())),
-            masked: Some(plain.masked().to_owned()),
+            masked: Some(plain.masked().into()),
             signing: None,
             last_used_at: None,
             last_used_ip: None,
