@@ -1,7 +1,8 @@
 //! Logs and metrics. Log lines carry method, route pattern, status and latency; never a header, a
 //! body, a token, a secret or a hash.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -61,20 +62,49 @@ pub fn method_label(method: &actix_web::http::Method) -> &'static str {
     }
 }
 
+/// One request series' handles: its counter (route, method, status) and its route's histogram.
+#[derive(Clone)]
+struct Series {
+    requests: metrics::Counter,
+    seconds: metrics::Histogram,
+}
+
+/// The handles of every series seen, registered once each: `counter!` with labels builds and hashes
+/// a labelled key (and allocates the status text) on every call. Bounded: the route patterns are the
+/// server's own, the methods are [`method_label`]'s eight and statuses are three digits.
+fn series(route: &str, method: &'static str, status: u16) -> Series {
+    // By route first, so a look-up borrows the route rather than allocating a key.
+    type Table = RwLock<HashMap<String, HashMap<(&'static str, u16), Series>>>;
+    static SERIES: OnceLock<Table> = OnceLock::new();
+    let table = SERIES.get_or_init(Table::default);
+    let known =
+        table.read().unwrap_or_else(PoisonError::into_inner).get(route).and_then(|r| r.get(&(method, status)).cloned());
+    if let Some(found) = known {
+        return found;
+    }
+    let made = Series {
+        requests: metrics::counter!("keygate_http_requests_total", "route" => route.to_owned(), "method" => method, "status" => status.to_string()),
+        seconds: metrics::histogram!("keygate_http_request_seconds", "route" => route.to_owned()),
+    };
+    let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+    table.entry(route.to_owned()).or_default().entry((method, status)).or_insert(made).clone()
+}
+
 /// Counts and times every request by route pattern and status, and logs it.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let response = next.call(req).await?;
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = response.request().match_pattern();
+    let route = route.as_deref().unwrap_or("unmatched");
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
-    metrics::counter!("keygate_http_requests_total", "route" => route.clone(), "method" => method_label(&method), "status" => status.to_string())
-        .increment(1);
-    metrics::histogram!("keygate_http_request_seconds", "route" => route.clone()).record(elapsed.as_secs_f64());
+    let series = series(route, method, status);
+    series.requests.increment(1);
+    series.seconds.record(elapsed.as_secs_f64());
     if status >= 500 {
         tracing::warn!(%method, %route, status, micros = elapsed.as_micros(), "request failed");
     } else {
