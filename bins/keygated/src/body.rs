@@ -69,8 +69,13 @@ impl<const MAX: usize> BodyOf<MAX> {
 
 fn is_json(req: &HttpRequest) -> bool {
     req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+        let essence = ct.split(';').next().unwrap_or("").trim();
+        // Compared without lower-casing a copy: this runs on every request with a body.
+        let (kind, subtype) = essence.split_once('/').unwrap_or((essence, ""));
+        kind.eq_ignore_ascii_case("application")
+            && (subtype.eq_ignore_ascii_case("json")
+                || subtype.len() >= 5
+                    && subtype.get(subtype.len() - 5..).is_some_and(|s| s.eq_ignore_ascii_case("+json")))
     })
 }
 
@@ -91,18 +96,27 @@ impl<const MAX: usize> FromRequest for BodyOf<MAX> {
                 return Err(ApiError::TooLarge);
             }
             let read = async {
-                let mut bytes = BytesMut::new();
+                // A body that arrives in one chunk (nearly all of them) is kept as it came, not copied.
+                let mut first: Option<Bytes> = None;
+                let mut more = BytesMut::new();
                 while let Some(chunk) = payload.next().await {
                     let chunk = chunk.map_err(|_| ApiError::invalid("body", "could not be read"))?;
-                    if bytes.len() + chunk.len() > MAX {
+                    let held = first.as_ref().map_or(0, Bytes::len) + more.len();
+                    if held + chunk.len() > MAX {
                         return Err(ApiError::TooLarge);
                     }
-                    bytes.extend_from_slice(&chunk);
+                    match first.take() {
+                        None if more.is_empty() => first = Some(chunk),
+                        earlier => {
+                            more.extend_from_slice(&earlier.unwrap_or_default());
+                            more.extend_from_slice(&chunk);
+                        }
+                    }
                 }
-                Ok(bytes)
+                Ok(first.unwrap_or_else(|| more.freeze()))
             };
             let bytes = tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)??;
-            Ok(Self { bytes: bytes.freeze(), json })
+            Ok(Self { bytes, json })
         })
     }
 }

@@ -17,7 +17,8 @@
 //! stack and one row alone, in a few minutes, for working on what it measures: `request-log` is row 3c,
 //! `workers` rows 2c and 3d (verify on two workers vs the floor on two), `rate` row 8d (verify with one
 //! rate limit vs without, over HTTP), `rate-exactness` row 8e (one key's limit over two processes at
-//! full load); it writes `target/bench/results-ROW.json` and leaves the report alone), `--no-build`
+//! full load), `amounts` rows 4a to 4e (verifications with an amount, and releases, against pgbench);
+//! it writes `target/bench/results-ROW.json` and leaves the report alone), `--no-build`
 //! (measure the binaries already in `target/bench/bin`, such as an earlier build's copied back, for a
 //! before/after).
 
@@ -59,14 +60,17 @@ pub enum Only {
     Rate,
     /// Row 8e (`--only rate-exactness`).
     RateExactness,
+    /// Rows 4a to 4e (`--only amounts`).
+    Amounts,
 }
 
 impl Only {
-    const NAMES: [(&'static str, Self); 4] = [
+    const NAMES: [(&'static str, Self); 5] = [
         ("request-log", Self::RequestLog),
         ("workers", Self::Workers),
         ("rate", Self::Rate),
         ("rate-exactness", Self::RateExactness),
+        ("amounts", Self::Amounts),
     ];
 
     fn parse(name: &str) -> Result<Self, String> {
@@ -337,6 +341,11 @@ fn run_only(s: &Settings, only: Only, mut report: Report, started: Instant) -> R
             let t = phase("row 8e: rate-limit exactness over two processes");
             rate_exactness::row(s, &stack, &mut report)?;
             report.phase("rate-limit exactness", t);
+        }
+        Only::Amounts => {
+            let t = phase("row 4: amounts and releases against pgbench");
+            money::rows(s, &stack, &mut report)?;
+            report.phase("amount rows", t);
         }
     }
     let name = only.name();

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{AccountId, Amount, Currency, Environment, Scope, TenantId, Window};
+use keygate_domain::{AccountId, Amount, Currency, Environment, ExternalId, KeyId, Scope, ScopeSet, TenantId, Window};
 use keygate_verifier::{Denial, Money, RequestContext, Verified, VerifyError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -128,26 +128,30 @@ pub enum VerifyResponse {
 pub struct VerifiedView {
     #[schema(schema_with = super::schema::valid_true)]
     valid: bool,
+    #[serde(serialize_with = "as_text")]
     #[schema(value_type = KeyIdText)]
-    key_id: String,
+    key_id: KeyId,
+    #[serde(serialize_with = "as_text")]
     #[schema(value_type = TenantIdText)]
-    tenant_id: String,
+    tenant_id: TenantId,
     /// The account the key is bound to; absent for a key of the whole tenant.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_optional_text")]
     #[schema(value_type = Option<AccountIdText>)]
-    account_id: Option<String>,
+    account_id: Option<AccountId>,
     #[schema(value_type = EnvironmentView)]
     environment: &'static str,
     /// The platform's id for the key's owner; absent if none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_optional_text")]
+    #[schema(value_type = Option<String>)]
+    external_id: Option<ExternalId>,
     /// The key's metadata as it was set (a JSON object); absent if none.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     metadata: Option<Box<serde_json::value::RawValue>>,
     /// Every scope the key holds.
+    #[serde(serialize_with = "scopes_as_text")]
     #[schema(value_type = Vec<ScopeText>)]
-    scopes: Vec<String>,
+    scopes: ScopeSet,
     /// `null` for a key that never expires.
     expires_at: Option<DateTime<Utc>>,
     /// Today's remaining volume after this spend, when an amount was spent against a daily volume.
@@ -215,19 +219,57 @@ impl From<Verified> for VerifyResponse {
     fn from(v: Verified) -> Self {
         Self::Valid(VerifiedView {
             valid: true,
-            key_id: v.key_id.to_string(),
-            tenant_id: v.tenant.to_string(),
-            account_id: v.account.as_ref().map(ToString::to_string),
+            key_id: v.key_id,
+            tenant_id: v.tenant,
+            account_id: v.account,
             environment: v.environment.as_str(),
-            external_id: v.owner.external_id.as_ref().map(ToString::to_string),
+            external_id: v.owner.external_id,
             metadata: super::key::metadata_view(v.owner.metadata.as_ref()),
-            scopes: v.scopes.iter().map(ToString::to_string).collect(),
+            scopes: v.scopes,
             expires_at: v.expires_at,
             remaining_daily_volume: v.remaining_daily_volume.map(|d| d.to_string()),
             remaining_weekly_volume: v.remaining_weekly_volume.map(|d| d.to_string()),
             remaining_monthly_volume: v.remaining_monthly_volume.map(|d| d.to_string()),
             spend_id: v.spend.map(|s| s.to_string()),
         })
+    }
+}
+
+// The verdict's ids and scopes are written straight into the response as text (serde_json's
+// `collect_str` formats into its output), instead of each being made a `String` first: a verdict is
+// written on every verification.
+
+fn as_text<T: std::fmt::Display, S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+// `serialize_with` hands the field by reference, so the `Option` arrives as `&Option<T>`.
+#[allow(clippy::ref_option)]
+fn as_optional_text<T: std::fmt::Display, S: serde::Serializer>(
+    value: &Option<T>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => serializer.collect_str(value),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn scopes_as_text<S: serde::Serializer>(scopes: &ScopeSet, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(scopes.len()))?;
+    for scope in scopes.iter() {
+        seq.serialize_element(&Text(scope))?;
+    }
+    seq.end()
+}
+
+/// A value serialized as its `Display` text.
+struct Text<'a, T>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for Text<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
     }
 }
 

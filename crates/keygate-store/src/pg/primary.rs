@@ -2,7 +2,8 @@
 //!
 //! The pool always connects to one host (its connect options); [`Primary`] decides which. Every new
 //! connection is checked (`SHOW transaction_read_only` must be `off` under `read-write`) and refused if
-//! it landed on a standby; every idle connection is pinged before it is handed out. A refusal, a
+//! it landed on a standby; a connection idle for more than half a second is pinged before it is handed
+//! out (sqlx pings each as it comes back). A refusal, a
 //! failed ping, a lost `LISTEN` connection or any `Unavailable` answer wakes [`watch`], which tries the
 //! host in use and then the others in the URL's order, and points the pool at the first that accepts
 //! writes, again and again with a bounded backoff while none does. When it moves the pool, connections made before are closed
@@ -36,6 +37,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// many wakes came in meanwhile (a burst of `Unavailable` answers under overload must not become a
 /// burst of probes).
 const QUIET: Duration = Duration::from_millis(250);
+
+/// How long after its last use a connection is handed out without a ping of its own (see
+/// [`Primary::pool`]). A restart within that window fails the request on it (fail closed, 503) and
+/// wakes [`watch`], as any `Unavailable` answer does.
+const RECENTLY_ANSWERED: Duration = Duration::from_millis(500);
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -170,8 +176,15 @@ impl Primary {
                     if primary.is_forgotten(&meta) {
                         return Ok(false);
                     }
-                    // A ping costs about 25 µs locally, and spares a request failing on a connection
-                    // a database restart killed.
+                    // sqlx pings every connection as it comes back to the pool (sqlx-core 0.8's
+                    // `return_to_pool`), so one idle for less than `RECENTLY_ANSWERED` answered a
+                    // ping that recently: pinging it again would make each statement three round
+                    // trips under load (HikariCP skips its check likewise, `aliveBypassWindowMs`).
+                    if meta.idle_for < RECENTLY_ANSWERED {
+                        return Ok(true);
+                    }
+                    // A ping costs a round trip, and spares a request failing on a connection a
+                    // database restart killed while it was idle.
                     match conn.ping().await {
                         Ok(()) => Ok(true),
                         Err(error) => {

@@ -14,7 +14,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::failure::{corrupt, fail, violation, Violation};
 use super::rows::{get, parsed, parsed_opt};
-use super::totals::{charge, give_back, Charged};
+use super::totals::{charge, give_back, spend_in_one_statement, Charged};
 use crate::error::StoreError;
 use crate::model::{Idempotency, NewSpend, Recorded, SpendRecord, SpendState};
 
@@ -54,6 +54,13 @@ static RELEASE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// Records a spend in one transaction: claim, charge, row. Any early return drops the transaction, which
 /// rolls back whatever it wrote (the claim included).
 pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, StoreError> {
+    // Most spends carry no idempotency key, are allowed and cross no threshold: one statement records
+    // them. Any other is decided again below, where nothing of the first try was written.
+    if s.idempotency.is_none() {
+        if let Some(remaining) = spend_in_one_statement(pool, s).await? {
+            return Ok(Recorded::Spent { spend: held(s), remaining });
+        }
+    }
     let mut tx = pool.begin().await.map_err(fail)?;
     if let Some(idempotency) = &s.idempotency {
         // A replay answers for the key as it is now, like a spend: a key changed since the caller's
@@ -85,6 +92,20 @@ pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, Stor
     }
     tx.commit().await.map_err(fail)?;
     Ok(Recorded::Spent { spend, remaining })
+}
+
+/// The record of spend `s` as `insert` reads it back: held, its instant as PostgreSQL keeps it.
+fn held(s: &NewSpend) -> SpendRecord {
+    SpendRecord {
+        id: s.id,
+        tenant: s.tenant.clone(),
+        key: s.key,
+        amount: s.amount,
+        currency: s.currency,
+        starts: s.starts,
+        state: SpendState::Held,
+        created_at: crate::audit_chain::stored_instant(s.at),
+    }
 }
 
 /// Claims the idempotency key for this spend; `None` if the claim is now this spend's, else what the

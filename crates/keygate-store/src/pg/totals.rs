@@ -9,7 +9,7 @@
 
 use keygate_domain::{Currency, PerWindow, Window};
 use rust_decimal::Decimal;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool, Row};
 
 use super::convert::to_db;
 use super::failure::{corrupt, fail, violation, Violation};
@@ -17,6 +17,7 @@ use super::rows::get;
 use super::spends::KEY_VERSION;
 use crate::error::StoreError;
 use crate::model::{NewSpend, SpendRecord};
+use crate::notices::THRESHOLDS;
 
 /// Adds `$4` to the key's (`$1`, `$2`) totals in currency `$3` for the windows `$5` starting on `$6`
 /// with limits `$7` (null: none), only while the key's version is still `$8`; returns each window whose
@@ -56,6 +57,74 @@ const GIVE_BACK: &str = "UPDATE spend_totals t SET spent = GREATEST(t.spent - $6
      FROM unnest($4::text[], $5::date[]) AS w (kind, starts_on) \
      WHERE t.tenant_id = $1 AND t.key_id = $2 AND t.currency = $3 \
        AND t.window_kind = w.kind AND t.starts_on = w.starts_on";
+
+/// A spend without an idempotency key as one statement, one round trip: `keygate_spend` (migration
+/// `20261129000004_one_statement_spend`) runs [`CHARGE`] and inserts the spend's row, or raises
+/// [`DECIDE_IN_TRANSACTION`] with nothing written whenever the transaction would do more or other
+/// (a refusal, a stale or unknown key, a volume threshold crossed).
+const ONE_STATEMENT: &str = "SELECT charged_window, charged_total \
+     FROM keygate_spend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+/// The SQLSTATE of `keygate_spend` declining to decide alone.
+const DECIDE_IN_TRANSACTION: &str = "KG001";
+
+/// Charges and records spend `s` in one statement: what remains of each window's limit when it did,
+/// `None` when it must be decided in a transaction (nothing was written).
+pub(super) async fn spend_in_one_statement(
+    pool: &PgPool,
+    s: &NewSpend,
+) -> Result<Option<PerWindow<Option<Decimal>>>, StoreError> {
+    let thresholds: Vec<Decimal> = THRESHOLDS.iter().map(|percent| Decimal::from(*percent)).collect();
+    let rows = sqlx::query(ONE_STATEMENT)
+        .bind(s.tenant.as_str())
+        .bind(s.key.to_string())
+        .bind(currency_column(s.currency))
+        .bind(s.amount)
+        .bind(kinds())
+        .bind(array(&s.starts))
+        .bind(array(&s.limits))
+        .bind(to_db(s.key_version, "version")?)
+        .bind(s.id.to_string())
+        .bind(s.currency.as_ref().map(Currency::as_str))
+        .bind(s.at)
+        .bind(thresholds)
+        .fetch_all(pool)
+        .await;
+    if let Err(sqlx::Error::Database(db)) = &rows {
+        if db.code().as_deref() == Some(DECIDE_IN_TRANSACTION) {
+            return Ok(None);
+        }
+    }
+    let rows = rows.map_err(|e| match violation(&e) {
+        Some(Violation::Unique(_)) => StoreError::AlreadyExists,
+        Some(Violation::ForeignKey(_)) => StoreError::NotFound,
+        None => fail(e),
+    })?;
+    let charged = charged_totals(&rows)?;
+    let (Some(day), Some(week), Some(month)) = (charged.day, charged.week, charged.month) else {
+        return Err(corrupt("keygate_spend", "a window is missing from a spend it recorded"));
+    };
+    Ok(Some(remaining_after(s, &PerWindow { day, week, month })?))
+}
+
+/// The windows a charge returned, with their new totals.
+fn charged_totals(rows: &[sqlx::postgres::PgRow]) -> Result<PerWindow<Option<Decimal>>, StoreError> {
+    let returned = rows
+        .iter()
+        .map(|row| {
+            let kind = row.try_get::<&str, _>(0).map_err(fail)?;
+            let window = kind.parse::<Window>().map_err(|e| corrupt("window_kind", e))?;
+            Ok((window, row.try_get::<Decimal, _>(1).map_err(fail)?))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(PerWindow::from_fn(|w| returned.iter().find(|(window, _)| *window == w).map(|(_, spent)| *spent)))
+}
+
+/// What remains of each window's limit (`None`: no limit) once its total is `spent`.
+fn remaining_after(s: &NewSpend, spent: &PerWindow<Decimal>) -> Result<PerWindow<Option<Decimal>>, StoreError> {
+    let left = |w: Window| s.limits.get(w).map(|limit| remaining(limit, *spent.get(w))).transpose();
+    Ok(PerWindow { day: left(Window::Day)?, week: left(Window::Week)?, month: left(Window::Month)? })
+}
 
 /// What [`charge`] did.
 pub(super) enum Charged {
@@ -106,19 +175,9 @@ pub(super) async fn charge(conn: &mut PgConnection, s: &NewSpend) -> Result<Char
             Some(Violation::ForeignKey(_)) => StoreError::NotFound,
             _ => fail(e),
         })?;
-    let returned = rows
-        .iter()
-        .map(|row| {
-            let window = get::<&str>(row, "window_kind")?.parse::<Window>().map_err(|e| corrupt("window_kind", e))?;
-            Ok((window, get::<Decimal>(row, "spent")?))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let totals = PerWindow::from_fn(|w| returned.iter().find(|(window, _)| *window == w).map(|(_, spent)| *spent));
+    let totals = charged_totals(&rows)?;
     if let (Some(day), Some(week), Some(month)) = (totals.day, totals.week, totals.month) {
-        let spent = PerWindow { day, week, month };
-        let left = |w: Window| s.limits.get(w).map(|limit| remaining(limit, *spent.get(w))).transpose();
-        let remaining = PerWindow { day: left(Window::Day)?, week: left(Window::Week)?, month: left(Window::Month)? };
-        return Ok(Charged::Spent { remaining });
+        return Ok(Charged::Spent { remaining: remaining_after(s, &PerWindow { day, week, month })? });
     }
     if rows.is_empty() {
         // The version test refuses every row at once: tell a stale or unknown key from three refusals.
