@@ -115,7 +115,13 @@ impl<const MAX: usize> FromRequest for BodyOf<MAX> {
                 }
                 Ok(first.unwrap_or_else(|| more.freeze()))
             };
-            let bytes = tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)??;
+            let mut read = std::pin::pin!(read);
+            // A body already received with the headers (nearly every one) is read without arming a
+            // timer; only one still arriving is held to `BODY_TIMEOUT`.
+            let bytes = match futures_util::FutureExt::now_or_never(read.as_mut()) {
+                Some(read) => read?,
+                None => tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| ApiError::RequestTimeout)??,
+            };
             Ok(Self { bytes, json })
         })
     }
