@@ -1,5 +1,5 @@
-//! Recorded spends: the one-transaction record (idempotency claim, bounded add, the spend's row), the
-//! read by id, and the release that gives an amount back exactly once.
+//! Recorded spends: the record (idempotency claim, bounded add, the spend's row; one statement when it
+//! can, else one transaction), the read by id, and the release that gives an amount back exactly once.
 //!
 //! It must never read and then decide outside a lock: the claim is an upsert whose row lock makes
 //! racing retries of one request wait for each other, the charge is `totals`' conditional upsert, and
@@ -51,15 +51,14 @@ static RELEASE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     )
 });
 
-/// Records a spend in one transaction: claim, charge, row. Any early return drops the transaction, which
-/// rolls back whatever it wrote (the claim included).
+/// Records a spend: first as one statement (`totals::spend_in_one_statement`), then, when that declined
+/// with nothing written, in one transaction: claim, charge, row, notices. Any early return drops the
+/// transaction, which rolls back whatever it wrote (the claim included).
 pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, StoreError> {
-    // Most spends carry no idempotency key, are allowed and cross no threshold: one statement records
-    // them. Any other is decided again below, where nothing of the first try was written.
-    if s.idempotency.is_none() {
-        if let Some(remaining) = spend_in_one_statement(pool, s).await? {
-            return Ok(Recorded::Spent { spend: held(s), remaining });
-        }
+    // Nearly every spend is a first try, allowed, crossing no threshold: one statement records it.
+    // Any other is decided again below, where nothing of the first try was written.
+    if let Some(remaining) = spend_in_one_statement(pool, s).await? {
+        return Ok(Recorded::Spent { spend: held(s), remaining });
     }
     let mut tx = pool.begin().await.map_err(fail)?;
     if let Some(idempotency) = &s.idempotency {

@@ -58,12 +58,13 @@ const GIVE_BACK: &str = "UPDATE spend_totals t SET spent = GREATEST(t.spent - $6
      WHERE t.tenant_id = $1 AND t.key_id = $2 AND t.currency = $3 \
        AND t.window_kind = w.kind AND t.starts_on = w.starts_on";
 
-/// A spend without an idempotency key as one statement, one round trip: `keygate_spend` (migration
-/// `20261129000004_one_statement_spend`) runs [`CHARGE`] and inserts the spend's row, or raises
-/// [`DECIDE_IN_TRANSACTION`] with nothing written whenever the transaction would do more or other
-/// (a refusal, a stale or unknown key, a volume threshold crossed).
+/// A spend as one statement, one round trip: `keygate_spend` (migrations `20261129000004` and
+/// `20261129000005`) claims its idempotency key if it has one, runs [`CHARGE`] and inserts the
+/// spend's row, or raises [`DECIDE_IN_TRANSACTION`] with nothing written whenever the transaction
+/// would do more or other (a claim already held, a refusal, a stale or unknown key, a volume
+/// threshold crossed).
 const ONE_STATEMENT: &str = "SELECT charged_window, charged_total \
-     FROM keygate_spend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+     FROM keygate_spend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
 /// The SQLSTATE of `keygate_spend` declining to decide alone.
 const DECIDE_IN_TRANSACTION: &str = "KG001";
@@ -88,6 +89,8 @@ pub(super) async fn spend_in_one_statement(
         .bind(s.currency.as_ref().map(Currency::as_str))
         .bind(s.at)
         .bind(thresholds)
+        .bind(s.idempotency.as_ref().map(|i| i.key.as_str()))
+        .bind(s.idempotency.as_ref().map(|i| &i.fingerprint[..]))
         .fetch_all(pool)
         .await;
     if let Err(sqlx::Error::Database(db)) = &rows {
