@@ -66,22 +66,37 @@ impl Hasher for SlotHasher {
     }
 }
 
+/// How many locks the pending counts are spread over, by key: workers counting different keys
+/// rarely wait for each other (one lock was taken by every verification of every worker).
+const SHARDS: usize = 8;
+
 struct Inner {
     store: Arc<dyn KeyStore>,
-    pending: Mutex<Pending>,
+    pending: [Mutex<Pending>; SHARDS],
     wake: Notify,
     closing: AtomicBool,
     options: UsageBufferOptions,
 }
 
 impl Inner {
+    /// The shard counting `key`.
+    fn shard(&self, key: KeyId) -> std::sync::MutexGuard<'_, Pending> {
+        let index = usize::from(key.as_bytes()[15]) % SHARDS;
+        self.pending[index].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn take(&self) -> Pending {
-        std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
+        let mut all = Pending::default();
+        for shard in &self.pending {
+            // Each key lives in one shard, so nothing is merged here.
+            all.extend(std::mem::take(&mut *shard.lock().unwrap_or_else(PoisonError::into_inner)));
+        }
+        all
     }
 
     fn put_back(&self, batch: Pending) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         for (slot, record) in batch {
+            let mut pending = self.shard(slot.0);
             merge(pending.entry(slot).or_insert_with(|| UsageRecord { requests: 0, ..record.clone() }), &record);
         }
     }
@@ -128,7 +143,7 @@ impl UsageBuffer {
     pub fn start(store: Arc<dyn KeyStore>, options: UsageBufferOptions) -> Self {
         let inner = Arc::new(Inner {
             store,
-            pending: Mutex::new(Pending::default()),
+            pending: std::array::from_fn(|_| Mutex::new(Pending::default())),
             wake: Notify::new(),
             closing: AtomicBool::new(false),
             options,
@@ -153,18 +168,24 @@ impl UsageBuffer {
     pub fn record(&self, tenant: &TenantId, key: KeyId, at: DateTime<Utc>, ip: Option<IpAddr>) {
         let day = at.date_naive();
         let len = {
-            let mut pending = self.inner.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            let fresh =
-                UsageRecord { tenant: tenant.clone(), key, day, requests: 0, last_used_at: at, last_used_ip: ip };
-            match pending.get_mut(&(key, day)) {
-                Some(record) => merge(record, &UsageRecord { requests: 1, ..fresh }),
-                None => {
-                    pending.insert((key, day), UsageRecord { requests: 1, ..fresh });
+            let mut pending = self.inner.shard(key);
+            // A key counted before in this batch: no tenant id cloned, no record built.
+            if let Some(record) = pending.get_mut(&(key, day)) {
+                record.requests += 1;
+                if at > record.last_used_at {
+                    record.last_used_at = at;
+                    record.last_used_ip = ip;
                 }
+            } else {
+                let record =
+                    UsageRecord { tenant: tenant.clone(), key, day, requests: 1, last_used_at: at, last_used_ip: ip };
+                pending.insert((key, day), record);
             }
             pending.len()
         };
-        if len >= self.inner.options.max_entries {
+        // Keys spread evenly over the shards, so one shard holding its share of the limit stands for
+        // the whole buffer holding about the limit.
+        if len.saturating_mul(SHARDS) >= self.inner.options.max_entries {
             self.inner.wake.notify_one();
         }
     }

@@ -290,6 +290,41 @@ pub async fn usage_is_counted_through_the_write_behind_buffer(a: Store, b: Store
     assert_eq!(b.key(&t.id, key.id).await.unwrap().last_used_at, Some(now() + Days::days(1)), "shown on the key");
 }
 
+pub async fn many_keys_counted_at_once_are_all_written_and_a_full_buffer_writes_early(a: Store, b: Store) {
+    let t = given_tenant(&*a, "acme").await;
+    let mut keys = Vec::new();
+    for n in 0..40 {
+        keys.push(given_key(&*a, &t, &format!("busy-{n}"), daily_limit("10"), true).await);
+    }
+    // An hour's interval: only a full buffer can write before the shutdown.
+    let options = UsageBufferOptions { interval: Duration::from_secs(3600), max_entries: 16 };
+    let buffer = UsageBuffer::start(a.clone(), options);
+    for round in 0..3 {
+        for key in &keys {
+            buffer.record(&t.id, key.id, now() + Days::milliseconds(round), None);
+        }
+    }
+    let written_early = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            for key in &keys {
+                if b.usage(&t.id, key.id, 7).await.unwrap().last_used_at.is_some() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(written_early.is_ok(), "a buffer holding more than max_entries keys writes before its interval");
+    buffer.shutdown().await.unwrap();
+    for key in &keys {
+        let usage = b.usage(&t.id, key.id, 7).await.unwrap();
+        let counts: Vec<_> = usage.days.iter().map(|d| (d.day, d.requests)).collect();
+        assert_eq!(counts, [(now().date_naive(), 3)], "every key's three verifications, once each");
+        assert_eq!(usage.last_used_at, Some(now() + Days::milliseconds(2)), "its last use");
+    }
+}
+
 pub async fn updates_are_announced_to_every_process_sharing_the_store(a: Store, b: Store) {
     let t = given_tenant(&*a, "acme").await;
     let key = given_key(&*a, &t, "watched", daily_limit("10"), true).await;

@@ -43,6 +43,7 @@ conformance!(
     pagination_returns_every_key_once_while_keys_are_added,
     audit_entries_are_written_with_their_change_newest_first,
     usage_is_counted_through_the_write_behind_buffer,
+    many_keys_counted_at_once_are_all_written_and_a_full_buffer_writes_early,
     updates_are_announced_to_every_process_sharing_the_store,
     tenant_policy_updates_are_compare_and_set,
     operators_are_unique_by_email_within_a_tenant,
