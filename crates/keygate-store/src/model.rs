@@ -373,6 +373,22 @@ pub struct NewSpend {
     pub at: DateTime<Utc>,
 }
 
+impl NewSpend {
+    /// Its record once stored: held, its instant as both backends keep it (PostgreSQL's microseconds).
+    pub(crate) fn held(&self) -> SpendRecord {
+        SpendRecord {
+            id: self.id,
+            tenant: self.tenant.clone(),
+            key: self.key,
+            amount: self.amount,
+            currency: self.currency,
+            starts: self.starts,
+            state: SpendState::Held,
+            created_at: crate::audit_chain::stored_instant(self.at),
+        }
+    }
+}
+
 /// An idempotency key as a client sent it, with a fingerprint of what its request asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idempotency {

@@ -104,16 +104,7 @@ impl State {
         for (window, key) in keys.iter() {
             self.spent.insert(*key, *after.get(window));
         }
-        let spend = SpendRecord {
-            id: s.id,
-            tenant: s.tenant.clone(),
-            key: s.key,
-            amount: s.amount,
-            currency: s.currency,
-            starts: s.starts,
-            state: SpendState::Held,
-            created_at: at,
-        };
+        let spend = s.held();
         self.spends.insert(s.id, spend.clone());
         if let (Some(idempotency), Some(claim_key)) = (&s.idempotency, claim_key) {
             let claim = Claim { spend: s.id, fingerprint: idempotency.fingerprint, created_at: at };

@@ -58,7 +58,7 @@ pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, Stor
     // Nearly every spend is a first try, allowed, crossing no threshold: one statement records it.
     // Any other is decided again below, where nothing of the first try was written.
     if let Some(remaining) = spend_in_one_statement(pool, s).await? {
-        return Ok(Recorded::Spent { spend: held(s), remaining });
+        return Ok(Recorded::Spent { spend: s.held(), remaining });
     }
     let mut tx = pool.begin().await.map_err(fail)?;
     if let Some(idempotency) = &s.idempotency {
@@ -91,20 +91,6 @@ pub(super) async fn record(pool: &PgPool, s: &NewSpend) -> Result<Recorded, Stor
     }
     tx.commit().await.map_err(fail)?;
     Ok(Recorded::Spent { spend, remaining })
-}
-
-/// The record of spend `s` as `insert` reads it back: held, its instant as PostgreSQL keeps it.
-fn held(s: &NewSpend) -> SpendRecord {
-    SpendRecord {
-        id: s.id,
-        tenant: s.tenant.clone(),
-        key: s.key,
-        amount: s.amount,
-        currency: s.currency,
-        starts: s.starts,
-        state: SpendState::Held,
-        created_at: crate::audit_chain::stored_instant(s.at),
-    }
 }
 
 /// Claims the idempotency key for this spend; `None` if the claim is now this spend's, else what the
