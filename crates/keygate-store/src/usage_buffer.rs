@@ -85,19 +85,27 @@ impl Inner {
         self.pending[index].lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn take(&self) -> Pending {
-        let mut all = Pending::default();
+    /// Everything waiting, as the rows to write: each shard's map is moved out and emptied into the
+    /// batch, so a write never holds a second map of the same counts.
+    fn take(&self) -> Vec<UsageRecord> {
+        let mut batch = Vec::new();
         for shard in &self.pending {
-            // Each key lives in one shard, so nothing is merged here.
-            all.extend(std::mem::take(&mut *shard.lock().unwrap_or_else(PoisonError::into_inner)));
+            let taken = std::mem::take(&mut *shard.lock().unwrap_or_else(PoisonError::into_inner));
+            batch.extend(taken.into_values());
         }
-        all
+        batch
     }
 
-    fn put_back(&self, batch: Pending) {
-        for (slot, record) in batch {
-            let mut pending = self.shard(slot.0);
-            merge(pending.entry(slot).or_insert_with(|| UsageRecord { requests: 0, ..record.clone() }), &record);
+    fn put_back(&self, batch: Vec<UsageRecord>) {
+        for record in batch {
+            let mut pending = self.shard(record.key);
+            let slot = (record.key, record.day);
+            match pending.get_mut(&slot) {
+                Some(newer) => merge(newer, &record),
+                None => {
+                    pending.insert(slot, record);
+                }
+            }
         }
     }
 
@@ -106,8 +114,7 @@ impl Inner {
         if batch.is_empty() {
             return Ok(());
         }
-        let records: Vec<UsageRecord> = batch.values().cloned().collect();
-        match self.store.record_usage(&records).await {
+        match self.store.record_usage(&batch).await {
             Ok(()) => Ok(()),
             Err(error) => {
                 self.put_back(batch);
