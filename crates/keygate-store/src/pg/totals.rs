@@ -58,9 +58,8 @@ const GIVE_BACK: &str = "UPDATE spend_totals t SET spent = GREATEST(t.spent - $6
      WHERE t.tenant_id = $1 AND t.key_id = $2 AND t.currency = $3 \
        AND t.window_kind = w.kind AND t.starts_on = w.starts_on";
 
-/// A spend as one statement, one round trip: `keygate_spend` (migrations `20261129000004` and
-/// `20261129000005`) claims its idempotency key if it has one, runs [`CHARGE`] and inserts the
-/// spend's row, or raises [`DECIDE_IN_TRANSACTION`] with nothing written whenever the transaction
+/// A spend as one statement, one round trip: `keygate_spend` (migration `20261129000004`) claims
+/// its idempotency key if it has one, runs [`CHARGE`] and inserts the spend's row, or raises [`DECIDE_IN_TRANSACTION`] with nothing written whenever the transaction
 /// would do more or other (a claim already held, a refusal, a stale or unknown key, a volume
 /// threshold crossed).
 const ONE_STATEMENT: &str = "SELECT charged_window, charged_total \
