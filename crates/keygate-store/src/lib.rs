@@ -16,6 +16,7 @@ mod console_session;
 mod cursor;
 mod error;
 mod invalidations;
+mod key_parts;
 mod leak;
 mod memory;
 mod model;

@@ -108,6 +108,17 @@ pub trait KeyStore: crate::webhook_store::WebhookStore + Send + Sync + 'static {
     /// [`KeyStore::usage`] do).
     async fn find_key(&self, id: KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError>;
 
+    /// [`KeyStore::find_key`] of each of `ids`, answered in their order (an id asked twice is answered
+    /// twice): the verifier renews its cached keys ahead of their TTL in batches, so a backend behind a
+    /// network answers them in one round trip. The default asks for them one at a time.
+    async fn find_keys(&self, ids: &[KeyId]) -> Result<Vec<Option<Arc<KeyRecord>>>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in ids {
+            found.push(self.find_key(id).await?);
+        }
+        Ok(found)
+    }
+
     /// A tenant's keys in the stable order (`created_at`, id), after `cursor`, at most `limit` of them.
     async fn keys(
         &self,

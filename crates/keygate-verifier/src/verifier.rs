@@ -12,7 +12,7 @@ use keygate_store::{
 };
 use rand_core::{OsRng, RngCore};
 
-use crate::cache::{Entry, KeyCache};
+use crate::cache::{Entry, KeyCache, Queued, RENEWAL_BATCH};
 use crate::config::VerifierConfig;
 use crate::outcome::{Verified, VerifyError};
 use crate::rate::{Counted, RateLeases, Taken};
@@ -448,30 +448,42 @@ impl Verifier {
         Ok(entry)
     }
 
-    /// Reads `id` again in the background, once at a time per key, so a key in use is renewed before
-    /// its entry expires and its verifications never wait on the store. A failed read changes nothing:
-    /// the entry still expires at its TTL (a store that stays down fails closed then). Outside a tokio
-    /// runtime there is no background, and the entry is read on the request path once it expires.
+    /// Queues `id` to be read again in the background, so a key in use is renewed before its entry
+    /// expires and its verifications never wait on the store. The first of a batch schedules it: a
+    /// few milliseconds later every key queued by then is read, [`RENEWAL_BATCH`] to a
+    /// [`KeyStore::find_keys`]. A failed read changes nothing: the entries still expire at their TTL (a store
+    /// that stays down fails closed then). Outside a tokio runtime there is no background, and the
+    /// entry is read on the request path once it expires.
     fn refresh_ahead(&self, id: KeyId) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        if !self.inner.cache.begin_refresh(id) {
+        if self.inner.cache.queue_renewal(id) != Queued::First {
             return;
         }
         let verifier = self.clone();
         runtime.spawn(async move {
-            let cache = &verifier.inner.cache;
+            tokio::time::sleep(verifier.inner.cache.renewal_gather()).await;
+            verifier.renew().await;
+        });
+    }
+
+    async fn renew(&self) {
+        let cache = &self.inner.cache;
+        let ids = cache.take_renewals();
+        for batch in ids.chunks(RENEWAL_BATCH) {
             let generation = cache.generation();
-            match verifier.inner.store.find_key(id).await {
+            match self.inner.store.find_keys(batch).await {
                 Ok(found) => {
-                    cache_counters().refreshes.increment(1);
-                    cache.insert(id, found, generation);
+                    cache_counters().refreshes.increment(batch.len() as u64);
+                    for (&id, entry) in batch.iter().zip(found) {
+                        cache.insert(id, entry, generation);
+                    }
                 }
                 Err(error) => {
-                    tracing::debug!(%error, "refresh ahead of the cache TTL failed; the entry expires as due");
+                    tracing::debug!(%error, keys = batch.len(), "renewal ahead of the cache TTL failed; the entries expire as due");
                 }
             }
-            cache.end_refresh(id);
-        });
+            cache.end_renewals(batch);
+        }
     }
 
     /// The stored key `raw` is a token of, in whatever state, read from the store rather than the cache

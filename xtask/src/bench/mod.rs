@@ -14,7 +14,8 @@
 //! Flags: `--duration S` (5), `--runs N` (3), `--connections C` (16), `--keys N` (10000),
 //! `--memory-keys N` (1000000), `--pin auto|off`, `--no-micro`, `--no-profile`, `--pg-host`,
 //! `--pg-port`, `--pg-user`, `--output FILE` (docs/performance.md), `--only ROW` (the release build, the
-//! stack and one row alone, in a few minutes, for working on what it measures: `request-log` is row 3c,
+//! stack and one row alone, in a few minutes, for working on what it measures: `verify` is rows 1, 2,
+//! 3 and 7 (verify on the floor, in memory and on PostgreSQL with a warm cache), `request-log` row 3c,
 //! `workers` rows 2c and 3d (verify on two workers vs the floor on two), `rate` row 8d (verify with one
 //! rate limit vs without, over HTTP), `rate-exactness` row 8e (one key's limit over two processes at
 //! full load), `amounts` rows 4a to 4e (verifications with an amount, and releases, against pgbench);
@@ -52,6 +53,8 @@ use report::Report;
 /// A row that `--only` runs alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Only {
+    /// Rows 1, 2, 3 and 7 (`--only verify`).
+    Verify,
     /// Row 3c (`--only request-log`).
     RequestLog,
     /// Rows 2c and 3d (`--only workers`).
@@ -65,7 +68,8 @@ pub enum Only {
 }
 
 impl Only {
-    const NAMES: [(&'static str, Self); 5] = [
+    const NAMES: [(&'static str, Self); 6] = [
+        ("verify", Self::Verify),
         ("request-log", Self::RequestLog),
         ("workers", Self::Workers),
         ("rate", Self::Rate),
@@ -322,6 +326,11 @@ fn run_only(s: &Settings, only: Only, mut report: Report, started: Instant) -> R
     let stack = stack::Stack::start(s)?;
     report.phase("set-up", t);
     match only {
+        Only::Verify => {
+            let t = phase("rows 1-3 and 7: verification against the floor");
+            verify::rows(s, &stack, &mut report)?;
+            report.phase("verification rows", t);
+        }
         Only::RequestLog => {
             let t = phase("row 3c: request logging on vs off");
             request_log::row(s, &stack, &mut report)?;

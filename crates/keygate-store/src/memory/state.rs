@@ -5,13 +5,14 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{KeyId, KeyName, OperatorId, ScopeSet, ServiceId, SpendId, TenantId};
+use keygate_domain::{KeyId, KeyName, OperatorId, ServiceId, SpendId, TenantId};
 use rust_decimal::Decimal;
 
 use super::spends::{Claim, ClaimKey, TotalKey};
 use crate::audit_chain::{chain_hash, stored_instant, AuditHash};
 use crate::error::StoreError;
 use crate::leak::LeakRecord;
+use crate::key_parts::KeyParts;
 use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, SpendRecord, Tenant, UsageRecord};
 
 /// A key as this store keeps it. The record is shared: `find_key` hands out the same `Arc`, so the
@@ -45,30 +46,6 @@ impl std::ops::Deref for StoredKey {
     }
 }
 
-/// The scope sets of the stored keys, each kept once: keys are issued from a few templates, and a
-/// million keys holding the same two scopes then hold one set. Sets no key holds any more are dropped
-/// whenever the table has doubled since the last sweep, so it stays within twice what is in use.
-#[derive(Default)]
-pub(super) struct ScopeSets {
-    sets: HashSet<ScopeSet>,
-    sweep_at: usize,
-}
-
-impl ScopeSets {
-    /// The stored set equal to `scopes`, kept from now on if there is none.
-    pub fn share(&mut self, scopes: &ScopeSet) -> ScopeSet {
-        if let Some(known) = self.sets.get(scopes) {
-            return known.clone();
-        }
-        if self.sets.len() >= self.sweep_at {
-            self.sets.retain(|set| !set.is_unique());
-            self.sweep_at = (2 * self.sets.len()).max(1024);
-        }
-        self.sets.insert(scopes.clone());
-        scopes.clone()
-    }
-}
-
 #[derive(Default)]
 pub(super) struct State {
     pub tenants: HashMap<TenantId, Tenant>,
@@ -93,8 +70,8 @@ pub(super) struct State {
     pub rate_leases: HashMap<(KeyId, String), (i64, u64)>,
     /// Webhook endpoints, the outbox and the delivery queue.
     pub webhooks: super::webhooks::WebhookState,
-    /// The keys' scope sets, shared.
-    pub scope_sets: ScopeSets,
+    /// The keys' tenant ids and scope sets, shared.
+    pub parts: KeyParts,
 }
 
 impl State {
@@ -169,7 +146,7 @@ impl State {
             match &change.write {
                 KeyWrite::Insert(record) => {
                     let mut record = record.clone();
-                    self.share(&mut record.key);
+                    self.parts.share(&mut record.key);
                     let key = &record.key;
                     self.names.insert((key.tenant.clone(), key.name.clone()));
                     self.order.entry(key.tenant.clone()).or_default().insert((key.created_at, key.id));
@@ -177,7 +154,7 @@ impl State {
                 }
                 KeyWrite::Update { key, .. } | KeyWrite::Reveal { key, .. } => {
                     let mut key = key.clone();
-                    self.share(&mut key);
+                    self.parts.share(&mut key);
                     if let Some(stored) = self.keys.get_mut(&key.id) {
                         // A copy when the verifier's cache still holds the old record (it is evicted
                         // by the change notice this commit sends).
@@ -200,15 +177,6 @@ impl State {
         }
     }
 
-    /// Makes `key` hold the tenant id and the scope set this store already keeps, when equal ones
-    /// exist: a key costs its own fields only.
-    fn share(&mut self, key: &mut keygate_domain::Key) {
-        if let Some((id, _)) = self.tenants.get_key_value(&key.tenant) {
-            key.tenant = id.clone();
-        }
-        key.privileges.scopes = self.scope_sets.share(&key.privileges.scopes);
-    }
-
     pub fn record_usage(&mut self, record: &UsageRecord) {
         let Some(stored) = self.keys.get_mut(&record.key).filter(|r| r.key.tenant == record.tenant) else {
             return;
@@ -218,38 +186,5 @@ impl State {
             stored.last_used_at = Some(record.last_used_at);
             stored.last_used_ip = record.last_used_ip;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set(texts: &[&str]) -> ScopeSet {
-        ScopeSet::parse(texts).expect("valid scopes")
-    }
-
-    #[test]
-    fn equal_scope_sets_are_kept_once_and_handed_out_shared() {
-        let mut sets = ScopeSets::default();
-        let first = sets.share(&set(&["balance:read", "operations:write"]));
-        let second = sets.share(&set(&["operations:write", "balance:read"]));
-        assert_eq!(sets.sets.len(), 1);
-        assert_eq!(first, second);
-        drop(first);
-        assert!(!second.is_unique(), "the table and `second` hold one set");
-    }
-
-    #[test]
-    fn sets_no_key_holds_are_dropped_once_the_table_has_doubled() {
-        let mut sets = ScopeSets::default();
-        let held = sets.share(&set(&["held:read"]));
-        for n in 0..2000 {
-            drop(sets.share(&set(&[&format!("r{n}:read")])));
-        }
-        assert!(sets.sets.len() <= 1024, "swept: {} sets kept", sets.sets.len());
-        let again = sets.share(&set(&["held:read"]));
-        assert_eq!(again, held);
-        assert!(sets.sets.contains(&held), "a set a key still holds is never dropped");
     }
 }

@@ -101,6 +101,7 @@ impl PgStore {
                 target: primary.label(),
                 primary,
                 max_connections: options.max_connections,
+                parts: std::sync::Mutex::default(),
                 _shutdown: (shutdown, watch_shutdown),
             }),
         }

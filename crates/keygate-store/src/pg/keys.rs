@@ -160,6 +160,17 @@ pub(super) async fn find_key(pool: &PgPool, id: KeyId) -> Result<Option<KeyRecor
     row.as_ref().map(key_record).transpose()
 }
 
+/// The keys of `ids` that exist, in one statement, in no particular order.
+pub(super) async fn find_keys(pool: &PgPool, ids: &[KeyId]) -> Result<Vec<KeyRecord>, StoreError> {
+    let wanted: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = sqlx::query(concat!("SELECT ", key_columns!(), " FROM keys WHERE key_id = ANY($1)"))
+        .bind(&wanted)
+        .fetch_all(pool)
+        .await
+        .map_err(fail)?;
+    rows.iter().map(key_record).collect()
+}
+
 /// A page of a tenant's keys in (`created_at`, id) order.
 pub(super) async fn keys(
     pool: &PgPool,

@@ -64,6 +64,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
+use crate::model::KeyRecord;
 
 pub use connect::PgStoreOptions;
 
@@ -82,6 +83,8 @@ struct Inner {
     /// Where the primary is; told of every `Unavailable` answer.
     primary: Arc<primary::Primary>,
     max_connections: u32,
+    /// The tenant ids and scope sets of the keys read for the verifier, each kept once.
+    parts: std::sync::Mutex<crate::key_parts::KeyParts>,
     /// Dropped with the last clone, which stops the listener and the primary's watcher.
     _shutdown: (oneshot::Sender<()>, oneshot::Sender<()>),
 }
@@ -90,6 +93,13 @@ impl PgStore {
     /// The connection pool, for readiness checks and tests.
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.inner.pool
+    }
+
+    /// `record` for the verifier's cache, holding the tenant id and scope set equal keys read before
+    /// hold: ten thousand cached keys then share one copy of each, which stays in the CPU's cache.
+    fn shared(&self, mut record: KeyRecord) -> Arc<KeyRecord> {
+        self.inner.parts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).share(&mut record.key);
+        Arc::new(record)
     }
 
     /// `result`, after waking the primary's watcher if it is `Unavailable`: the database may have

@@ -2,6 +2,7 @@
 //!
 //! It must never hold logic of its own beyond the hand-over, so each rule lives in one place.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -104,7 +105,15 @@ impl KeyStore for PgStore {
     }
 
     async fn find_key(&self, id: KeyId) -> Result<Option<Arc<KeyRecord>>, StoreError> {
-        self.watched(keys::find_key(self.pool(), id).await).map(|found| found.map(Arc::new))
+        let found = self.watched(keys::find_key(self.pool(), id).await)?;
+        Ok(found.map(|record| self.shared(record)))
+    }
+
+    async fn find_keys(&self, ids: &[KeyId]) -> Result<Vec<Option<Arc<KeyRecord>>>, StoreError> {
+        let found = self.watched(keys::find_keys(self.pool(), ids).await)?;
+        let found: HashMap<KeyId, Arc<KeyRecord>> =
+            found.into_iter().map(|record| (record.key.id, self.shared(record))).collect();
+        Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
     }
 
     async fn keys(

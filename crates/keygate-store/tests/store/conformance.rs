@@ -116,6 +116,26 @@ pub async fn key_names_are_unique_per_tenant_only(a: Store, b: Store) {
     given_key(&*b, &globex, "crm-sync-prod", daily_limit("10"), false).await;
 }
 
+pub async fn keys_found_together_are_answered_in_the_order_asked(a: Store, b: Store) {
+    let acme = given_tenant(&*a, "acme").await;
+    let globex = given_tenant(&*a, "globex").await;
+    let first = given_key(&*a, &acme, "first", daily_limit("10"), true).await;
+    let second = given_key(&*a, &globex, "second", daily_limit("10"), false).await;
+    let (absent, _) = new_key(&acme, "never-stored", daily_limit("10"), now());
+    let ids = [second.id, absent.key.id, first.id, second.id];
+    let found = b.find_keys(&ids).await.unwrap();
+    let alone = [
+        b.find_key(second.id).await.unwrap(),
+        None,
+        b.find_key(first.id).await.unwrap(),
+        b.find_key(second.id).await.unwrap(),
+    ];
+    let keys = |found: &[Option<Arc<keygate_store::KeyRecord>>]| -> Vec<_> { found.iter().map(|r| r.as_deref().cloned()).collect() };
+    assert_eq!(keys(&found), keys(&alone), "each id answered as find_key answers it, in order, twice if asked twice");
+    assert!(found[0].is_some() && found[2].is_some(), "keys of any tenant, in any state");
+    assert!(b.find_keys(&[]).await.unwrap().is_empty(), "nothing asked, nothing answered");
+}
+
 pub async fn tenants_never_see_each_others_data(a: Store, b: Store) {
     let acme = given_tenant(&*a, "acme").await;
     let globex = given_tenant(&*a, "globex").await;

@@ -37,6 +37,7 @@ conformance!(
     a_secret_revealed_after_approval_is_written_once_with_its_state,
     every_field_round_trips,
     key_names_are_unique_per_tenant_only,
+    keys_found_together_are_answered_in_the_order_asked,
     tenants_never_see_each_others_data,
     concurrent_approvals_give_exactly_one_success,
     a_stale_write_is_a_conflict_and_changes_nothing,

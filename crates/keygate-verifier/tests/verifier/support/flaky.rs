@@ -145,6 +145,10 @@ impl KeyStore for FlakyStore {
         self.enter()?.find_key(id).await
     }
 
+    async fn find_keys(&self, ids: &[KeyId]) -> Result<Vec<Option<Arc<KeyRecord>>>, StoreError> {
+        self.enter()?.find_keys(ids).await
+    }
+
     async fn keys(
         &self,
         tenant: &TenantId,
