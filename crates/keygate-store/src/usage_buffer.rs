@@ -8,14 +8,13 @@
 //! is down, the batch is kept and retried with the next one.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keygate_domain::{KeyId, TenantId};
+use keygate_domain::{BuildIdHasher, KeyId, TenantId};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -44,27 +43,9 @@ impl Default for UsageBufferOptions {
 /// Writes tried again at shutdown after the first fails (a failed batch is kept for the next).
 const SHUTDOWN_RETRIES: u32 = 3;
 
-type Pending = HashMap<(KeyId, NaiveDate), UsageRecord, BuildHasherDefault<SlotHasher>>;
-
-/// Hashes a (key, day) slot by folding its bytes. Key ids are 128 bits from the OS RNG, drawn by the
-/// server, so nobody can choose colliding ones: SipHash's flood resistance buys nothing on this hot
-/// path, where it cost more than the rest of `record`.
-#[derive(Default)]
-struct SlotHasher(u64);
-
-impl Hasher for SlotHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// Keyed by server-drawn key ids: [`BuildIdHasher`] rather than SipHash, which cost more than the rest
+/// of `record`.
+type Pending = HashMap<(KeyId, NaiveDate), UsageRecord, BuildIdHasher>;
 
 /// How many locks the pending counts are spread over, by key: workers counting different keys
 /// rarely wait for each other (one lock was taken by every verification of every worker).

@@ -13,19 +13,26 @@
 //! requests allowed in a window across every process never exceed it.
 //!
 //! A request is counted in all of a key's limits or in none: every slot is checked before any is
-//! decremented, under one lock.
+//! decremented, under one lock (the lock of the key's shard: keys are spread over [`SHARDS`] locks, so
+//! workers counting different keys rarely wait for each other).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use keygate_domain::{Key, KeyId, RateLimit};
+use keygate_domain::{BuildIdHasher, Key, KeyId, RateLimit};
 use keygate_policy::Denial;
 use keygate_store::{KeyStore, Leased, RateLease, StoreError};
 
 /// The longest a leased slice is answered from before the store is asked again.
-pub const LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+pub const LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::microseconds(LEASE_MICROS);
+
+/// [`LEASE_TTL`] as the slots compare it: in microseconds, one subtraction on the hot path.
+const LEASE_MICROS: i64 = 1_000_000;
+
+/// How many locks the slots are spread over, by key.
+const SHARDS: usize = 8;
 
 /// How much of a window's budget one lease asks for: a tenth (at least one request), so a hot key costs
 /// one store round trip per tenth of its limit, and another process holds at most a tenth unused.
@@ -38,16 +45,23 @@ struct Slot {
     window_start: i64,
     limit: u64,
     left: u64,
-    leased_at: DateTime<Utc>,
+    /// When it was leased, in microseconds since the Unix epoch.
+    leased_at: i64,
     /// The last lease granted nothing: the window's budget is out elsewhere. Refused from memory until
     /// the lease's end, rather than asking the store on every refused request.
     dry: bool,
 }
 
 impl Slot {
-    /// Whether the slot still answers for `rate`'s window starting at `start` at `now`.
-    fn current(&self, rate: &RateLimit, start: i64, now: DateTime<Utc>) -> bool {
-        self.window_start == start && self.limit == rate.limit() && now - self.leased_at < LEASE_TTL
+    /// Whether the slot still answers for `rate`'s window starting at `start` at `now_us`
+    /// (microseconds since the Unix epoch).
+    fn current(&self, rate: &RateLimit, start: i64, now_us: i64) -> bool {
+        self.window_start == start && self.limit == rate.limit() && !self.ended(now_us)
+    }
+
+    /// Whether its lease is [`LEASE_TTL`] old at `now_us`.
+    fn ended(&self, now_us: i64) -> bool {
+        now_us - self.leased_at >= LEASE_MICROS
     }
 }
 
@@ -88,10 +102,13 @@ impl Counted {
 /// request without allocating for it.
 type KeySlots = Vec<(String, Slot)>;
 
+/// The slots of the keys of one shard.
+type Slots = HashMap<KeyId, KeySlots, BuildIdHasher>;
+
 /// The slots of every key this process has counted requests of.
 pub(crate) struct RateLeases {
     store: Arc<dyn KeyStore>,
-    slots: Mutex<HashMap<KeyId, KeySlots>>,
+    slots: [Mutex<Slots>; SHARDS],
     /// One lease round trip at a time per key, so a burst on a cold key asks the store once.
     gates: Mutex<HashMap<KeyId, Arc<tokio::sync::Mutex<()>>>>,
     /// Budget dropped from the slots (lost notices) but not yet given back.
@@ -104,15 +121,16 @@ impl RateLeases {
     pub fn new(store: Arc<dyn KeyStore>) -> Self {
         Self {
             store,
-            slots: Mutex::default(),
+            slots: Default::default(),
             gates: Mutex::default(),
             returns: Mutex::default(),
             resets_seen: AtomicU64::new(0),
         }
     }
 
-    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<KeyId, KeySlots>> {
-        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The shard holding `key`'s slots.
+    fn slots(&self, key: KeyId) -> std::sync::MutexGuard<'_, Slots> {
+        lock(&self.slots[usize::from(key.as_bytes()[15]) % SHARDS])
     }
 
     /// Drops every slot when the key cache was reset (`resets` moved on: the process lost its change
@@ -123,8 +141,9 @@ impl RateLeases {
             return;
         }
         let dropped: Vec<RateLease> = self
-            .slots()
-            .drain()
+            .slots
+            .iter()
+            .flat_map(|shard| lock(shard).drain().collect::<Vec<_>>())
             .flat_map(|(key, slots)| slots.into_iter().filter_map(move |(name, slot)| give_back(key, name, slot)))
             .collect();
         self.returns.lock().unwrap_or_else(PoisonError::into_inner).extend(dropped);
@@ -162,9 +181,9 @@ impl RateLeases {
         for rate in rates {
             let start = rate.window_start(now.timestamp());
             let give_back = {
-                let mut slots = self.slots();
+                let mut slots = self.slots(key.id);
                 match find(&slots, key.id, rate.name()).copied() {
-                    Some(s) if s.current(rate, start, now) && (s.left > 0 || s.dry) => continue,
+                    Some(s) if s.current(rate, start, now.timestamp_micros()) && (s.left > 0 || s.dry) => continue,
                     Some(s) if s.window_start == start => remove(&mut slots, key.id, rate.name()).map_or(0, |s| s.left),
                     _ => 0,
                 }
@@ -184,10 +203,10 @@ impl RateLeases {
                         window_start: start,
                         limit: rate.limit(),
                         left: granted,
-                        leased_at: now,
+                        leased_at: now.timestamp_micros(),
                         dry: granted == 0,
                     };
-                    put(&mut self.slots(), key.id, rate.name(), slot);
+                    put(&mut self.slots(key.id), key.id, rate.name(), slot);
                 }
                 Leased::Stale => {
                     // A stale lease changed nothing: what this process held is still out, give it back.
@@ -205,23 +224,30 @@ impl RateLeases {
     /// Answers from the slots alone when every limit has a current slot: allowed (each decremented) or
     /// refused (none touched); `None` when some limit needs a lease first.
     pub fn try_take(&self, key: KeyId, rates: &[RateLimit], now: DateTime<Utc>) -> Option<Taken> {
-        let mut slots = self.slots();
-        let held = slots.get_mut(&key)?;
-        let mut taken = Counted::default();
         // Limits parse to at most `RateLimit::MAX`; `Counted` holds that many.
         let rates = &rates[..rates.len().min(RateLimit::MAX)];
-        for rate in rates {
-            let start = rate.window_start(now.timestamp());
-            let slot = scan(held, rate.name()).filter(|s| s.current(rate, start, now))?;
+        // One conversion from the calendar: the seconds follow from the microseconds.
+        let now_us = now.timestamp_micros();
+        let seconds = now_us.div_euclid(1_000_000);
+        let mut slots = self.slots(key);
+        let held = slots.get_mut(&key)?;
+        let mut taken = Counted::default();
+        // Where each limit's slot sits in `held`, so counting the request scans no name again.
+        let mut at = [0; RateLimit::MAX];
+        for (rate, at) in rates.iter().zip(&mut at) {
+            let start = rate.window_start(seconds);
+            *at = held.iter().position(|(name, _)| name == rate.name())?;
+            let slot = &held[*at].1;
+            if !slot.current(rate, start, now_us) {
+                return None;
+            }
             if slot.left == 0 {
                 return if slot.dry { Some(refusal_of(rate, now)) } else { None };
             }
             taken.push(start);
         }
-        for (name, slot) in held.iter_mut() {
-            if rates.iter().any(|r| r.name() == name.as_str()) {
-                slot.left -= 1;
-            }
+        for &at in &at[..rates.len()] {
+            held[at].1.left -= 1;
         }
         Some(Taken::Allowed(taken))
     }
@@ -229,7 +255,7 @@ impl RateLeases {
     /// The refusal when a racing request took the last of a slice just leased: the first limit (by
     /// name) with nothing left.
     fn refusal(&self, key: KeyId, rates: &[RateLimit], now: DateTime<Utc>) -> Taken {
-        let slots = self.slots();
+        let slots = self.slots(key);
         let empty = rates.iter().find(|r| find(&slots, key, r.name()).is_none_or(|s| s.left == 0));
         empty.or(rates.first()).map_or(Taken::Allowed(Counted::default()), |rate| refusal_of(rate, now))
     }
@@ -237,7 +263,7 @@ impl RateLeases {
     /// Gives back what [`RateLeases::take`] counted for `key` (the same key it was given), for a
     /// request refused afterwards (its spend).
     pub fn untake(&self, key: &Key, taken: &Counted) {
-        let mut slots = self.slots();
+        let mut slots = self.slots(key.id);
         for (rate, start) in key.privileges.limits.rate().iter().zip(taken.starts()) {
             if let Some(slot) = find_mut(&mut slots, key.id, rate.name()).filter(|s| s.window_start == *start) {
                 slot.left += 1;
@@ -250,11 +276,12 @@ impl RateLeases {
     /// back stays leased until its window ends.
     pub async fn sweep(&self, now: DateTime<Utc>, all: bool) {
         let mut due: Vec<RateLease> = std::mem::take(&mut *self.returns.lock().unwrap_or_else(PoisonError::into_inner));
-        {
-            let mut slots = self.slots();
+        let now_us = now.timestamp_micros();
+        for shard in &self.slots {
+            let mut slots = lock(shard);
             for (key, held) in slots.iter_mut() {
                 held.retain(|(name, slot)| {
-                    let ended = all || now - slot.leased_at >= LEASE_TTL;
+                    let ended = all || slot.ended(now_us);
                     if ended {
                         due.extend(give_back(*key, name.clone(), *slot));
                     }
@@ -300,21 +327,21 @@ fn give_back(key: KeyId, name: String, slot: Slot) -> Option<RateLease> {
     })
 }
 
-/// The slot of `key`'s limit `name`, if this process holds one.
-fn find<'a>(slots: &'a HashMap<KeyId, KeySlots>, key: KeyId, name: &str) -> Option<&'a Slot> {
-    scan(slots.get(&key)?, name)
+fn lock(shard: &Mutex<Slots>) -> std::sync::MutexGuard<'_, Slots> {
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn find_mut<'a>(slots: &'a mut HashMap<KeyId, KeySlots>, key: KeyId, name: &str) -> Option<&'a mut Slot> {
+/// The slot of `key`'s limit `name`, if this process holds one.
+fn find<'a>(slots: &'a Slots, key: KeyId, name: &str) -> Option<&'a Slot> {
+    slots.get(&key)?.iter().find(|(n, _)| n == name).map(|(_, slot)| slot)
+}
+
+fn find_mut<'a>(slots: &'a mut Slots, key: KeyId, name: &str) -> Option<&'a mut Slot> {
     slots.get_mut(&key)?.iter_mut().find(|(n, _)| n == name).map(|(_, slot)| slot)
 }
 
-fn scan<'a>(held: &'a KeySlots, name: &str) -> Option<&'a Slot> {
-    held.iter().find(|(n, _)| n == name).map(|(_, slot)| slot)
-}
-
 /// Removes the slot of `key`'s limit `name` (and the key's entry with its last slot).
-fn remove(slots: &mut HashMap<KeyId, KeySlots>, key: KeyId, name: &str) -> Option<Slot> {
+fn remove(slots: &mut Slots, key: KeyId, name: &str) -> Option<Slot> {
     let held = slots.get_mut(&key)?;
     let at = held.iter().position(|(n, _)| n == name)?;
     let (_, slot) = held.swap_remove(at);
@@ -325,7 +352,7 @@ fn remove(slots: &mut HashMap<KeyId, KeySlots>, key: KeyId, name: &str) -> Optio
 }
 
 /// Holds `slot` for `key`'s limit `name`, replacing the one held.
-fn put(slots: &mut HashMap<KeyId, KeySlots>, key: KeyId, name: &str, slot: Slot) {
+fn put(slots: &mut Slots, key: KeyId, name: &str, slot: Slot) {
     let held = slots.entry(key).or_default();
     match held.iter_mut().find(|(n, _)| n == name) {
         Some((_, old)) => *old = slot,
