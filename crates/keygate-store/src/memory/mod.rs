@@ -370,7 +370,8 @@ impl KeyStore for MemoryStore {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(KeyUsage { last_used_at: record.last_used_at, last_used_ip: record.last_used_ip, days })
+        let (last_used_at, last_used_ip) = record.last_use();
+        Ok(KeyUsage { last_used_at, last_used_ip, days })
     }
 
     async fn audit(
