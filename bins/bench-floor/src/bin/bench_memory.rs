@@ -2,13 +2,16 @@
 //! exactly as keygated's start-up does with default settings (cache of 1,000,000 keys, 30 s TTL, no
 //! pepper), inserts `--keys N` active keys through `KeyStore::commit` the way management issues them
 //! (two scopes, XOF limits, 90-day expiry, the audit entry beside each), then verifies each key once
-//! so the cache holds it too, and prints its own resident size after each step. Last, it reads every
+//! so the cache holds it too and writes the usage buffer out (as a stop does: every key's use is in the
+//! store, rather than however much the buffer's early writes had taken when the size is read), and
+//! prints its own resident size after each step. Last, it reads every
 //! audit entry back from the store into one `Vec` (grown as the store's chain grows) and reads its size
 //! again: what the audit entries cost, measured apart, so the key can be told from its audit trail:
 //!
 //! `keys=N rss_start_kib=.. rss_store_kib=.. rss_cached_kib=.. rss_audit_copy_kib=.. seconds_insert=.. seconds_verify=..`
 //!
 //! It allocates with mimalloc, as keygated does: the allocator's size classes are part of what a key costs.
+//! `cargo xtask bench` runs it with `MIMALLOC_PURGE_DELAY=0`, so each reading is what is held.
 //!
 //! Benchmark-only: keygated has no bulk-load path and must not grow one for this.
 
@@ -93,6 +96,7 @@ async fn probe() -> Result<String, String> {
         }
     }
     let seconds_verify = started.elapsed().as_secs_f64();
+    verifier.shutdown().await;
     let rss_cached = rss_kib();
     let audit = store.audit(&tenant, None, None, u32::MAX).await.map_err(|e| e.to_string())?.items;
     if audit.len() < keys {
@@ -100,7 +104,6 @@ async fn probe() -> Result<String, String> {
     }
     let rss_audit_copy = rss_kib();
     drop(audit);
-    verifier.shutdown().await;
     Ok(format!(
         "keys={keys} rss_start_kib={rss_start} rss_store_kib={rss_store} rss_cached_kib={rss_cached} \
          rss_audit_copy_kib={rss_audit_copy} \
