@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use super::spends::{Claim, ClaimKey, TotalKey};
 use crate::audit_chain::{chain_hash, stored_instant, AuditHash};
 use crate::error::StoreError;
-use crate::leak::LeakRecord;
 use crate::key_parts::KeyParts;
+use crate::leak::LeakRecord;
 use crate::model::{AuditEntry, KeyChange, KeyRecord, KeyWrite, Operator, Service, SpendRecord, Tenant, UsageRecord};
 
 /// A key as this store keeps it. The record is shared: `find_key` hands out the same `Arc`, so the

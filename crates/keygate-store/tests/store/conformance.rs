@@ -130,7 +130,9 @@ pub async fn keys_found_together_are_answered_in_the_order_asked(a: Store, b: St
         b.find_key(first.id).await.unwrap(),
         b.find_key(second.id).await.unwrap(),
     ];
-    let keys = |found: &[Option<Arc<keygate_store::KeyRecord>>]| -> Vec<_> { found.iter().map(|r| r.as_deref().cloned()).collect() };
+    let keys = |found: &[Option<Arc<keygate_store::KeyRecord>>]| -> Vec<_> {
+        found.iter().map(|r| r.as_deref().cloned()).collect()
+    };
     assert_eq!(keys(&found), keys(&alone), "each id answered as find_key answers it, in order, twice if asked twice");
     assert!(found[0].is_some() && found[2].is_some(), "keys of any tenant, in any state");
     assert!(b.find_keys(&[]).await.unwrap().is_empty(), "nothing asked, nothing answered");
