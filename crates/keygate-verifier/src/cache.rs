@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use keygate_domain::KeyId;
@@ -130,22 +130,25 @@ impl KeyCache {
         (self.ahead / 4).min(RENEWAL_GATHER)
     }
 
-    /// Takes every queued renewal; they stay claimed until [`KeyCache::end_renewals`].
-    pub fn take_renewals(&self) -> Vec<KeyId> {
-        std::mem::take(&mut self.renewals.lock().unwrap_or_else(PoisonError::into_inner).queued)
+    /// The batch the task of a [`Queued::First`] renewal reads: made when the task starts, before it
+    /// waits, so its claims end however the task ends.
+    pub fn renewal_batch(&self) -> RenewalBatch<'_> {
+        RenewalBatch { cache: self, ids: None }
     }
 
-    /// Ends the renewals of `ids`, whatever their outcome: a later hit may queue them again.
-    pub fn end_renewals(&self, ids: &[KeyId]) {
-        let mut renewals = self.renewals.lock().unwrap_or_else(PoisonError::into_inner);
-        for id in ids {
-            renewals.claimed.remove(id);
-        }
+    fn changes(&self) -> MutexGuard<'_, Invalidations> {
+        self.changes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn catch_up(&self) {
-        // One atomic load inside `drain` when nothing changed; the lock only orders concurrent drains.
-        self.changes.lock().unwrap_or_else(PoisonError::into_inner).drain(|invalidation| self.evict(invalidation));
+        // One atomic load inside `drain` when nothing changed.
+        self.drain(&mut self.changes());
+    }
+
+    /// Applies the notices received so far; the caller holds the lock of the notices, under which
+    /// every eviction runs (see [`KeyCache::insert`]).
+    fn drain(&self, changes: &mut Invalidations) {
+        changes.drain(|invalidation| self.evict_held(invalidation));
     }
 
     /// The generation to pass to [`KeyCache::insert`] for a read that starts now.
@@ -154,14 +157,25 @@ impl KeyCache {
     }
 
     /// Caches `entry` unless an eviction happened (or was announced) since `generation` was read.
+    ///
+    /// The check and the insert are made under the lock every eviction takes. Without it, another
+    /// thread could drain a revocation's notice between them: the notice spent, the record it made
+    /// stale would go in after it with a fresh TTL and verify until read again.
     pub fn insert(&self, id: KeyId, entry: Entry, generation: u64) {
-        self.catch_up();
+        let mut changes = self.changes();
+        self.drain(&mut changes);
         if self.generation() == generation {
             self.entries.insert(id, Cached { entry, expires: Instant::now() + self.ttl });
         }
     }
 
+    /// Evicts what `invalidation` names, at once.
     pub fn evict(&self, invalidation: Invalidation) {
+        let _changes = self.changes();
+        self.evict_held(invalidation);
+    }
+
+    fn evict_held(&self, invalidation: Invalidation) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         match invalidation {
             Invalidation::Key(id) => {
@@ -178,5 +192,70 @@ impl KeyCache {
     pub fn resets(&self) -> u64 {
         self.catch_up();
         self.resets.load(Ordering::Acquire)
+    }
+}
+
+/// The keys one renewal task reads. Dropped, it ends their claims (or, if the task ended before taking
+/// them, the claims of every key still queued): a panic, or a runtime stopped while the task waited,
+/// must not leave keys claimed forever, or a queue no task will ever take.
+pub(crate) struct RenewalBatch<'c> {
+    cache: &'c KeyCache,
+    ids: Option<Vec<KeyId>>,
+}
+
+impl RenewalBatch<'_> {
+    /// Takes every queued renewal; they stay claimed until the batch is dropped.
+    pub fn take(&mut self) -> &[KeyId] {
+        let queued = std::mem::take(&mut self.cache.renewals.lock().unwrap_or_else(PoisonError::into_inner).queued);
+        self.ids.insert(queued)
+    }
+}
+
+impl Drop for RenewalBatch<'_> {
+    fn drop(&mut self) {
+        let mut renewals = self.cache.renewals.lock().unwrap_or_else(PoisonError::into_inner);
+        let ids = match self.ids.take() {
+            Some(ids) => ids,
+            None => std::mem::take(&mut renewals.queued),
+        };
+        for id in &ids {
+            renewals.claimed.remove(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use keygate_store::InvalidationSender;
+
+    use super::*;
+
+    fn cache() -> KeyCache {
+        KeyCache::new(16, Duration::from_secs(30), InvalidationSender::new().subscribe())
+    }
+
+    fn id(n: u8) -> KeyId {
+        KeyId::from_bytes([n; 16])
+    }
+
+    #[test]
+    fn a_batch_ends_its_claims_however_its_task_ends() {
+        let cache = cache();
+        assert_eq!(cache.queue_renewal(id(1)), Queued::First);
+        assert_eq!(cache.queue_renewal(id(2)), Queued::Joined);
+        assert_eq!(cache.queue_renewal(id(1)), Queued::Already, "claimed once");
+
+        // Read to the end: the claims end with the batch, and a key asked for meanwhile starts a new one.
+        let mut batch = cache.renewal_batch();
+        assert_eq!(batch.take(), [id(1), id(2)]);
+        assert_eq!(cache.queue_renewal(id(1)), Queued::Already, "still being read");
+        assert_eq!(cache.queue_renewal(id(3)), Queued::First, "a new batch");
+        drop(batch);
+        assert_eq!(cache.queue_renewal(id(1)), Queued::Joined, "its claim ended: it joins the new batch");
+
+        // A task dropped before it took its batch (its runtime stopped while it waited) ends the
+        // claims of every key still queued, so the next one starts a batch again.
+        drop(cache.renewal_batch());
+        assert_eq!(cache.queue_renewal(id(3)), Queued::First);
     }
 }

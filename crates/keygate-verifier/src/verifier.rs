@@ -461,14 +461,16 @@ impl Verifier {
         }
         let verifier = self.clone();
         runtime.spawn(async move {
-            tokio::time::sleep(verifier.inner.cache.renewal_gather()).await;
-            verifier.renew().await;
+            let cache = &verifier.inner.cache;
+            let mut batch = cache.renewal_batch();
+            tokio::time::sleep(cache.renewal_gather()).await;
+            verifier.renew(batch.take()).await;
         });
     }
 
-    async fn renew(&self) {
+    /// Reads `ids` again and caches what it read; their claims end with the batch that holds them.
+    async fn renew(&self, ids: &[KeyId]) {
         let cache = &self.inner.cache;
-        let ids = cache.take_renewals();
         for batch in ids.chunks(RENEWAL_BATCH) {
             let generation = cache.generation();
             match self.inner.store.find_keys(batch).await {
@@ -482,7 +484,6 @@ impl Verifier {
                     tracing::debug!(%error, keys = batch.len(), "renewal ahead of the cache TTL failed; the entries expire as due");
                 }
             }
-            cache.end_renewals(batch);
         }
     }
 
